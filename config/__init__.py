@@ -1,0 +1,1 @@
+"""Settings, the default category catalogue and the demo data."""

@@ -1,0 +1,105 @@
+"""Settings read from the environment, one line per setting.
+
+Every setting has an environment variable, a type and a default that gives the
+embedded default shape (SQLite, photos on local disk, an in-process worker,
+offline geocoding). ``DATABASE_URL``, ``REDIS_URL`` and the S3 and Nominatim
+settings switch the same code to the deployment shape.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    parse: Callable[[str], Any]
+    default: Any
+    doc: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATA_DIR", "MACHIKOE_DATA_DIR", str, "./var", "where SQLite, photos and the generated secret live"),
+    Setting("DATABASE_URL", "DATABASE_URL", str, None, "SQLAlchemy URL; SQLite in DATA_DIR when unset"),
+    Setting("REDIS_URL", "REDIS_URL", str, None, "Redis for the Celery broker, caches and rate limits"),
+    Setting("CELERY_BROKER_URL", "CELERY_BROKER_URL", str, None, "broker URL; REDIS_URL, else in-memory"),
+    Setting("SECRET_KEY", "MACHIKOE_SECRET_KEY", str, None, "signing secret; generated into DATA_DIR when unset"),
+    Setting("PUBLIC_BASE_URL", "MACHIKOE_PUBLIC_BASE_URL", str, "", "absolute base for links; the request's host when empty"),
+    Setting("MAX_PHOTOS", "MACHIKOE_MAX_PHOTOS", int, 5, "photos per report"),
+    Setting("MAX_PHOTO_BYTES", "MACHIKOE_MAX_PHOTO_BYTES", int, 10 * 1024 * 1024, "bytes per photo"),
+    Setting("MAX_REQUEST_BYTES", "MACHIKOE_MAX_REQUEST_BYTES", int, 52 * 1024 * 1024, "bytes per request body"),
+    Setting("MAX_IMAGE_PIXELS", "MACHIKOE_MAX_IMAGE_PIXELS", int, 50_000_000, "pixels per photo; more is a decompression bomb"),
+    Setting("PAGE_SIZE_MAX", "MACHIKOE_PAGE_SIZE_MAX", int, 100, "largest page a list returns"),
+    Setting("PHOTO_STORAGE", "MACHIKOE_PHOTO_STORAGE", str, "local", "local or s3"),
+    Setting("PHOTO_DIR", "MACHIKOE_PHOTO_DIR", str, None, "local photo root; DATA_DIR/photos when unset"),
+    Setting("PHOTO_FORMAT", "MACHIKOE_PHOTO_FORMAT", str, "JPEG", "derivative format: JPEG or WEBP"),
+    Setting("KEEP_ORIGINALS", "MACHIKOE_KEEP_ORIGINALS", _bool, True, "keep private originals after derivatives exist"),
+    Setting("S3_BUCKET", "MACHIKOE_S3_BUCKET", str, None, "bucket for photos"),
+    Setting("S3_ENDPOINT_URL", "MACHIKOE_S3_ENDPOINT_URL", str, None, "S3-compatible endpoint (MinIO and others)"),
+    Setting("S3_REGION", "MACHIKOE_S3_REGION", str, "ap-northeast-1", "S3 region"),
+    Setting("S3_ACCESS_KEY_ID", "MACHIKOE_S3_ACCESS_KEY_ID", str, None, "S3 access key"),
+    Setting("S3_SECRET_ACCESS_KEY", "MACHIKOE_S3_SECRET_ACCESS_KEY", str, None, "S3 secret key"),
+    Setting("S3_PREFIX", "MACHIKOE_S3_PREFIX", str, "", "key prefix inside the bucket"),
+    Setting("GEOCODER", "MACHIKOE_GEOCODER", str, "offline", "offline or nominatim"),
+    Setting("NOMINATIM_DOMAIN", "MACHIKOE_NOMINATIM_DOMAIN", str, "nominatim.openstreetmap.org", "Nominatim host[:port]"),
+    Setting("NOMINATIM_SCHEME", "MACHIKOE_NOMINATIM_SCHEME", str, "https", "http or https"),
+    Setting("NOMINATIM_USER_AGENT", "MACHIKOE_NOMINATIM_USER_AGENT", str, "machikoe", "User-Agent sent to Nominatim"),
+    Setting("NOMINATIM_TIMEOUT", "MACHIKOE_NOMINATIM_TIMEOUT", float, 5.0, "seconds per Nominatim request"),
+    Setting("NOMINATIM_MIN_DELAY", "MACHIKOE_NOMINATIM_MIN_DELAY", float, 1.0, "seconds between Nominatim requests"),
+    Setting("NOMINATIM_MAX_RETRIES", "MACHIKOE_NOMINATIM_MAX_RETRIES", int, 2, "retries before falling back"),
+    Setting("GEOCODER_LANGUAGE", "MACHIKOE_GEOCODER_LANGUAGE", str, "ja", "language of addresses"),
+    Setting("DUPLICATE_RADIUS_M", "MACHIKOE_DUPLICATE_RADIUS_M", float, 50.0, "default radius for duplicate candidates"),
+    Setting("DUPLICATE_WINDOW_DAYS", "MACHIKOE_DUPLICATE_WINDOW_DAYS", int, 30, "window for duplicate candidates"),
+    Setting("SWEEP_AFTER_SECONDS", "MACHIKOE_SWEEP_AFTER_SECONDS", int, 120, "age after which unprocessed reports are re-enqueued"),
+    Setting("SWEEP_INTERVAL_SECONDS", "MACHIKOE_SWEEP_INTERVAL_SECONDS", float, 30.0, "how often the sweep runs"),
+    Setting("EMBEDDED_WORKER", "MACHIKOE_EMBEDDED_WORKER", _bool, None, "run a worker inside `machikoe serve`; on when the broker is in-memory"),
+    Setting("SEED_DEMO", "MACHIKOE_SEED_DEMO", _bool, True, "seed the demo jurisdiction into an empty database at serve"),
+    Setting("LOG_LEVEL", "MACHIKOE_LOG_LEVEL", str, "INFO", "log level"),
+)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Read every setting from ``environ`` (the process environment by default).
+
+    Raises ValueError naming the variable when a value cannot be parsed.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.env)
+        if raw is None or raw == "":
+            values[setting.name] = setting.default
+            continue
+        try:
+            values[setting.name] = setting.parse(raw)
+        except ValueError as exc:
+            raise ValueError(f"{setting.env}: cannot read {raw!r} ({exc})") from None
+    return values
+
+
+def derive_settings(values: dict[str, Any]) -> dict[str, Any]:
+    """Fill the settings whose defaults depend on others (paths, URLs)."""
+    data_dir = Path(values["DATA_DIR"]).resolve()
+    values["DATA_DIR"] = str(data_dir)
+    if not values.get("DATABASE_URL"):
+        values["DATABASE_URL"] = f"sqlite:///{data_dir / 'machikoe.sqlite3'}"
+    if values["DATABASE_URL"].startswith("postgresql://"):
+        # psycopg 3 is the driver; plain postgresql:// would ask for psycopg2.
+        values["DATABASE_URL"] = "postgresql+psycopg://" + values["DATABASE_URL"][len("postgresql://"):]
+    if not values.get("PHOTO_DIR"):
+        values["PHOTO_DIR"] = str(data_dir / "photos")
+    if not values.get("CELERY_BROKER_URL"):
+        values["CELERY_BROKER_URL"] = values.get("REDIS_URL") or "memory://"
+    if values.get("EMBEDDED_WORKER") is None:
+        values["EMBEDDED_WORKER"] = values["CELERY_BROKER_URL"].startswith("memory://")
+    return values

@@ -1,0 +1,134 @@
+"""Reports as residents send and see them."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from schemas.common import Coordinate, PageLinksSchema, StrictSchema
+
+ATTRIBUTE_VALUE = fields.Raw()
+
+
+class ReporterSchema(StrictSchema):
+    name = fields.String(validate=validate.Length(max=200))
+    email = fields.Email(validate=validate.Length(max=254))
+    phone = fields.String(validate=[validate.Length(max=50), validate.Regexp(r"^[0-9+\-() ]*$", error="Not a phone number.")])
+
+
+class ReportCreateSchema(StrictSchema):
+    category = fields.String(required=True, validate=validate.Length(min=1, max=50), metadata={"example": "road_damage"})
+    description = fields.String(required=True, validate=validate.Length(min=1, max=4000), metadata={"example": "歩道に大きな穴があります"})
+    lat = Coordinate(-90, 90, required=True, metadata={"example": 35.65})
+    lon = Coordinate(-180, 180, required=True, metadata={"example": 139.80})
+    accuracy_m = fields.Float(allow_nan=False, validate=validate.Range(min=0, max=100_000))
+    address_hint = fields.String(validate=validate.Length(max=500))
+    reporter = fields.Nested(ReporterSchema, metadata={"description": "private: never shown publicly"})
+    device_id = fields.String(validate=validate.Length(max=200), metadata={"description": "private"})
+    attributes = fields.Dict(keys=fields.String(validate=validate.Length(max=50)), values=ATTRIBUTE_VALUE)
+
+    @validates("description")
+    def _not_blank(self, value: str, **kwargs) -> None:
+        if not value.strip():
+            raise ValidationError("Must not be blank.")
+
+    @validates("attributes")
+    def _small_attributes(self, value: dict, **kwargs) -> None:
+        if len(value) > 30:
+            raise ValidationError("At most 30 attributes.")
+        for code, item in value.items():
+            items = item if isinstance(item, list) else [item]
+            if len(items) > 30 or not all(isinstance(v, (str, int, float, bool)) and len(str(v)) <= 500 for v in items):
+                raise ValidationError(f"{code}: a value is a string, number or boolean (or a short list of them).")
+
+
+class ReportCreatedSchema(Schema):
+    id = fields.String(metadata={"description": "public id"})
+    tracking_token = fields.String(metadata={"description": "shown only here; send it as X-Tracking-Token to see your own report"})
+    status = fields.String(metadata={"example": "received"})
+    status_label = fields.String(metadata={"example": "受付"})
+    created_at = fields.String(metadata={"description": "ISO 8601 with offset, Asia/Tokyo"})
+
+
+class PhotoPublicSchema(Schema):
+    large_url = fields.String()
+    thumb_url = fields.String()
+
+
+class HistoryPublicSchema(Schema):
+    at = fields.String()
+    kind = fields.String()
+    status = fields.String(allow_none=True)
+    status_label = fields.String(allow_none=True)
+    status_label_ja = fields.String(allow_none=True)
+    status_label_en = fields.String(allow_none=True)
+    public_reply = fields.String(allow_none=True)
+
+
+class NamedSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class ReportPublicSchema(Schema):
+    id = fields.String()
+    jurisdiction = fields.String()
+    category = fields.Nested(NamedSchema)
+    description = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+    lat = fields.Float()
+    lon = fields.Float()
+    address = fields.String(allow_none=True)
+    address_approximate = fields.Boolean()
+    ward = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+    duplicate_of = fields.String(allow_none=True)
+    photos = fields.List(fields.Nested(PhotoPublicSchema))
+    history = fields.List(fields.Nested(HistoryPublicSchema))
+    processing = fields.String(metadata={"description": "pending, processing, done or failed"})
+    created_at = fields.String()
+    updated_at = fields.String()
+
+
+class OwnReporterSchema(Schema):
+    name = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+
+
+class ReportOwnSchema(ReportPublicSchema):
+    """The public view plus what the resident sent privately (with the tracking token)."""
+
+    reporter = fields.Nested(OwnReporterSchema)
+    device_id = fields.String(allow_none=True)
+    address_hint = fields.String(allow_none=True)
+    accuracy_m = fields.Float(allow_none=True)
+    attributes = fields.Dict()
+
+
+class ReportListQuerySchema(StrictSchema):
+    bbox = fields.String(metadata={"description": "minLon,minLat,maxLon,maxLat", "example": "139.76,35.62,139.84,35.69"})
+    status = fields.List(fields.String(), metadata={"description": "repeat or comma-separate"})
+    category = fields.String()
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
+
+
+class ReportSummarySchema(Schema):
+    id = fields.String()
+    category = fields.Nested(NamedSchema)
+    status = fields.String()
+    status_label = fields.String()
+    lat = fields.Float()
+    lon = fields.Float()
+    address = fields.String(allow_none=True)
+    thumb_url = fields.String(allow_none=True)
+    created_at = fields.String()
+
+
+class ReportListSchema(Schema):
+    items = fields.List(fields.Nested(ReportSummarySchema))
+    page = fields.Integer()
+    page_size = fields.Integer()
+    total = fields.Integer()
+    links = fields.Nested(PageLinksSchema)

@@ -1,0 +1,83 @@
+"""Machikoe (まちの声): citizen reports for Japanese municipalities."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app from the environment; ``test_config`` overrides settings.
+
+    Only wiring happens here: settings, extensions, blueprints, error handlers.
+    """
+    from config.settings import derive_settings, load_settings
+    from service.api import health, photos, resident
+    from service.api.problems import ProblemApi, handle_unexpected
+    from service.extensions import db, migrate
+    from service.logs import configure_logging, init_request_ids
+    from service.secret import load_or_create_secret
+    from service.storage.factory import photo_store_from_settings
+    from workers.celery_app import celery_init_app, celery_settings
+
+    settings = derive_settings({**load_settings(), **(test_config or {})})
+    app = Flask("machikoe")
+    app.config.update(settings)
+    app.config.update(
+        SECRET_KEY=settings["SECRET_KEY"] or load_or_create_secret(settings["DATA_DIR"]),
+        SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings["DATABASE_URL"]),
+        MAX_CONTENT_LENGTH=settings["MAX_REQUEST_BYTES"],
+        MAX_FORM_MEMORY_SIZE=1024 * 1024,
+        API_TITLE="Machikoe",
+        API_VERSION="1.0.0",
+        OPENAPI_VERSION="3.0.3",
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": "Citizen reports (通報) for Japanese municipalities: intake, status and photos.",
+                "license": {"name": "AGPL-3.0-or-later"},
+            },
+        },
+        CELERY=celery_settings(settings["CELERY_BROKER_URL"], settings["SWEEP_INTERVAL_SECONDS"]),
+        JSON_SORT_KEYS=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if settings["DATABASE_URL"].startswith("sqlite:///"):
+        Path(settings["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    configure_logging(settings["LOG_LEVEL"])
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    api = ProblemApi(app)
+    for blueprint in (resident.blp, photos.blp, health.blp):
+        api.register_blueprint(blueprint)
+    app.register_error_handler(Exception, handle_unexpected)
+    init_request_ids(app)
+    celery_init_app(app)
+    app.extensions["photo_store"] = photo_store_from_settings(settings)
+    app.extensions["api"] = api
+    return app
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN001
+    # SQLite needs foreign keys switched on, and WAL so the embedded worker
+    # and the web threads do not block each other's reads.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()

@@ -1,0 +1,145 @@
+"""Plain dictionaries for response schemas, built from models.
+
+Public presenters take only public fields, so a private one cannot slip into a
+public answer by a schema change alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+
+from service.api.language import localised
+from service.domain import status as statuses
+from service.models import Category, HistoryEntry, Jurisdiction, Photo, Report
+from service.timefmt import iso_tokyo
+
+
+def jurisdiction(j: Jurisdiction, language: str) -> dict[str, Any]:
+    return {"code": j.code, "name": localised(j, "name", language), "name_ja": j.name_ja, "name_en": j.name_en, "boundary": j.boundary}
+
+
+def category(c: Category, jurisdiction_code: str, language: str) -> dict[str, Any]:
+    return {
+        "code": c.code,
+        "jurisdiction": jurisdiction_code,
+        "name": localised(c, "name", language),
+        "name_ja": c.name_ja,
+        "name_en": c.name_en,
+        "description": localised(c, "description", language),
+        "group": c.group,
+        "keywords": list(c.keywords or []),
+        "attributes": [_attribute(a, language) for a in c.attributes or []],
+        "first_response_days": c.first_response_days,
+        "resolution_days": c.resolution_days,
+    }
+
+
+def _attribute(a: dict[str, Any], language: str) -> dict[str, Any]:
+    return {
+        "code": a["code"],
+        "datatype": a.get("datatype", "string"),
+        "required": bool(a.get("required", False)),
+        "description": a.get(f"description_{language}") or a.get("description_ja") or "",
+        "values": [
+            {"key": v["key"], "name": v.get(f"name_{language}") or v.get("name_ja") or v["key"]} for v in a.get("values", [])
+        ],
+    }
+
+
+def created(report: Report, token: str | None, language: str) -> dict[str, Any]:
+    body = {
+        "id": report.public_id,
+        "status": report.status,
+        "status_label": statuses.label(report.status, language),
+        "created_at": iso_tokyo(report.created_at),
+    }
+    if token:
+        body["tracking_token"] = token
+    return body
+
+
+def public_photos(report: Report) -> list[dict[str, str]]:
+    return [
+        {
+            "large_url": url_for("photos.photo_file", photo_id=p.public_id, size="large", _external=True),
+            "thumb_url": url_for("photos.photo_file", photo_id=p.public_id, size="thumb", _external=True),
+        }
+        for p in report.photos
+        if _photo_is_public(p)
+    ]
+
+
+def _photo_is_public(p: Photo) -> bool:
+    return p.state == "ready" and not p.hidden and p.large_key is not None and p.thumb_key is not None
+
+
+def _history(entry: HistoryEntry, language: str) -> dict[str, Any] | None:
+    if entry.kind not in ("created", "transition", "comment") or (entry.kind == "comment" and not entry.public_reply):
+        return None
+    status = entry.to_status
+    return {
+        "at": iso_tokyo(entry.created_at),
+        "kind": entry.kind,
+        "status": status,
+        "status_label": statuses.label(status, language) if status else None,
+        "status_label_ja": statuses.label(status, "ja") if status else None,
+        "status_label_en": statuses.label(status, "en") if status else None,
+        "public_reply": entry.public_reply,
+    }
+
+
+def report_public(report: Report, language: str) -> dict[str, Any]:
+    processed = report.processing_state == "done"
+    history = [h for h in (_history(e, language) for e in report.history) if h is not None]
+    ward = (report.address_parts or {}).get("ward") if processed else None
+    return {
+        "id": report.public_id,
+        "jurisdiction": report.jurisdiction.code,
+        "category": {"code": report.category.code, "name": localised(report.category, "name", language)},
+        "description": report.description,
+        "status": report.status,
+        "status_label": statuses.label(report.status, language),
+        "lat": report.lat,
+        "lon": report.lon,
+        "address": report.address if processed else None,
+        "address_approximate": bool(report.address_approximate) if processed else False,
+        "ward": ward,
+        "department": localised(report.department, "name", language) if report.department and processed else None,
+        "duplicate_of": None,
+        "photos": public_photos(report),
+        "history": history,
+        "processing": report.processing_state,
+        "created_at": iso_tokyo(report.created_at),
+        "updated_at": iso_tokyo(report.updated_at),
+    }
+
+
+def report_own(report: Report, language: str) -> dict[str, Any]:
+    body = report_public(report, language)
+    body.update(
+        {
+            "reporter": {"name": report.reporter_name, "email": report.reporter_email, "phone": report.reporter_phone},
+            "device_id": report.device_id,
+            "address_hint": report.address_hint,
+            "accuracy_m": report.accuracy_m,
+            "attributes": report.attributes or {},
+        }
+    )
+    return body
+
+
+def report_summary(report: Report, language: str) -> dict[str, Any]:
+    photos = public_photos(report)
+    return {
+        "id": report.public_id,
+        "category": {"code": report.category.code, "name": localised(report.category, "name", language)},
+        "status": report.status,
+        "status_label": statuses.label(report.status, language),
+        "lat": report.lat,
+        "lon": report.lon,
+        "address": report.address if report.processing_state == "done" else None,
+        "thumb_url": photos[0]["thumb_url"] if photos else None,
+        "created_at": iso_tokyo(report.created_at),
+    }

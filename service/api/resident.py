@@ -1,0 +1,253 @@
+"""The resident API: jurisdictions, categories, and reports in and out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+from sqlalchemy import func, select
+
+from schemas.category import CategoryQuerySchema, CategorySchema
+from schemas.common import ProblemSchema
+from schemas.jurisdiction import JurisdictionSchema
+from schemas.report import (
+    ReportCreatedSchema,
+    ReportCreateSchema,
+    ReportListQuerySchema,
+    ReportListSchema,
+    ReportOwnSchema,
+)
+from service.api import presenters
+from service.api.body import form_fields, json_object
+from service.api.language import preferred_language
+from service.api.problems import abort
+from service.domain import status as statuses
+from service.domain import tokens
+from service.domain.coverage import coverage
+from service.domain.intake import IdempotencyConflict, OutsideCoverage, UnknownCategory, UploadedPhoto, submit_report
+from service.extensions import db
+from service.jobs import jobs
+from service.models import Category, Jurisdiction, Report
+from service.photos.inspect import PhotoInvalid, inspect_photo
+
+blp = Blueprint("resident", __name__, url_prefix="/api/v1", description="Residents: categories, reports and their status")
+
+MULTIPART_DOC = {
+    "type": "object",
+    "required": ["category", "description", "lat", "lon"],
+    "properties": {
+        "category": {"type": "string"},
+        "description": {"type": "string", "maxLength": 4000},
+        "lat": {"type": "number"},
+        "lon": {"type": "number"},
+        "accuracy_m": {"type": "number"},
+        "address_hint": {"type": "string"},
+        "device_id": {"type": "string"},
+        "reporter": {"type": "string", "description": "a JSON object {name, email, phone}"},
+        "attributes": {"type": "string", "description": "a JSON object {code: value}"},
+        "photos": {"type": "array", "items": {"type": "string", "format": "binary"}, "maxItems": 5},
+    },
+}
+
+ERRORS = {
+    400: {"description": "Malformed body", "content": {"application/problem+json": {"schema": ProblemSchema}}},
+    409: {"description": "Idempotency-Key reused for a different request", "content": {"application/problem+json": {"schema": ProblemSchema}}},
+    413: {"description": "Body or photo too large", "content": {"application/problem+json": {"schema": ProblemSchema}}},
+    415: {"description": "Not JSON or multipart", "content": {"application/problem+json": {"schema": ProblemSchema}}},
+    422: {"description": "Invalid fields, photos or location", "content": {"application/problem+json": {"schema": ProblemSchema}}},
+}
+
+
+@blp.route("/jurisdictions")
+class JurisdictionList(MethodView):
+    @blp.response(200, JurisdictionSchema(many=True))
+    def get(self) -> list[dict[str, Any]]:
+        """The jurisdictions served, with the boundary where reports are accepted."""
+        language = preferred_language()
+        return [presenters.jurisdiction(j, language) for j in db.session.scalars(select(Jurisdiction).order_by(Jurisdiction.code))]
+
+
+@blp.route("/categories")
+class CategoryList(MethodView):
+    @blp.arguments(CategoryQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, CategorySchema(many=True))
+    def get(self, lat: float | None = None, lon: float | None = None) -> list[dict[str, Any]]:
+        """Categories a resident can choose at a point (all active ones without a point).
+
+        Names follow Accept-Language (Japanese by default, English on request).
+        """
+        language = preferred_language()
+        query = select(Category, Jurisdiction.code).join(Jurisdiction, Category.jurisdiction_id == Jurisdiction.id)
+        query = query.where(Category.active.is_(True)).order_by(Jurisdiction.code, Category.position, Category.id)
+        if lat is not None and lon is not None:
+            jurisdiction_id = coverage.jurisdiction_at(db.session, lon, lat)
+            if jurisdiction_id is None:
+                return []
+            query = query.where(Category.jurisdiction_id == jurisdiction_id)
+        return [presenters.category(c, code, language) for c, code in db.session.execute(query)]
+
+
+@blp.route("/reports")
+class ReportCollection(MethodView):
+    @blp.doc(
+        requestBody={
+            "required": True,
+            "content": {"application/json": {"schema": ReportCreateSchema}, "multipart/form-data": {"schema": MULTIPART_DOC}},
+        },
+        parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string", "maxLength": 255}, "required": False}],
+        responses=ERRORS,
+    )
+    @blp.response(201, ReportCreatedSchema, headers={"Location": {"schema": {"type": "string"}}})
+    def post(self) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Send a report, with up to five photos (JSON, or multipart with `photos` file parts)."""
+        raw, files = _report_body()
+        try:
+            fields = ReportCreateSchema().load(raw)
+        except ValidationError as exc:
+            abort(422, "The report has invalid fields.", errors=exc.normalized_messages())
+        photos = _checked_photos(files)
+        key = _idempotency_key()
+        try:
+            result = submit_report(
+                db.session,
+                current_app.extensions["photo_store"],
+                fields=fields,
+                photos=photos,
+                idempotency_key=key,
+                secret=current_app.config["SECRET_KEY"],
+            )
+        except OutsideCoverage as exc:
+            abort(422, exc.message_en, detail_ja=exc.message_ja, errors={"lat": [exc.message_en], "lon": [exc.message_en]})
+        except UnknownCategory as exc:
+            abort(422, "The category is not known here.", errors={"category": [f"Unknown category {exc.code!r} at this location."]})
+        except IdempotencyConflict:
+            abort(409, "This Idempotency-Key was already used for a different report.")
+        if result.created:
+            jobs.process_report(result.report.id)
+        location = url_for("resident.ReportItem", report_id=result.report.public_id)
+        headers = {"Location": location}
+        if not result.created:
+            headers["Idempotent-Replayed"] = "true"
+        return presenters.created(result.report, result.tracking_token, preferred_language()), 201, headers
+
+    @blp.arguments(ReportListQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, ReportListSchema)
+    def get(self, page: int, page_size: int, bbox: str | None = None, status: list[str] | None = None, category: str | None = None) -> dict[str, Any]:
+        """Public reports for a map, newest first, a bounded page at a time."""
+        page_size = min(page_size, current_app.config["PAGE_SIZE_MAX"])
+        query = select(Report).where(Report.hidden.is_(False))
+        if bbox:
+            min_lon, min_lat, max_lon, max_lat = _bbox(bbox)
+            query = query.where(Report.lon.between(min_lon, max_lon), Report.lat.between(min_lat, max_lat))
+        if status:
+            wanted = _statuses(status)
+            query = query.where(Report.status.in_(wanted))
+        if category:
+            query = query.join(Category, Report.category_id == Category.id).where(Category.code == category)
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = db.session.scalars(query.order_by(Report.created_at.desc(), Report.id.desc()).limit(page_size).offset((page - 1) * page_size))
+        language = preferred_language()
+        return {
+            "items": [presenters.report_summary(r, language) for r in rows],
+            "page": page,
+            "page_size": page_size,
+            "total": total,
+            "links": _links(page, page_size, total),
+        }
+
+
+@blp.route("/reports/<string:report_id>")
+class ReportItem(MethodView):
+    @blp.doc(
+        parameters=[{"in": "header", "name": "X-Tracking-Token", "schema": {"type": "string"}, "required": False}],
+        responses={404: {"description": "No such report", "content": {"application/problem+json": {"schema": ProblemSchema}}},
+                   403: {"description": "The tracking token is not this report's", "content": {"application/problem+json": {"schema": ProblemSchema}}}},
+    )
+    @blp.response(200, ReportOwnSchema)
+    def get(self, report_id: str) -> dict[str, Any]:
+        """A report's public view; with its X-Tracking-Token, also what the resident sent privately."""
+        report = db.session.scalar(select(Report).where(Report.public_id == report_id))
+        token = request.headers.get("X-Tracking-Token")
+        if report is None:
+            abort(404, "No report has this id.")
+        owner = tokens.token_matches(token, report.tracking_token_hash)
+        if report.hidden and not owner:
+            abort(404, "No report has this id.")
+        if token and not owner:
+            abort(403, "The tracking token does not open this report.")
+        language = preferred_language()
+        return presenters.report_own(report, language) if owner else presenters.report_public(report, language)
+
+
+def _report_body() -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
+    mimetype = request.mimetype
+    if mimetype == "application/json" or mimetype.endswith("+json"):
+        return json_object(request), []
+    if mimetype == "multipart/form-data":
+        fields = form_fields(request)
+        unknown_files = [name for name in request.files if name != "photos"]
+        if unknown_files:
+            abort(422, "Photos go in `photos` file parts.", errors={name: ["Unknown file field."] for name in unknown_files})
+        files = [(f.filename or f"photo {i + 1}", f.read()) for i, f in enumerate(request.files.getlist("photos"))]
+        return fields, files
+    abort(415, "Send the report as application/json or multipart/form-data.")
+
+
+def _checked_photos(files: list[tuple[str, bytes]]) -> list[UploadedPhoto]:
+    config = current_app.config
+    if len(files) > config["MAX_PHOTOS"]:
+        abort(422, f"At most {config['MAX_PHOTOS']} photos per report.", errors={"photos": [f"At most {config['MAX_PHOTOS']} photos."]})
+    photos = []
+    for index, (name, data) in enumerate(files):
+        label = f"photos[{index}]"
+        if len(data) > config["MAX_PHOTO_BYTES"]:
+            abort(413, f"Photo {index + 1} ({name}) is larger than {config['MAX_PHOTO_BYTES'] // (1024 * 1024)} MB.",
+                  errors={label: ["Too large."]})
+        try:
+            info = inspect_photo(data, max_pixels=config["MAX_IMAGE_PIXELS"])
+        except PhotoInvalid as exc:
+            abort(422, f"Photo {index + 1} ({name}) cannot be accepted: {exc.reason}.", errors={label: [exc.reason]})
+        photos.append(UploadedPhoto(data=data, info=info))
+    return photos
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 255 or not key.isascii() or not key.isprintable():
+        abort(400, "Idempotency-Key must be 1 to 255 printable ASCII characters.")
+    return key
+
+
+def _bbox(text: str) -> tuple[float, float, float, float]:
+    parts = text.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != 4 or not all(abs(v) < 1e9 and v == v for v in values):
+        abort(422, "bbox is minLon,minLat,maxLon,maxLat.", errors={"bbox": ["Four numbers: minLon,minLat,maxLon,maxLat."]})
+    min_lon, min_lat, max_lon, max_lat = values
+    if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
+        abort(422, "bbox is out of range or inverted.", errors={"bbox": ["Longitudes within ±180, latitudes within ±90, min before max."]})
+    return min_lon, min_lat, max_lon, max_lat
+
+
+def _statuses(values: list[str]) -> list[str]:
+    wanted = [s.strip() for v in values for s in v.split(",") if s.strip()]
+    unknown = [s for s in wanted if s not in statuses.STATUSES]
+    if unknown:
+        abort(422, "Unknown status.", errors={"status": [f"Unknown status {s!r}." for s in unknown]})
+    return wanted
+
+
+def _links(page: int, page_size: int, total: int) -> dict[str, str | None]:
+    args = {k: v for k, v in request.args.items(multi=False) if k not in ("page", "page_size")}
+    def link(p: int) -> str:
+        return url_for("resident.ReportCollection", page=p, page_size=page_size, **args)
+    last = max(1, -(-total // page_size))
+    return {"self": link(page), "next": link(page + 1) if page < last else None, "prev": link(page - 1) if page > 1 else None}

@@ -1,0 +1,159 @@
+"""Intake: a resident's report is checked and stored in one transaction.
+
+Heavy work (derivatives, geocoding, routing) is left to the processing job;
+intake only decodes photo headers, finds the jurisdiction and writes the rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.domain import tokens
+from service.domain.coverage import coverage
+from service.domain.events import record_event
+from service.models import Category, HistoryEntry, Photo, Report
+from service.photos.inspect import PhotoInfo
+from service.storage.base import PhotoStore
+
+
+class IntakeError(Exception):
+    """Base of the errors a resident can fix by changing the request."""
+
+
+class OutsideCoverage(IntakeError):
+    message_en = "This location is outside the areas served. Please contact the municipality directly."
+    message_ja = "この場所は受付対象の区域外です。お手数ですが、該当する自治体へ直接ご連絡ください。"
+
+
+class UnknownCategory(IntakeError):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class IdempotencyConflict(IntakeError):
+    """The Idempotency-Key was used before for a different request."""
+
+
+@dataclass(frozen=True)
+class UploadedPhoto:
+    data: bytes
+    info: PhotoInfo
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    report: Report
+    tracking_token: str | None
+    created: bool
+
+
+def original_key(info: PhotoInfo) -> str:
+    return f"originals/{info.sha256[:2]}/{info.sha256}.{info.extension}"
+
+
+def submit_report(
+    session: Session,
+    store: PhotoStore,
+    *,
+    fields: dict[str, Any],
+    photos: list[UploadedPhoto],
+    idempotency_key: str | None,
+    secret: str,
+) -> IntakeResult:
+    """Store a new report, or answer a retried one.
+
+    Raises :class:`OutsideCoverage`, :class:`UnknownCategory` or
+    :class:`IdempotencyConflict`; nothing is written when they are raised.
+    """
+    request_fingerprint = tokens.fingerprint(fields, [p.info.sha256 for p in photos])
+    if idempotency_key:
+        existing = _replay(session, idempotency_key, request_fingerprint, secret)
+        if existing is not None:
+            return existing
+
+    jurisdiction_id = coverage.jurisdiction_at(session, fields["lon"], fields["lat"])
+    if jurisdiction_id is None:
+        raise OutsideCoverage()
+    category = session.scalar(
+        select(Category).where(
+            Category.jurisdiction_id == jurisdiction_id, Category.code == fields["category"], Category.active.is_(True)
+        )
+    )
+    if category is None:
+        raise UnknownCategory(fields["category"])
+
+    # Originals are content-addressed, so writing one twice or leaving one
+    # behind when the transaction fails does no harm.
+    for photo in photos:
+        store.put(original_key(photo.info), photo.data, photo.info.content_type)
+
+    public_id = tokens.new_public_id()
+    token = (
+        tokens.derived_tracking_token(secret, public_id, idempotency_key) if idempotency_key else tokens.new_tracking_token()
+    )
+    reporter = fields.get("reporter") or {}
+    report = Report(
+        public_id=public_id,
+        jurisdiction_id=jurisdiction_id,
+        category_id=category.id,
+        description=fields["description"],
+        lat=fields["lat"],
+        lon=fields["lon"],
+        accuracy_m=fields.get("accuracy_m"),
+        address_hint=fields.get("address_hint"),
+        attributes=fields.get("attributes") or {},
+        reporter_name=reporter.get("name"),
+        reporter_email=reporter.get("email"),
+        reporter_phone=reporter.get("phone"),
+        device_id=fields.get("device_id"),
+        tracking_token_hash=tokens.hash_token(token),
+        idempotency_key=idempotency_key,
+        request_fingerprint=request_fingerprint,
+        status="received",
+        processing_state="pending",
+    )
+    session.add(report)
+    for position, photo in enumerate(photos):
+        session.add(
+            Photo(
+                public_id=tokens.new_public_id(),
+                report=report,
+                position=position,
+                content_hash=photo.info.sha256,
+                content_type=photo.info.content_type,
+                byte_size=photo.info.byte_size,
+                width=photo.info.width,
+                height=photo.info.height,
+                original_key=original_key(photo.info),
+                state="stored",
+            )
+        )
+    session.add(HistoryEntry(report=report, kind="created", actor_type="resident", to_status="received"))
+    try:
+        session.flush()
+        record_event(session, "report.received", report, {"category": category.code})
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        # Two copies of one request raced; the other one won.
+        if idempotency_key:
+            existing = _replay(session, idempotency_key, request_fingerprint, secret)
+            if existing is not None:
+                return existing
+        raise
+    return IntakeResult(report=report, tracking_token=token, created=True)
+
+
+def _replay(session: Session, key: str, request_fingerprint: str, secret: str) -> IntakeResult | None:
+    report = session.scalar(select(Report).where(Report.idempotency_key == key))
+    if report is None:
+        return None
+    if report.request_fingerprint != request_fingerprint:
+        raise IdempotencyConflict()
+    return IntakeResult(report=report, tracking_token=tokens.derived_tracking_token(secret, report.public_id, key), created=False)

@@ -1,0 +1,31 @@
+"""Report categories with their SLA targets and extra (Open311) attributes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.extensions import db
+
+
+class Category(db.Model):
+    __tablename__ = "category"
+    __table_args__ = (UniqueConstraint("jurisdiction_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"), index=True)
+    code: Mapped[str] = mapped_column(String(50))
+    name_ja: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    description_ja: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    group: Mapped[str | None] = mapped_column(String(100))
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    attributes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    first_response_days: Mapped[int] = mapped_column(Integer, default=3)
+    resolution_days: Mapped[int] = mapped_column(Integer, default=20)
+    duplicate_radius_m: Mapped[float | None] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,25 @@
+"""Outbox events: written in the transaction of the change that causes them,
+delivered later by workers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.extensions import db
+from service.models.types import UTCDateTime, utcnow
+
+
+class OutboxEvent(db.Model):
+    __tablename__ = "outbox_event"
+    __table_args__ = (Index("ix_outbox_event_state_created", "state", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(50))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

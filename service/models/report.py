@@ -1,0 +1,94 @@
+"""Reports (通報) and their history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.extensions import db
+from service.models.types import UTCDateTime, utcnow
+
+
+class Report(db.Model):
+    __tablename__ = "report"
+    __table_args__ = (
+        Index("ix_report_jurisdiction_status_created", "jurisdiction_id", "status", "created_at"),
+        Index("ix_report_department_status_created", "department_id", "status", "created_at"),
+        Index("ix_report_processing", "processing_state", "updated_at"),
+        Index("ix_report_lat_lon", "lat", "lon"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    routing_rule_id: Mapped[int | None] = mapped_column(ForeignKey("routing_rule.id", ondelete="SET NULL"))
+    routing_reason: Mapped[str | None] = mapped_column(Text)
+
+    description: Mapped[str] = mapped_column(Text)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    address_hint: Mapped[str | None] = mapped_column(String(500))
+    address: Mapped[str | None] = mapped_column(String(500))
+    address_parts: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    address_approximate: Mapped[bool] = mapped_column(Boolean, default=False)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    geohash: Mapped[str | None] = mapped_column(String(12), index=True)
+
+    status: Mapped[str] = mapped_column(String(20), default="received")
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # Private: never in a public response, open data or a log line.
+    reporter_name: Mapped[str | None] = mapped_column(String(200))
+    reporter_email: Mapped[str | None] = mapped_column(String(254))
+    reporter_phone: Mapped[str | None] = mapped_column(String(50))
+    device_id: Mapped[str | None] = mapped_column(String(200))
+    tracking_token_hash: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64))
+
+    processing_state: Mapped[str] = mapped_column(String(20), default="pending")
+    processing_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    processing_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    processing_error: Mapped[str | None] = mapped_column(Text)
+    processing_steps: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    category = relationship("Category", lazy="joined")
+    department = relationship("Department", lazy="joined")
+    jurisdiction = relationship("Jurisdiction", lazy="joined")
+    photos = relationship("Photo", order_by="Photo.position", back_populates="report", lazy="selectin")
+    history = relationship("HistoryEntry", order_by="HistoryEntry.id", back_populates="report", lazy="selectin")
+
+
+class HistoryEntry(db.Model):
+    """One thing that happened to a report: its creation, a status change, a reply, a routing."""
+
+    __tablename__ = "history_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(20))
+    actor_type: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    public_reply: Mapped[str | None] = mapped_column(Text)
+    internal_note: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    report = relationship("Report", back_populates="history")

@@ -1,0 +1,9 @@
+"""Photo handling: checks at intake, derivatives and private metadata.
+
+Importing this package registers the HEIF/HEIC opener with Pillow, so every
+module that decodes photos accepts the iPhone's default format.
+"""
+
+import pillow_heif
+
+pillow_heif.register_heif_opener()

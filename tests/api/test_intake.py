@@ -1,0 +1,235 @@
+"""A resident sends a report: JSON and multipart, photos, retries, and every way it can be wrong."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from service.extensions import db
+from service.models import HistoryEntry, OutboxEvent, Photo, Report
+from tests.conftest import INSIDE, OUTSIDE, make_heic, make_jpeg, make_png
+
+def make_gif() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    frames = [Image.new("P", (40, 40), i) for i in range(3)]
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:])
+    return buf.getvalue()
+
+
+VALID = {"category": "road_damage", "description": "歩道に穴があいています", **INSIDE}
+
+
+def row_counts() -> dict[str, int]:
+    return {m.__tablename__: db.session.scalar(select(func.count()).select_from(m)) for m in (Report, Photo, HistoryEntry, OutboxEvent)}
+
+
+def post_json(client, body, **headers):  # noqa: ANN001, ANN201
+    return client.post("/api/v1/reports", data=json.dumps(body), content_type="application/json", headers=headers)
+
+
+def post_form(client, fields, photos=(), **headers):  # noqa: ANN001, ANN201
+    data = {k: (json.dumps(v) if isinstance(v, dict) else str(v)) for k, v in fields.items()}
+    data["photos"] = [(io.BytesIO(b), name) for name, b in photos]
+    return client.post("/api/v1/reports", data=data, content_type="multipart/form-data", headers=headers)
+
+
+def test_json_report_is_received_with_id_token_and_location(client):
+    response = post_json(client, {**VALID, "reporter": {"name": "山田", "email": "yamada@example.jp"}, "device_id": "dev-1"})
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["status"] == "received" and body["status_label"] == "受付"
+    assert body["created_at"].endswith("+09:00")
+    assert len(body["id"]) == 16 and len(body["tracking_token"]) >= 32
+    assert response.headers["Location"] == f"/api/v1/reports/{body['id']}"
+    report = db.session.scalar(select(Report))
+    assert report.public_id == body["id"] and report.reporter_email == "yamada@example.jp"
+    assert report.tracking_token_hash != body["tracking_token"]
+    assert db.session.scalar(select(OutboxEvent.event_type)) == "report.received"
+
+
+def test_status_label_follows_accept_language(client):
+    response = post_json(client, VALID, **{"Accept-Language": "en-US,en;q=0.9"})
+    assert response.get_json()["status_label"] == "Received"
+
+
+@pytest.mark.parametrize("maker,content_type", [(make_jpeg, "image/jpeg"), (make_png, "image/png"), (make_heic, "image/heic")])
+def test_multipart_report_keeps_the_original_photo_privately(client, app, maker, content_type):
+    data = maker()
+    response = post_form(client, {**VALID, "reporter": {"email": "a@example.jp"}, "attributes": {"lane_blocked": "yes"}},
+                         photos=[("IMG_0001.x", data)])
+    assert response.status_code == 201, response.get_json()
+    photo = db.session.scalar(select(Photo))
+    assert photo.content_type == content_type and photo.state == "stored"
+    assert app.extensions["photo_store"].get(photo.original_key) == data
+    report = db.session.scalar(select(Report))
+    assert report.attributes == {"lane_blocked": "yes"} and report.reporter_email == "a@example.jp"
+    public = client.get(f"/api/v1/reports/{response.get_json()['id']}").get_json()
+    assert public["photos"] == []  # derivatives are made by the worker; originals are never public
+
+
+def test_same_idempotency_key_and_body_answers_the_same_report(client):
+    first = post_form(client, VALID, photos=[("a.jpg", make_jpeg())], **{"Idempotency-Key": "retry-1"})
+    second = post_form(client, VALID, photos=[("a.jpg", make_jpeg())], **{"Idempotency-Key": "retry-1"})
+    assert first.status_code == second.status_code == 201
+    assert first.get_json() == second.get_json()
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert row_counts()["report"] == 1 and row_counts()["photo"] == 1
+    token = second.get_json()["tracking_token"]
+    own = client.get(first.headers["Location"], headers={"X-Tracking-Token": token})
+    assert own.status_code == 200 and "reporter" in own.get_json()
+
+
+def test_same_idempotency_key_with_another_body_is_a_conflict(client):
+    assert post_json(client, VALID, **{"Idempotency-Key": "k-2"}).status_code == 201
+    response = post_json(client, {**VALID, "description": "別の内容"}, **{"Idempotency-Key": "k-2"})
+    assert response.status_code == 409
+    assert response.content_type == "application/problem+json"
+    assert row_counts()["report"] == 1
+
+
+def test_tracking_token_opens_private_fields_and_only_its_own_report(client):
+    mine = post_json(client, {**VALID, "reporter": {"phone": "03-1234-5678"}, "device_id": "device-xyz"}).get_json()
+    other = post_json(client, VALID).get_json()
+    own = client.get(f"/api/v1/reports/{mine['id']}", headers={"X-Tracking-Token": mine["tracking_token"]}).get_json()
+    assert own["reporter"]["phone"] == "03-1234-5678" and own["device_id"] == "device-xyz"
+    wrong = client.get(f"/api/v1/reports/{mine['id']}", headers={"X-Tracking-Token": other["tracking_token"]})
+    assert wrong.status_code == 403
+
+
+def test_public_view_never_shows_private_fields(client):
+    body = {**VALID, "reporter": {"name": "秘密太郎", "email": "secret@example.jp", "phone": "090-0000-1111"},
+            "device_id": "device-secret-42", "address_hint": "秘密ビル前"}
+    created = post_json(client, body).get_json()
+    for url in (f"/api/v1/reports/{created['id']}", "/api/v1/reports"):
+        response = client.get(url)
+        text = response.get_data(as_text=True)
+        assert response.status_code == 200
+        for secret in ("秘密太郎", "secret@example.jp", "090-0000-1111", "device-secret-42", "秘密ビル前", created["tracking_token"]):
+            assert secret not in text
+    public = client.get(f"/api/v1/reports/{created['id']}").get_json()
+    assert public["status_label"] == "受付" and public["history"][0]["status"] == "received"
+    assert "reporter" not in public and "device_id" not in public
+
+
+def test_unknown_report_is_404_problem(client):
+    response = client.get("/api/v1/reports/doesnotexist")
+    assert response.status_code == 404 and response.content_type == "application/problem+json"
+    assert response.get_json()["status"] == 404
+
+
+BAD_FIELDS = [
+    ({**VALID, "category": "no_such"}, "category"),
+    ({k: v for k, v in VALID.items() if k != "lat"}, "lat"),
+    ({**VALID, "lat": "north"}, "lat"),
+    ({**VALID, "lat": 91}, "lat"),
+    ({**VALID, "lon": -180.5}, "lon"),
+    ({**VALID, "lat": True}, "lat"),
+    ({**VALID, "description": ""}, "description"),
+    ({**VALID, "description": "   "}, "description"),
+    ({**VALID, "description": "あ" * 4001}, "description"),
+    ({**VALID, "colour": "red"}, "colour"),
+    ({**VALID, "reporter": {"email": "not-an-email"}}, "reporter"),
+    ({**VALID, "attributes": {"x": {"nested": "object"}}}, "attributes"),
+]
+
+
+@pytest.mark.parametrize("body,field", BAD_FIELDS)
+def test_bad_fields_are_422_with_field_errors_and_nothing_written(client, body, field):
+    before = row_counts()
+    response = post_json(client, body)
+    assert response.status_code == 422
+    problem = response.get_json()
+    assert response.content_type == "application/problem+json"
+    assert problem["status"] == 422 and field in problem["errors"]
+    assert row_counts() == before
+
+
+def test_overflowing_number_is_422(client):
+    raw = json.dumps(VALID).replace('"lat": 35.65', '"lat": 1e309')
+    response = client.post("/api/v1/reports", data=raw, content_type="application/json")
+    assert response.status_code == 422 and "lat" in response.get_json()["errors"]
+
+
+def test_point_outside_every_jurisdiction_is_refused_in_japanese_and_english(client):
+    response = post_json(client, {**VALID, **OUTSIDE})
+    assert response.status_code == 422
+    problem = response.get_json()
+    assert "outside the areas served" in problem["detail"] and "区域外" in problem["detail_ja"]
+    assert row_counts()["report"] == 0
+
+
+@pytest.mark.parametrize("raw", ['{"lat": NaN}', '{"lat": Infinity}', "{not json", '[1, 2]', '{"a": 1, "a": 2}', "[" * 10000 + "]" * 10000])
+def test_malformed_json_is_400(client, raw):
+    response = client.post("/api/v1/reports", data=raw, content_type="application/json")
+    assert response.status_code == 400 and response.content_type == "application/problem+json"
+    assert row_counts()["report"] == 0
+
+
+def test_wrong_content_type_is_415(client):
+    response = client.post("/api/v1/reports", data="category=road_damage", content_type="text/plain")
+    assert response.status_code == 415 and response.content_type == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "name,data,reason",
+    [
+        ("empty.jpg", b"", "empty"),
+        ("truncated.jpg", make_jpeg((1200, 900))[:4000], "does not decode"),
+        ("page.jpg", b"<html><script>alert(1)</script></html>", "not a JPEG"),
+        ("vector.jpg", b'<svg xmlns="http://www.w3.org/2000/svg"><rect width="10" height="10"/></svg>', "not a JPEG"),
+        ("anim.gif", make_gif(), "not a JPEG"),
+    ],
+)
+def test_photo_that_is_not_an_accepted_image_is_422_naming_it(client, name, data, reason):
+    response = post_form(client, VALID, photos=[("good.jpg", make_jpeg()), (name, data)])
+    assert response.status_code == 422
+    problem = response.get_json()
+    assert "Photo 2" in problem["detail"] and name in problem["detail"] and reason in problem["detail"]
+    assert "photos[1]" in problem["errors"]
+    assert row_counts()["report"] == 0
+
+
+def test_decompression_bomb_is_refused(client, app):
+    app.config["MAX_IMAGE_PIXELS"] = 1_000_000
+    try:
+        response = post_form(client, VALID, photos=[("big.png", make_png((2000, 1000)))])
+    finally:
+        app.config["MAX_IMAGE_PIXELS"] = 50_000_000
+    assert response.status_code == 422 and "pixels" in response.get_json()["detail"]
+
+
+def test_too_many_photos_is_422(client):
+    response = post_form(client, VALID, photos=[(f"{i}.jpg", make_jpeg()) for i in range(6)])
+    assert response.status_code == 422 and "photos" in response.get_json()["errors"]
+
+
+def test_oversized_photo_and_oversized_body_are_413(client, app):
+    app.config["MAX_PHOTO_BYTES"] = 2000
+    try:
+        response = post_form(client, VALID, photos=[("big.jpg", make_jpeg((800, 800)))])
+    finally:
+        app.config["MAX_PHOTO_BYTES"] = 10 * 1024 * 1024
+    assert response.status_code == 413 and "photos[0]" in response.get_json()["errors"]
+    app.config["MAX_CONTENT_LENGTH"] = 10_000
+    try:
+        response = post_form(client, VALID, photos=[("big.jpg", b"\xff" * 20_000)])
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_REQUEST_BYTES"]
+    assert response.status_code == 413 and response.content_type == "application/problem+json"
+    assert row_counts()["report"] == 0
+
+
+def test_text_is_stored_and_returned_inert(client):
+    text = "'); DROP TABLE report; -- <script>alert(1)</script> \u202e emoji 🏯"
+    created = post_json(client, {**VALID, "description": text}).get_json()
+    response = client.get(f"/api/v1/reports/{created['id']}")
+    assert response.content_type == "application/json"
+    assert response.get_json()["description"] == text
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

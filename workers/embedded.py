@@ -1,0 +1,48 @@
+"""A real Celery worker inside the `machikoe serve` process, for the embedded default.
+
+With the in-memory broker, producer and consumer must share one process. The
+worker runs the same tasks as a deployed worker (solo pool, not eager mode),
+and a small timer sends the sweep, as beat does in a deployment.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+
+def start_embedded_worker(app: Flask) -> threading.Thread:
+    celery_app = app.extensions["celery"]
+    worker = celery_app.WorkController(
+        pool_cls="solo",
+        concurrency=1,
+        without_heartbeat=True,
+        without_mingle=True,
+        without_gossip=True,
+        hostname="embedded@machikoe",
+    )
+    thread = threading.Thread(target=worker.start, name="machikoe-worker", daemon=True)
+    thread.start()
+    _start_sweep_timer(app, float(app.config["SWEEP_INTERVAL_SECONDS"]))
+    log.info("embedded worker started")
+    return thread
+
+
+def _start_sweep_timer(app: Flask, interval: float) -> None:
+    from service.jobs import jobs
+
+    def tick() -> None:
+        stop = threading.Event()
+        # The first sweep runs at once, so reports left pending by the last
+        # stop are processed without waiting a whole interval.
+        while True:
+            with app.app_context():
+                jobs.sweep()
+            if stop.wait(interval):
+                return
+
+    threading.Thread(target=tick, name="machikoe-sweep-timer", daemon=True).start()
