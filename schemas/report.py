@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from schemas.common import Coordinate, PageLinksSchema, StrictSchema
 
@@ -18,13 +18,18 @@ class ReporterSchema(StrictSchema):
 class ReportCreateSchema(StrictSchema):
     category = fields.String(required=True, validate=validate.Length(min=1, max=50), metadata={"example": "road_damage"})
     description = fields.String(required=True, validate=validate.Length(min=1, max=4000), metadata={"example": "歩道に大きな穴があります"})
-    lat = Coordinate(-90, 90, required=True, metadata={"example": 35.65})
-    lon = Coordinate(-180, 180, required=True, metadata={"example": 139.80})
+    lat = Coordinate(-90, 90, metadata={"example": 35.65, "description": "WGS84; with lon, or leave both out to place the report by a photo's GPS or the address_hint"})
+    lon = Coordinate(-180, 180, metadata={"example": 139.80})
     accuracy_m = fields.Float(allow_nan=False, validate=validate.Range(min=0, max=100_000))
     address_hint = fields.String(validate=validate.Length(max=500))
     reporter = fields.Nested(ReporterSchema, metadata={"description": "private: never shown publicly"})
     device_id = fields.String(validate=validate.Length(max=200), metadata={"description": "private"})
     attributes = fields.Dict(keys=fields.String(validate=validate.Length(max=50)), values=ATTRIBUTE_VALUE)
+
+    @validates_schema
+    def _both_coordinates_or_neither(self, data: dict, **kwargs) -> None:
+        if ("lat" in data) != ("lon" in data):
+            raise ValidationError("Give both lat and lon, or neither.", "lat" if "lat" not in data else "lon")
 
     @validates("description")
     def _not_blank(self, value: str, **kwargs) -> None:

@@ -1,23 +1,53 @@
-"""Task bodies. Thin: each one calls domain code."""
+"""Task bodies. Thin: each one calls domain code with the app's pipeline."""
 
 from __future__ import annotations
 
 import logging
 
 from celery import shared_task
+from flask import current_app
+
+from service.domain import processing
+from service.extensions import db
+from service.jobs import PROCESS_REPORT, SWEEP
+from service.pipeline import pipeline_for
 
 log = logging.getLogger(__name__)
 
 
-@shared_task(name="machikoe.process_report", acks_late=True, ignore_result=True)
-def process_report(report_id: int) -> None:
-    from service.domain.processing import process
+@shared_task(
+    bind=True,
+    name=PROCESS_REPORT,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    autoretry_for=(processing.TemporaryFailure,),
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=8,
+)
+def process_report(self, report_id: int) -> None:  # noqa: ANN001
+    try:
+        processing.process(db.session, report_id, pipeline_for(current_app))
+    except processing.TemporaryFailure as exc:
+        if self.request.retries >= self.max_retries:
+            processing.mark_failed(db.session, report_id, f"gave up after {self.request.retries} retries: {exc}")
+            return
+        raise
+    finally:
+        db.session.remove()
 
-    process(report_id)
 
-
-@shared_task(name="machikoe.sweep", ignore_result=True)
+@shared_task(name=SWEEP, ignore_result=True)
 def sweep() -> int:
-    from service.domain.processing import sweep as run_sweep
-
-    return run_sweep()
+    """Re-enqueue reports whose job was lost (broker down at intake, worker killed)."""
+    try:
+        ids = processing.sweep(db.session, older_than_seconds=current_app.config["SWEEP_AFTER_SECONDS"])
+    finally:
+        db.session.remove()
+    for report_id in ids:
+        process_report.delay(report_id)
+    if ids:
+        log.info("sweep re-enqueued %d reports", len(ids))
+    return len(ids)

@@ -27,17 +27,18 @@ from service.api.problems import abort
 from service.domain import status as statuses
 from service.domain import tokens
 from service.domain.coverage import coverage
-from service.domain.intake import IdempotencyConflict, OutsideCoverage, UnknownCategory, UploadedPhoto, submit_report
+from service.domain.intake import IdempotencyConflict, MissingLocation, OutsideCoverage, UnknownCategory, UploadedPhoto, submit_report
 from service.extensions import db
 from service.jobs import jobs
 from service.models import Category, Jurisdiction, Report
+from service.pipeline import pipeline_for
 from service.photos.inspect import PhotoInvalid, inspect_photo
 
 blp = Blueprint("resident", __name__, url_prefix="/api/v1", description="Residents: categories, reports and their status")
 
 MULTIPART_DOC = {
     "type": "object",
-    "required": ["category", "description", "lat", "lon"],
+    "required": ["category", "description"],
     "properties": {
         "category": {"type": "string"},
         "description": {"type": "string", "maxLength": 4000},
@@ -118,7 +119,10 @@ class ReportCollection(MethodView):
                 photos=photos,
                 idempotency_key=key,
                 secret=current_app.config["SECRET_KEY"],
+                locate=pipeline_for(current_app).locate,
             )
+        except MissingLocation as exc:
+            abort(422, exc.message_en, detail_ja=exc.message_ja, errors={"lat": [exc.message_en], "lon": [exc.message_en]})
         except OutsideCoverage as exc:
             abort(422, exc.message_en, detail_ja=exc.message_ja, errors={"lat": [exc.message_en], "lon": [exc.message_en]})
         except UnknownCategory as exc:

@@ -6,6 +6,7 @@ intake only decodes photo headers, finds the jurisdiction and writes the rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,9 @@ from service.domain import tokens
 from service.domain.coverage import coverage
 from service.domain.events import record_event
 from service.models import Category, HistoryEntry, Photo, Report
+from service.domain.processing import report_geohash
 from service.photos.inspect import PhotoInfo
+from service.photos.metadata import read_private_metadata
 from service.storage.base import PhotoStore
 
 
@@ -34,6 +37,11 @@ class UnknownCategory(IntakeError):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
+
+
+class MissingLocation(IntakeError):
+    message_en = "Give lat and lon, a photo with its GPS position, or an address_hint we can place."
+    message_ja = "位置情報（緯度・経度）、位置情報付きの写真、または場所がわかる住所を指定してください。"
 
 
 class IdempotencyConflict(IntakeError):
@@ -65,11 +73,16 @@ def submit_report(
     photos: list[UploadedPhoto],
     idempotency_key: str | None,
     secret: str,
+    locate: Callable[[str], tuple[float, float] | None] = lambda hint: None,
 ) -> IntakeResult:
     """Store a new report, or answer a retried one.
 
-    Raises :class:`OutsideCoverage`, :class:`UnknownCategory` or
-    :class:`IdempotencyConflict`; nothing is written when they are raised.
+    Without ``lat``/``lon`` the report is placed by the first photo's EXIF
+    GPS position, else by ``locate(address_hint)``.
+
+    Raises :class:`MissingLocation`, :class:`OutsideCoverage`,
+    :class:`UnknownCategory` or :class:`IdempotencyConflict`; nothing is
+    written when they are raised.
     """
     request_fingerprint = tokens.fingerprint(fields, [p.info.sha256 for p in photos])
     if idempotency_key:
@@ -77,7 +90,8 @@ def submit_report(
         if existing is not None:
             return existing
 
-    jurisdiction_id = coverage.jurisdiction_at(session, fields["lon"], fields["lat"])
+    lat, lon, source = _position(fields, photos, locate)
+    jurisdiction_id = coverage.jurisdiction_at(session, lon, lat)
     if jurisdiction_id is None:
         raise OutsideCoverage()
     category = session.scalar(
@@ -103,8 +117,10 @@ def submit_report(
         jurisdiction_id=jurisdiction_id,
         category_id=category.id,
         description=fields["description"],
-        lat=fields["lat"],
-        lon=fields["lon"],
+        lat=lat,
+        lon=lon,
+        location_source=source,
+        geohash=report_geohash(lat, lon),
         accuracy_m=fields.get("accuracy_m"),
         address_hint=fields.get("address_hint"),
         attributes=fields.get("attributes") or {},
@@ -148,6 +164,23 @@ def submit_report(
                 return existing
         raise
     return IntakeResult(report=report, tracking_token=token, created=True)
+
+
+def _position(
+    fields: dict[str, Any], photos: list[UploadedPhoto], locate: Callable[[str], tuple[float, float] | None]
+) -> tuple[float, float, str]:
+    if fields.get("lat") is not None and fields.get("lon") is not None:
+        return fields["lat"], fields["lon"], "device"
+    for photo in photos:
+        metadata = read_private_metadata(photo.data)
+        if metadata.lat is not None and metadata.lon is not None:
+            return metadata.lat, metadata.lon, "photo"
+    hint = fields.get("address_hint")
+    if hint:
+        placed = locate(hint)
+        if placed is not None:
+            return placed[0], placed[1], "address"
+    raise MissingLocation()
 
 
 def _replay(session: Session, key: str, request_fingerprint: str, secret: str) -> IntakeResult | None:

@@ -1,9 +1,277 @@
-"""Processing of accepted reports (filled in by the pipeline)."""
+"""Processing of an accepted report: photos, address, routing, duplicates, events.
+
+Each step is idempotent and recorded in ``report.processing_steps`` with its
+time, so a job that is delivered twice, or resumed after a worker died, does
+each step once in effect. A claim on the report row (an atomic state change)
+keeps two workers from processing one report at the same time.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.orm import Session
+
+from service.domain.coverage import coverage
+from service.domain.events import record_event
+from service.domain.routing import RuleView, choose_department
+from service.domain.status import OPEN_STATUSES
+from service.geo.grid import cells_covering, geohash_encode, haversine_m
+from service.geocoding import Geocoder, GeocoderUnavailable
+from service.models import Category, Department, DuplicateCandidate, HistoryEntry, Photo, Report, RoutingRule
+from service.models.types import utcnow
+from service.photos.derivatives import PhotoRejected, make_derivatives
+from service.photos.metadata import read_private_metadata
+from service.storage.base import ObjectNotFound, PhotoStore
+
+log = logging.getLogger(__name__)
+
+GEOHASH_PRECISION = 7
+STEPS = ("photos", "address", "routing", "duplicates", "events")
 
 
-def process(report_id: int) -> None:
-    raise NotImplementedError
+class TemporaryFailure(RuntimeError):
+    """A step failed for a reason that may pass (a database or store outage); retry later."""
 
 
-def sweep() -> int:
-    return 0
+@dataclass(frozen=True)
+class PipelineSettings:
+    photo_format: str = "JPEG"
+    keep_originals: bool = True
+    duplicate_radius_m: float = 50.0
+    duplicate_window_days: int = 30
+    stale_after_seconds: int = 120
+
+
+@dataclass
+class Pipeline:
+    store: PhotoStore
+    geocoder: Geocoder
+    offline: Geocoder
+    settings: PipelineSettings
+
+    def locate(self, address_hint: str) -> tuple[float, float] | None:
+        """Place an address hint without the network (it runs during intake)."""
+        place = self.offline.forward(address_hint)
+        return (place.lat, place.lon) if place is not None else None
+
+
+def claim(session: Session, report_id: int, stale_after_seconds: int) -> bool:
+    """Mark the report as being processed; False when another worker has it or it is done."""
+    now = utcnow()
+    stale = now - timedelta(seconds=stale_after_seconds)
+    result = session.execute(
+        update(Report)
+        .where(
+            Report.id == report_id,
+            or_(
+                Report.processing_state == "pending",
+                (Report.processing_state == "processing") & (Report.processing_started_at < stale),
+            ),
+        )
+        .values(processing_state="processing", processing_started_at=now,
+                processing_attempts=Report.processing_attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def process(session: Session, report_id: int, pipeline: Pipeline) -> bool:
+    """Run every step that has not run yet; True when this call finished the report.
+
+    Raises :class:`TemporaryFailure` (after releasing the claim) when a step may
+    succeed later. Any other error marks the report failed with the reason.
+    """
+    if not claim(session, report_id, pipeline.settings.stale_after_seconds):
+        return False
+    report = session.get(Report, report_id)
+    if report is None:
+        return False
+    try:
+        for step in STEPS:
+            if step in (report.processing_steps or {}):
+                continue
+            STEP_FUNCTIONS[step](session, report, pipeline)
+            report.processing_steps = {**(report.processing_steps or {}), step: utcnow().isoformat()}
+            session.commit()
+        report.processing_state = "done"
+        report.processed_at = utcnow()
+        report.processing_error = None
+        session.commit()
+        return True
+    except TemporaryFailure as exc:
+        session.rollback()
+        release(session, report_id, str(exc))
+        raise
+    except (OperationalError, InterfaceError) as exc:
+        # The database went away mid-step; the claim goes stale and the sweep
+        # or the task's retry picks the report up again.
+        session.rollback()
+        raise TemporaryFailure(f"database: {type(exc).__name__}") from exc
+    except Exception as exc:
+        session.rollback()
+        mark_failed(session, report_id, f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def release(session: Session, report_id: int, reason: str) -> None:
+    session.execute(
+        update(Report).where(Report.id == report_id)
+        .values(processing_state="pending", processing_error=reason[:2000])
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
+def mark_failed(session: Session, report_id: int, reason: str) -> None:
+    """Record that processing failed for good; the report stays visible to admins."""
+    session.execute(
+        update(Report).where(Report.id == report_id)
+        .values(processing_state="failed", processing_error=reason[:2000])
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    log.error("report %s: processing failed: %s", report_id, reason[:200])
+
+
+def _photos(session: Session, report: Report, pipeline: Pipeline) -> None:
+    for photo in report.photos:
+        if photo.state != "stored" or photo.original_key is None:
+            continue
+        try:
+            original = pipeline.store.get(photo.original_key)
+        except ObjectNotFound:
+            photo.state, photo.reject_reason = "rejected", "the original is missing from the store"
+            continue
+        metadata = read_private_metadata(original)
+        photo.exif_lat, photo.exif_lon, photo.taken_at = metadata.lat, metadata.lon, metadata.taken_at
+        try:
+            derivatives = make_derivatives(original, image_format=pipeline.settings.photo_format)
+        except PhotoRejected as exc:
+            photo.state, photo.reject_reason = "rejected", exc.reason
+            continue
+        extension = "webp" if derivatives.large.content_type == "image/webp" else "jpg"
+        # Keys depend only on the photo, so a repeated run overwrites rather than duplicates.
+        large_key = f"derivatives/{photo.public_id}/large.{extension}"
+        thumb_key = f"derivatives/{photo.public_id}/thumb.{extension}"
+        try:
+            pipeline.store.put(large_key, derivatives.large.data, derivatives.large.content_type)
+            pipeline.store.put(thumb_key, derivatives.thumb.data, derivatives.thumb.content_type)
+        except OSError as exc:
+            raise TemporaryFailure(f"photo store: {type(exc).__name__}") from exc
+        photo.large_key, photo.thumb_key = large_key, thumb_key
+        photo.large_content_type = derivatives.large.content_type
+        photo.state = "ready"
+        if not pipeline.settings.keep_originals:
+            pipeline.store.delete(photo.original_key)
+            photo.original_key = None
+
+
+def _address(session: Session, report: Report, pipeline: Pipeline) -> None:
+    try:
+        result = pipeline.geocoder.reverse(report.lat, report.lon)
+    except GeocoderUnavailable:
+        result = None
+    if result is None:
+        report.address_approximate = True
+        return
+    report.address = result.address
+    report.address_parts = result.parts
+    report.address_approximate = result.approximate
+
+
+def _routing(session: Session, report: Report, pipeline: Pipeline) -> None:
+    area_hits = coverage.areas_at(session, report.lon, report.lat, report.jurisdiction_id)
+    rules = [
+        RuleView(id=r.id, priority=r.priority, category_code=code, area_id=r.area_id, department_id=r.department_id)
+        for r, code in session.execute(
+            select(RoutingRule, Category.code)
+            .outerjoin(Category, RoutingRule.category_id == Category.id)
+            .where(RoutingRule.jurisdiction_id == report.jurisdiction_id)
+        )
+    ]
+    fallback = session.scalar(
+        select(Department.id).where(Department.jurisdiction_id == report.jurisdiction_id, Department.is_fallback.is_(True))
+        .order_by(Department.id).limit(1)
+    )
+    if fallback is None:
+        fallback = session.scalar(select(Department.id).where(Department.jurisdiction_id == report.jurisdiction_id).order_by(Department.id).limit(1))
+    decision = choose_department(rules, category_code=report.category.code, area_ids={a.id for a in area_hits},
+                                 fallback_department_id=fallback)
+    report.department_id = decision.department_id
+    report.routing_rule_id = decision.rule_id
+    report.routing_reason = decision.reason
+    ward = next((a for a in area_hits if a.layer == "ward"), None)
+    if ward is not None and not (report.address_parts or {}).get("ward"):
+        report.address_parts = {**(report.address_parts or {}), "ward": ward.name_ja}
+    session.add(HistoryEntry(report=report, kind="routed", actor_type="system",
+                             details={"department_id": decision.department_id, "rule_id": decision.rule_id,
+                                      "reason": decision.reason}))
+
+
+def _duplicates(session: Session, report: Report, pipeline: Pipeline) -> None:
+    radius = report.category.duplicate_radius_m or pipeline.settings.duplicate_radius_m
+    since = report.created_at - timedelta(days=pipeline.settings.duplicate_window_days)
+    precision = GEOHASH_PRECISION if radius <= 150 else 6
+    cells = cells_covering(report.lat, report.lon, radius, precision)
+    cell_column = Report.geohash if precision == GEOHASH_PRECISION else func.substr(Report.geohash, 1, precision)
+    rows = session.execute(
+        select(Report.id, Report.lat, Report.lon).where(
+            cell_column.in_(cells),
+            Report.id != report.id,
+            Report.category_id == report.category_id,
+            Report.jurisdiction_id == report.jurisdiction_id,
+            Report.status.in_(OPEN_STATUSES),
+            Report.created_at >= since,
+            Report.created_at <= report.created_at,
+        )
+    ).all()
+    nearby = sorted(
+        (d, rid) for rid, lat, lon in rows if (d := haversine_m(report.lat, report.lon, lat, lon)) <= radius
+    )
+    session.execute(delete(DuplicateCandidate).where(DuplicateCandidate.report_id == report.id))
+    for distance, candidate_id in nearby[:20]:
+        session.add(DuplicateCandidate(report_id=report.id, candidate_id=candidate_id, distance_m=round(distance, 1)))
+
+
+def _events(session: Session, report: Report, pipeline: Pipeline) -> None:
+    department = session.get(Department, report.department_id) if report.department_id else None
+    payload: dict[str, Any] = {"department": department.code if department else None, "reason": report.routing_reason}
+    record_event(session, "report.routed", report, payload)
+
+
+STEP_FUNCTIONS = {
+    "photos": _photos,
+    "address": _address,
+    "routing": _routing,
+    "duplicates": _duplicates,
+    "events": _events,
+}
+
+
+def sweep(session: Session, *, older_than_seconds: int, limit: int = 500) -> list[int]:
+    """Ids of reports whose processing was lost: pending or stuck in processing past the timeout."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    return list(
+        session.scalars(
+            select(Report.id)
+            .where(
+                or_(
+                    (Report.processing_state == "pending") & (Report.created_at < cutoff),
+                    (Report.processing_state == "processing") & (Report.processing_started_at < cutoff),
+                )
+            )
+            .order_by(Report.id)
+            .limit(limit)
+        )
+    )
+
+
+def report_geohash(lat: float, lon: float) -> str:
+    return geohash_encode(lat, lon, GEOHASH_PRECISION)

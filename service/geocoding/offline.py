@@ -18,7 +18,6 @@ from shapely.strtree import STRtree
 from .base import GeocodeResult, Place, check_coordinates
 
 SOURCE = "offline"
-_PART_KEYS = ("prefecture", "city", "ward")
 
 
 @dataclass(frozen=True)
@@ -89,5 +88,25 @@ class OfflineGeocoder:
 
 
 def _result(area: OfflineArea) -> GeocodeResult:
-    parts = dict(zip(_PART_KEYS, area.name_parts))
-    return GeocodeResult(address="".join(area.name_parts), parts=parts, approximate=True, source=SOURCE)
+    return GeocodeResult(address="".join(area.name_parts), parts=name_parts_to_address_parts(area.name_parts),
+                         approximate=True, source=SOURCE)
+
+
+def name_parts_to_address_parts(names: tuple[str, ...]) -> dict[str, str]:
+    """Classify names by their suffix: 都道府県 is the prefecture, a 区 after a
+    city is its ward, a 郡 joins the town after it, anything else is the city
+    (a Tokyo special ward included), and what follows the ward is the district."""
+    parts: dict[str, str] = {}
+    county = ""
+    for index, name in enumerate(names):
+        if index == 0 and name.endswith(("都", "道", "府", "県")) and len(names) > 1:
+            parts["prefecture"] = name
+        elif name.endswith("郡") and "city" not in parts:
+            county = name
+        elif "city" not in parts:
+            parts["city"] = county + name
+        elif name.endswith("区") and "ward" not in parts:
+            parts["ward"] = name
+        else:
+            parts["district"] = parts.get("district", "") + name
+    return parts

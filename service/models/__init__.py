@@ -1,6 +1,7 @@
 """Database models; importing this package registers every table."""
 
 from service.models.category import Category
+from service.models.duplicate import DuplicateCandidate
 from service.models.jurisdiction import Area, Department, Jurisdiction, RoutingRule
 from service.models.outbox import OutboxEvent
 from service.models.photo import Photo
@@ -8,6 +9,6 @@ from service.models.report import HistoryEntry, Report
 from service.models.staff import ROLES, Staff
 
 __all__ = [
-    "ROLES", "Area", "Category", "Department", "HistoryEntry", "Jurisdiction", "OutboxEvent",
+    "ROLES", "Area", "Category", "Department", "DuplicateCandidate", "HistoryEntry", "Jurisdiction", "OutboxEvent",
     "Photo", "Report", "RoutingRule", "Staff",
 ]

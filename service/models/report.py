@@ -33,6 +33,9 @@ class Report(db.Model):
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     accuracy_m: Mapped[float | None] = mapped_column(Float)
+    # Where the position came from: the device ("device"), a photo's EXIF GPS
+    # ("photo") or the resident's address hint ("address").
+    location_source: Mapped[str] = mapped_column(String(20), default="device", server_default="device")
     address_hint: Mapped[str | None] = mapped_column(String(500))
     address: Mapped[str | None] = mapped_column(String(500))
     address_parts: Mapped[dict[str, str] | None] = mapped_column(JSON)
