@@ -99,7 +99,7 @@ def derive_settings(values: dict[str, Any]) -> dict[str, Any]:
     if not values.get("PHOTO_DIR"):
         values["PHOTO_DIR"] = str(data_dir / "photos")
     if not values.get("CELERY_BROKER_URL"):
-        values["CELERY_BROKER_URL"] = values.get("REDIS_URL") or "memory://"
+        values["CELERY_BROKER_URL"] = values.get("REDIS_URL") or "memory://localhost/"
     if values.get("EMBEDDED_WORKER") is None:
         values["EMBEDDED_WORKER"] = values["CELERY_BROKER_URL"].startswith("memory://")
     return values

@@ -91,6 +91,118 @@ def staff_create(name: str, role: str, jurisdiction_code: str, department_code: 
         click.echo(f"created staff {member.id} {member.name} ({member.role}); API key (shown once): {key}")
 
 
+def _setup(action):  # noqa: ANN001, ANN202
+    """Run a setup action and turn its refusal into a clean command-line error."""
+    from service.domain.jurisdictions import SetupError
+
+    try:
+        return action()
+    except SetupError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@cli.group("jurisdictions")
+def jurisdictions() -> None:
+    """Jurisdictions (自治体) served."""
+
+
+@jurisdictions.command("create")
+@click.option("--code", required=True, help="全国地方公共団体コード, 6 digits with check digit")
+@click.option("--name-ja", required=True)
+@click.option("--name-en", required=True)
+@click.option("--prefecture-ja", default=None)
+@click.option("--boundary", "boundary_file", required=True, type=click.File("rb"), help="GeoJSON (N03 works)")
+@click.option("--with-categories/--without-categories", default=True, show_default=True,
+              help="add the default category catalogue")
+@with_appcontext
+def jurisdictions_create(code: str, name_ja: str, name_en: str, prefecture_ja: str | None, boundary_file,  # noqa: ANN001
+                         with_categories: bool) -> None:
+    """Create a jurisdiction whose boundary is the union of a GeoJSON file's areas."""
+    from service.domain import jurisdictions as setup
+    from service.extensions import db
+    from service.seed import category_catalogue
+
+    data = boundary_file.read()
+    jurisdiction = _setup(lambda: setup.create_jurisdiction(db.session, code=code, name_ja=name_ja, name_en=name_en,
+                                                            boundary_geojson=data, prefecture_ja=prefecture_ja))
+    added = setup.add_categories(db.session, jurisdiction, category_catalogue()) if with_categories else {}
+    db.session.commit()
+    click.echo(f"created jurisdiction {jurisdiction.code} {jurisdiction.name_ja} with {len(added)} categories")
+
+
+@cli.group("departments")
+def departments() -> None:
+    """Departments (課) of a jurisdiction."""
+
+
+@departments.command("create")
+@click.option("--jurisdiction", "jurisdiction_code", required=True)
+@click.option("--code", required=True)
+@click.option("--name-ja", required=True)
+@click.option("--name-en", required=True)
+@click.option("--fallback", is_flag=True, help="receives reports no rule matches")
+@click.option("--email", default=None)
+@click.option("--webhook-url", default=None)
+@with_appcontext
+def departments_create(jurisdiction_code: str, code: str, name_ja: str, name_en: str, fallback: bool,
+                       email: str | None, webhook_url: str | None) -> None:
+    """Create a department."""
+    from service.domain import jurisdictions as setup
+    from service.extensions import db
+
+    department = _setup(lambda: setup.add_department(
+        db.session, setup.get_jurisdiction(db.session, jurisdiction_code), code=code, name_ja=name_ja,
+        name_en=name_en, fallback=fallback, email=email, webhook_url=webhook_url))
+    click.echo(f"created department {department.code} {department.name_ja}")
+
+
+@cli.group("rules")
+def rules() -> None:
+    """Routing rules: (category or any, area or anywhere) → department, by priority."""
+
+
+@rules.command("create")
+@click.option("--jurisdiction", "jurisdiction_code", required=True)
+@click.option("--department", "department_code", required=True)
+@click.option("--category", "category_code", default=None, help="category code; any category when left out")
+@click.option("--area", "area_ref", default=None, help="layer:code; anywhere when left out")
+@click.option("--priority", default=100, show_default=True, type=int, help="lower numbers are tried first")
+@with_appcontext
+def rules_create(jurisdiction_code: str, department_code: str, category_code: str | None, area_ref: str | None,
+                 priority: int) -> None:
+    """Create a routing rule."""
+    from service.domain import jurisdictions as setup
+    from service.extensions import db
+
+    rule = _setup(lambda: setup.add_rule(db.session, setup.get_jurisdiction(db.session, jurisdiction_code),
+                                         department_code=department_code, category_code=category_code,
+                                         area_ref=area_ref, priority=priority))
+    click.echo(f"created rule {rule.id} (priority {rule.priority})")
+
+
+@cli.group("areas")
+def areas() -> None:
+    """Named polygons in layers (wards, parks, road managers …)."""
+
+
+@areas.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--jurisdiction", "jurisdiction_code", required=True)
+@click.option("--layer", required=True)
+@click.option("--name-property", default=None, help="the feature property holding the name")
+@with_appcontext
+def areas_import(file, jurisdiction_code: str, layer: str, name_property: str | None) -> None:  # noqa: ANN001
+    """Import areas from a GeoJSON file, including 国土数値情報 N03 boundary files."""
+    from service.domain import jurisdictions as setup
+    from service.extensions import db
+
+    data = file.read()
+    created, updated = _setup(lambda: setup.import_areas(
+        db.session, setup.get_jurisdiction(db.session, jurisdiction_code), data, layer=layer,
+        name_property=name_property))
+    click.echo(f"imported {created + updated} areas into layer {layer} ({created} new, {updated} replaced)")
+
+
 def _upgrade() -> None:
     from flask_migrate import upgrade
 

@@ -10,8 +10,9 @@ from shapely.geometry import shape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service.domain.jurisdictions import add_categories
 from service.domain.local_government_code import is_valid
-from service.models import Area, Category, Department, Jurisdiction, RoutingRule
+from service.models import Area, Department, Jurisdiction, RoutingRule
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 
@@ -22,22 +23,6 @@ def load_json(name: str) -> dict[str, Any]:
 
 def category_catalogue() -> list[dict[str, Any]]:
     return load_json("categories.json")["categories"]
-
-
-def add_categories(session: Session, jurisdiction: Jurisdiction, catalogue: list[dict[str, Any]]) -> dict[str, Category]:
-    categories = {}
-    for position, item in enumerate(catalogue):
-        category = Category(
-            jurisdiction_id=jurisdiction.id,
-            position=position,
-            **{k: item[k] for k in ("code", "name_ja", "name_en", "group", "keywords", "attributes",
-                                    "first_response_days", "resolution_days", "duplicate_radius_m")},
-            description_ja=item.get("description_ja"),
-            description_en=item.get("description_en"),
-        )
-        session.add(category)
-        categories[category.code] = category
-    return categories
 
 
 def database_is_empty(session: Session) -> bool:

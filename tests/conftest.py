@@ -42,7 +42,7 @@ def base_app(database_kind: str, tmp_path_factory: pytest.TempPathFactory) -> It
             "DATA_DIR": str(tmp),
             "DATABASE_URL": _database_url(database_kind, tmp),
             "SECRET_KEY": "test-secret",
-            "CELERY_BROKER_URL": "memory://",
+            "CELERY_BROKER_URL": "memory://localhost/",
             "LOG_LEVEL": "WARNING",
         }
     )

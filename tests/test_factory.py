@@ -12,7 +12,7 @@ def test_factory_uses_sqlite_and_local_photos_in_the_data_dir_by_default(tmp_pat
     app = create_app({"DATA_DIR": str(tmp_path)})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'machikoe.sqlite3'}"
     assert app.config["PHOTO_DIR"] == str(tmp_path / "photos")
-    assert app.config["CELERY"]["broker_url"] == "memory://" and app.config["EMBEDDED_WORKER"] is True
+    assert app.config["CELERY"]["broker_url"] == "memory://localhost/" and app.config["EMBEDDED_WORKER"] is True
     assert (tmp_path / "secret_key").read_text() == app.config["SECRET_KEY"]
     assert create_app({"DATA_DIR": str(tmp_path)}).config["SECRET_KEY"] == app.config["SECRET_KEY"]
 

@@ -56,8 +56,7 @@ def _areas(session: Session) -> list[OfflineArea]:
         areas.append(OfflineArea(name_parts=parts, geometry=shape(j.boundary), level=1))
     for a in session.scalars(select(Area).where(Area.layer.in_(ADDRESS_LAYERS))):
         j = jurisdictions[a.jurisdiction_id]
-        parts = tuple(p for p in (j.prefecture_ja, j.name_ja, a.name_ja) if p)
-        if a.layer == "n03":
-            parts = tuple(a.properties.get("name_parts") or parts)
+        # Areas imported from N03 carry their own full name parts.
+        parts = tuple((a.properties or {}).get("name_parts") or (p for p in (j.prefecture_ja, j.name_ja, a.name_ja) if p))
         areas.append(OfflineArea(name_parts=parts, geometry=shape(a.geometry), level=ADDRESS_LAYERS[a.layer]))
     return areas
