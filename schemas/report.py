@@ -74,6 +74,12 @@ class NamedSchema(Schema):
     name = fields.String()
 
 
+class PrimaryReportSchema(Schema):
+    id = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+
+
 class ReportPublicSchema(Schema):
     id = fields.String()
     jurisdiction = fields.String()
@@ -88,6 +94,7 @@ class ReportPublicSchema(Schema):
     ward = fields.String(allow_none=True)
     department = fields.String(allow_none=True)
     duplicate_of = fields.String(allow_none=True)
+    primary = fields.Nested(PrimaryReportSchema, allow_none=True, metadata={"description": "for a duplicate: the report it was merged into, whose status it follows"})
     photos = fields.List(fields.Nested(PhotoPublicSchema))
     history = fields.List(fields.Nested(HistoryPublicSchema))
     processing = fields.String(metadata={"description": "pending, processing, done or failed"})

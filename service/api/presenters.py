@@ -107,13 +107,22 @@ def report_public(report: Report, language: str) -> dict[str, Any]:
         "address_approximate": bool(report.address_approximate) if processed else False,
         "ward": ward,
         "department": localised(report.department, "name", language) if report.department and processed else None,
-        "duplicate_of": None,
+        "duplicate_of": report.duplicate_of.public_id if report.duplicate_of_id and report.duplicate_of else None,
+        "primary": _primary(report, language),
         "photos": public_photos(report),
         "history": history,
         "processing": report.processing_state,
         "created_at": iso_tokyo(report.created_at),
         "updated_at": iso_tokyo(report.updated_at),
     }
+
+
+def _primary(report: Report, language: str) -> dict[str, Any] | None:
+    """A duplicate follows its primary report's status."""
+    primary = report.duplicate_of if report.duplicate_of_id else None
+    if primary is None:
+        return None
+    return {"id": primary.public_id, "status": primary.status, "status_label": statuses.label(primary.status, language)}
 
 
 def report_own(report: Report, language: str) -> dict[str, Any]:

@@ -23,8 +23,8 @@ from schemas.report import (
 from service.api import presenters
 from service.api.body import form_fields, json_object
 from service.api.language import preferred_language
+from service.api.paging import page_links, parse_bbox, parse_statuses
 from service.api.problems import abort
-from service.domain import status as statuses
 from service.domain import tokens
 from service.domain.coverage import coverage
 from service.domain.intake import IdempotencyConflict, MissingLocation, OutsideCoverage, UnknownCategory, UploadedPhoto, submit_report
@@ -144,10 +144,10 @@ class ReportCollection(MethodView):
         page_size = min(page_size, current_app.config["PAGE_SIZE_MAX"])
         query = select(Report).where(Report.hidden.is_(False))
         if bbox:
-            min_lon, min_lat, max_lon, max_lat = _bbox(bbox)
+            min_lon, min_lat, max_lon, max_lat = parse_bbox(bbox)
             query = query.where(Report.lon.between(min_lon, max_lon), Report.lat.between(min_lat, max_lat))
         if status:
-            wanted = _statuses(status)
+            wanted = parse_statuses(status)
             query = query.where(Report.status.in_(wanted))
         if category:
             query = query.join(Category, Report.category_id == Category.id).where(Category.code == category)
@@ -159,7 +159,7 @@ class ReportCollection(MethodView):
             "page": page,
             "page_size": page_size,
             "total": total,
-            "links": _links(page, page_size, total),
+            "links": page_links("resident.ReportCollection", page, page_size, total),
         }
 
 
@@ -225,33 +225,3 @@ def _idempotency_key() -> str | None:
     if not 1 <= len(key) <= 255 or not key.isascii() or not key.isprintable():
         abort(400, "Idempotency-Key must be 1 to 255 printable ASCII characters.")
     return key
-
-
-def _bbox(text: str) -> tuple[float, float, float, float]:
-    parts = text.split(",")
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        values = []
-    if len(values) != 4 or not all(abs(v) < 1e9 and v == v for v in values):
-        abort(422, "bbox is minLon,minLat,maxLon,maxLat.", errors={"bbox": ["Four numbers: minLon,minLat,maxLon,maxLat."]})
-    min_lon, min_lat, max_lon, max_lat = values
-    if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
-        abort(422, "bbox is out of range or inverted.", errors={"bbox": ["Longitudes within ±180, latitudes within ±90, min before max."]})
-    return min_lon, min_lat, max_lon, max_lat
-
-
-def _statuses(values: list[str]) -> list[str]:
-    wanted = [s.strip() for v in values for s in v.split(",") if s.strip()]
-    unknown = [s for s in wanted if s not in statuses.STATUSES]
-    if unknown:
-        abort(422, "Unknown status.", errors={"status": [f"Unknown status {s!r}." for s in unknown]})
-    return wanted
-
-
-def _links(page: int, page_size: int, total: int) -> dict[str, str | None]:
-    args = {k: v for k, v in request.args.items(multi=False) if k not in ("page", "page_size")}
-    def link(p: int) -> str:
-        return url_for("resident.ReportCollection", page=p, page_size=page_size, **args)
-    last = max(1, -(-total // page_size))
-    return {"self": link(page), "next": link(page + 1) if page < last else None, "prev": link(page - 1) if page > 1 else None}

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from service.domain.coverage import coverage
 from service.domain.events import record_event
-from service.domain.routing import RuleView, choose_department
+from service.domain.routing import RoutingDecision, RuleView, choose_department
 from service.domain.status import OPEN_STATUSES
 from service.geo.grid import cells_covering, geohash_encode, haversine_m
 from service.geocoding import Geocoder, GeocoderUnavailable
@@ -187,6 +187,11 @@ def _address(session: Session, report: Report, pipeline: Pipeline) -> None:
 
 
 def _routing(session: Session, report: Report, pipeline: Pipeline) -> None:
+    route(session, report)
+
+
+def route(session: Session, report: Report) -> RoutingDecision:
+    """Choose the report's department by its jurisdiction's rules, and record why."""
     area_hits = coverage.areas_at(session, report.lon, report.lat, report.jurisdiction_id)
     rules = [
         RuleView(id=r.id, priority=r.priority, category_code=code, area_id=r.area_id, department_id=r.department_id)
@@ -210,9 +215,11 @@ def _routing(session: Session, report: Report, pipeline: Pipeline) -> None:
     ward = next((a for a in area_hits if a.layer == "ward"), None)
     if ward is not None and not (report.address_parts or {}).get("ward"):
         report.address_parts = {**(report.address_parts or {}), "ward": ward.name_ja}
+    report.ward = (report.address_parts or {}).get("ward")
     session.add(HistoryEntry(report=report, kind="routed", actor_type="system",
                              details={"department_id": decision.department_id, "rule_id": decision.rule_id,
                                       "reason": decision.reason}))
+    return decision
 
 
 def _duplicates(session: Session, report: Report, pipeline: Pipeline) -> None:

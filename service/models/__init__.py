@@ -1,5 +1,6 @@
 """Database models; importing this package registers every table."""
 
+from service.models.audit import AuditEntry
 from service.models.category import Category
 from service.models.duplicate import DuplicateCandidate
 from service.models.jurisdiction import Area, Department, Jurisdiction, RoutingRule
@@ -9,6 +10,6 @@ from service.models.report import HistoryEntry, Report
 from service.models.staff import ROLES, Staff
 
 __all__ = [
-    "ROLES", "Area", "Category", "Department", "DuplicateCandidate", "HistoryEntry", "Jurisdiction", "OutboxEvent",
+    "ROLES", "Area", "AuditEntry", "Category", "Department", "DuplicateCandidate", "HistoryEntry", "Jurisdiction", "OutboxEvent",
     "Photo", "Report", "RoutingRule", "Staff",
 ]

@@ -44,6 +44,12 @@ class Report(db.Model):
     geohash: Mapped[str | None] = mapped_column(String(12), index=True)
 
     status: Mapped[str] = mapped_column(String(20), default="received")
+    # Bumped on every staff write; the ETag staff send back in If-Match.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"))
+    ward: Mapped[str | None] = mapped_column(String(100), index=True)
+    # The resident's words before moderation redacted them; admins only.
+    description_original: Mapped[str | None] = mapped_column(Text)
     priority: Mapped[int] = mapped_column(Integer, default=0)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -72,6 +78,7 @@ class Report(db.Model):
     category = relationship("Category", lazy="joined")
     department = relationship("Department", lazy="joined")
     jurisdiction = relationship("Jurisdiction", lazy="joined")
+    duplicate_of = relationship("Report", remote_side=[id], lazy="select")
     photos = relationship("Photo", order_by="Photo.position", back_populates="report", lazy="selectin")
     history = relationship("HistoryEntry", order_by="HistoryEntry.id", back_populates="report", lazy="selectin")
 

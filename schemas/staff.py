@@ -1,0 +1,179 @@
+"""Reports as staff send and see them."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from schemas.common import Coordinate, PageLinksSchema, StrictSchema
+
+TEXT = validate.Length(max=4000)
+SORTS = ("created", "-created", "updated", "-updated", "priority", "-priority", "distance")
+
+
+class StaffReportQuerySchema(StrictSchema):
+    status = fields.List(fields.String(), metadata={"description": "repeat or comma-separate"})
+    category = fields.String()
+    department = fields.String(metadata={"description": "department code"})
+    ward = fields.String()
+    created_from = fields.AwareDateTime()
+    created_to = fields.AwareDateTime()
+    updated_from = fields.AwareDateTime()
+    updated_to = fields.AwareDateTime()
+    bbox = fields.String(metadata={"description": "minLon,minLat,maxLon,maxLat"})
+    q = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "text in description or address"})
+    processing = fields.String(validate=validate.OneOf(["pending", "processing", "done", "failed"]))
+    sort = fields.String(load_default="-created", validate=validate.OneOf(SORTS))
+    lat = Coordinate(-90, 90)
+    lon = Coordinate(-180, 180)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    format = fields.String(validate=validate.OneOf(["json", "csv"]))
+
+    @validates_schema
+    def _distance_needs_a_point(self, data: dict, **kwargs) -> None:
+        if data.get("sort") == "distance" and ("lat" not in data or "lon" not in data):
+            raise ValidationError("Sorting by distance needs lat and lon.", "sort")
+
+
+class ReporterContactSchema(Schema):
+    name = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+
+
+class StaffPhotoSchema(Schema):
+    id = fields.String()
+    state = fields.String()
+    reject_reason = fields.String(allow_none=True)
+    hidden = fields.Boolean()
+    content_type = fields.String()
+    width = fields.Integer()
+    height = fields.Integer()
+    large_url = fields.String(allow_none=True)
+    thumb_url = fields.String(allow_none=True)
+    original_url = fields.String(allow_none=True, metadata={"description": "signed, time-limited"})
+    exif_lat = fields.Float(allow_none=True)
+    exif_lon = fields.Float(allow_none=True)
+    taken_at = fields.String(allow_none=True)
+
+
+class StaffHistorySchema(Schema):
+    at = fields.String()
+    kind = fields.String()
+    actor_type = fields.String()
+    actor_id = fields.Integer(allow_none=True)
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(allow_none=True)
+    status_label = fields.String(allow_none=True)
+    public_reply = fields.String(allow_none=True)
+    internal_note = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    details = fields.Dict()
+
+
+class CandidateSchema(Schema):
+    id = fields.String()
+    distance_m = fields.Float()
+    status = fields.String()
+    created_at = fields.String()
+
+
+class CodeNameSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class StaffReportSchema(Schema):
+    id = fields.String()
+    jurisdiction = fields.String()
+    category = fields.Nested(CodeNameSchema)
+    department = fields.Nested(CodeNameSchema, allow_none=True)
+    status = fields.String()
+    status_label = fields.String()
+    priority = fields.Integer()
+    hidden = fields.Boolean()
+    description = fields.String()
+    description_original = fields.String(allow_none=True, metadata={"description": "before redaction; admins only"})
+    lat = fields.Float()
+    lon = fields.Float()
+    accuracy_m = fields.Float(allow_none=True)
+    location_source = fields.String()
+    address = fields.String(allow_none=True)
+    address_parts = fields.Dict(allow_none=True)
+    address_approximate = fields.Boolean()
+    address_hint = fields.String(allow_none=True)
+    ward = fields.String(allow_none=True)
+    attributes = fields.Dict()
+    reporter = fields.Nested(ReporterContactSchema)
+    device_id = fields.String(allow_none=True)
+    routing_rule_id = fields.Integer(allow_none=True)
+    routing_reason = fields.String(allow_none=True)
+    duplicate_of = fields.String(allow_none=True)
+    duplicate_candidates = fields.List(fields.Nested(CandidateSchema))
+    photos = fields.List(fields.Nested(StaffPhotoSchema))
+    history = fields.List(fields.Nested(StaffHistorySchema))
+    processing = fields.String()
+    processing_error = fields.String(allow_none=True)
+    created_at = fields.String()
+    updated_at = fields.String()
+    first_response_at = fields.String(allow_none=True)
+    resolved_at = fields.String(allow_none=True)
+    closed_at = fields.String(allow_none=True)
+    version = fields.Integer()
+
+
+class StaffReportSummarySchema(Schema):
+    id = fields.String()
+    category = fields.String()
+    department = fields.String(allow_none=True)
+    status = fields.String()
+    status_label = fields.String()
+    priority = fields.Integer()
+    ward = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    description = fields.String()
+    lat = fields.Float()
+    lon = fields.Float()
+    distance_m = fields.Float(allow_none=True)
+    created_at = fields.String()
+    updated_at = fields.String()
+
+
+class StaffReportListSchema(Schema):
+    items = fields.List(fields.Nested(StaffReportSummarySchema))
+    page = fields.Integer()
+    page_size = fields.Integer()
+    total = fields.Integer()
+    links = fields.Nested(PageLinksSchema)
+
+
+class TransitionSchema(StrictSchema):
+    to = fields.String(required=True, metadata={"example": "acknowledged"})
+    public_reply = fields.String(validate=TEXT)
+    internal_note = fields.String(validate=TEXT)
+    reason = fields.String(validate=validate.Length(max=1000))
+    forwarded_to = fields.String(validate=validate.Length(max=200), metadata={"description": "国, 都道府県, 警察, 事業者 or another body"})
+    duplicate_of = fields.String(validate=validate.Length(max=32))
+
+
+class CommentSchema(StrictSchema):
+    public_reply = fields.String(validate=TEXT)
+    internal_note = fields.String(validate=TEXT)
+
+
+class AssignSchema(StrictSchema):
+    department = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    reason = fields.String(validate=validate.Length(max=1000))
+
+
+class PhotoVisibilitySchema(StrictSchema):
+    id = fields.String(required=True)
+    hidden = fields.Boolean(required=True)
+
+
+class ReportPatchSchema(StrictSchema):
+    priority = fields.Integer(validate=validate.Range(min=0, max=9))
+    category = fields.String(validate=validate.Length(min=1, max=50))
+    hidden = fields.Boolean()
+    photos = fields.List(fields.Nested(PhotoVisibilitySchema), validate=validate.Length(max=20))
+    description = fields.String(validate=validate.Length(min=1, max=4000), metadata={"description": "redacted text; the original is kept for admins"})

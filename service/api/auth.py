@@ -1,0 +1,45 @@
+"""Staff authentication: `Authorization: Bearer <api key>`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import g, request
+from sqlalchemy import select
+
+from service.api.problems import abort
+from service.domain.staff_keys import hash_api_key
+from service.extensions import db
+from service.models import Staff
+from service.models.types import utcnow
+
+CHALLENGE = 'Bearer realm="machikoe"'
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+SECURITY = [{"bearerAuth": []}]
+
+
+def current_staff() -> Staff:
+    """The staff member whose key signs this request; 401 with a challenge otherwise."""
+    header = request.headers.get("Authorization", "")
+    cached = g.get("staff")
+    if cached is not None and g.get("staff_authorization") == header:
+        return cached
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        abort(401, "Send your API key as `Authorization: Bearer <key>`.", headers={"WWW-Authenticate": CHALLENGE})
+    member = db.session.scalar(select(Staff).where(Staff.key_hash == hash_api_key(key.strip())))
+    if member is None or member.revoked_at is not None:
+        abort(401, "The API key is not valid.", headers={"WWW-Authenticate": CHALLENGE + ', error="invalid_token"'})
+    now = utcnow()
+    # Recording every use would turn each read into a write; a minute's resolution is enough.
+    if member.last_used_at is None or now - member.last_used_at > LAST_USED_RESOLUTION:
+        member.last_used_at = now
+        db.session.commit()
+    g.staff, g.staff_authorization = member, header
+    return member
+
+
+def require(allowed: bool, detail: str = "Your role does not allow this.") -> None:
+    if not allowed:
+        abort(403, detail)

@@ -1,0 +1,353 @@
+"""The staff API: triage of reports within the caller's jurisdiction and department."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Response, current_app, request, stream_with_context
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from itsdangerous import BadSignature, SignatureExpired
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import lazyload
+
+from schemas.common import ProblemSchema
+from schemas.staff import (
+    AssignSchema,
+    CommentSchema,
+    ReportPatchSchema,
+    StaffReportListSchema,
+    StaffReportQuerySchema,
+    StaffReportSchema,
+    TransitionSchema,
+)
+from service.api import staff_presenters as present
+from service.api.auth import SECURITY, current_staff, require
+from service.api.language import preferred_language
+from service.api.problems import abort
+from service.api.paging import page_links, parse_bbox, parse_statuses
+from service.domain import access, workflow
+from service.domain.audit import audit
+from service.domain.processing import route
+from service.extensions import db
+from service.geo.grid import haversine_m
+from service.models import Category, Department, Photo, Report, Staff
+from service.storage.base import ObjectNotFound
+
+blp = Blueprint("staff", __name__, url_prefix="/api/v1/staff", description="Staff: triage, replies, re-routing, moderation")
+
+PROBLEMS = {code: {"description": text, "content": {"application/problem+json": {"schema": ProblemSchema}}}
+            for code, text in {401: "No or bad API key", 403: "Role or department does not allow it",
+                               404: "No such report in your jurisdiction"}.items()}
+WRITE_PROBLEMS = {**PROBLEMS, **{code: {"description": text, "content": {"application/problem+json": {"schema": ProblemSchema}}}
+                                 for code, text in {409: "Not allowed in the report's status", 412: "Changed by someone else (stale If-Match)",
+                                                    422: "Invalid fields"}.items()}}
+IF_MATCH = [{"in": "header", "name": "If-Match", "schema": {"type": "string"}, "required": False,
+             "description": "the ETag of the report as last read"}]
+
+
+def visible_report(report_id: str, staff: Staff) -> Report:
+    report = db.session.scalar(select(Report).where(Report.public_id == report_id))
+    seen = access.visibility(staff, report) if report is not None else access.Visibility.HIDDEN
+    if seen is access.Visibility.HIDDEN:
+        abort(404, "No report has this id in your jurisdiction.")
+    if seen is access.Visibility.FORBIDDEN:
+        abort(403, "This report belongs to another department.")
+    return report
+
+
+def check_if_match(report: Report) -> None:
+    wanted = request.headers.get("If-Match")
+    if wanted is not None and wanted.strip() not in ("*", workflow.etag(report)):
+        abort(412, "Someone else changed this report since you read it; read it again.", etag=workflow.etag(report))
+
+
+def scoped(staff: Staff) -> Select:
+    query = select(Report).where(Report.jurisdiction_id == staff.jurisdiction_id)
+    if access.department_scoped(staff):
+        query = query.where(Report.department_id == staff.department_id)
+    return query
+
+
+def full_response(report: Report, staff: Staff, status: int = 200) -> tuple[dict[str, Any], int, dict[str, str]]:
+    db.session.refresh(report)
+    return present.report_full(report, staff, preferred_language()), status, {"ETag": workflow.etag(report)}
+
+
+@blp.route("/reports")
+class StaffReportCollection(MethodView):
+    @blp.arguments(StaffReportQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, StaffReportListSchema, content_type="application/json")
+    @blp.doc(security=SECURITY, responses={**PROBLEMS, 200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
+    def get(self, page: int, page_size: int, sort: str, **filters: Any):  # noqa: ANN201
+        """Reports of your jurisdiction (your department below admin), filtered, sorted and paged; CSV on request."""
+        staff = current_staff()
+        query = _filtered(scoped(staff), staff, filters)
+        lat, lon = filters.get("lat"), filters.get("lon")
+        if filters.get("format") == "csv" or _wants_csv():
+            return _csv(query.order_by(Report.created_at.desc(), Report.id.desc()))
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        page_size = min(page_size, 500)
+        rows = db.session.scalars(_sorted(query, sort, lat, lon).limit(page_size).offset((page - 1) * page_size)).all()
+        language = preferred_language()
+        items = [present.report_summary(r, language, haversine_m(lat, lon, r.lat, r.lon) if lat is not None and lon is not None else None)
+                 for r in rows]
+        return {"items": items, "page": page, "page_size": page_size, "total": total, "links": page_links("staff.StaffReportCollection", page, page_size, total)}
+
+
+@blp.route("/reports/<string:report_id>")
+class StaffReportItem(MethodView):
+    @blp.response(200, StaffReportSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.doc(security=SECURITY, responses=PROBLEMS)
+    def get(self, report_id: str):  # noqa: ANN201
+        """Everything about a report: contact, photos (original by signed URL), full history, routing, candidates."""
+        staff = current_staff()
+        return full_response(visible_report(report_id, staff), staff)
+
+    @blp.arguments(ReportPatchSchema)
+    @blp.response(200, StaffReportSchema)
+    @blp.doc(security=SECURITY, responses=WRITE_PROBLEMS, parameters=IF_MATCH)
+    def patch(self, changes: dict[str, Any], report_id: str):  # noqa: ANN201
+        """Priority, category correction (re-routes), and moderation: hide the report or a photo, redact text."""
+        staff = current_staff()
+        require(access.can_write(staff))
+        report = visible_report(report_id, staff)
+        check_if_match(report)
+        moderation = {"hidden", "photos", "description"} & set(changes)
+        if moderation:
+            require(access.can_moderate(staff), "Only managers and admins moderate reports.")
+        if "category" in changes:
+            require(access.can_route(staff), "Only managers and admins correct categories (it re-routes the report).")
+        before = _snapshot(report)
+        if "priority" in changes:
+            report.priority = changes["priority"]
+        if "hidden" in changes:
+            report.hidden = changes["hidden"]
+        for item in changes.get("photos", []):
+            photo = next((p for p in report.photos if p.public_id == item["id"]), None)
+            if photo is None:
+                abort(422, "No such photo on this report.", errors={"photos": [f"Unknown photo {item['id']!r}."]})
+            photo.hidden = item["hidden"]
+        if "description" in changes:
+            workflow.redact(report, changes["description"])
+        if "category" in changes and changes["category"] != report.category.code:
+            category = db.session.scalar(select(Category).where(Category.jurisdiction_id == report.jurisdiction_id,
+                                                                Category.code == changes["category"], Category.active.is_(True)))
+            if category is None:
+                abort(422, "Unknown category.", errors={"category": [f"No active category {changes['category']!r}."]})
+            report.category_id = category.id
+            report.category = category
+            route(db.session, report)
+        workflow.touch(report)
+        audit(db.session, staff, "report.update", "report", report.public_id, before, _snapshot(report))
+        db.session.commit()
+        return full_response(report, staff)
+
+
+@blp.route("/reports/<string:report_id>/transitions")
+class StaffTransition(MethodView):
+    @blp.arguments(TransitionSchema)
+    @blp.response(201, StaffReportSchema)
+    @blp.doc(security=SECURITY, responses=WRITE_PROBLEMS, parameters=IF_MATCH)
+    def post(self, body: dict[str, Any], report_id: str):  # noqa: ANN201
+        """Change the status, with an optional public reply and internal note."""
+        staff = current_staff()
+        require(access.can_write(staff))
+        report = visible_report(report_id, staff)
+        check_if_match(report)
+        if body["to"] == "duplicate":
+            require(access.can_route(staff), "Only managers and admins merge duplicates.")
+        primary = None
+        if body.get("duplicate_of"):
+            primary = db.session.scalar(select(Report).where(Report.public_id == body["duplicate_of"],
+                                                             Report.jurisdiction_id == staff.jurisdiction_id))
+            if primary is None:
+                abort(422, "No report with this id in your jurisdiction.", errors={"duplicate_of": ["Unknown report."]})
+        before = _snapshot(report)
+        try:
+            workflow.transition(db.session, report, workflow.Actor.of(staff), to=body["to"],
+                                public_reply=body.get("public_reply"), internal_note=body.get("internal_note"),
+                                reason=body.get("reason"), forwarded_to=body.get("forwarded_to"), duplicate_of=primary)
+        except workflow.TransitionNotAllowed as exc:
+            db.session.rollback()
+            abort(409, str(exc), allowed=list(exc.allowed), errors={"to": [str(exc)]})
+        except workflow.WorkflowError as exc:
+            db.session.rollback()
+            abort(422, str(exc), errors={exc.field or "_": [str(exc)]})
+        audit(db.session, staff, "report.transition", "report", report.public_id, before, _snapshot(report))
+        db.session.commit()
+        return full_response(report, staff, 201)
+
+
+@blp.route("/reports/<string:report_id>/comments")
+class StaffComment(MethodView):
+    @blp.arguments(CommentSchema)
+    @blp.response(201, StaffReportSchema)
+    @blp.doc(security=SECURITY, responses=WRITE_PROBLEMS, parameters=IF_MATCH)
+    def post(self, body: dict[str, Any], report_id: str):  # noqa: ANN201
+        """A public reply or an internal note, without a status change."""
+        staff = current_staff()
+        require(access.can_write(staff))
+        report = visible_report(report_id, staff)
+        check_if_match(report)
+        try:
+            workflow.comment(db.session, report, workflow.Actor.of(staff), public_reply=body.get("public_reply"),
+                             internal_note=body.get("internal_note"))
+        except workflow.WorkflowError as exc:
+            db.session.rollback()
+            abort(422, str(exc), errors={exc.field or "_": [str(exc)]})
+        audit(db.session, staff, "report.comment", "report", report.public_id, None,
+              {"public_reply": bool(body.get("public_reply")), "internal_note": bool(body.get("internal_note"))})
+        db.session.commit()
+        return full_response(report, staff, 201)
+
+
+@blp.route("/reports/<string:report_id>/assign")
+class StaffAssign(MethodView):
+    @blp.arguments(AssignSchema)
+    @blp.response(200, StaffReportSchema)
+    @blp.doc(security=SECURITY, responses=WRITE_PROBLEMS, parameters=IF_MATCH)
+    def post(self, body: dict[str, Any], report_id: str):  # noqa: ANN201
+        """Re-route the report to another department of the jurisdiction (managers and admins)."""
+        staff = current_staff()
+        require(access.can_route(staff), "Only managers and admins re-route reports.")
+        report = visible_report(report_id, staff)
+        check_if_match(report)
+        department = db.session.scalar(select(Department).where(Department.jurisdiction_id == staff.jurisdiction_id,
+                                                                 Department.code == body["department"]))
+        if department is None:
+            abort(422, "No such department in your jurisdiction.", errors={"department": ["Unknown department."]})
+        before = _snapshot(report)
+        try:
+            workflow.assign(db.session, report, workflow.Actor.of(staff), department, reason=body.get("reason"))
+        except workflow.WorkflowError as exc:
+            db.session.rollback()
+            abort(422, str(exc), errors={exc.field or "_": [str(exc)]})
+        audit(db.session, staff, "report.assign", "report", report.public_id, before, _snapshot(report))
+        db.session.commit()
+        return full_response(report, staff)
+
+
+@blp.route("/photos/<string:photo_id>/<any(large, thumb):size>", endpoint="derivative_photo")
+class StaffDerivative(MethodView):
+    @blp.doc(security=SECURITY, responses={200: {"description": "The image", "content": {"image/jpeg": {}, "image/webp": {}}}, **PROBLEMS})
+    def get(self, photo_id: str, size: str) -> Response:
+        """A derivative, even of a hidden photo or report, for staff who may see the report."""
+        staff = current_staff()
+        photo = _photo(photo_id, staff)
+        key = photo.large_key if size == "large" else photo.thumb_key
+        if key is None:
+            abort(404, "This photo has no derivatives (yet).")
+        return _image(key, photo.large_content_type or "image/jpeg", private=True)
+
+
+@blp.route("/photos/<string:photo_id>/original", endpoint="original_photo")
+class StaffOriginal(MethodView):
+    @blp.doc(parameters=[{"in": "query", "name": "signature", "schema": {"type": "string"}, "required": True}],
+             responses={200: {"description": "The original as uploaded (with its metadata)",
+                              "content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}, "image/heic": {}}},
+                        403: {"description": "Bad or expired signature", "content": {"application/problem+json": {"schema": ProblemSchema}}}})
+    def get(self, photo_id: str) -> Response:
+        """The private original, by a signed URL that expires (from the staff report view)."""
+        try:
+            signed = present.original_signer().loads(request.args.get("signature", ""), max_age=present.ORIGINAL_URL_SECONDS)
+        except SignatureExpired:
+            abort(403, "This link has expired; read the report again for a new one.")
+        except BadSignature:
+            abort(403, "This link is not valid.")
+        if signed != photo_id:
+            abort(403, "This link is not valid.")
+        photo = db.session.scalar(select(Photo).where(Photo.public_id == photo_id))
+        if photo is None or photo.original_key is None:
+            abort(404, "No original is kept for this photo.")
+        return _image(photo.original_key, photo.content_type, private=True)
+
+
+def _photo(photo_id: str, staff: Staff) -> Photo:
+    photo = db.session.scalar(select(Photo).where(Photo.public_id == photo_id))
+    if photo is None:
+        abort(404, "No photo has this id in your jurisdiction.")
+    visible_report(photo.report.public_id, staff)
+    return photo
+
+
+def _image(key: str, content_type: str, *, private: bool) -> Response:
+    try:
+        data = current_app.extensions["photo_store"].get(key)
+    except ObjectNotFound:
+        abort(404, "The photo file is missing.")
+    response = current_app.response_class(data, mimetype=content_type)
+    response.headers["Cache-Control"] = "private, no-store" if private else "public, max-age=86400"
+    return response
+
+
+def _filtered(query: Select, staff: Staff, f: dict[str, Any]) -> Select:
+    if f.get("status"):
+        query = query.where(Report.status.in_(parse_statuses(f["status"])))
+    if f.get("category"):
+        query = query.where(Report.category_id.in_(select(Category.id).where(Category.code == f["category"],
+                                                                             Category.jurisdiction_id == staff.jurisdiction_id)))
+    if f.get("department"):
+        query = query.where(Report.department_id.in_(select(Department.id).where(Department.code == f["department"],
+                                                                                 Department.jurisdiction_id == staff.jurisdiction_id)))
+    if f.get("ward"):
+        query = query.where(Report.ward == f["ward"])
+    for name, column, op in (("created_from", Report.created_at, "ge"), ("created_to", Report.created_at, "lt"),
+                             ("updated_from", Report.updated_at, "ge"), ("updated_to", Report.updated_at, "lt")):
+        if f.get(name):
+            query = query.where(column >= f[name] if op == "ge" else column < f[name])
+    if f.get("bbox"):
+        min_lon, min_lat, max_lon, max_lat = parse_bbox(f["bbox"])
+        query = query.where(Report.lon.between(min_lon, max_lon), Report.lat.between(min_lat, max_lat))
+    if f.get("q"):
+        pattern = "%" + f["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(Report.description.ilike(pattern, escape="\\"), Report.address.ilike(pattern, escape="\\")))
+    if f.get("processing"):
+        query = query.where(Report.processing_state == f["processing"])
+    return query
+
+
+def _sorted(query: Select, sort: str, lat: float | None, lon: float | None) -> Select:
+    if sort == "distance":
+        scale = math.cos(math.radians(lat))
+        distance = (Report.lat - lat) * (Report.lat - lat) + (Report.lon - lon) * (Report.lon - lon) * scale * scale
+        return query.order_by(distance, Report.id)
+    column = {"created": Report.created_at, "updated": Report.updated_at, "priority": Report.priority}[sort.lstrip("-")]
+    if sort.startswith("-"):
+        return query.order_by(column.desc(), Report.id.desc())
+    return query.order_by(column.asc(), Report.id.asc())
+
+
+def _wants_csv() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
+    return best == "text/csv" and request.accept_mimetypes["text/csv"] > request.accept_mimetypes["application/json"]
+
+
+def _csv(query: Select) -> Response:
+    query = query.options(lazyload(Report.photos), lazyload(Report.history)).execution_options(yield_per=1000)
+
+    def rows() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(present.CSV_COLUMNS)
+        for report in db.session.scalars(query):
+            writer.writerow(present.csv_row(report))
+            if buffer.tell() > 64 * 1024:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    response = Response(stream_with_context(rows()), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="reports.csv"'
+    return response
+
+
+def _snapshot(report: Report) -> dict[str, Any]:
+    return {"status": report.status, "department_id": report.department_id, "category_id": report.category_id,
+            "priority": report.priority, "hidden": report.hidden, "duplicate_of_id": report.duplicate_of_id,
+            "photos_hidden": sorted(p.public_id for p in report.photos if p.hidden), "description_redacted": report.description_original is not None}

@@ -1,0 +1,139 @@
+"""Staff views of reports: everything, including private fields and internal notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, url_for
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import select
+
+from service.api.language import localised
+from service.domain import status as statuses
+from service.extensions import db
+from service.models import DuplicateCandidate, Photo, Report, Staff
+from service.timefmt import iso_tokyo
+
+ORIGINAL_URL_SECONDS = 600
+
+
+def original_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="original-photo")
+
+
+def original_url(photo: Photo) -> str | None:
+    if photo.original_key is None:
+        return None
+    signed = current_app.extensions["photo_store"].signed_url(photo.original_key, ORIGINAL_URL_SECONDS)
+    if signed:
+        return signed
+    token = original_signer().dumps(photo.public_id)
+    return url_for("staff.original_photo", photo_id=photo.public_id, signature=token, _external=True)
+
+
+def _photo(photo: Photo) -> dict[str, Any]:
+    ready = photo.state == "ready"
+    return {
+        "id": photo.public_id,
+        "state": photo.state,
+        "reject_reason": photo.reject_reason,
+        "hidden": photo.hidden,
+        "content_type": photo.content_type,
+        "width": photo.width,
+        "height": photo.height,
+        "large_url": url_for("staff.derivative_photo", photo_id=photo.public_id, size="large", _external=True) if ready else None,
+        "thumb_url": url_for("staff.derivative_photo", photo_id=photo.public_id, size="thumb", _external=True) if ready else None,
+        "original_url": original_url(photo),
+        "exif_lat": photo.exif_lat,
+        "exif_lon": photo.exif_lon,
+        "taken_at": iso_tokyo(photo.taken_at),
+    }
+
+
+def report_full(report: Report, staff: Staff, language: str) -> dict[str, Any]:
+    candidates = db.session.execute(
+        select(DuplicateCandidate.distance_m, Report.public_id, Report.status, Report.created_at)
+        .join(Report, DuplicateCandidate.candidate_id == Report.id)
+        .where(DuplicateCandidate.report_id == report.id)
+        .order_by(DuplicateCandidate.distance_m)
+    ).all()
+    return {
+        "id": report.public_id,
+        "jurisdiction": report.jurisdiction.code,
+        "category": {"code": report.category.code, "name": localised(report.category, "name", language)},
+        "department": {"code": report.department.code, "name": localised(report.department, "name", language)} if report.department else None,
+        "status": report.status,
+        "status_label": statuses.label(report.status, language),
+        "priority": report.priority,
+        "hidden": report.hidden,
+        "description": report.description,
+        "description_original": report.description_original if staff.role == "admin" else None,
+        "lat": report.lat,
+        "lon": report.lon,
+        "accuracy_m": report.accuracy_m,
+        "location_source": report.location_source,
+        "address": report.address,
+        "address_parts": report.address_parts,
+        "address_approximate": report.address_approximate,
+        "address_hint": report.address_hint,
+        "ward": report.ward,
+        "attributes": report.attributes or {},
+        "reporter": {"name": report.reporter_name, "email": report.reporter_email, "phone": report.reporter_phone},
+        "device_id": report.device_id,
+        "routing_rule_id": report.routing_rule_id,
+        "routing_reason": report.routing_reason,
+        "duplicate_of": report.duplicate_of.public_id if report.duplicate_of_id else None,
+        "duplicate_candidates": [
+            {"id": pid, "distance_m": d, "status": st, "created_at": iso_tokyo(at)} for d, pid, st, at in candidates
+        ],
+        "photos": [_photo(p) for p in report.photos],
+        "history": [
+            {
+                "at": iso_tokyo(h.created_at), "kind": h.kind, "actor_type": h.actor_type, "actor_id": h.actor_id,
+                "from_status": h.from_status, "to_status": h.to_status,
+                "status_label": statuses.label(h.to_status, language) if h.to_status else None,
+                "public_reply": h.public_reply, "internal_note": h.internal_note, "reason": h.reason,
+                "details": h.details or {},
+            }
+            for h in report.history
+        ],
+        "processing": report.processing_state,
+        "processing_error": report.processing_error,
+        "created_at": iso_tokyo(report.created_at),
+        "updated_at": iso_tokyo(report.updated_at),
+        "first_response_at": iso_tokyo(report.first_response_at),
+        "resolved_at": iso_tokyo(report.resolved_at),
+        "closed_at": iso_tokyo(report.closed_at),
+        "version": report.version,
+    }
+
+
+def report_summary(report: Report, language: str, distance_m: float | None = None) -> dict[str, Any]:
+    return {
+        "id": report.public_id,
+        "category": report.category.code,
+        "department": report.department.code if report.department else None,
+        "status": report.status,
+        "status_label": statuses.label(report.status, language),
+        "priority": report.priority,
+        "ward": report.ward,
+        "address": report.address,
+        "description": report.description,
+        "lat": report.lat,
+        "lon": report.lon,
+        "distance_m": distance_m,
+        "created_at": iso_tokyo(report.created_at),
+        "updated_at": iso_tokyo(report.updated_at),
+    }
+
+
+CSV_COLUMNS = ("id", "created_at", "updated_at", "status", "category", "department", "priority", "ward", "address",
+               "lat", "lon", "description")
+
+
+def csv_row(report: Report) -> list[Any]:
+    return [report.public_id, iso_tokyo(report.created_at), iso_tokyo(report.updated_at), report.status,
+            report.category.code, report.department.code if report.department else "", report.priority,
+            report.ward or "", report.address or "", report.lat, report.lon, report.description]
+
+

@@ -1,0 +1,15 @@
+"""Writing the audit log, in the transaction of the change it records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from service.models import AuditEntry, Staff
+
+
+def audit(session: Session, staff: Staff, action: str, target_type: str, target_id: str | int,
+          before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> None:
+    session.add(AuditEntry(jurisdiction_id=staff.jurisdiction_id, staff_id=staff.id, action=action,
+                           target_type=target_type, target_id=str(target_id), before=before, after=after))
