@@ -73,6 +73,21 @@ def scoped(staff: Staff) -> Select:
     return query
 
 
+def apply_change(staff: Staff, report: Report, action: str, change) -> None:  # noqa: ANN001
+    """Run a workflow change, audit it and commit; a refused change is rolled back and answered 409 or 422."""
+    before = _snapshot(report)
+    try:
+        change()
+    except workflow.TransitionNotAllowed as exc:
+        db.session.rollback()
+        abort(409, str(exc), allowed=list(exc.allowed), errors={"to": [str(exc)]})
+    except workflow.WorkflowError as exc:
+        db.session.rollback()
+        abort(422, str(exc), errors={exc.field or "_": [str(exc)]})
+    audit(db.session, staff, action, "report", report.public_id, before, _snapshot(report))
+    db.session.commit()
+
+
 def full_response(report: Report, staff: Staff, status: int = 200) -> tuple[dict[str, Any], int, dict[str, str]]:
     db.session.refresh(report)
     return present.report_full(report, staff, preferred_language()), status, {"ETag": workflow.etag(report)}
@@ -167,19 +182,10 @@ class StaffTransition(MethodView):
                                                              Report.jurisdiction_id == staff.jurisdiction_id))
             if primary is None:
                 abort(422, "No report with this id in your jurisdiction.", errors={"duplicate_of": ["Unknown report."]})
-        before = _snapshot(report)
-        try:
-            workflow.transition(db.session, report, workflow.Actor.of(staff), to=body["to"],
-                                public_reply=body.get("public_reply"), internal_note=body.get("internal_note"),
-                                reason=body.get("reason"), forwarded_to=body.get("forwarded_to"), duplicate_of=primary)
-        except workflow.TransitionNotAllowed as exc:
-            db.session.rollback()
-            abort(409, str(exc), allowed=list(exc.allowed), errors={"to": [str(exc)]})
-        except workflow.WorkflowError as exc:
-            db.session.rollback()
-            abort(422, str(exc), errors={exc.field or "_": [str(exc)]})
-        audit(db.session, staff, "report.transition", "report", report.public_id, before, _snapshot(report))
-        db.session.commit()
+        apply_change(staff, report, "report.transition", lambda: workflow.transition(
+            db.session, report, workflow.Actor.of(staff), to=body["to"], public_reply=body.get("public_reply"),
+            internal_note=body.get("internal_note"), reason=body.get("reason"), forwarded_to=body.get("forwarded_to"),
+            duplicate_of=primary))
         return full_response(report, staff, 201)
 
 
@@ -194,15 +200,9 @@ class StaffComment(MethodView):
         require(access.can_write(staff))
         report = visible_report(report_id, staff)
         check_if_match(report)
-        try:
-            workflow.comment(db.session, report, workflow.Actor.of(staff), public_reply=body.get("public_reply"),
-                             internal_note=body.get("internal_note"))
-        except workflow.WorkflowError as exc:
-            db.session.rollback()
-            abort(422, str(exc), errors={exc.field or "_": [str(exc)]})
-        audit(db.session, staff, "report.comment", "report", report.public_id, None,
-              {"public_reply": bool(body.get("public_reply")), "internal_note": bool(body.get("internal_note"))})
-        db.session.commit()
+        apply_change(staff, report, "report.comment", lambda: workflow.comment(
+            db.session, report, workflow.Actor.of(staff), public_reply=body.get("public_reply"),
+            internal_note=body.get("internal_note")))
         return full_response(report, staff, 201)
 
 
@@ -221,14 +221,8 @@ class StaffAssign(MethodView):
                                                                  Department.code == body["department"]))
         if department is None:
             abort(422, "No such department in your jurisdiction.", errors={"department": ["Unknown department."]})
-        before = _snapshot(report)
-        try:
-            workflow.assign(db.session, report, workflow.Actor.of(staff), department, reason=body.get("reason"))
-        except workflow.WorkflowError as exc:
-            db.session.rollback()
-            abort(422, str(exc), errors={exc.field or "_": [str(exc)]})
-        audit(db.session, staff, "report.assign", "report", report.public_id, before, _snapshot(report))
-        db.session.commit()
+        apply_change(staff, report, "report.assign", lambda: workflow.assign(
+            db.session, report, workflow.Actor.of(staff), department, reason=body.get("reason")))
         return full_response(report, staff)
 
 
