@@ -60,6 +60,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GEOCODER_LANGUAGE", "MACHIKOE_GEOCODER_LANGUAGE", str, "ja", "language of addresses"),
     Setting("DUPLICATE_RADIUS_M", "MACHIKOE_DUPLICATE_RADIUS_M", float, 50.0, "default radius for duplicate candidates"),
     Setting("DUPLICATE_WINDOW_DAYS", "MACHIKOE_DUPLICATE_WINDOW_DAYS", int, 30, "window for duplicate candidates"),
+    Setting("RATING_WINDOW_DAYS", "MACHIKOE_RATING_WINDOW_DAYS", int, 30, "days after resolution a resident may rate"),
+    Setting("YEAR_END_BREAK", "MACHIKOE_YEAR_END_BREAK", _bool, True, "29 Dec–3 Jan are not business days"),
     Setting("SWEEP_AFTER_SECONDS", "MACHIKOE_SWEEP_AFTER_SECONDS", int, 120, "age after which unprocessed reports are re-enqueued"),
     Setting("SWEEP_INTERVAL_SECONDS", "MACHIKOE_SWEEP_INTERVAL_SECONDS", float, 30.0, "how often the sweep runs"),
     Setting("EMBEDDED_WORKER", "MACHIKOE_EMBEDDED_WORKER", _bool, None, "run a worker inside `machikoe serve`; on when the broker is in-memory"),

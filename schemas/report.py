@@ -144,3 +144,18 @@ class ReportListSchema(Schema):
     page_size = fields.Integer()
     total = fields.Integer()
     links = fields.Nested(PageLinksSchema)
+
+
+class RatingSchema(StrictSchema):
+    score = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5), metadata={"example": 4})
+    fixed = fields.Boolean(required=True, truthy={True}, falsy={False}, metadata={"description": "was the problem fixed?"})
+    comment = fields.String(validate=validate.Length(max=1000))
+
+
+class RatingCreatedSchema(Schema):
+    score = fields.Integer()
+    fixed = fields.Boolean()
+    comment = fields.String(allow_none=True)
+    created_at = fields.String()
+    report_status = fields.String(metadata={"description": "in_progress when the rating said not fixed"})
+    report_status_label = fields.String()

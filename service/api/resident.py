@@ -19,7 +19,12 @@ from schemas.report import (
     ReportListQuerySchema,
     ReportListSchema,
     ReportOwnSchema,
+    RatingCreatedSchema,
+    RatingSchema,
 )
+from service.domain.feedback import RatingNotAllowed, rate
+from service.domain.status import label as status_label
+from service.timefmt import iso_tokyo
 from service.api import presenters
 from service.api.body import form_fields, json_object
 from service.api.language import preferred_language
@@ -120,6 +125,7 @@ class ReportCollection(MethodView):
                 idempotency_key=key,
                 secret=current_app.config["SECRET_KEY"],
                 locate=pipeline_for(current_app).locate,
+                year_end_break=current_app.config["YEAR_END_BREAK"],
             )
         except MissingLocation as exc:
             abort(422, exc.message_en, detail_ja=exc.message_ja, errors={"lat": [exc.message_en], "lon": [exc.message_en]})
@@ -184,6 +190,33 @@ class ReportItem(MethodView):
             abort(403, "The tracking token does not open this report.")
         language = preferred_language()
         return presenters.report_own(report, language) if owner else presenters.report_public(report, language)
+
+
+@blp.route("/reports/<string:report_id>/rating")
+class ReportRating(MethodView):
+    @blp.arguments(RatingSchema)
+    @blp.response(201, RatingCreatedSchema)
+    @blp.doc(
+        parameters=[{"in": "header", "name": "X-Tracking-Token", "schema": {"type": "string"}, "required": True}],
+        responses={404: {"description": "No report opens with this token", "content": {"application/problem+json": {"schema": ProblemSchema}}},
+                   409: {"description": "Not resolved, or the rating window has passed", "content": {"application/problem+json": {"schema": ProblemSchema}}}},
+    )
+    def post(self, body: dict[str, Any], report_id: str) -> dict[str, Any]:
+        """Rate how a resolved report was handled (住民評価); "not fixed" reopens it."""
+        report = db.session.scalar(select(Report).where(Report.public_id == report_id))
+        if report is None or not tokens.token_matches(request.headers.get("X-Tracking-Token"), report.tracking_token_hash):
+            abort(404, "No report opens with this id and tracking token.")
+        try:
+            rating = rate(db.session, report, score=body["score"], fixed=body["fixed"], comment=body.get("comment"),
+                          window_days=current_app.config["RATING_WINDOW_DAYS"])
+        except RatingNotAllowed as exc:
+            db.session.rollback()
+            abort(409, str(exc))
+        db.session.commit()
+        language = preferred_language()
+        return {"score": rating.score, "fixed": rating.fixed, "comment": rating.comment,
+                "created_at": iso_tokyo(rating.created_at), "report_status": report.status,
+                "report_status_label": status_label(report.status, language)}
 
 
 def _report_body() -> tuple[dict[str, Any], list[tuple[str, bytes]]]:

@@ -15,9 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.domain import tokens
+from service.domain.business_days import due_at
 from service.domain.coverage import coverage
 from service.domain.events import record_event
 from service.models import Category, HistoryEntry, Photo, Report
+from service.models.types import utcnow
 from service.domain.processing import report_geohash
 from service.photos.inspect import PhotoInfo
 from service.photos.metadata import read_private_metadata
@@ -74,6 +76,7 @@ def submit_report(
     idempotency_key: str | None,
     secret: str,
     locate: Callable[[str], tuple[float, float] | None] = lambda hint: None,
+    year_end_break: bool = True,
 ) -> IntakeResult:
     """Store a new report, or answer a retried one.
 
@@ -107,6 +110,7 @@ def submit_report(
     for photo in photos:
         store.put(original_key(photo.info), photo.data, photo.info.content_type)
 
+    now = utcnow()
     public_id = tokens.new_public_id()
     token = (
         tokens.derived_tracking_token(secret, public_id, idempotency_key) if idempotency_key else tokens.new_tracking_token()
@@ -133,6 +137,9 @@ def submit_report(
         request_fingerprint=request_fingerprint,
         status="received",
         processing_state="pending",
+        created_at=now,
+        first_response_due_at=due_at(now, category.first_response_days, year_end_break=year_end_break),
+        resolution_due_at=due_at(now, category.resolution_days, year_end_break=year_end_break),
     )
     session.add(report)
     for position, photo in enumerate(photos):

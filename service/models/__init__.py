@@ -6,10 +6,11 @@ from service.models.duplicate import DuplicateCandidate
 from service.models.jurisdiction import Area, Department, Jurisdiction, RoutingRule
 from service.models.outbox import OutboxEvent
 from service.models.photo import Photo
+from service.models.rating import Rating
 from service.models.report import HistoryEntry, Report
 from service.models.staff import ROLES, Staff
 
 __all__ = [
     "ROLES", "Area", "AuditEntry", "Category", "Department", "DuplicateCandidate", "HistoryEntry", "Jurisdiction", "OutboxEvent",
-    "Photo", "Report", "RoutingRule", "Staff",
+    "Photo", "Rating", "Report", "RoutingRule", "Staff",
 ]

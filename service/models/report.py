@@ -74,6 +74,9 @@ class Report(db.Model):
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # SLA clocks, from the category's targets in business days.
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     category = relationship("Category", lazy="joined")
     department = relationship("Department", lazy="joined")
