@@ -174,8 +174,12 @@ def _photos(session: Session, report: Report, pipeline: Pipeline) -> None:
 
 
 def _address(session: Session, report: Report, pipeline: Pipeline) -> None:
+    lat, lon = report.lat, report.lon
+    # End the read transaction so no database connection is held open while
+    # a remote geocoder is waited for.
+    session.commit()
     try:
-        result = pipeline.geocoder.reverse(report.lat, report.lon)
+        result = pipeline.geocoder.reverse(lat, lon)
     except GeocoderUnavailable:
         result = None
     if result is None:

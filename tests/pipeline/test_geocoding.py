@@ -1,0 +1,118 @@
+"""Addresses through a Nominatim stand-in on 127.0.0.1, and the offline address when it fails."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from pytest_httpserver import HTTPServer
+
+from service import create_app
+from service.domain import processing
+from service.extensions import db
+from service.pipeline import pipeline_for
+from tests.pipeline.support import post_report, report_row
+
+# What Nominatim's /reverse?format=json&addressdetails=1&accept-language=ja
+# answers for a point in a city with wards, in the shape OpenStreetMap tags it.
+REVERSE_ANSWER: dict[str, Any] = {
+    "place_id": 4242,
+    "licence": "Data © OpenStreetMap contributors, ODbL 1.0. http://osm.org/copyright",
+    "osm_type": "way",
+    "osm_id": 424242,
+    "lat": "35.6500",
+    "lon": "139.7800",
+    "display_name": "5, 一丁目, 海岸通, 中央区, みなと市, 999-0001, 日本",
+    "address": {
+        "house_number": "5",
+        "neighbourhood": "一丁目",
+        "quarter": "海岸通",
+        "suburb": "中央区",
+        "city": "みなと市",
+        "postcode": "999-0001",
+        "country": "日本",
+        "country_code": "jp",
+    },
+    "boundingbox": ["35.6499", "35.6501", "139.7799", "139.7801"],
+}
+
+
+@pytest.fixture(scope="module")
+def nominatim() -> Iterator[HTTPServer]:
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def nominatim_app(app: Flask, nominatim: HTTPServer) -> Iterator[Callable[[], Flask]]:
+    """Build an app on the test database that geocodes through the stand-in."""
+    nominatim.clear()
+    made: list[Flask] = []
+
+    def make() -> Flask:
+        geocoding_app = create_app(
+            {
+                "DATA_DIR": app.config["DATA_DIR"],
+                "DATABASE_URL": app.config["DATABASE_URL"],
+                "SECRET_KEY": "test-secret",
+                "CELERY_BROKER_URL": "memory://localhost/",
+                "LOG_LEVEL": "WARNING",
+                "GEOCODER": "nominatim",
+                "NOMINATIM_DOMAIN": f"127.0.0.1:{nominatim.port}",
+                "NOMINATIM_SCHEME": "http",
+                "NOMINATIM_MIN_DELAY": 0.0,
+                "NOMINATIM_TIMEOUT": 2.0,
+                "NOMINATIM_MAX_RETRIES": 1,
+            }
+        )
+        geocoding_app.config["TESTING"] = True
+        made.append(geocoding_app)
+        return geocoding_app
+
+    yield make
+    for geocoding_app in made:
+        with geocoding_app.app_context():
+            pipeline_for(geocoding_app).geocoder.primary.close()
+            db.engine.dispose()
+    nominatim.clear()
+
+
+def post_and_process(geocoding_app: Flask) -> dict[str, Any]:
+    """Post a report in 中央区, process it, and return its public view."""
+    with geocoding_app.app_context():
+        client = geocoding_app.test_client()
+        created = post_report(client, lat=35.650, lon=139.780)
+        assert processing.process(db.session, report_row(created["id"]).id, pipeline_for(geocoding_app))
+        public = client.get(f"/api/v1/reports/{created['id']}").get_json()
+        assert public["processing"] == "done"
+        return public
+
+
+def test_address_from_nominatim_is_composed_in_japanese_and_exact(nominatim, nominatim_app):
+    nominatim.expect_request("/reverse").respond_with_json(REVERSE_ANSWER)
+
+    public = post_and_process(nominatim_app())
+
+    assert public["address"] == "みなと市中央区海岸通一丁目5"
+    assert public["address_approximate"] is False
+    assert public["ward"] == "中央区"
+    assert public["department"] == "道路課"
+    [(request, _)] = nominatim.log
+    assert float(request.args["lat"]) == pytest.approx(35.650) and float(request.args["lon"]) == pytest.approx(139.780)
+    assert request.args["accept-language"] == "ja" and request.args["addressdetails"] == "1"
+
+
+def test_report_completes_with_approximate_offline_address_when_nominatim_fails(nominatim, nominatim_app):
+    nominatim.expect_request("/reverse").respond_with_data("Internal Server Error", status=500)
+
+    public = post_and_process(nominatim_app())
+
+    assert public["address"] == "みなと市中央区"
+    assert public["address_approximate"] is True
+    assert public["department"] == "道路課"
+    # The first try and the one retry allowed by NOMINATIM_MAX_RETRIES, both answered 500.
+    assert [response.status_code for _, response in nominatim.log] == [500, 500]

@@ -1,0 +1,119 @@
+"""A report goes through a real Celery worker process on Redis and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from flask import Flask
+from PIL import Image
+from sqlalchemy import select
+
+from service.domain.routing import FALLBACK_REASON
+from service.extensions import db
+from service.jobs import PROCESS_REPORT, jobs
+from service.models import Category, Department, RoutingRule
+from tests.conftest import make_jpeg
+from tests.pipeline.support import (
+    event_count,
+    files_under,
+    phone_photo,
+    photos_of,
+    post_report,
+    processing_state,
+    report_row,
+    routed_entries,
+    wait_until,
+)
+
+
+def road_damage_rule_id() -> int:
+    return db.session.scalar(
+        select(RoutingRule.id).join(Category, RoutingRule.category_id == Category.id)
+        .where(Category.code == "road_damage", RoutingRule.area_id.is_(None))
+    )
+
+
+def derivative_dir(app: Flask) -> Path:
+    return Path(app.config["PHOTO_DIR"]) / "derivatives"
+
+
+def test_report_posted_through_redis_is_routed_by_worker_with_clean_public_photo(worker_app, start_worker):
+    worker = start_worker()
+    client = worker_app.test_client()
+    created = post_report(client, photos=[phone_photo()])
+    assert created["status"] == "received"
+
+    wait_until(lambda: processing_state(created["id"]) == "done", what="processing by the worker", workers=[worker])
+
+    public = client.get(f"/api/v1/reports/{created['id']}").get_json()
+    assert public["processing"] == "done"
+    assert public["department"] == "道路課"
+    assert public["address"] == "みなと市中央区" and public["ward"] == "中央区"
+    assert len(public["photos"]) == 1
+    large = client.get(public["photos"][0]["large_url"])
+    assert large.status_code == 200 and large.mimetype == "image/jpeg"
+    image = Image.open(io.BytesIO(large.data))
+    assert image.format == "JPEG"
+    # The phone stored 2400x1800 pixels sideways; upright and bounded it is 1200x1600.
+    assert image.size == (1200, 1600)
+    assert max(image.size) <= 1600
+    top, bottom = image.convert("RGB").getpixel((600, 100)), image.convert("RGB").getpixel((600, 1500))
+    assert top[0] > 180 and top[2] < 80, f"top is not red: {top}"
+    assert bottom[2] > 180 and bottom[0] < 80, f"bottom is not blue: {bottom}"
+    assert len(image.getexif()) == 0 and "exif" not in image.info
+    assert b"SECRET" not in large.data
+
+    report = report_row(created["id"])
+    assert event_count(report, "report.routed") == 1
+    [routed] = routed_entries(report)
+    rule_id = road_damage_rule_id()
+    assert routed.details["rule_id"] == rule_id
+    assert routed.details["reason"] == f"rule {rule_id}: category road_damage anywhere"
+    assert routed.details["department_id"] == db.session.scalar(select(Department.id).where(Department.name_ja == "道路課"))
+
+
+def test_job_delivered_twice_to_two_workers_takes_effect_once(worker_app, broker_down_app, start_worker):
+    # Intake with the broker away sends no job, so the two sent below are the only deliveries.
+    created = post_report(broker_down_app.test_client(), photos=[phone_photo()])
+    report = report_row(created["id"])
+    before = files_under(derivative_dir(worker_app))
+
+    assert jobs.process_report(report.id) and jobs.process_report(report.id)
+    workers = [start_worker("twice"), start_worker("twice")]
+
+    wait_until(lambda: sum(w.succeeded(PROCESS_REPORT) for w in workers) == 2, what="both deliveries", workers=workers)
+    report = report_row(created["id"])
+    assert report.processing_state == "done" and report.processing_attempts == 1
+    [photo] = photos_of(report)
+    assert files_under(derivative_dir(worker_app)) - before == {
+        f"{photo.public_id}/large.jpg",
+        f"{photo.public_id}/thumb.jpg",
+    }
+    assert len(routed_entries(report)) == 1
+    assert event_count(report, "report.routed") == 1
+
+
+def test_photo_that_fails_to_decode_in_worker_is_rejected_and_report_completes(worker_app, start_worker):
+    client = worker_app.test_client()
+    good, damaged = make_jpeg((800, 600), (20, 140, 60)), make_jpeg((800, 600), (201, 77, 13))
+    created = post_report(client, category="other", photos=[good, damaged])
+    report = report_row(created["id"])
+    # The stored original breaks after intake accepted it (a bad disk, a partial copy).
+    broken = photos_of(report)[1]
+    worker_app.extensions["photo_store"].put(broken.original_key, damaged[: len(damaged) // 3], "image/jpeg")
+
+    worker = start_worker()
+    wait_until(lambda: processing_state(created["id"]) == "done", what="processing by the worker", workers=[worker])
+
+    kept, rejected = photos_of(report_row(created["id"]))
+    assert kept.state == "ready"
+    assert rejected.state == "rejected" and rejected.reject_reason
+    assert rejected.large_key is None and rejected.thumb_key is None
+    public = client.get(f"/api/v1/reports/{created['id']}").get_json()
+    assert public["processing"] == "done" and public["department"] == "広聴課"
+    assert len(public["photos"]) == 1
+    assert client.get(public["photos"][0]["large_url"]).status_code == 200
+    [routed] = routed_entries(report_row(created["id"]))
+    assert routed.details["reason"] == FALLBACK_REASON
+
