@@ -63,6 +63,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATING_WINDOW_DAYS", "MACHIKOE_RATING_WINDOW_DAYS", int, 30, "days after resolution a resident may rate"),
     Setting("YEAR_END_BREAK", "MACHIKOE_YEAR_END_BREAK", _bool, True, "29 Dec–3 Jan are not business days"),
     Setting("SWEEP_AFTER_SECONDS", "MACHIKOE_SWEEP_AFTER_SECONDS", int, 120, "age after which unprocessed reports are re-enqueued"),
+    Setting("ENRICH_AFTER_SECONDS", "MACHIKOE_ENRICH_AFTER_SECONDS", int, 600, "age after which approximate addresses are geocoded again"),
     Setting("SWEEP_INTERVAL_SECONDS", "MACHIKOE_SWEEP_INTERVAL_SECONDS", float, 30.0, "how often the sweep runs"),
     Setting("EMBEDDED_WORKER", "MACHIKOE_EMBEDDED_WORKER", _bool, None, "run a worker inside `machikoe serve`; on when the broker is in-memory"),
     Setting("SEED_DEMO", "MACHIKOE_SEED_DEMO", _bool, True, "seed the demo jurisdiction into an empty database at serve"),

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 PROCESS_REPORT = "machikoe.process_report"
 SWEEP = "machikoe.sweep"
+ENRICH_ADDRESS = "machikoe.enrich_address"
 
 
 class Jobs:

@@ -9,7 +9,7 @@ from flask import current_app
 
 from service.domain import processing
 from service.extensions import db
-from service.jobs import PROCESS_REPORT, SWEEP
+from service.jobs import ENRICH_ADDRESS, PROCESS_REPORT, SWEEP
 from service.pipeline import pipeline_for
 
 log = logging.getLogger(__name__)
@@ -50,4 +50,20 @@ def sweep() -> int:
         process_report.delay(report_id)
     if ids:
         log.info("sweep re-enqueued %d reports", len(ids))
+    if current_app.config["GEOCODER"] != "offline":
+        try:
+            approximate = processing.approximate_addresses(db.session, older_than_seconds=current_app.config["ENRICH_AFTER_SECONDS"])
+        finally:
+            db.session.remove()
+        for report_id in approximate:
+            enrich_address.delay(report_id)
     return len(ids)
+
+
+@shared_task(name=ENRICH_ADDRESS, ignore_result=True, acks_late=True)
+def enrich_address(report_id: int) -> bool:
+    """Replace an approximate (offline) address once the geocoder answers again."""
+    try:
+        return processing.enrich_address(db.session, report_id, pipeline_for(current_app))
+    finally:
+        db.session.remove()

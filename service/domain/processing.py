@@ -284,5 +284,41 @@ def sweep(session: Session, *, older_than_seconds: int, limit: int = 500) -> lis
     )
 
 
+def approximate_addresses(session: Session, *, older_than_seconds: int, limit: int = 100) -> list[int]:
+    """Ids of processed reports whose address came from the offline fallback, oldest first."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    return list(session.scalars(
+        select(Report.id)
+        .where(Report.processing_state == "done", Report.address_approximate.is_(True), Report.processed_at < cutoff)
+        .order_by(Report.processed_at)
+        .limit(limit)
+    ))
+
+
+def enrich_address(session: Session, report_id: int, pipeline: Pipeline) -> bool:
+    """Ask the geocoder again for a report whose address is approximate; True when it got an exact one.
+
+    Raises nothing for an unreachable geocoder: the report keeps its
+    approximate address and a later sweep tries again.
+    """
+    report = session.get(Report, report_id)
+    if report is None or not report.address_approximate:
+        return False
+    lat, lon = report.lat, report.lon
+    session.commit()
+    try:
+        result = pipeline.geocoder.reverse(lat, lon)
+    except GeocoderUnavailable:
+        return False
+    if result is None or result.approximate:
+        return False
+    report = session.get(Report, report_id)
+    ward = (report.address_parts or {}).get("ward")
+    report.address, report.address_approximate = result.address, False
+    report.address_parts = {**result.parts, **({"ward": ward} if ward and "ward" not in result.parts else {})}
+    session.commit()
+    return True
+
+
 def report_geohash(lat: float, lon: float) -> str:
     return geohash_encode(lat, lon, GEOHASH_PRECISION)

@@ -116,3 +116,20 @@ def test_report_completes_with_approximate_offline_address_when_nominatim_fails(
     assert public["department"] == "道路課"
     # The first try and the one retry allowed by NOMINATIM_MAX_RETRIES, both answered 500.
     assert [response.status_code for _, response in nominatim.log] == [500, 500]
+
+
+def test_approximate_address_is_enriched_once_nominatim_answers_again(nominatim, nominatim_app):
+    nominatim.expect_request("/reverse").respond_with_data("Bad Gateway", status=502)
+    geocoding_app = nominatim_app()
+    public = post_and_process(geocoding_app)
+    assert public["address_approximate"] is True
+
+    nominatim.clear()
+    nominatim.expect_request("/reverse").respond_with_json(REVERSE_ANSWER)
+    with geocoding_app.app_context():
+        [report_id] = processing.approximate_addresses(db.session, older_than_seconds=0)
+        assert processing.enrich_address(db.session, report_id, pipeline_for(geocoding_app))
+        assert processing.approximate_addresses(db.session, older_than_seconds=0) == []
+        public = geocoding_app.test_client().get(f"/api/v1/reports/{public['id']}").get_json()
+    assert public["address"] == "みなと市中央区海岸通一丁目5" and public["address_approximate"] is False
+    assert public["ward"] == "中央区"
