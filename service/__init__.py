@@ -18,7 +18,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Only wiring happens here: settings, extensions, blueprints, error handlers.
     """
     from config.settings import derive_settings, load_settings
-    from service.api import health, photos, resident, staff
+    from service.api import admin, health, photos, resident, staff
     from service.api.problems import ProblemApi, handle_unexpected
     from service.extensions import db, migrate
     from service.logs import configure_logging, init_request_ids
@@ -56,7 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     api = ProblemApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "description": "a staff API key"})
-    for blueprint in (resident.blp, photos.blp, staff.blp, health.blp):
+    for blueprint in (resident.blp, photos.blp, staff.blp, admin.blp, health.blp):
         api.register_blueprint(blueprint)
     app.register_error_handler(Exception, handle_unexpected)
     init_request_ids(app)
