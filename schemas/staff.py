@@ -22,6 +22,8 @@ class StaffReportQuerySchema(StrictSchema):
     bbox = fields.String(metadata={"description": "minLon,minLat,maxLon,maxLat"})
     q = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "text in description or address"})
     processing = fields.String(validate=validate.OneOf(["pending", "processing", "done", "failed"]))
+    overdue = fields.Boolean(metadata={"description": "open and past a first-response or resolution target"})
+    has_rating = fields.Boolean()
     sort = fields.String(load_default="-created", validate=validate.OneOf(SORTS))
     lat = Coordinate(-90, 90)
     lon = Coordinate(-180, 180)

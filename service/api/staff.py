@@ -35,7 +35,9 @@ from service.domain.audit import audit
 from service.domain.processing import route
 from service.extensions import db
 from service.geo.grid import haversine_m
-from service.models import Category, Department, Photo, Report, Staff
+from service.domain.sla import overdue_condition
+from service.models import Category, Department, Photo, Rating, Report, Staff
+from service.models.types import utcnow
 from service.storage.base import ObjectNotFound
 
 blp = Blueprint("staff", __name__, url_prefix="/api/v1/staff", description="Staff: triage, replies, re-routing, moderation")
@@ -302,6 +304,12 @@ def _filtered(query: Select, staff: Staff, f: dict[str, Any]) -> Select:
         query = query.where(or_(Report.description.ilike(pattern, escape="\\"), Report.address.ilike(pattern, escape="\\")))
     if f.get("processing"):
         query = query.where(Report.processing_state == f["processing"])
+    if "overdue" in f:
+        late = overdue_condition(utcnow())
+        query = query.where(late if f["overdue"] else ~late)
+    if "has_rating" in f:
+        rated = select(Rating.id).where(Rating.report_id == Report.id, Rating.current.is_(True)).exists()
+        query = query.where(rated if f["has_rating"] else ~rated)
     return query
 
 

@@ -183,3 +183,22 @@ def test_staff_see_contact_and_original_photo_by_signed_link(client, keys, app):
     assert fetched.status_code == 200 and fetched.data == buf.getvalue()
     tampered = client.get(original.replace("http://localhost", "")[:-3] + "abc")
     assert tampered.status_code == 403
+
+
+def test_overdue_and_has_rating_filters(client, keys, road_report, parks_report):
+    from datetime import timedelta
+
+    from service.models.types import utcnow
+
+    late = db.session.scalar(select(Report).where(Report.public_id == road_report))
+    late.first_response_due_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    overdue = client.get("/api/v1/staff/reports", query_string={"overdue": "true"}, headers=keys.header("admin")).get_json()
+    assert [i["id"] for i in overdue["items"]] == [road_report]
+    on_time = client.get("/api/v1/staff/reports", query_string={"overdue": "false"}, headers=keys.header("admin")).get_json()
+    assert [i["id"] for i in on_time["items"]] == [parks_report]
+    # A first response stops the first-response clock.
+    move(client, keys, road_report, to="acknowledged")
+    assert client.get("/api/v1/staff/reports", query_string={"overdue": "true"}, headers=keys.header("admin")).get_json()["total"] == 0
+    rated = client.get("/api/v1/staff/reports", query_string={"has_rating": "true"}, headers=keys.header("admin")).get_json()
+    assert rated["total"] == 0
