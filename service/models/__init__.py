@@ -2,8 +2,10 @@
 
 from service.models.audit import AuditEntry
 from service.models.category import Category
+from service.models.client import ApiClient, RemoteMedia
 from service.models.duplicate import DuplicateCandidate
 from service.models.jurisdiction import Area, Department, Jurisdiction, RoutingRule
+from service.models.notification import SUBSCRIBER_KINDS, Delivery, Subscriber
 from service.models.outbox import OutboxEvent
 from service.models.photo import Photo
 from service.models.rating import Rating
@@ -11,6 +13,6 @@ from service.models.report import HistoryEntry, Report
 from service.models.staff import ROLES, Staff
 
 __all__ = [
-    "ROLES", "Area", "AuditEntry", "Category", "Department", "DuplicateCandidate", "HistoryEntry", "Jurisdiction", "OutboxEvent",
+    "ROLES", "SUBSCRIBER_KINDS", "ApiClient", "Delivery", "RemoteMedia", "Subscriber", "Area", "AuditEntry", "Category", "Department", "DuplicateCandidate", "HistoryEntry", "Jurisdiction", "OutboxEvent",
     "Photo", "Rating", "Report", "RoutingRule", "Staff",
 ]

@@ -77,6 +77,14 @@ class Report(db.Model):
     # SLA clocks, from the category's targets in business days.
     first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When each overdue event and the rating reminder went out, so each goes out once.
+    first_response_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rating_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where the report came from: the resident API ("app") or an Open311 client ("open311").
+    source: Mapped[str] = mapped_column(String(20), default="app", server_default="app")
+    api_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_client.id", ondelete="SET NULL"))
+    reporter_account_id: Mapped[str | None] = mapped_column(String(200))
 
     category = relationship("Category", lazy="joined")
     department = relationship("Department", lazy="joined")
