@@ -1,0 +1,1 @@
+"""Tasks that fetch photos given by URL."""

@@ -1,0 +1,1 @@
+"""Tasks that deliver outbox events to subscribers."""
