@@ -19,6 +19,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """
     from config.settings import derive_settings, load_settings
     from service.api import admin, health, photos, resident, staff
+    from service.api import docs
+    from service.api.limits import init_limiter
     from service.api.problems import ProblemApi, handle_unexpected
     from service.extensions import db, migrate
     from service.logs import configure_logging, init_request_ids
@@ -60,6 +62,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         api.register_blueprint(blueprint)
     app.register_error_handler(Exception, handle_unexpected)
     init_request_ids(app)
+    init_limiter(app)
+    app.register_blueprint(docs.blp)
     celery_init_app(app)
     app.extensions["photo_store"] = photo_store_from_settings(settings)
     app.extensions["api"] = api

@@ -44,6 +44,7 @@ def base_app(database_kind: str, tmp_path_factory: pytest.TempPathFactory) -> It
             "SECRET_KEY": "test-secret",
             "CELERY_BROKER_URL": "memory://localhost/",
             "LOG_LEVEL": "WARNING",
+            "RATE_LIMITS_ENABLED": False,
         }
     )
     app.config["TESTING"] = True

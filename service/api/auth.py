@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import g, request
 from sqlalchemy import select
 
+from service.api.limits import api_key_key, limit
 from service.api.problems import abort
 from service.domain.staff_keys import hash_api_key
 from service.extensions import db
@@ -25,6 +26,11 @@ def current_staff() -> Staff:
     cached = g.get("staff")
     if cached is not None and g.get("staff_authorization") == header:
         return cached
+    with limit("api-keys", "RATE_LIMIT_API_KEYS", api_key_key):
+        return _authenticate(header)
+
+
+def _authenticate(header: str) -> Staff:
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         abort(401, "Send your API key as `Authorization: Bearer <key>`.", headers={"WWW-Authenticate": CHALLENGE})

@@ -28,6 +28,7 @@ from service.timefmt import iso_tokyo
 from service.api import presenters
 from service.api.body import form_fields, json_object
 from service.api.language import preferred_language
+from service.api.limits import device_key, limit
 from service.api.paging import page_links, parse_bbox, parse_statuses
 from service.api.problems import abort
 from service.domain import tokens
@@ -61,6 +62,7 @@ MULTIPART_DOC = {
 ERRORS = {
     400: {"description": "Malformed body", "content": {"application/problem+json": {"schema": ProblemSchema}}},
     409: {"description": "Idempotency-Key reused for a different request", "content": {"application/problem+json": {"schema": ProblemSchema}}},
+    429: {"description": "Too many reports from this address or device; see Retry-After", "content": {"application/problem+json": {"schema": ProblemSchema}}},
     413: {"description": "Body or photo too large", "content": {"application/problem+json": {"schema": ProblemSchema}}},
     415: {"description": "Not JSON or multipart", "content": {"application/problem+json": {"schema": ProblemSchema}}},
     422: {"description": "Invalid fields, photos or location", "content": {"application/problem+json": {"schema": ProblemSchema}}},
@@ -109,6 +111,10 @@ class ReportCollection(MethodView):
     @blp.response(201, ReportCreatedSchema, headers={"Location": {"schema": {"type": "string"}}})
     def post(self) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Send a report, with up to five photos (JSON, or multipart with `photos` file parts)."""
+        with limit("reports-address", "RATE_LIMIT_REPORTS_PER_ADDRESS"), limit("reports-device", "RATE_LIMIT_REPORTS_PER_DEVICE", device_key):
+            return self._create()
+
+    def _create(self) -> tuple[dict[str, Any], int, dict[str, str]]:
         raw, files = _report_body()
         try:
             fields = ReportCreateSchema().load(raw)
@@ -203,6 +209,10 @@ class ReportRating(MethodView):
     )
     def post(self, body: dict[str, Any], report_id: str) -> dict[str, Any]:
         """Rate how a resolved report was handled (住民評価); "not fixed" reopens it."""
+        with limit("ratings", "RATE_LIMIT_RATINGS"):
+            return self._rate(body, report_id)
+
+    def _rate(self, body: dict[str, Any], report_id: str) -> dict[str, Any]:
         report = db.session.scalar(select(Report).where(Report.public_id == report_id))
         if report is None or not tokens.token_matches(request.headers.get("X-Tracking-Token"), report.tracking_token_hash):
             abort(404, "No report opens with this id and tracking token.")
