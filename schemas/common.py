@@ -4,14 +4,33 @@ from __future__ import annotations
 
 import math
 
-from marshmallow import RAISE, Schema, ValidationError, fields
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
 
 
 class StrictSchema(Schema):
-    """Unknown fields are an error, so a typo never passes silently."""
+    """Unknown fields are an error, so a typo never passes silently; NUL characters are refused
+    everywhere, because PostgreSQL cannot store them and no resident types one."""
 
     class Meta:
         unknown = RAISE
+
+    @pre_load
+    def _no_nul(self, data, **kwargs):  # noqa: ANN001, ANN201
+        if isinstance(data, dict):
+            bad = {key: ["Must not contain NUL characters."] for key, value in data.items() if _has_nul(value)}
+            if bad:
+                raise ValidationError(bad)
+        return data
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 class Coordinate(fields.Float):
