@@ -89,7 +89,7 @@ class AdminAttributeSchema(Schema):
 
 
 def _unique_attribute_codes(attributes: list[dict]) -> None:
-    codes = [a["code"] for a in attributes]
+    codes = [a.get("code") for a in attributes if isinstance(a, dict) and a.get("code")]
     if len(codes) != len(set(codes)):
         raise ValidationError("Attribute codes must differ.")
 

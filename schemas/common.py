@@ -59,7 +59,9 @@ class ProblemSchema(Schema):
     detail_ja = fields.String(metadata={"description": "the detail in Japanese, where one is written"})
     instance = fields.String()
     errors = fields.Dict(metadata={"description": "field errors: field name to a list of messages"})
-    allowed = fields.List(fields.String())
+    allowed = fields.List(fields.String(), metadata={"description": "the statuses a report can move to (409)"})
+    etag = fields.String(metadata={"description": "the report's current ETag (412)"})
+    checks = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"description": "readiness per dependency (503)"})
 
 
 class PageLinksSchema(Schema):

@@ -38,9 +38,18 @@ def problem_response(status: int, title: str, detail: str | None = None, **membe
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
-    body.update({k: v for k, v in members.items() if v is not None})
+    body.update({k: _string_keys(v) for k, v in members.items() if v is not None})
     response = current_app.response_class(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_TYPE)
     return response
+
+
+def _string_keys(value: Any) -> Any:
+    """Field errors of list items are keyed by index; JSON object keys are strings."""
+    if isinstance(value, dict):
+        return {str(k): _string_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_string_keys(v) for v in value]
+    return value
 
 
 class ProblemApi(Api):

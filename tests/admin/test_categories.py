@@ -73,3 +73,14 @@ def test_categories_cannot_be_deleted(client, keys):
 
 def test_an_unknown_category_is_not_found(client, keys):
     assert call(client, keys, "PATCH", "/categories/nothing", {"active": False}).status_code == 404
+
+
+def test_attribute_without_a_code_is_a_field_error_not_a_server_error(client, keys):
+    from tests.admin.helpers import call
+
+    body = {"code": "noise", "name_ja": "騒音", "name_en": "Noise", "first_response_days": 2, "resolution_days": 5,
+            "attributes": [{"datatype": "text", "required": False, "values": [{"key": "a"}]}]}
+    response = call(client, keys, "POST", "/categories", body)
+    assert response.status_code == 422 and response.content_type == "application/problem+json"
+    errors = response.get_json()["errors"]
+    assert "attributes" in errors and "0" in errors["attributes"]
