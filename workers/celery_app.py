@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from celery import Celery, Task
 from flask import Flask
+from kombu import Queue
+
+from service.jobs import DELIVER, DISPATCH_EVENTS, NOTIFICATION_SWEEPS
+
+# Deliveries wait on other people's servers, so they have their own queue:
+# workers started with `-Q celery` keep processing reports however slow a receiver is.
+DEFAULT_QUEUE = "celery"
+NOTIFICATIONS_QUEUE = "notifications"
+QUEUES = (DEFAULT_QUEUE, NOTIFICATIONS_QUEUE)
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -19,8 +28,19 @@ def celery_init_app(app: Flask) -> Celery:
     return celery_app
 
 
-def celery_settings(broker_url: str, sweep_interval: float) -> dict[str, object]:
-    """Celery's configuration: the database is the record, the broker only wakes workers."""
+def celery_settings(broker_url: str, sweep_interval: float, dispatch_interval: float = 5.0,
+                    notify_sweep_interval: float = 60.0) -> dict[str, object]:
+    """Celery's configuration: the database is the record, the broker only wakes workers.
+
+    A worker started without `-Q` consumes both queues, so no job waits for a
+    worker that was never started.
+    """
+    # A tick that no worker took in time is dropped: the next one does the same work.
+    periodic = {
+        "dispatch_events": {"task": DISPATCH_EVENTS, "schedule": dispatch_interval, "options": {"expires": dispatch_interval}},
+        **{name.rsplit(".", 1)[1]: {"task": name, "schedule": notify_sweep_interval, "options": {"expires": notify_sweep_interval}}
+           for name in NOTIFICATION_SWEEPS},
+    }
     return {
         "broker_url": broker_url,
         "task_ignore_result": True,
@@ -32,5 +52,8 @@ def celery_settings(broker_url: str, sweep_interval: float) -> dict[str, object]
         "task_publish_retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
         "broker_transport_options": {"socket_connect_timeout": 2, "socket_timeout": 5, "visibility_timeout": 3600},
         "worker_hijack_root_logger": False,
-        "beat_schedule": {"sweep": {"task": "machikoe.sweep", "schedule": sweep_interval}},
+        "task_default_queue": DEFAULT_QUEUE,
+        "task_queues": tuple(Queue(name) for name in QUEUES),
+        "task_routes": {DELIVER: {"queue": NOTIFICATIONS_QUEUE}},
+        "beat_schedule": {"sweep": {"task": "machikoe.sweep", "schedule": sweep_interval}, **periodic},
     }

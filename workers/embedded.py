@@ -2,7 +2,8 @@
 
 With the in-memory broker, producer and consumer must share one process. The
 worker runs the same tasks as a deployed worker (solo pool, not eager mode),
-and a small timer sends the sweep, as beat does in a deployment.
+and small timers send the periodic jobs, as beat does in a deployment; the
+worker consumes the notifications queue as well as the default one.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import logging
 import threading
 
 from flask import Flask
+
+from workers.celery_app import QUEUES
 
 log = logging.getLogger(__name__)
 
@@ -24,15 +27,19 @@ def start_embedded_worker(app: Flask) -> threading.Thread:
         without_mingle=True,
         without_gossip=True,
         hostname="embedded@machikoe",
+        queues=list(QUEUES),
     )
     thread = threading.Thread(target=worker.start, name="machikoe-worker", daemon=True)
     thread.start()
     _start_sweep_timer(app, float(app.config["SWEEP_INTERVAL_SECONDS"]))
+    _start_sweep_timer(app, float(app.config["NOTIFY_DISPATCH_INTERVAL_SECONDS"]), "dispatch_events")
+    _start_sweep_timer(app, float(app.config["NOTIFY_SWEEP_INTERVAL_SECONDS"]), "notification_sweeps")
     log.info("embedded worker started")
     return thread
 
 
-def _start_sweep_timer(app: Flask, interval: float) -> None:
+def _start_sweep_timer(app: Flask, interval: float, job: str = "sweep") -> None:
+    """Send ``jobs.<job>()`` now and then every ``interval`` seconds, as beat does in a deployment."""
     from service.jobs import jobs
 
     def tick() -> None:
@@ -41,8 +48,8 @@ def _start_sweep_timer(app: Flask, interval: float) -> None:
         # stop are processed without waiting a whole interval.
         while True:
             with app.app_context():
-                jobs.sweep()
+                getattr(jobs, job)()
             if stop.wait(interval):
                 return
 
-    threading.Thread(target=tick, name="machikoe-sweep-timer", daemon=True).start()
+    threading.Thread(target=tick, name=f"machikoe-{job}-timer", daemon=True).start()

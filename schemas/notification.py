@@ -1,0 +1,97 @@
+"""Subscribers (who is told about report events) and deliveries, as admins send and see them."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from schemas.common import PageLinksSchema, StrictSchema
+
+KINDS = ("department_webhook", "push_gateway", "email")
+EVENT_TYPES = ("report.received", "report.routed", "report.status_changed", "report.replied", "report.resolved",
+               "report.rating_requested", "report.rated", "report.reopened", "report.overdue")
+DELIVERY_STATES = ("pending", "delivered", "failed")
+URL = fields.URL(allow_none=True, schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2000))
+EVENTS = fields.List(fields.String(validate=validate.OneOf(EVENT_TYPES)), allow_none=True, validate=validate.Length(min=1),
+                     metadata={"description": "the event types to hear; null hears every type"})
+
+
+class SubscriberCreateSchema(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    department = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50),
+                               metadata={"description": "a department code: hear only that department's reports"})
+    url = fields.URL(load_default=None, allow_none=True, schemes={"http", "https"}, require_tld=False,
+                     validate=validate.Length(max=2000), metadata={"example": "https://example.jp/hooks/machikoe"})
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    secret = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=16, max=200),
+                           metadata={"description": "the HMAC key; generated (and shown once) when not given"})
+    event_types = fields.List(fields.String(validate=validate.OneOf(EVENT_TYPES)), load_default=None, allow_none=True,
+                              validate=validate.Length(min=1),
+                              metadata={"description": "the event types to hear; null hears every type"})
+    active = fields.Boolean(load_default=True)
+
+    @validates_schema
+    def _address_matches_kind(self, data: dict, **kwargs) -> None:
+        if data.get("kind") == "email" and not data.get("email"):
+            raise ValidationError("An e-mail subscriber needs an email address.", "email")
+        if data.get("kind") in ("department_webhook", "push_gateway") and not data.get("url"):
+            raise ValidationError("A webhook or push gateway needs a url.", "url")
+
+
+class SubscriberPatchSchema(StrictSchema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    department = fields.String(allow_none=True, validate=validate.Length(max=50))
+    url = URL
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    event_types = EVENTS
+    active = fields.Boolean()
+
+
+class SubscriberSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    name = fields.String()
+    department = fields.String(allow_none=True)
+    url = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    event_types = fields.List(fields.String(), allow_none=True)
+    active = fields.Boolean()
+    created_at = fields.String()
+
+
+class SubscriberCreatedSchema(SubscriberSchema):
+    secret = fields.String(allow_none=True, metadata={"description": "the HMAC key, shown only in this answer"})
+
+
+class DeliveryQuerySchema(StrictSchema):
+    state = fields.String(load_default=None, validate=validate.OneOf(DELIVERY_STATES))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class DeliverySubscriberSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+
+
+class DeliverySchema(Schema):
+    id = fields.String(metadata={"description": "the delivery id sent in X-Machikoe-Delivery"})
+    event = fields.String(metadata={"example": "report.status_changed"})
+    report = fields.String(allow_none=True, metadata={"description": "the report's public id"})
+    subscriber = fields.Nested(DeliverySubscriberSchema)
+    state = fields.String(metadata={"description": "pending, delivered or failed (dead-lettered)"})
+    attempts = fields.Integer()
+    next_attempt_at = fields.String(allow_none=True)
+    last_status_code = fields.Integer(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    delivered_at = fields.String(allow_none=True)
+    created_at = fields.String()
+
+
+class DeliveryListSchema(Schema):
+    items = fields.List(fields.Nested(DeliverySchema))
+    page = fields.Integer()
+    page_size = fields.Integer()
+    total = fields.Integer()
+    links = fields.Nested(PageLinksSchema)

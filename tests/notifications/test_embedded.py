@@ -1,0 +1,41 @@
+"""The embedded default delivers notifications too: its one worker consumes the notifications queue."""
+
+from __future__ import annotations
+
+import time
+
+from service.domain import signatures
+from service.domain.staff_keys import create_staff
+from service.extensions import db
+from tests.notifications.conftest import Receiver
+from tests.pipeline import test_embedded as embedded_fixtures
+from tests.pipeline.support import post_report, processing_state, wait_until
+from workers.celery_app import QUEUES
+from workers.embedded import start_embedded_worker
+
+# The embedded default's app (SQLite, memory broker) and the worker controllers it starts.
+embedded_app, worker_controllers = embedded_fixtures.embedded_app, embedded_fixtures.worker_controllers
+
+
+def test_embedded_worker_delivers_a_staff_transition(embedded_app, worker_controllers, receiver: Receiver):
+    embedded_app.extensions["celery"].control.purge()
+    embedded_app.config["NOTIFY_DISPATCH_INTERVAL_SECONDS"] = 0.3
+    thread = start_embedded_worker(embedded_app)
+    with embedded_app.app_context():
+        client = embedded_app.test_client()
+        _, admin_key = create_staff(db.session, name="管理者", role="admin", jurisdiction_code="990019", department_code=None)
+        created = client.post("/api/v1/staff/admin/subscribers", headers={"Authorization": f"Bearer {admin_key}"},
+                              json={"kind": "department_webhook", "name": "道路課", "url": receiver.url(),
+                                    "event_types": ["report.status_changed"]}).get_json()
+        report = post_report(client)
+        wait_until(lambda: processing_state(report["id"]) == "done", what="processing", timeout=20)
+        response = client.post(f"/api/v1/staff/reports/{report['id']}/transitions", json={"to": "acknowledged"},
+                               headers={"Authorization": f"Bearer {admin_key}"})
+        assert response.status_code == 201
+
+        (request,) = wait_until(lambda: receiver.requests, what="the webhook POST", timeout=20)
+    assert signatures.verify(created["secret"], request.headers["X-Machikoe-Signature"], request.body,
+                             now=int(time.time()))
+    assert sorted(q.name for q in worker_controllers[0].consumer.task_consumer.queues) == sorted(QUEUES)
+    worker_controllers[0].stop()
+    thread.join(10)
