@@ -203,6 +203,32 @@ def areas_import(file, jurisdiction_code: str, layer: str, name_property: str | 
     click.echo(f"imported {created + updated} areas into layer {layer} ({created} new, {updated} replaced)")
 
 
+@cli.group("clients")
+def clients() -> None:
+    """Client systems that send reports over Open311, and their api_key."""
+
+
+@clients.command("create")
+@click.option("--name", required=True)
+@click.option("--jurisdiction", "jurisdiction_code", required=True, help="local government code")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@with_appcontext
+def clients_create(name: str, jurisdiction_code: str, as_json: bool) -> None:
+    """Create a client system; its api_key is shown once and stored hashed."""
+    from service.domain.api_clients import ApiClientError, create_client
+    from service.extensions import db
+
+    try:
+        client, key = create_client(db.session, name=name, jurisdiction_code=jurisdiction_code)
+    except ApiClientError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps({"id": client.id, "name": client.name, "jurisdiction": jurisdiction_code,
+                               "api_key": key}, ensure_ascii=False))
+    else:
+        click.echo(f"created client {client.id} {client.name}; api_key (shown once): {key}")
+
+
 def _upgrade() -> None:
     from flask_migrate import upgrade
 

@@ -30,15 +30,17 @@ from schemas.admin import (
     StaffSchema,
 )
 from schemas.common import ProblemSchema
+from schemas.open311 import ApiClientCreatedSchema, ApiClientCreateSchema, ApiClientSchema
 from service.api.auth import SECURITY, current_staff, require
 from service.api.body import form_fields
 from service.api.paging import page_links
 from service.api.problems import abort
 from service.domain import access
+from service.domain import api_clients
 from service.domain import admin as setup
 from service.domain.jurisdictions import SetupError
 from service.extensions import db
-from service.models import Area, AuditEntry, Category, Department, RoutingRule, Staff
+from service.models import ApiClient, Area, AuditEntry, Category, Department, Jurisdiction, RoutingRule, Staff
 from service.timefmt import iso_tokyo
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/staff/admin",
@@ -289,6 +291,48 @@ class StaffItem(MethodView):
         """Revoke a staff member's key: it answers 401 from now on."""
         admin = current_admin()
         setup.revoke_staff_key(db.session, admin, found(Staff, admin, "staff member", id=staff_id))
+
+
+@blp.route("/clients")
+class ClientCollection(MethodView):
+    @blp.response(200, ApiClientSchema(many=True))
+    @blp.doc(security=SECURITY, responses=READ)
+    def get(self) -> list[dict[str, Any]]:
+        """The Open311 client systems of your jurisdiction (never their keys), revoked ones included."""
+        admin = current_admin()
+        query = select(ApiClient).where(ApiClient.jurisdiction_id == admin.jurisdiction_id).order_by(ApiClient.id)
+        return [_client(c) for c in db.session.scalars(query)]
+
+    @blp.arguments(ApiClientCreateSchema)
+    @blp.response(201, ApiClientCreatedSchema)
+    @blp.doc(security=SECURITY, responses=WRITE)
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Add an Open311 client system; the answer shows its api_key once, and it is stored hashed."""
+        admin = current_admin()
+        code = db.session.scalar(select(Jurisdiction.code).where(Jurisdiction.id == admin.jurisdiction_id))
+        try:
+            client, key = api_clients.create_client(db.session, name=body["name"], jurisdiction_code=code, admin=admin)
+        except api_clients.ApiClientError as exc:
+            db.session.rollback()
+            abort(422, str(exc), errors={"name": [str(exc)]})
+        return {**_client(client), "api_key": key}
+
+
+@blp.route("/clients/<int:client_id>")
+class ClientItem(MethodView):
+    @blp.response(204)
+    @blp.doc(security=SECURITY, responses=WRITE)
+    def delete(self, client_id: int) -> None:
+        """Revoke a client system's api_key: Open311 answers 403 to it from now on."""
+        admin = current_admin()
+        api_clients.revoke_client(db.session, admin, found(ApiClient, admin, "client", id=client_id))
+
+
+def _client(c: ApiClient) -> dict[str, Any]:
+    code = db.session.scalar(select(Jurisdiction.code).where(Jurisdiction.id == c.jurisdiction_id))
+    return {"id": c.id, "name": c.name, "jurisdiction": code, "key_prefix": c.key_prefix,
+            "created_at": iso_tokyo(c.created_at), "last_used_at": iso_tokyo(c.last_used_at),
+            "revoked_at": iso_tokyo(c.revoked_at)}
 
 
 @blp.route("/audit")

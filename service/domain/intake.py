@@ -6,7 +6,7 @@ intake only decodes photo headers, finds the jurisdiction and writes the rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ from service.domain import tokens
 from service.domain.business_days import due_at
 from service.domain.coverage import coverage
 from service.domain.events import record_event
-from service.models import Category, HistoryEntry, Photo, Report
+from service.models import Category, HistoryEntry, Photo, RemoteMedia, Report
 from service.models.types import utcnow
 from service.domain.processing import report_geohash
 from service.photos.inspect import PhotoInfo
@@ -77,11 +77,16 @@ def submit_report(
     secret: str,
     locate: Callable[[str], tuple[float, float] | None] = lambda hint: None,
     year_end_break: bool = True,
+    source: str = "app",
+    api_client_id: int | None = None,
+    reporter_account_id: str | None = None,
+    media_urls: Sequence[str] = (),
 ) -> IntakeResult:
     """Store a new report, or answer a retried one.
 
     Without ``lat``/``lon`` the report is placed by the first photo's EXIF
-    GPS position, else by ``locate(address_hint)``.
+    GPS position, else by ``locate(address_hint)``. ``media_urls`` (checked
+    by the caller) are recorded for a worker to fetch, in the same transaction.
 
     Raises :class:`MissingLocation`, :class:`OutsideCoverage`,
     :class:`UnknownCategory` or :class:`IdempotencyConflict`; nothing is
@@ -93,7 +98,7 @@ def submit_report(
         if existing is not None:
             return existing
 
-    lat, lon, source = _position(fields, photos, locate)
+    lat, lon, location_source = _position(fields, photos, locate)
     jurisdiction_id = coverage.jurisdiction_at(session, lon, lat)
     if jurisdiction_id is None:
         raise OutsideCoverage()
@@ -123,7 +128,7 @@ def submit_report(
         description=fields["description"],
         lat=lat,
         lon=lon,
-        location_source=source,
+        location_source=location_source,
         geohash=report_geohash(lat, lon),
         accuracy_m=fields.get("accuracy_m"),
         address_hint=fields.get("address_hint"),
@@ -140,6 +145,9 @@ def submit_report(
         created_at=now,
         first_response_due_at=due_at(now, category.first_response_days, year_end_break=year_end_break),
         resolution_due_at=due_at(now, category.resolution_days, year_end_break=year_end_break),
+        source=source,
+        api_client_id=api_client_id,
+        reporter_account_id=reporter_account_id,
     )
     session.add(report)
     for position, photo in enumerate(photos):
@@ -160,6 +168,7 @@ def submit_report(
     session.add(HistoryEntry(report=report, kind="created", actor_type="resident", to_status="received"))
     try:
         session.flush()
+        session.add_all(RemoteMedia(report_id=report.id, url=url, state="pending") for url in media_urls)
         record_event(session, "report.received", report, {"category": category.code})
         session.commit()
     except IntegrityError:

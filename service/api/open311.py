@@ -1,0 +1,316 @@
+"""Open311 GeoReport v2 under /open311/v2, in JSON and XML, errors included.
+
+Answers follow the GeoReport v2 documents rather than this API's own shapes:
+every error under this prefix is a list of ``{code, description}`` (an
+``<errors>`` document in XML), with 400, 403 or 404.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Response, current_app, request, url_for
+from flask_smorest import Blueprint
+from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException
+
+from service.api.language import preferred_language
+from service.api.presenters import public_photos
+from service.domain import api_clients, remote_media
+from service.domain.coverage import coverage
+from service.domain.intake import MissingLocation, OutsideCoverage, UnknownCategory, UploadedPhoto, submit_report
+from service.extensions import db
+from service.jobs import jobs
+from service.models import ApiClient, Category, HistoryEntry, Jurisdiction, RemoteMedia, Report
+from service.models.types import utcnow
+from service.open311 import Open311Error, mapping, params, xml
+from service.open311.posting import parse_post
+from service.photos.inspect import PhotoInvalid, inspect_photo
+from service.pipeline import pipeline_for
+from service.timefmt import iso_tokyo
+
+log = logging.getLogger(__name__)
+
+blp = Blueprint("open311", __name__, url_prefix="/open311/v2",
+                description="Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) with the FixMyStreet "
+                            "servicerequestupdates extension; every call answers .json or .xml")
+
+CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
+MEDIA_FILE_FIELDS = ("media", "media[]")
+
+
+def _doc(summary: str, *codes: int, query: tuple[str, ...] = (), success: int = 200) -> dict[str, Any]:
+    """An operation's documentation: the .json and .xml bodies, the Open311 errors and its query parameters."""
+    descriptions = {400: "Missing or invalid parameter", 403: "Missing or invalid api_key",
+                    404: "Unknown service_code, request, token or jurisdiction_id"}
+    body = {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            "text/xml": {"schema": {"type": "string"}}}
+    responses: dict[Any, Any] = {code: {"description": descriptions[code], "content": body} for code in codes}
+    responses[success] = {"description": "The GeoReport v2 document, in the format the path ends with (json or xml)",
+                          "content": body}
+    return {"summary": summary, "responses": responses,
+            "parameters": [{"in": "query", "name": name, "schema": {"type": "string"}, "required": False}
+                           for name in query]}
+
+
+def _answer(document: Any, root: str, status: int = 200) -> Response:
+    fmt = _format()
+    data = xml.render(root, document) if fmt == "xml" else current_app.json.dumps(document)
+    return current_app.response_class(data, status=status, content_type=CONTENT_TYPES[fmt])
+
+
+def _format() -> str:
+    fmt = (request.view_args or {}).get("fmt", "json")
+    return fmt if fmt in CONTENT_TYPES else "json"
+
+
+def _require_format() -> None:
+    if (request.view_args or {}).get("fmt") not in CONTENT_TYPES:
+        raise Open311Error(404, "This format is not offered; use .json or .xml")
+
+
+@blp.errorhandler(Open311Error)
+def _open311_error(error: Open311Error) -> Response:
+    return _answer([{"code": error.status, "description": error.description}], "errors", error.status)
+
+
+@blp.errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> Response:
+    status = error.code or 500
+    description = (getattr(error, "data", None) or {}).get("message") or error.description or error.name
+    return _answer([{"code": status, "description": description}], "errors", status)
+
+
+@blp.errorhandler(Exception)
+def _unexpected(error: Exception) -> Response:
+    log.exception("unhandled error: %s", type(error).__name__)
+    return _answer([{"code": 500, "description": "Something went wrong on our side. Please try again later."}],
+                   "errors", 500)
+
+
+def _jurisdiction() -> Jurisdiction:
+    """The jurisdiction named by jurisdiction_id, which may be left out when only one is served."""
+    code = request.values.get("jurisdiction_id", "").strip()
+    if code:
+        found = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
+        if found is None:
+            raise Open311Error(404, f"jurisdiction_id {code} is not served here")
+        return found
+    served = db.session.scalars(select(Jurisdiction).order_by(Jurisdiction.code).limit(2)).all()
+    if len(served) != 1:
+        raise Open311Error(400 if served else 404, "jurisdiction_id was not provided; give the local government code")
+    return served[0]
+
+
+def _category(jurisdiction_id: int, code: str) -> Category:
+    category = db.session.scalar(select(Category).where(Category.jurisdiction_id == jurisdiction_id,
+                                                        Category.code == code, Category.active.is_(True)))
+    if category is None:
+        raise Open311Error(404, f"service_code {code} was not found")
+    return category
+
+
+def _media_url(report: Report) -> str | None:
+    photos = public_photos(report)
+    return photos[0]["large_url"] if photos else None
+
+
+def _public_report(jurisdiction: Jurisdiction, public_id: str, what: str) -> Report:
+    report = db.session.scalar(select(Report).where(Report.public_id == public_id,
+                                                    Report.jurisdiction_id == jurisdiction.id,
+                                                    Report.hidden.is_(False)))
+    if report is None:
+        raise Open311Error(404, f"{what} {public_id} was not found")
+    return report
+
+
+@blp.route("/discovery.<string:fmt>", methods=["GET"])
+@blp.doc(**_doc("Where this GeoReport v2 endpoint is and what it offers", 404))
+def discovery(fmt: str) -> Response:
+    _require_format()
+    changed = db.session.scalar(select(func.max(Jurisdiction.updated_at)))
+    changeset = iso_tokyo(changed) or iso_tokyo(utcnow())
+    url = url_for("open311.discovery", fmt="json", _external=True).rsplit("/", 1)[0]
+    return _answer({
+        "changeset": changeset,
+        "contact": current_app.config["OPEN311_CONTACT"],
+        "key_service": "api_key values for client systems are issued by each municipality's administrators.",
+        "endpoints": [{"specification": mapping.SPECIFICATION, "url": url, "changeset": changeset,
+                       "type": "production", "formats": ["text/xml", "application/json"]}],
+    }, "discovery")
+
+
+@blp.route("/services.<string:fmt>", methods=["GET"])
+@blp.doc(**_doc("The services (categories) of a jurisdiction", 400, 404, query=("jurisdiction_id",)))
+def services(fmt: str) -> Response:
+    _require_format()
+    jurisdiction = _jurisdiction()
+    query = (select(Category).where(Category.jurisdiction_id == jurisdiction.id, Category.active.is_(True))
+             .order_by(Category.position, Category.id))
+    language = preferred_language()
+    return _answer([mapping.service(c, language) for c in db.session.scalars(query)], "services")
+
+
+@blp.route("/services/<string:service_code>.<string:fmt>", methods=["GET"])
+@blp.doc(**_doc("A service's definition: its extra attributes", 400, 404, query=("jurisdiction_id",)))
+def service_definition(service_code: str, fmt: str) -> Response:
+    _require_format()
+    category = _category(_jurisdiction().id, service_code)
+    return _answer(mapping.service_definition(category, preferred_language()), "service_definition")
+
+
+POST_BODY = {
+    "required": True,
+    "content": {media: {"schema": {"type": "object", "required": ["api_key", "service_code"], "properties": {
+        **{name: {"type": "string"} for name in (
+            "api_key", "jurisdiction_id", "service_code", "address_string", "address_id", "email", "device_id",
+            "account_id", "first_name", "last_name", "phone", "media_url")},
+        "lat": {"type": "number"}, "long": {"type": "number"},
+        "description": {"type": "string", "maxLength": 4000},
+        **({"media": {"type": "array", "items": {"type": "string", "format": "binary"}}}
+           if media == "multipart/form-data" else {}),
+    }, "additionalProperties": {"type": "string", "description": "attribute[code] and attribute[code][]"}}}
+        for media in ("application/x-www-form-urlencoded", "multipart/form-data")},
+}
+
+
+@blp.route("/requests.<string:fmt>", methods=["POST"])
+@blp.doc(**_doc("Create a service request (synchronous: the answer carries its service_request_id)", 400, 403, 404,
+                success=201),
+         requestBody=POST_BODY)
+def create_request(fmt: str) -> Response:
+    _require_format()
+    client = api_clients.authenticate(db.session, request.values.get("api_key"))
+    if client is None:
+        raise Open311Error(403, "api_key was not provided or is not valid")
+    code = request.values.get("jurisdiction_id", "").strip()
+    jurisdiction = db.session.get(Jurisdiction, client.jurisdiction_id)
+    if code and code != jurisdiction.code:
+        raise Open311Error(403, f"this api_key is not valid for jurisdiction_id {code}")
+    if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        raise Open311Error(400, "send the request form-encoded (application/x-www-form-urlencoded or multipart/form-data)")
+    posted = parse_post(request.form.to_dict(flat=False))
+    category = _category(jurisdiction.id, posted.service_code)
+    attributes = mapping.attribute_values(category, posted.attributes)
+    config = current_app.config
+    allowed = remote_media.parse_networks(config["MEDIA_FETCH_ALLOW_PRIVATE_FOR_TESTS"])
+    try:
+        media_urls = [remote_media.check_media_url(posted.media_url, allowed)] if posted.media_url else []
+    except remote_media.MediaRefused as exc:
+        raise Open311Error(400, f"media_url: {exc.reason}") from None
+    photos = _uploaded_media(config["MAX_PHOTOS"] - len(media_urls))
+    pipeline = pipeline_for(current_app)
+    _check_place(client, posted.lat, posted.lon, posted.address, pipeline.locate)
+    try:
+        result = submit_report(
+            db.session, current_app.extensions["photo_store"], fields=posted.intake_fields(attributes), photos=photos,
+            idempotency_key=None, secret=config["SECRET_KEY"], locate=pipeline.locate,
+            year_end_break=config["YEAR_END_BREAK"], source="open311", api_client_id=client.id,
+            reporter_account_id=posted.account_id, media_urls=media_urls,
+        )
+    except (MissingLocation, OutsideCoverage) as exc:
+        raise Open311Error(400, exc.message_en) from None
+    except UnknownCategory as exc:
+        raise Open311Error(404, f"service_code {exc.code} was not found") from None
+    jobs.process_report(result.report.id)
+    for media_id in db.session.scalars(select(RemoteMedia.id).where(RemoteMedia.report_id == result.report.id)):
+        jobs.fetch_media(media_id)
+    return _answer([{"service_request_id": result.report.public_id, "service_notice": "",
+                     "account_id": posted.account_id or ""}], "service_requests", 201)
+
+
+def _uploaded_media(room: int) -> list[UploadedPhoto]:
+    """Photos sent as multipart ``media`` files, checked like the resident API's photos."""
+    unknown = [name for name in request.files if name not in MEDIA_FILE_FIELDS]
+    if unknown:
+        raise Open311Error(400, f"file field {unknown[0]} is not known; send photos as media")
+    files = [f for name in MEDIA_FILE_FIELDS for f in request.files.getlist(name)]
+    if len(files) > room:
+        raise Open311Error(400, f"at most {current_app.config['MAX_PHOTOS']} photos per request, media_url included")
+    photos = []
+    for index, upload in enumerate(files, start=1):
+        data = upload.read(current_app.config["MAX_PHOTO_BYTES"] + 1)
+        if len(data) > current_app.config["MAX_PHOTO_BYTES"]:
+            raise Open311Error(400, f"media file {index} is larger than {current_app.config['MAX_PHOTO_BYTES']} bytes")
+        try:
+            photos.append(UploadedPhoto(data=data, info=inspect_photo(data, max_pixels=current_app.config["MAX_IMAGE_PIXELS"])))
+        except PhotoInvalid as exc:
+            raise Open311Error(400, f"media file {index} cannot be accepted: {exc.reason}") from None
+    return photos
+
+
+def _check_place(client: ApiClient, lat: float | None, lon: float | None, address: str | None, locate: Any) -> None:
+    """Refuse a location outside the client's own jurisdiction before anything is written."""
+    if lat is None or lon is None:
+        placed = locate(address) if address else None
+        if placed is None:
+            raise Open311Error(400, "the address cannot be placed; give lat and long")
+        lat, lon = placed
+    if coverage.jurisdiction_at(db.session, lon, lat) != client.jurisdiction_id:
+        raise Open311Error(400, "this location is outside the jurisdiction of this api_key")
+
+
+@blp.route("/requests.<string:fmt>", methods=["GET"])
+@blp.doc(**_doc("Service requests: by ids, or by services, dates (at most 90 days) and status", 400, 404,
+                query=("jurisdiction_id", "service_request_id", "service_code", "start_date", "end_date", "status",
+                       "page", "page_size")))
+def list_requests(fmt: str) -> Response:
+    _require_format()
+    jurisdiction = _jurisdiction()
+    args = request.args
+    ids = params.comma_list(args.get("service_request_id"), "service_request_id")
+    query = select(Report).where(Report.jurisdiction_id == jurisdiction.id, Report.hidden.is_(False))
+    if ids:
+        query = query.where(Report.public_id.in_(ids))
+    else:
+        codes = params.comma_list(args.get("service_code"), "service_code")
+        for code in codes:
+            _category(jurisdiction.id, code)
+        window = params.window(args.get("start_date"), args.get("end_date"), utcnow())
+        query = query.where(Report.created_at >= window.start, Report.created_at <= window.end)
+        if codes:
+            query = query.join(Category, Report.category_id == Category.id).where(Category.code.in_(codes))
+        wanted = params.open_closed(args.get("status"))
+        if len(wanted) == 1:
+            query = query.where(Report.status.in_([s for s, o in mapping.OPEN311_STATUS.items() if o == wanted[0]]))
+    page_size = params.positive(args.get("page_size"), "page_size", params.DEFAULT_LIMIT, params.DEFAULT_LIMIT)
+    page = params.positive(args.get("page"), "page", 1, 1_000_000)
+    rows = db.session.scalars(query.order_by(Report.created_at.desc(), Report.id.desc())
+                              .limit(page_size).offset((page - 1) * page_size))
+    language = preferred_language()
+    return _answer([mapping.service_request(r, language, _media_url(r)) for r in rows], "service_requests")
+
+
+@blp.route("/requests/<string:service_request_id>.<string:fmt>", methods=["GET"])
+@blp.doc(**_doc("One service request", 400, 404, query=("jurisdiction_id",)))
+def get_request(service_request_id: str, fmt: str) -> Response:
+    _require_format()
+    report = _public_report(_jurisdiction(), service_request_id, "service_request_id")
+    return _answer([mapping.service_request(report, preferred_language(), _media_url(report))], "service_requests")
+
+
+@blp.route("/tokens/<string:token>.<string:fmt>", methods=["GET"])
+@blp.doc(**_doc("The service_request_id of a token (requests are synchronous: the token is the id)", 400, 404,
+                query=("jurisdiction_id",)))
+def get_token(token: str, fmt: str) -> Response:
+    _require_format()
+    report = _public_report(_jurisdiction(), token, "token")
+    return _answer([{"service_request_id": report.public_id, "token": token}], "service_requests")
+
+
+@blp.route("/servicerequestupdates.<string:fmt>", methods=["GET"])
+@blp.doc(**_doc("Public updates of service requests between two times (FixMyStreet extension)", 400, 404,
+                query=("jurisdiction_id", "start_date", "end_date")))
+def request_updates(fmt: str) -> Response:
+    _require_format()
+    jurisdiction = _jurisdiction()
+    window = params.window(request.args.get("start_date"), request.args.get("end_date"), utcnow())
+    report_ids = select(HistoryEntry.report_id).join(Report, HistoryEntry.report_id == Report.id).where(
+        Report.jurisdiction_id == jurisdiction.id, Report.hidden.is_(False),
+        HistoryEntry.kind.in_(("transition", "comment")),
+        HistoryEntry.created_at >= window.start, HistoryEntry.created_at <= window.end)
+    reports = db.session.scalars(select(Report).where(Report.id.in_(report_ids.distinct())))
+    updates = [u for r in reports for u in mapping.request_updates(r, window.start, window.end, _media_url)]
+    updates.sort(key=lambda u: (u["updated_datetime"], int(u["update_id"])))
+    return _answer(updates[:params.DEFAULT_LIMIT], "service_request_updates")

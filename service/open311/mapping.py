@@ -1,0 +1,187 @@
+"""Machikoe's categories, reports and history in Open311 GeoReport v2 terms.
+
+Categories are services, reports are service requests, public history entries
+are the request updates of the FixMyStreet extension. Only public fields are
+read: never contact data, device ids, internal notes or hidden reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from service.domain import status as statuses
+from service.models import Category, HistoryEntry, Report
+from service.open311 import Open311Error
+from service.timefmt import iso_tokyo
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
+MAX_TEXT = 4000
+
+# Open311 knows two statuses; a report is open while staff still have to act on it.
+OPEN311_STATUS = {code: ("open" if s.open else "closed") for code, s in statuses.STATUSES.items()}
+
+# The FixMyStreet update statuses, from the nearest Machikoe status.
+UPDATE_STATUS = {
+    "received": "OPEN",
+    "acknowledged": "INVESTIGATING",
+    "in_progress": "IN_PROGRESS",
+    "resolved": "FIXED",
+    "not_actionable": "NO_FURTHER_ACTION",
+    "forwarded": "NOT_COUNCILS_RESPONSIBILITY",
+    "duplicate": "DUPLICATE",
+}
+
+
+def _text(obj: object, field: str, language: str) -> str:
+    return getattr(obj, f"{field}_{language}", None) or getattr(obj, f"{field}_ja", None) or ""
+
+
+def service(category: Category, language: str) -> dict[str, Any]:
+    """A category as a GeoReport service."""
+    return {
+        "service_code": category.code,
+        "service_name": _text(category, "name", language),
+        "description": _text(category, "description", language),
+        "metadata": bool(category.attributes),
+        "type": "realtime",
+        "keywords": ", ".join(category.keywords or []),
+        "group": category.group or "",
+    }
+
+
+def service_definition(category: Category, language: str) -> dict[str, Any]:
+    """A category's extra attributes as a GeoReport service definition."""
+    return {
+        "service_code": category.code,
+        "attributes": [_attribute(a, index, language) for index, a in enumerate(category.attributes or [], start=1)],
+    }
+
+
+def _attribute(a: dict[str, Any], index: int, language: str) -> dict[str, Any]:
+    datatype = a.get("datatype", "string")
+    return {
+        "variable": bool(a.get("variable", True)),
+        "code": a["code"],
+        "datatype": datatype if datatype in DATATYPES else "string",
+        "required": bool(a.get("required", False)),
+        "datatype_description": a.get(f"datatype_description_{language}") or a.get("datatype_description_ja")
+        or a.get("datatype_description") or "",
+        "order": int(a.get("order", index)),
+        "description": a.get(f"description_{language}") or a.get("description_ja") or a.get("description") or "",
+        "values": [{"key": v["key"], "name": v.get(f"name_{language}") or v.get("name_ja") or v["key"]}
+                   for v in a.get("values", [])],
+    }
+
+
+def attribute_values(category: Category, given: dict[str, list[str]]) -> dict[str, Any]:
+    """Check ``attribute[code]`` form values against the category, and return them as stored.
+
+    Raises :class:`Open311Error` (400) for an unknown code, a missing required
+    attribute, a value not in the list, or a value of the wrong type.
+    """
+    known = {a["code"]: a for a in category.attributes or []}
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise Open311Error(400, f"attribute[{unknown[0]}] is not an attribute of service {category.code}")
+    values: dict[str, Any] = {}
+    for code, definition in known.items():
+        items = [v for v in given.get(code, []) if v != ""]
+        if not items:
+            if definition.get("required") and definition.get("variable", True):
+                raise Open311Error(400, f"attribute[{code}] is required for service {category.code}")
+            continue
+        values[code] = _attribute_value(code, definition, items)
+    return values
+
+
+def _attribute_value(code: str, definition: dict[str, Any], items: list[str]) -> Any:
+    datatype = definition.get("datatype", "string")
+    keys = {str(v["key"]) for v in definition.get("values", [])}
+    if datatype == "multivaluelist":
+        wrong = [v for v in items if v not in keys]
+        if wrong:
+            raise Open311Error(400, f"attribute[{code}] has no value {wrong[0]!r}")
+        return list(dict.fromkeys(items))
+    if len(items) > 1:
+        raise Open311Error(400, f"attribute[{code}] takes one value")
+    value = items[0]
+    if len(value) > MAX_TEXT:
+        raise Open311Error(400, f"attribute[{code}] is longer than {MAX_TEXT} characters")
+    if datatype == "singlevaluelist" and value not in keys:
+        raise Open311Error(400, f"attribute[{code}] has no value {value!r}")
+    if datatype == "number":
+        try:
+            number = float(value)
+        except ValueError:
+            raise Open311Error(400, f"attribute[{code}] must be a number") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise Open311Error(400, f"attribute[{code}] must be a number")
+        return number
+    if datatype == "datetime":
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise Open311Error(400, f"attribute[{code}] must be an ISO 8601 datetime") from None
+    return value
+
+
+def latest_public_reply(report: Report) -> str:
+    """The status notes: the last public reply staff wrote, or nothing."""
+    for entry in reversed(report.history):
+        if entry.public_reply and entry.kind in ("transition", "comment"):
+            return entry.public_reply
+    return ""
+
+
+def service_request(report: Report, language: str, media_url: str | None) -> dict[str, Any]:
+    """A report as a GeoReport service request (public fields only)."""
+    processed = report.processing_state == "done"
+    department = report.department if processed else None
+    return {
+        "service_request_id": report.public_id,
+        "status": OPEN311_STATUS.get(report.status, "open"),
+        "status_notes": latest_public_reply(report),
+        "service_name": _text(report.category, "name", language),
+        "service_code": report.category.code,
+        "description": report.description,
+        "agency_responsible": _text(department, "name", language) if department is not None else "",
+        "service_notice": "",
+        "requested_datetime": iso_tokyo(report.created_at),
+        "updated_datetime": iso_tokyo(report.updated_at),
+        "expected_datetime": iso_tokyo(report.resolution_due_at) or "",
+        "address": (report.address or "") if processed else "",
+        "address_id": "",
+        "zipcode": ((report.address_parts or {}).get("postcode") or "") if processed else "",
+        "lat": report.lat,
+        "long": report.lon,
+        "media_url": media_url or "",
+    }
+
+
+def request_updates(report: Report, since: datetime, until: datetime,
+                    media_url: Callable[[Report], str | None]) -> list[dict[str, Any]]:
+    """The report's public history between two times, as FixMyStreet request updates."""
+    updates = []
+    # The status an update reports is the one the report had right after it.
+    current = "received"
+    for entry in report.history:
+        if entry.to_status:
+            current = entry.to_status
+        if not _is_update(entry) or not since <= entry.created_at <= until:
+            continue
+        updates.append({
+            "update_id": str(entry.id),
+            "service_request_id": report.public_id,
+            "status": UPDATE_STATUS.get(current, "OPEN"),
+            "updated_datetime": iso_tokyo(entry.created_at),
+            "description": entry.public_reply or "",
+            "media_url": media_url(report) or "",
+        })
+    return updates
+
+
+def _is_update(entry: HistoryEntry) -> bool:
+    return entry.kind == "transition" or (entry.kind == "comment" and bool(entry.public_reply))

@@ -1,0 +1,80 @@
+"""Query parameters of the GeoReport v2 calls: lists, dates, statuses and pages.
+
+Every function raises :class:`~service.open311.Open311Error` (400) with a
+description naming the parameter when a value cannot be used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from service.open311 import Open311Error
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+MAX_RANGE = timedelta(days=90)
+DEFAULT_LIMIT = 1000
+MAX_IDS = 100
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+
+
+def comma_list(value: str | None, name: str, limit: int = MAX_IDS) -> list[str]:
+    """The non-empty items of a comma-separated parameter (at most ``limit``)."""
+    if value is None:
+        return []
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    if not items:
+        raise Open311Error(400, f"{name} is empty")
+    if len(items) > limit:
+        raise Open311Error(400, f"{name} lists more than {limit} values")
+    return list(dict.fromkeys(items))
+
+
+def parse_datetime(value: str, name: str) -> datetime:
+    """A W3C/ISO 8601 datetime (a date alone is its midnight); one without offset is Japan time."""
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise Open311Error(400, f"{name} is not a W3C datetime such as 2024-04-01T09:00:00+09:00") from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=TOKYO)
+
+
+def window(start: str | None, end: str | None, now: datetime) -> Window:
+    """The requested range: at most 90 days; the most recent 90 days by default."""
+    end_at = parse_datetime(end, "end_date") if end else None
+    start_at = parse_datetime(start, "start_date") if start else None
+    if end_at is None:
+        end_at = now if start_at is None else min(now, start_at + MAX_RANGE)
+        end_at = max(end_at, start_at) if start_at is not None else end_at
+    if start_at is None:
+        start_at = end_at - MAX_RANGE
+    if start_at > end_at:
+        raise Open311Error(400, "start_date is after end_date")
+    if end_at - start_at > MAX_RANGE:
+        raise Open311Error(400, "start_date and end_date may not span more than 90 days")
+    return Window(start_at, end_at)
+
+
+def open_closed(value: str | None) -> list[str]:
+    """The wanted Open311 statuses among open and closed; all when the parameter is absent."""
+    wanted = comma_list(value, "status", limit=2)
+    wrong = [s for s in wanted if s not in ("open", "closed")]
+    if wrong:
+        raise Open311Error(400, f"status must be open or closed, not {wrong[0]!r}")
+    return wanted
+
+
+def positive(value: str | None, name: str, default: int, maximum: int) -> int:
+    """A whole number from 1 to ``maximum``; ``default`` when absent."""
+    if value is None or value == "":
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= maximum:
+        raise Open311Error(400, f"{name} must be a whole number from 1 to {maximum}")
+    return int(value)
