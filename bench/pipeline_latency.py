@@ -44,6 +44,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -370,6 +371,9 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
         "REDIS_URL": args.redis_url,
         "MACHIKOE_DATA_DIR": str(workdir / "data"),
         "MACHIKOE_SECRET_KEY": secrets.token_hex(32),
+        # Every report comes from one address and one client: the intake rate
+        # limits would refuse the load itself.
+        "MACHIKOE_RATE_LIMITS_ENABLED": "false",
     }
     prepare_database(env)
 
@@ -458,18 +462,23 @@ def _stop_on_signal(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def main() -> int:
-    args = parse_arguments()
+def run_with_processes(run_benchmark: Callable[[Path, Processes], int], *, prefix: str, keep: bool = False) -> int:
+    """Run a benchmark in a fresh temporary directory and stop every process it started.
+
+    Returns the benchmark's exit status: 130 when interrupted, 1 when it
+    raised. The directory is removed after a success; after a failure the
+    logs stay (``keep`` keeps the data too) and their place is printed.
+    """
     # Ctrl-C and a plain kill both end the run through the same clean-up;
     # SIGINT is set explicitly because a shell starting this in the
     # background leaves it ignored.
     signal.signal(signal.SIGTERM, _stop_on_signal)
     signal.signal(signal.SIGINT, _stop_on_signal)
-    workdir = Path(tempfile.mkdtemp(prefix="machikoe-bench-"))
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
     processes = Processes(workdir)
     status = 1
     try:
-        status = run(args, workdir, processes)
+        status = run_benchmark(workdir, processes)
     except KeyboardInterrupt:
         print("interrupted")
         status = 130
@@ -478,7 +487,7 @@ def main() -> int:
         status = 1
     finally:
         processes.stop_all()
-        if args.keep:
+        if keep:
             print(f"logs and data kept in {workdir}")
         elif status not in (0, 130):
             # The photos take about 1 GB per run; the logs are what explains a failure.
@@ -487,6 +496,12 @@ def main() -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     return status
+
+
+def main() -> int:
+    args = parse_arguments()
+    return run_with_processes(lambda workdir, processes: run(args, workdir, processes), prefix="machikoe-bench-",
+                              keep=args.keep)
 
 
 if __name__ == "__main__":

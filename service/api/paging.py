@@ -39,3 +39,9 @@ def page_links(endpoint: str, page: int, page_size: int, total: int) -> dict[str
 
     last = max(1, -(-total // page_size))
     return {"self": link(page), "next": link(page + 1) if page < last else None, "prev": link(page - 1) if page > 1 else None}
+
+
+def wants_csv() -> bool:
+    """True when the client prefers text/csv to JSON in Accept."""
+    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
+    return best == "text/csv" and request.accept_mimetypes["text/csv"] > request.accept_mimetypes["application/json"]

@@ -131,9 +131,4 @@ CSV_COLUMNS = ("id", "created_at", "updated_at", "status", "category", "departme
                "lat", "lon", "description")
 
 
-def csv_row(report: Report) -> list[Any]:
-    return [report.public_id, iso_tokyo(report.created_at), iso_tokyo(report.updated_at), report.status,
-            report.category.code, report.department.code if report.department else "", report.priority,
-            report.ward or "", report.address or "", report.lat, report.lon, report.description]
-
 

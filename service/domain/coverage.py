@@ -2,7 +2,9 @@
 
 Polygons are kept in the database as GeoJSON and indexed in each process with
 shapely. The index is rebuilt when the jurisdictions or areas change, which is
-noticed by a cheap signature query (row counts and newest update time).
+noticed by a cheap signature query (row counts and newest update time). The
+signature is read once per database transaction: a worker that geocodes and
+routes a report in one transaction asks for it once.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 
 from shapely.geometry import shape
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from service.geo.index import PolygonIndex
 from service.models import Area, Jurisdiction
@@ -56,7 +58,7 @@ class Coverage:
             self._snapshot = None
 
     def _current(self, session: Session) -> _Snapshot:
-        signature = _signature(session)
+        signature = area_signature(session)
         snapshot = self._snapshot
         if snapshot is not None and snapshot.signature == signature:
             return snapshot
@@ -66,10 +68,32 @@ class Coverage:
             return self._snapshot
 
 
-def _signature(session: Session) -> tuple:
-    j = session.execute(select(func.count(Jurisdiction.id), func.max(Jurisdiction.updated_at))).one()
-    a = session.execute(select(func.count(Area.id), func.max(Area.updated_at), func.max(Area.id))).one()
-    return (str(session.get_bind().url), *j, *a)
+_SIGNATURE_KEY = "machikoe.area_signature"
+
+
+def area_signature(session: Session) -> tuple:
+    """What identifies the current jurisdictions and areas: row counts, newest update, newest id.
+
+    It is read from the database once per transaction of ``session`` and
+    remembered in ``session.info`` until that transaction ends, so several
+    lookups in one transaction cost one query.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    remembered = session.info.get(_SIGNATURE_KEY)
+    transaction = session.get_transaction()
+    if remembered is not None and transaction is not None and remembered[0] is transaction:
+        return remembered[1]
+    row = session.execute(select(
+        select(func.count(Jurisdiction.id)).scalar_subquery(),
+        select(func.max(Jurisdiction.updated_at)).scalar_subquery(),
+        select(func.count(Area.id)).scalar_subquery(),
+        select(func.max(Area.updated_at)).scalar_subquery(),
+        select(func.max(Area.id)).scalar_subquery(),
+    )).one()
+    signature = (str(session.get_bind().url), *row)
+    session.info[_SIGNATURE_KEY] = (session.get_transaction(), signature)
+    return signature
 
 
 def _build(session: Session, signature: tuple) -> _Snapshot:

@@ -11,9 +11,10 @@ import threading
 from collections.abc import Callable
 
 from shapely.geometry import shape
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.domain.coverage import area_signature
 from service.geocoding import GeocodeResult, OfflineArea, OfflineGeocoder, Place
 from service.models import Area, Jurisdiction
 
@@ -36,11 +37,7 @@ class AreaGeocoder:
 
     def _current(self) -> OfflineGeocoder:
         session = self._session()
-        signature = (
-            str(session.get_bind().url),
-            *session.execute(select(func.count(Jurisdiction.id), func.max(Jurisdiction.updated_at))).one(),
-            *session.execute(select(func.count(Area.id), func.max(Area.updated_at), func.max(Area.id))).one(),
-        )
+        signature = area_signature(session)
         with self._lock:
             if self._geocoder is None or signature != self._signature:
                 self._geocoder = OfflineGeocoder(_areas(session))

@@ -4,18 +4,24 @@ Each step is idempotent and recorded in ``report.processing_steps`` with its
 time, so a job that is delivered twice, or resumed after a worker died, does
 each step once in effect. A claim on the report row (an atomic state change)
 keeps two workers from processing one report at the same time.
+
+The photo step commits on its own, because it is the expensive one and must
+not be redone. The steps after it are a few cheap queries each; they commit
+together with the end of processing, in one transaction, so a report is
+either routed with its duplicate candidates and its event or not at all.
 """
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from service.domain.coverage import coverage
 from service.domain.events import record_event
@@ -23,9 +29,9 @@ from service.domain.routing import RoutingDecision, RuleView, choose_department
 from service.domain.status import OPEN_STATUSES
 from service.geo.grid import cells_covering, geohash_encode, haversine_m
 from service.geocoding import Geocoder, GeocoderUnavailable
-from service.models import Category, Department, DuplicateCandidate, HistoryEntry, Photo, Report, RoutingRule
+from service.models import Category, Department, DuplicateCandidate, HistoryEntry, Report, RoutingRule
 from service.models.types import utcnow
-from service.photos.derivatives import PhotoRejected, make_derivatives
+from service.photos.derivatives import Derivative, PhotoRejected, make_derivatives
 from service.photos.metadata import read_private_metadata
 from service.storage.base import ObjectNotFound, PhotoStore
 
@@ -33,6 +39,9 @@ log = logging.getLogger(__name__)
 
 GEOHASH_PRECISION = 7
 STEPS = ("photos", "address", "routing", "duplicates", "events")
+# Steps whose work is committed as soon as they finish; the others commit
+# together when processing ends.
+COMMITTED_ALONE = frozenset({"photos"})
 
 
 class TemporaryFailure(RuntimeError):
@@ -90,7 +99,9 @@ def process(session: Session, report_id: int, pipeline: Pipeline) -> bool:
     """
     if not claim(session, report_id, pipeline.settings.stale_after_seconds):
         return False
-    report = session.get(Report, report_id)
+    # Processing adds to the history but never reads it, and it uses the
+    # jurisdiction's id but not its boundary (a large polygon), so neither is loaded.
+    report = session.get(Report, report_id, options=[lazyload(Report.history), lazyload(Report.jurisdiction)])
     if report is None:
         return False
     try:
@@ -99,7 +110,8 @@ def process(session: Session, report_id: int, pipeline: Pipeline) -> bool:
                 continue
             STEP_FUNCTIONS[step](session, report, pipeline)
             report.processing_steps = {**(report.processing_steps or {}), step: utcnow().isoformat()}
-            session.commit()
+            if step in COMMITTED_ALONE:
+                session.commit()
         report.processing_state = "done"
         report.processed_at = utcnow()
         report.processing_error = None
@@ -161,8 +173,7 @@ def _photos(session: Session, report: Report, pipeline: Pipeline) -> None:
         large_key = f"derivatives/{photo.public_id}/large.{extension}"
         thumb_key = f"derivatives/{photo.public_id}/thumb.{extension}"
         try:
-            pipeline.store.put(large_key, derivatives.large.data, derivatives.large.content_type)
-            pipeline.store.put(thumb_key, derivatives.thumb.data, derivatives.thumb.content_type)
+            _put_all(pipeline.store, [(large_key, derivatives.large), (thumb_key, derivatives.thumb)])
         except OSError as exc:
             raise TemporaryFailure(f"photo store: {type(exc).__name__}") from exc
         photo.large_key, photo.thumb_key = large_key, thumb_key
@@ -173,11 +184,24 @@ def _photos(session: Session, report: Report, pipeline: Pipeline) -> None:
             photo.original_key = None
 
 
+def _put_all(store: PhotoStore, items: list[tuple[str, Derivative]]) -> None:
+    """Write the derivatives side by side; raises what the first failing write raised (OSError).
+
+    A store mostly waits (for the disk to confirm a write, or for S3), so
+    the writes of one photo overlap instead of queueing behind each other.
+    """
+    with ThreadPoolExecutor(max_workers=len(items), thread_name_prefix="photo-put") as pool:
+        writes = [pool.submit(store.put, key, derivative.data, derivative.content_type) for key, derivative in items]
+    for write in writes:
+        write.result()
+
+
 def _address(session: Session, report: Report, pipeline: Pipeline) -> None:
     lat, lon = report.lat, report.lon
-    # End the read transaction so no database connection is held open while
-    # a remote geocoder is waited for.
-    session.commit()
+    if pipeline.geocoder is not pipeline.offline:
+        # End the transaction so no database connection is held open while a
+        # remote geocoder is waited for; the offline one answers from memory.
+        session.commit()
     try:
         result = pipeline.geocoder.reverse(lat, lon)
     except GeocoderUnavailable:
@@ -252,8 +276,8 @@ def _duplicates(session: Session, report: Report, pipeline: Pipeline) -> None:
 
 
 def _events(session: Session, report: Report, pipeline: Pipeline) -> None:
-    department = session.get(Department, report.department_id) if report.department_id else None
-    payload: dict[str, Any] = {"department": department.code if department else None, "reason": report.routing_reason}
+    code = session.scalar(select(Department.code).where(Department.id == report.department_id)) if report.department_id else None
+    payload: dict[str, Any] = {"department": code, "reason": report.routing_reason}
     record_event(session, "report.routed", report, payload)
 
 
