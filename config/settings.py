@@ -85,6 +85,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATE_LIMIT_REPORTS_PER_DEVICE", "MACHIKOE_RATE_LIMIT_REPORTS_PER_DEVICE", str, "10/minute;60/hour", "new reports per device id"),
     Setting("RATE_LIMIT_RATINGS", "MACHIKOE_RATE_LIMIT_RATINGS", str, "10/minute", "ratings per client address"),
     Setting("RATE_LIMIT_API_KEYS", "MACHIKOE_RATE_LIMIT_API_KEYS", str, "1200/minute", "requests per staff or client API key"),
+    Setting("OPEN311_CONTACT", "MACHIKOE_OPEN311_CONTACT", str, "", "contact shown in Open311 discovery"),
+    Setting("MEDIA_FETCH_TIMEOUT", "MACHIKOE_MEDIA_FETCH_TIMEOUT", float, 15.0, "seconds for fetching one media_url, redirects included"),
+    Setting("MEDIA_FETCH_MAX_REDIRECTS", "MACHIKOE_MEDIA_FETCH_MAX_REDIRECTS", int, 3, "redirects followed when fetching a media_url"),
+    Setting("MEDIA_FETCH_ALLOW_PRIVATE_FOR_TESTS", "MACHIKOE_MEDIA_FETCH_ALLOW_PRIVATE_FOR_TESTS", str, "", "tests only: comma-separated networks a media_url may reach although private; empty in production"),
+    Setting("OPENDATA_COORDINATE_DECIMALS", "MACHIKOE_OPENDATA_COORDINATE_DECIMALS", int, 4, "decimals of coordinates in open data (4 is about 10 m)"),
     Setting("LOG_LEVEL", "MACHIKOE_LOG_LEVEL", str, "INFO", "log level"),
 )
 

@@ -18,8 +18,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Only wiring happens here: settings, extensions, blueprints, error handlers.
     """
     from config.settings import derive_settings, load_settings
-    from service.api import admin, health, photos, resident, staff
+    from service.api import admin, health, photos, resident, staff, stats
+    from service.api import notifications
     from service.api import docs
+    from service.api import open311, opendata
     from service.api.limits import init_limiter
     from service.api.problems import ProblemApi, handle_unexpected
     from service.extensions import db, migrate
@@ -46,7 +48,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                 "license": {"name": "AGPL-3.0-or-later"},
             },
         },
-        CELERY=celery_settings(settings["CELERY_BROKER_URL"], settings["SWEEP_INTERVAL_SECONDS"]),
+        CELERY=celery_settings(settings["CELERY_BROKER_URL"], settings["SWEEP_INTERVAL_SECONDS"],
+                               settings["NOTIFY_DISPATCH_INTERVAL_SECONDS"], settings["NOTIFY_SWEEP_INTERVAL_SECONDS"]),
         JSON_SORT_KEYS=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -58,7 +61,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     api = ProblemApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "description": "a staff API key"})
-    for blueprint in (resident.blp, photos.blp, staff.blp, admin.blp, health.blp):
+    for blueprint in (resident.blp, photos.blp, staff.blp, stats.blp, admin.blp, notifications.blp, health.blp,
+                      open311.blp, opendata.blp):
         api.register_blueprint(blueprint)
     app.register_error_handler(Exception, handle_unexpected)
     init_request_ids(app)

@@ -12,11 +12,19 @@ import logging
 
 from flask import current_app
 
+from service.domain.remote_media import FETCH_MEDIA
+
 log = logging.getLogger(__name__)
 
 PROCESS_REPORT = "machikoe.process_report"
 SWEEP = "machikoe.sweep"
 ENRICH_ADDRESS = "machikoe.enrich_address"
+DISPATCH_EVENTS = "machikoe.dispatch_events"
+DELIVER = "machikoe.deliver"
+RETRY_DELIVERIES = "machikoe.retry_deliveries"
+RATING_REMINDERS = "machikoe.rating_reminders"
+OVERDUE = "machikoe.overdue"
+NOTIFICATION_SWEEPS = (RETRY_DELIVERIES, RATING_REMINDERS, OVERDUE)
 
 
 class Jobs:
@@ -27,6 +35,24 @@ class Jobs:
     def sweep(self) -> bool:
         """Ask a worker to re-enqueue reports whose processing was lost."""
         return self._send(SWEEP)
+
+    def fetch_media(self, media_id: int) -> bool:
+        """Ask a worker to fetch a photo given by URL; the sweep sends it when the broker is away."""
+        return self._send(FETCH_MEDIA, media_id)
+
+    def deliver(self, delivery_id: int) -> bool:
+        """Ask a worker to attempt a delivery; the retry sweep sends it when the broker is away."""
+        return self._send(DELIVER, delivery_id)
+
+    def dispatch_events(self) -> bool:
+        """Ask a worker to turn pending outbox events into deliveries."""
+        return self._send(DISPATCH_EVENTS)
+
+    def notification_sweeps(self) -> bool:
+        """Ask workers to retry due deliveries, remind unrated reports and flag overdue ones."""
+        # Every job is sent even when one fails, so one broker hiccup does not skip the others.
+        sent = [self._send(name) for name in NOTIFICATION_SWEEPS]
+        return all(sent)
 
     def _send(self, name: str, *args: object) -> bool:
         celery = current_app.extensions["celery"]

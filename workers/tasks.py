@@ -7,7 +7,8 @@ import logging
 from celery import shared_task
 from flask import current_app
 
-from service.domain import processing
+from service.domain import processing, remote_media
+from service.domain.remote_media import FETCH_MEDIA
 from service.extensions import db
 from service.jobs import ENRICH_ADDRESS, PROCESS_REPORT, SWEEP
 from service.pipeline import pipeline_for
@@ -50,6 +51,12 @@ def sweep() -> int:
         process_report.delay(report_id)
     if ids:
         log.info("sweep re-enqueued %d reports", len(ids))
+    try:
+        media = remote_media.pending_media(db.session)
+    finally:
+        db.session.remove()
+    for media_id in media:
+        current_app.extensions["celery"].send_task(FETCH_MEDIA, args=[media_id])
     if current_app.config["GEOCODER"] != "offline":
         try:
             approximate = processing.approximate_addresses(db.session, older_than_seconds=current_app.config["ENRICH_AFTER_SECONDS"])
