@@ -23,6 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from service.api import docs
     from service.api import open311, opendata
     from service.api.limits import init_limiter
+    from service.api.outages import init_outage_handlers
     from service.api.problems import ProblemApi, handle_unexpected
     from service.extensions import db, migrate
     from service.logs import configure_logging, init_request_ids
@@ -65,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                       open311.blp, opendata.blp):
         api.register_blueprint(blueprint)
     app.register_error_handler(Exception, handle_unexpected)
+    init_outage_handlers(app)
     init_request_ids(app)
     init_limiter(app)
     app.register_blueprint(docs.blp)

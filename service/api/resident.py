@@ -63,6 +63,7 @@ ERRORS = {
     400: {"description": "Malformed body", "content": {"application/problem+json": {"schema": ProblemSchema}}},
     409: {"description": "Idempotency-Key reused for a different request", "content": {"application/problem+json": {"schema": ProblemSchema}}},
     429: {"description": "Too many reports from this address or device; see Retry-After", "content": {"application/problem+json": {"schema": ProblemSchema}}},
+    503: {"description": "The database is unreachable for a moment; retry with the same Idempotency-Key after Retry-After", "content": {"application/problem+json": {"schema": ProblemSchema}}},
     413: {"description": "Body or photo too large", "content": {"application/problem+json": {"schema": ProblemSchema}}},
     415: {"description": "Not JSON or multipart", "content": {"application/problem+json": {"schema": ProblemSchema}}},
     422: {"description": "Invalid fields, photos or location", "content": {"application/problem+json": {"schema": ProblemSchema}}},
