@@ -53,6 +53,11 @@ Distributions (what statistics computed from the data will find):
   resident) and it is resolved again after a second log-normal delay, if
   that falls before now. 3 % of the other rated reports were rated twice; the
   older rating has ``current`` false.
+- Kept on the report as the workflow and the ratings keep them:
+  ``reopen_count`` (resolved -> in_progress moves), ``rating_requested_at``
+  (the first resolution, when the workflow asks for a rating; the outbox
+  event itself is not written), ``rating_score`` and ``rating_fixed`` of the
+  current rating.
 - History: ``created`` (resident), ``routed`` (system), one ``transition``
   entry per status change (staff, half of them with a public reply), the
   ``assigned`` entry of a re-route, the reopen by the resident.
@@ -272,16 +277,19 @@ class Generator:
         history.append((report_id, processed, "routed", "system", None, None, None, None,
                         json.dumps({"department_id": department_id, "rule_id": decision.rule_id, "reason": decision.reason})))
         status, first_response, resolved, closed, updated, version = "received", None, None, None, processed, 1
-        duplicate_of = None
+        duplicate_of, rating_requested, reopens, first_rating = None, None, 0, len(ratings)
 
         def move(to: str, at: datetime, *, actor: str = "staff", reason: str | None = None) -> None:
-            nonlocal status, first_response, resolved, closed, updated, version
+            nonlocal status, first_response, resolved, closed, updated, version, rating_requested, reopens
             reply = REPLIES[to] if actor == "staff" and rng.random() < 0.5 else None
             history.append((report_id, at, "transition", actor, status, to, reply, reason, "{}"))
             if first_response is None:
                 first_response = at
             if to == "resolved":
                 resolved = at
+                rating_requested = rating_requested or at
+            if status == "resolved" and to == "in_progress":
+                reopens += 1
             closed = at if to in ("resolved", "not_actionable", "forwarded", "duplicate") else None
             status, updated, version = to, at, version + 1
 
@@ -319,6 +327,8 @@ class Generator:
                         again = reopened + timedelta(days=float(rng.lognormal(math.log(4), 0.7)))
                         if again < now:
                             move("resolved", again)
+        current = [row for row in ratings[first_rating:] if row[4]]
+        score, fixed = (current[-1][1], current[-1][2]) if current else (None, None)
         return (report_id, _public_id(rng), city.jurisdiction_id, category_id, department_id, decision.rule_id,
                 decision.reason, DESCRIPTIONS[code][int(rng.integers(3))], lat, lon, float(rng.uniform(3, 30)), "device",
                 f"みなと市{ward or ''}", json.dumps({"ward": ward} if ward else {}, ensure_ascii=False), False, "{}",
@@ -327,7 +337,8 @@ class Generator:
                 f"bench-{report_id}", "done", 1, created, processed,
                 json.dumps({step: processed.isoformat() for step in ("photos", "address", "routing", "duplicates", "events")}),
                 created, updated, first_response, resolved, closed,
-                self.due(created, first_days), self.due(created, resolution_days), "app")
+                self.due(created, first_days), self.due(created, resolution_days), "app", reopens, rating_requested,
+                score, fixed)
 
     def resolve(self, move: Any, acknowledged: datetime, created: datetime, resolution_days: int, report_id: int,
                 ratings: list[tuple]) -> datetime | None:
@@ -368,7 +379,8 @@ REPORT_COLUMNS = (
     "attributes", "geohash", "status", "version", "duplicate_of_id", "ward", "priority", "hidden", "reporter_email",
     "tracking_token_hash", "idempotency_key", "processing_state", "processing_attempts", "processing_started_at",
     "processed_at", "processing_steps", "created_at", "updated_at", "first_response_at", "resolved_at", "closed_at",
-    "first_response_due_at", "resolution_due_at", "source",
+    "first_response_due_at", "resolution_due_at", "source", "reopen_count", "rating_requested_at", "rating_score",
+    "rating_fixed",
 )
 PHOTO_COLUMNS = ("report_id", "public_id", "position", "content_hash", "content_type", "byte_size", "width", "height",
                  "original_key", "state", "hidden", "large_key", "large_content_type", "thumb_key", "created_at")

@@ -7,8 +7,9 @@ Run from the repository root against a migrated, demo-seeded database:
 When the database holds fewer than ``--count`` reports of the demo city,
 ``bench/generate_reports.py`` adds the rest. That generator writes no outbox
 events, so this benchmark adds the ``report.rating_requested`` event the
-workflow writes at every resolution, and the ``report.received`` event of
-every report, so the rating-request figure reads a realistically sized outbox.
+workflow writes when it first asks for a rating (``rating_requested_at``), and
+the ``report.received`` event of every report, so the outbox has its
+realistic size.
 
 It times :func:`service.domain.stats.figures` grouped by department and month
 over every report (the period is the last 25 months), and, as a ceiling, a
@@ -64,8 +65,8 @@ def prepare(url: str, count: int) -> int:
                 INSERT INTO outbox_event (event_type, report_id, payload, state, created_at)
                 SELECT 'report.received', id, '{}'::json, 'delivered', created_at FROM report
                 UNION ALL
-                SELECT 'report.rating_requested', id, '{}'::json, 'delivered', resolved_at FROM report
-                WHERE resolved_at IS NOT NULL"""))
+                SELECT 'report.rating_requested', id, '{}'::json, 'delivered', rating_requested_at FROM report
+                WHERE rating_requested_at IS NOT NULL"""))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
     engine.dispose()

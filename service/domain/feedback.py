@@ -35,6 +35,7 @@ def rate(session: Session, report: Report, *, score: int, fixed: bool, comment: 
     session.execute(update(Rating).where(Rating.report_id == report.id, Rating.current.is_(True)).values(current=False))
     rating = Rating(report_id=report.id, score=score, fixed=fixed, comment=(comment or "").strip() or None, created_at=now)
     session.add(rating)
+    report.rating_score, report.rating_fixed = score, fixed
     session.flush()
     record_event(session, "report.rated", report, {"score": score, "fixed": fixed})
     if not fixed:

@@ -32,6 +32,8 @@ def remind_ratings(session: Session, *, after_days: int, window_days: int, now: 
     ).unique())
     for report in reports:
         report.rating_reminded_at = now
+        if report.rating_requested_at is None:
+            report.rating_requested_at = now
         record_event(session, "report.rating_requested", report, {"reminder": True})
     session.commit()
     return [r.public_id for r in reports]

@@ -1,7 +1,10 @@
 """Figures for the municipality: counts, backlog, response times, SLA, ratings, reopens.
 
 Every figure is computed by one SQL statement in the database, grouped by any
-of department, category, ward and month; no report is loaded into Python.
+of department, category, ward and month; no report is loaded into Python. The
+statement reads the report table alone: the workflow and the ratings keep the
+reopen count, the first rating request and the current rating on the report
+row, and PostgreSQL answers from the ``ix_report_figures`` covering index.
 
 Definitions (the API documents the same):
 
@@ -24,11 +27,12 @@ Definitions (the API documents the same):
   resolution on time over reports resolved, or still open past the due time
   (a report closed as not actionable, forwarded or duplicate has no
   resolution to measure).
-- Ratings: current ones only. Rating requests: resolved reports with a
-  ``report.rating_requested`` event; the response rate is how many of those
+- Ratings: current ones only (``rating_score``, ``rating_fixed``). Rating
+  requests: resolved reports with a ``report.rating_requested`` event
+  (``rating_requested_at`` set); the response rate is how many of those
   carry a current rating.
 - Reopen rate: resolved reports with at least one resolved → in_progress
-  transition, over resolved reports.
+  transition (``reopen_count`` above 0), over resolved reports.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ METRICS = tuple(f for f in FIGURES if f not in ("open_backlog", "oldest_open_age
 LONGEST_PERIOD = timedelta(days=3660)
 DEFAULT_MONTHS = 12
 WORK_MEM = "256MB"
+MONTHLY_PARTS = 36
 
 
 class StatsError(ValueError):
@@ -95,6 +100,15 @@ class Period:
     @property
     def end_at(self) -> datetime:
         return datetime.combine(self.end, time(0), tzinfo=TOKYO).astimezone(UTC)
+
+    def month_bounds(self) -> list[tuple[datetime, datetime]]:
+        """The period cut at Tokyo month starts, as UTC ``[start, end)`` pairs, one per month it touches."""
+        bounds, day = [], self.first
+        while day < self.end:
+            part = Period(day, min((day.replace(day=1) + timedelta(days=32)).replace(day=1), self.end))
+            bounds.append((part.start_at, part.end_at))
+            day = part.end
+        return bounds
 
     def months(self) -> list[str]:
         """Every month the period touches, as ``YYYY-MM``."""
@@ -147,14 +161,25 @@ def figures(session: Session, scope: Scope, within: Period, groups: Sequence[str
             raise StatsError(f"Unknown group {name!r}.", "group_by")
     dialect = session.get_bind().dialect.name
     last_day = max(within.end, now.astimezone(TOKYO).date()) + timedelta(days=2)
-    sql = _statement(dialect, list(groups), within.first, _business_day_counts(within.first, last_day, year_end_break),
-                     scope.department_id is not None)
-    params: dict[str, Any] = {"jurisdiction_id": scope.jurisdiction_id, "start_at": within.start_at, "end_at": within.end_at, "now": now}
+    # PostgreSQL sorts for percentiles in one process per aggregate; figures by
+    # month are computed month by month instead, in parallel workers, as no
+    # group spans two months. Each month is one more part to plan, hence the cap.
+    if dialect == "postgresql" and "month" in groups and len(within.months()) <= MONTHLY_PARTS:
+        months, bounds = within.months(), within.month_bounds()
+    else:
+        months, bounds = [""], [(within.start_at, within.end_at)]
+    counts = _business_day_counts(within.first, last_day, year_end_break)
+    sql = _statement(dialect, list(groups), within.first, counts, scope.department_id is not None, months)
+    params: dict[str, Any] = {"jurisdiction_id": scope.jurisdiction_id, "now": now}
+    if dialect == "postgresql":
+        params["calendar"] = counts
+    for index, (start_at, end_at) in enumerate(bounds):
+        params[f"start_at_{index}"], params[f"end_at_{index}"] = start_at, end_at
     if scope.department_id is not None:
         params["department_id"] = scope.department_id
     if dialect == "postgresql":
-        # One statement sorts every group's values for the percentiles; with
-        # the default 4 MB the sort of a million rows spills to disk, and compiling it (JIT)
+        # The statement sorts every group's values for the percentiles; with
+        # the default 4 MB the sorts of a million rows spill to disk, and compiling it (JIT)
         # costs more than it saves. Both settings end with the transaction.
         session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
         session.execute(text("SET LOCAL jit = off"))
@@ -203,18 +228,22 @@ def _business_day_counts(first: date, last: date, year_end_break: bool) -> list[
     return counts
 
 
-def _statement(dialect: str, groups: list[str], first: date, counts: list[int], by_department: bool):  # noqa: ANN202
+def _statement(dialect: str, groups: list[str], first: date, counts: list[int], by_department: bool,  # noqa: ANN202
+               months: Sequence[str] = ("",)):
+    """The statement over one part of the period per entry of ``months`` (the month of each part, when grouped by month)."""
     open_list = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
     if dialect == "postgresql":
-        # The calendar is a constant array indexed by the day's offset, written
-        # where it is used: no join, and no CTE, whose scan would keep the
-        # statement from running in parallel workers.
-        array = f"(ARRAY[{', '.join(map(str, counts))}]::int[])"
+        # The calendar is one array parameter indexed by the day's offset: no
+        # join, and no CTE, whose scan would keep the statement from running in
+        # parallel workers. The Tokyo day is counted from the epoch at the fixed
+        # UTC+9 offset, arithmetic on the stored instant that is cheaper than a
+        # time zone conversion per row.
+        array = "(CAST(:calendar AS int[]))"
         calendar, joins = "", ""
-        business = {col: f"{array}[((r.{col} AT TIME ZONE 'Asia/Tokyo')::date - DATE '{first.isoformat()}') + 1]"
+        first_day = (first - date(1970, 1, 1)).days
+        business = {col: f"{array}[floor((date_part('epoch', r.{col}) + 32400) / 86400)::int - {first_day - 1}]"
                     for col in ("created_at", "first_response_at", "resolved_at")}
-        month_key = "date_trunc('month', r.created_at AT TIME ZONE 'Asia/Tokyo')"
-        month_label = "to_char(g_month, 'YYYY-MM') AS g_month"
+        month_key = "{month}"
         # date_part answers double precision; EXTRACT's numeric is several times slower.
         hours = "date_part('epoch', r.{end} - r.created_at) / 3600"
     else:
@@ -224,12 +253,10 @@ def _statement(dialect: str, groups: list[str], first: date, counts: list[int], 
         joins = "\n    ".join(f"LEFT JOIN cal {a} ON {a}.day = date(r.{col}, '+9 hours')" for col, a in aliases.items())
         business = {col: f"{a}.n" for col, a in aliases.items()}
         month_key = "strftime('%Y-%m', r.created_at, '+9 hours')"
-        month_label = "g_month"
         hours = "(julianday(r.{end}) - julianday(r.created_at)) * 24.0"
     keys = {"department": "r.department_id", "category": "r.category_id", "ward": "r.ward", "month": month_key}
     key_columns = [f"{keys[g]} AS g_{g}" for g in groups]
     key_names = [f"g_{g}" for g in groups]
-    key_labels = [month_label if g == "month" else f"g_{g}" for g in groups]
 
     base = f"""
     SELECT {''.join(c + ', ' for c in key_columns)}
@@ -246,24 +273,18 @@ def _statement(dialect: str, groups: list[str], first: date, counts: list[int], 
       CASE WHEN r.resolution_due_at IS NOT NULL AND (r.resolved_at IS NOT NULL
             OR (r.status IN ({open_list}) AND r.resolution_due_at < :now)) THEN 1 ELSE 0 END AS res_counted,
       CASE WHEN r.resolved_at <= r.resolution_due_at THEN 1 ELSE 0 END AS res_met,
-      ra.score AS score,
-      CASE WHEN ra.fixed THEN 1 ELSE 0 END AS fixed,
-      CASE WHEN r.resolved_at IS NOT NULL AND asked.report_id IS NOT NULL THEN 1 ELSE 0 END AS asked,
-      CASE WHEN r.resolved_at IS NOT NULL AND reopen.report_id IS NOT NULL THEN 1 ELSE 0 END AS reopened
+      r.rating_score AS score,
+      CASE WHEN r.rating_fixed THEN 1 ELSE 0 END AS fixed,
+      CASE WHEN r.resolved_at IS NOT NULL AND r.rating_requested_at IS NOT NULL THEN 1 ELSE 0 END AS asked,
+      CASE WHEN r.resolved_at IS NOT NULL AND r.reopen_count > 0 THEN 1 ELSE 0 END AS reopened
     FROM report r
     {joins}
-    LEFT JOIN rating ra ON ra.report_id = r.id AND ra.current
-    LEFT JOIN (SELECT DISTINCT report_id FROM outbox_event WHERE event_type = 'report.rating_requested') asked
-      ON asked.report_id = r.id
-    LEFT JOIN (SELECT DISTINCT report_id FROM history_entry
-               WHERE kind = 'transition' AND from_status = 'resolved' AND to_status = 'in_progress') reopen
-      ON reopen.report_id = r.id
-    WHERE r.jurisdiction_id = :jurisdiction_id AND r.created_at >= :start_at AND r.created_at < :end_at
+    WHERE r.jurisdiction_id = :jurisdiction_id AND r.created_at >= :start_at_{{slice}} AND r.created_at < :end_at_{{slice}}
       {'AND r.department_id = :department_id' if by_department else ''}"""
 
     partition = f"PARTITION BY {', '.join(key_names)} " if key_names else ""
     if dialect == "postgresql":
-        source = "base"
+        source = "({base}) base"
         percentiles = [
             f"percentile_cont(ARRAY[{', '.join(str(p) for p in PERCENTILES.values())}]::float8[]) "
             f"WITHIN GROUP (ORDER BY {m}::float8) AS {m}_percentiles" for m in MEASURES]
@@ -272,7 +293,7 @@ def _statement(dialect: str, groups: list[str], first: date, counts: list[int], 
         # (missing values last) and interpolate between the two ranks around p·(n−1).
         windows = [f"row_number() OVER ({partition}ORDER BY {m} IS NULL, {m}) - 1 AS {m}_k, "
                    f"count({m}) OVER ({partition.strip()}) AS {m}_n" for m in MEASURES]
-        source = f"(SELECT base.*, {', '.join(windows)} FROM base) ranked"
+        source = f"(SELECT base.*, {', '.join(windows)} FROM ({{base}}) base) ranked"
         percentiles = []
         for m in MEASURES:
             for label, p in PERCENTILES.items():
@@ -283,9 +304,8 @@ def _statement(dialect: str, groups: list[str], first: date, counts: list[int], 
                                    f" AS {m}_{label}")
 
     scores = [f"SUM(CASE WHEN score = {s} THEN 1 ELSE 0 END) AS score_{s}" for s in range(1, 6)]
-    select = f"""
-    WITH {calendar}base AS ({base})
-    SELECT {''.join(k + ', ' for k in key_labels)}
+    aggregate = f"""
+    SELECT {''.join(k + ', ' for k in key_names)}
       COUNT(*) AS received, SUM(is_resolved) AS resolved, SUM(is_open) AS open_backlog,
       MIN(CASE WHEN is_open = 1 THEN created_at END) AS oldest_open_at,
       {', '.join(percentiles)},
@@ -295,10 +315,17 @@ def _statement(dialect: str, groups: list[str], first: date, counts: list[int], 
       SUM(CASE WHEN asked = 1 AND score IS NOT NULL THEN 1 ELSE 0 END) AS rating_responses,
       AVG(CAST(score AS DOUBLE PRECISION)) AS mean_score, {', '.join(scores)}, SUM(fixed) AS fixed, SUM(reopened) AS reopened
     FROM {source}
-    {'GROUP BY ' + ', '.join(key_names) if key_names else ''}
+    {'GROUP BY ' + ', '.join(key_names) if key_names else ''}"""
+    # A part of the statement that covers one month has that month as a constant.
+    parts = [aggregate.replace("{base}", base.replace("{slice}", str(index)).replace(
+                 "{month}", f"CAST('{month}' AS text)" if month else "to_char(r.created_at AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM')"))
+             for index, month in enumerate(months)]
+    select = f"""
+    {'WITH ' + calendar.rstrip(', ') if calendar else ''}
+    {' UNION ALL '.join(f'({part})' for part in parts) if len(parts) > 1 else parts[0]}
     {'ORDER BY ' + ', '.join(key_names) if key_names else ''}"""
-    return text(select).bindparams(bindparam("start_at", type_=UTCDateTime()), bindparam("end_at", type_=UTCDateTime()),
-                                   bindparam("now", type_=UTCDateTime())).columns(oldest_open_at=UTCDateTime())
+    bounds = [bindparam(f"{edge}_{index}", type_=UTCDateTime()) for index in range(len(months)) for edge in ("start_at", "end_at")]
+    return text(select).bindparams(*bounds, bindparam("now", type_=UTCDateTime())).columns(oldest_open_at=UTCDateTime())
 
 
 def _names(session: Session, jurisdiction_id: int) -> dict[str, dict[int, tuple[str, str]]]:

@@ -76,6 +76,12 @@ def transition(session: Session, report: Report, actor: Actor, *, to: str, publi
         report.first_response_at = now
     if to == "resolved":
         report.resolved_at = now
+        # The figures read when the resident was first asked to rate, and how
+        # often a resolution was undone, from the row itself.
+        if report.rating_requested_at is None:
+            report.rating_requested_at = now
+    if current == "resolved" and to == "in_progress":
+        report.reopen_count = (report.reopen_count or 0) + 1
     if to in CLOSED_STATUSES:
         report.closed_at = now
     else:

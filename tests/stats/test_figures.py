@@ -3,8 +3,11 @@
 The data set is written straight through the models: a few hundred reports
 over departments, categories, wards and fourteen months, with first
 responses, resolutions, reopens in the history, rating requests and ratings
-that replace earlier ones. Every figure the API answers must equal the one
-recomputed here from the same records, on SQLite and on PostgreSQL.
+that replace earlier ones. The columns the report keeps for the figures
+(reopens, rating request, current rating) are then filled by migration
+0007's backfill, as for reports that existed before it. Every figure the API
+answers must equal the one recomputed here from the same records, on SQLite
+and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import select
 
 from service.domain import jurisdictions as setup
@@ -28,6 +33,7 @@ from service.domain.staff_keys import create_staff
 from service.extensions import db
 from service.models import Category, Department, HistoryEntry, Jurisdiction, OutboxEvent, Rating, Report
 
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 TOKYO = ZoneInfo("Asia/Tokyo")
 OPEN = {"received", "acknowledged", "in_progress"}
 WARDS = ["中央区", "北区", "南区", None]
@@ -114,6 +120,8 @@ def make_reports(now: datetime, count: int = 320, seed: int = 20240501) -> list[
             db.session.add(Rating(report_id=report.id, score=score, fixed=fixed, current=True, created_at=resolved))
         records.append(Record(department.code if department else None, category.code, ward, created, status, first, resolved,
                               fr_due, res_due, asked, outcome == "reopened", score, fixed))
+    db.session.flush()
+    ScriptDirectory(str(MIGRATIONS)).get_revision("0007").module.backfill(db.session.connection())
     db.session.commit()
     return records
 
