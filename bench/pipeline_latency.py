@@ -441,6 +441,8 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
     if done and "celery" in used:
         print(f"worker CPU per report {used['celery'] / len(done) * 1000:.0f} ms; "
               f"routed {len(done) / window:.1f} reports/s over that time")
+    if sent and "gunicorn" in used:
+        print(f"gunicorn CPU per POST {used['gunicorn'] / len(sent) * 1000:.0f} ms")
     p95 = percentile(routed, 0.95)
     print(f"count {len(routed)}, p50 {percentile(routed, 0.5):.3f} s, p95 {p95:.3f} s, "
           f"p99 {percentile(routed, 0.99):.3f} s, max {max(routed, default=float('nan')):.3f} s")

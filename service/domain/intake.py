@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from service.domain import tokens
 from service.domain.business_days import due_at
@@ -168,6 +169,7 @@ def submit_report(
     session.add(HistoryEntry(report=report, kind="created", actor_type="resident", to_status="received"))
     try:
         session.flush()
+        report_id = report.id
         session.add_all(RemoteMedia(report_id=report.id, url=url, state="pending") for url in media_urls)
         record_event(session, "report.received", report, {"category": category.code})
         session.commit()
@@ -179,6 +181,12 @@ def submit_report(
             if existing is not None:
                 return existing
         raise
+    # The commit expired the report, and the answer reads only these columns,
+    # whose values are known: putting them back spares reloading the report
+    # with its joined category, department and jurisdiction (boundary and
+    # all), its photos and its history. Any other column still loads on use.
+    for name, value in (("id", report_id), ("public_id", public_id), ("status", "received"), ("created_at", now)):
+        set_committed_value(report, name, value)
     return IntakeResult(report=report, tracking_token=token, created=True)
 
 
