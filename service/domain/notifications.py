@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from service.domain import signatures
 from service.domain.mail import Mailer
@@ -155,10 +155,15 @@ def deliver(session: Session, delivery_id: int, http: requests.Session, now: dat
     session.commit()
     if not claimed:
         return None
-    delivery = session.get(Delivery, delivery_id)
-    subscriber = session.get(Subscriber, delivery.subscriber_id)
-    event = session.get(OutboxEvent, delivery.outbox_event_id)
-    report = session.get(Report, event.report_id) if event.report_id is not None else None
+    delivery, subscriber, event = session.execute(
+        select(Delivery, Subscriber, OutboxEvent)
+        .join(Subscriber, Delivery.subscriber_id == Subscriber.id)
+        .join(OutboxEvent, Delivery.outbox_event_id == OutboxEvent.id)
+        .where(Delivery.id == delivery_id)
+    ).one()
+    # Photos and history load only if a body needs them, not on every delivery.
+    report = (session.get(Report, event.report_id, options=[lazyload(Report.photos), lazyload(Report.history)])
+              if event.report_id is not None else None)
     delivery.attempts += 1
     try:
         if report is None:
@@ -177,8 +182,9 @@ def deliver(session: Session, delivery_id: int, http: requests.Session, now: dat
         delivery.last_status_code, delivery.last_error = status_code, None
     log.info("delivery %s (%s) to subscriber %d, attempt %d: %s%s", delivery.uid, event.event_type, subscriber.id,
              delivery.attempts, delivery.state, f" ({delivery.last_error})" if delivery.last_error else "")
+    state = delivery.state
     session.commit()
-    return delivery.state
+    return state
 
 
 def replay(session: Session, delivery: Delivery, now: datetime | None = None) -> None:
