@@ -26,7 +26,7 @@ from service.models import ApiClient, Category, HistoryEntry, Jurisdiction, Remo
 from service.models.types import utcnow
 from service.open311 import Open311Error, mapping, params, xml
 from service.open311.posting import parse_post
-from service.photos.inspect import PhotoInvalid, inspect_photo
+from service.photos.inspect import PhotoRejected, inspect_photo
 from service.pipeline import pipeline_for
 from service.timefmt import iso_tokyo
 
@@ -235,7 +235,7 @@ def _uploaded_media(room: int) -> list[UploadedPhoto]:
             raise Open311Error(400, f"media file {index} is larger than {current_app.config['MAX_PHOTO_BYTES']} bytes")
         try:
             photos.append(UploadedPhoto(data=data, info=inspect_photo(data, max_pixels=current_app.config["MAX_IMAGE_PIXELS"])))
-        except PhotoInvalid as exc:
+        except PhotoRejected as exc:
             raise Open311Error(400, f"media file {index} cannot be accepted: {exc.reason}") from None
     return photos
 

@@ -38,7 +38,7 @@ from service.extensions import db
 from service.jobs import jobs
 from service.models import Category, Jurisdiction, Report
 from service.pipeline import pipeline_for
-from service.photos.inspect import PhotoInvalid, inspect_photo
+from service.photos.inspect import PhotoRejected, inspect_photo
 
 blp = Blueprint("resident", __name__, url_prefix="/api/v1", description="Residents: categories, reports and their status")
 
@@ -256,7 +256,7 @@ def _checked_photos(files: list[tuple[str, bytes]]) -> list[UploadedPhoto]:
                   errors={label: ["Too large."]})
         try:
             info = inspect_photo(data, max_pixels=config["MAX_IMAGE_PIXELS"])
-        except PhotoInvalid as exc:
+        except PhotoRejected as exc:
             abort(422, f"Photo {index + 1} ({name}) cannot be accepted: {exc.reason}.", errors={label: [exc.reason]})
         photos.append(UploadedPhoto(data=data, info=info))
     return photos

@@ -73,6 +73,15 @@ def visible_report(report_id: str, staff: Staff) -> Report:
     return report
 
 
+def writable_report(report_id: str, allowed=access.can_write, detail: str = "Your role does not allow this.") -> tuple[Staff, Report]:  # noqa: ANN001
+    """The caller and the report it may change: role first (403), then scope (404/403), then If-Match (412)."""
+    staff = current_staff()
+    require(allowed(staff), detail)
+    report = visible_report(report_id, staff)
+    check_if_match(report)
+    return staff, report
+
+
 def check_if_match(report: Report) -> None:
     wanted = request.headers.get("If-Match")
     if wanted is not None and wanted.strip() not in ("*", workflow.etag(report)):
@@ -142,10 +151,7 @@ class StaffReportItem(MethodView):
     @blp.doc(security=SECURITY, responses=WRITE_PROBLEMS, parameters=IF_MATCH)
     def patch(self, changes: dict[str, Any], report_id: str):  # noqa: ANN201
         """Priority, category correction (re-routes), and moderation: hide the report or a photo, redact text."""
-        staff = current_staff()
-        require(access.can_write(staff))
-        report = visible_report(report_id, staff)
-        check_if_match(report)
+        staff, report = writable_report(report_id)
         moderation = {"hidden", "photos", "description"} & set(changes)
         if moderation:
             require(access.can_moderate(staff), "Only managers and admins moderate reports.")
@@ -184,10 +190,7 @@ class StaffTransition(MethodView):
     @blp.doc(security=SECURITY, responses=WRITE_PROBLEMS, parameters=IF_MATCH)
     def post(self, body: dict[str, Any], report_id: str):  # noqa: ANN201
         """Change the status, with an optional public reply and internal note."""
-        staff = current_staff()
-        require(access.can_write(staff))
-        report = visible_report(report_id, staff)
-        check_if_match(report)
+        staff, report = writable_report(report_id)
         if body["to"] == "duplicate":
             require(access.can_route(staff), "Only managers and admins merge duplicates.")
         primary = None
@@ -210,10 +213,7 @@ class StaffComment(MethodView):
     @blp.doc(security=SECURITY, responses=WRITE_PROBLEMS, parameters=IF_MATCH)
     def post(self, body: dict[str, Any], report_id: str):  # noqa: ANN201
         """A public reply or an internal note, without a status change."""
-        staff = current_staff()
-        require(access.can_write(staff))
-        report = visible_report(report_id, staff)
-        check_if_match(report)
+        staff, report = writable_report(report_id)
         apply_change(staff, report, "report.comment", lambda: workflow.comment(
             db.session, report, workflow.Actor.of(staff), public_reply=body.get("public_reply"),
             internal_note=body.get("internal_note")))
@@ -227,10 +227,7 @@ class StaffAssign(MethodView):
     @blp.doc(security=SECURITY, responses=WRITE_PROBLEMS, parameters=IF_MATCH)
     def post(self, body: dict[str, Any], report_id: str):  # noqa: ANN201
         """Re-route the report to another department of the jurisdiction (managers and admins)."""
-        staff = current_staff()
-        require(access.can_route(staff), "Only managers and admins re-route reports.")
-        report = visible_report(report_id, staff)
-        check_if_match(report)
+        staff, report = writable_report(report_id, access.can_route, "Only managers and admins re-route reports.")
         department = db.session.scalar(select(Department).where(Department.jurisdiction_id == staff.jurisdiction_id,
                                                                  Department.code == body["department"]))
         if department is None:

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from service.domain import processing, tokens
 from service.domain.intake import original_key
 from service.models import Photo, RemoteMedia, Report
-from service.photos.inspect import PhotoInvalid, inspect_photo
+from service.photos.inspect import PhotoRejected, inspect_photo
 
 log = logging.getLogger(__name__)
 
@@ -295,7 +295,7 @@ def fetch_media(session: Session, remote_media_id: int, pipeline: processing.Pip
         finish(session, remote_media_id, "refused", exc.reason)
         log.info("media %s refused: %s", remote_media_id, exc.reason)
         return "refused"
-    except PhotoInvalid as exc:
+    except PhotoRejected as exc:
         finish(session, remote_media_id, "refused", exc.reason)
         return "refused"
     except MediaUnavailable as exc:

@@ -24,6 +24,8 @@ from functools import lru_cache
 
 from PIL import Image, ImageCms, UnidentifiedImageError
 
+from service.photos import PhotoRejected
+
 _CONTENT_TYPES = {"JPEG": "image/jpeg", "WEBP": "image/webp"}
 
 # Pillow's own name for each EXIF orientation value, exactly as in
@@ -75,14 +77,6 @@ _THUMB_RESAMPLE = Image.Resampling.LANCZOS
 _THUMB_REDUCING_GAP = 1.0
 
 _WHITE = (255, 255, 255)
-
-
-class PhotoRejected(ValueError):
-    """The data cannot be turned into public derivatives; ``reason`` says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

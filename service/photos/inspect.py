@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-import service.photos  # noqa: F401  (registers the HEIF opener)
+from service.photos import PhotoRejected
 
 ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIF": "image/heic"}
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "HEIF": "heic"}
@@ -27,14 +27,6 @@ _STANDALONE = frozenset((0x01, *range(0xD0, 0xD8)))
 _END_OF_SCAN = re.compile(rb"\xff[^\x00\xd0-\xd7]")
 # libjpeg refuses a scan whose MCU holds more blocks than this.
 _MAX_BLOCKS_IN_MCU = 10
-
-
-class PhotoInvalid(ValueError):
-    """The bytes are not an acceptable photo; ``reason`` says why in plain English."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -59,35 +51,35 @@ def inspect_photo(data: bytes, *, max_pixels: int) -> PhotoInfo:
     among them), and every other format, is decoded, JPEG at 1/8 scale
     through draft mode, and refused with the decoder's reason if it fails.
 
-    Raises :class:`PhotoInvalid` for an empty file, another format, a
+    Raises :class:`PhotoRejected` for an empty file, another format, a
     decompression bomb, a truncated file, or data that does not decode.
     """
     if not data:
-        raise PhotoInvalid("the file is empty")
+        raise PhotoRejected("the file is empty")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as img:
                 fmt = img.format or ""
                 if fmt not in ACCEPTED_FORMATS:
-                    raise PhotoInvalid("not a JPEG, PNG, WebP or HEIC image")
+                    raise PhotoRejected("not a JPEG, PNG, WebP or HEIC image")
                 width, height = img.size
                 if width < 1 or height < 1:
-                    raise PhotoInvalid("the image has no pixels")
+                    raise PhotoRejected("the image has no pixels")
                 if width * height > max_pixels:
-                    raise PhotoInvalid(f"the image has more than {max_pixels} pixels")
+                    raise PhotoRejected(f"the image has more than {max_pixels} pixels")
                 if not (fmt == "JPEG" and jpeg_structure_is_whole(data, (width, height))):
                     if fmt == "JPEG":
                         img.draft("RGB", (max(1, width // 8), max(1, height // 8)))
                     img.load()
-    except PhotoInvalid:
+    except PhotoRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise PhotoInvalid(f"the image has more than {max_pixels} pixels") from None
+        raise PhotoRejected(f"the image has more than {max_pixels} pixels") from None
     except Image.UnidentifiedImageError:
-        raise PhotoInvalid("not a JPEG, PNG, WebP or HEIC image") from None
+        raise PhotoRejected("not a JPEG, PNG, WebP or HEIC image") from None
     except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
-        raise PhotoInvalid(f"the image does not decode ({_short(exc)})") from None
+        raise PhotoRejected(f"the image does not decode ({_short(exc)})") from None
     return PhotoInfo(
         format=fmt,
         content_type=ACCEPTED_FORMATS[fmt],

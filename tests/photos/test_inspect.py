@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from service.photos.inspect import PhotoInvalid, inspect_photo, jpeg_structure_is_whole
+from service.photos.inspect import PhotoRejected, inspect_photo, jpeg_structure_is_whole
 
 MAX_PIXELS = 50_000_000
 
@@ -56,12 +56,12 @@ def test_grayscale_and_cmyk_jpegs_pass_by_their_structure() -> None:
 def test_a_jpeg_cut_anywhere_is_refused_as_not_decoding(save: dict[str, object]) -> None:
     data = photo_jpeg(**save)
     for cut in range(300, len(data) - 1, len(data) // 23):
-        with pytest.raises(PhotoInvalid, match="does not decode"):
+        with pytest.raises(PhotoRejected, match="does not decode"):
             inspect_photo(data[:cut], max_pixels=MAX_PIXELS)
 
 
 def test_a_jpeg_without_its_end_of_image_marker_is_refused() -> None:
-    with pytest.raises(PhotoInvalid, match="truncated"):
+    with pytest.raises(PhotoRejected, match="truncated"):
         inspect_photo(photo_jpeg()[:-2], max_pixels=MAX_PIXELS)
 
 
@@ -93,7 +93,7 @@ def test_a_huffman_table_the_decoder_refuses_is_refused() -> None:
     broken = bytes(data)
     assert not jpeg_structure_is_whole(broken, (640, 480))
     assert not decoder_accepts(broken)
-    with pytest.raises(PhotoInvalid, match="does not decode"):
+    with pytest.raises(PhotoRejected, match="does not decode"):
         inspect_photo(broken, max_pixels=MAX_PIXELS)
 
 
