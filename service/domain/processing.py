@@ -5,16 +5,18 @@ time, so a job that is delivered twice, or resumed after a worker died, does
 each step once in effect. A claim on the report row (an atomic state change)
 keeps two workers from processing one report at the same time.
 
-The photo step commits on its own, because it is the expensive one and must
-not be redone. The steps after it are a few cheap queries each; they commit
-together with the end of processing, in one transaction, so a report is
-either routed with its duplicate candidates and its event or not at all.
+The photo step works on pixels in a thread of its own (``photo_step``) while
+the other steps, a few cheap queries each, run in the worker's thread. They
+all commit together with the end of processing, in one transaction, so a
+report is either routed with its photos, duplicate candidates and event or
+not at all. With a remote geocoder the photo step, the expensive one, is
+committed first, before the geocoder is waited for, so that a worker lost
+while waiting does not make it run again.
 """
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -23,6 +25,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, lazyload
 
+from service.domain import photo_step
 from service.domain.coverage import coverage
 from service.domain.events import record_event
 from service.domain.routing import RoutingDecision, RuleView, choose_department
@@ -31,17 +34,14 @@ from service.geo.grid import cells_covering, geohash_encode, haversine_m
 from service.geocoding import Geocoder, GeocoderUnavailable
 from service.models import Category, Department, DuplicateCandidate, HistoryEntry, Report, RoutingRule
 from service.models.types import utcnow
-from service.photos.derivatives import Derivative, PhotoRejected, make_derivatives
-from service.photos.metadata import read_private_metadata
-from service.storage.base import ObjectNotFound, PhotoStore
+from service.storage.base import PhotoStore
 
 log = logging.getLogger(__name__)
 
 GEOHASH_PRECISION = 7
 STEPS = ("photos", "address", "routing", "duplicates", "events")
-# Steps whose work is committed as soon as they finish; the others commit
-# together when processing ends.
-COMMITTED_ALONE = frozenset({"photos"})
+# The steps that run in the worker's own thread while the photo step runs in another.
+LATER_STEPS = STEPS[1:]
 
 
 class TemporaryFailure(RuntimeError):
@@ -104,32 +104,82 @@ def process(session: Session, report_id: int, pipeline: Pipeline) -> bool:
     report = session.get(Report, report_id, options=[lazyload(Report.history), lazyload(Report.jurisdiction)])
     if report is None:
         return False
+    done = report.processing_steps or {}
+    # The photos are worked on in their own thread while the other steps query the database.
+    rendering = photo_step.Rendering(photo_step.jobs_for(report), pipeline.store, pipeline.settings.photo_format) \
+        if "photos" not in done else None
     try:
-        for step in STEPS:
-            if step in (report.processing_steps or {}):
+        for step in LATER_STEPS:
+            if step in done:
                 continue
+            if step == "address" and pipeline.geocoder is not pipeline.offline and rendering is not None:
+                # A remote geocoder is waited for with no transaction open, and the
+                # photo step, the expensive one, is committed before it so that it
+                # is never redone after a crash while waiting.
+                _commit(session, pipeline, _record_photos(report, rendering, pipeline))
+                rendering = None
             STEP_FUNCTIONS[step](session, report, pipeline)
-            report.processing_steps = {**(report.processing_steps or {}), step: utcnow().isoformat()}
-            if step in COMMITTED_ALONE:
-                session.commit()
+            _mark_done(report, step)
+        obsolete = _record_photos(report, rendering, pipeline) if rendering is not None else []
         report.processing_state = "done"
         report.processed_at = utcnow()
         report.processing_error = None
-        session.commit()
+        _commit(session, pipeline, obsolete)
         return True
     except TemporaryFailure as exc:
-        session.rollback()
+        _abandon(session, rendering)
         release(session, report_id, str(exc))
         raise
     except (OperationalError, InterfaceError) as exc:
         # The database went away mid-step; the claim goes stale and the sweep
         # or the task's retry picks the report up again.
-        session.rollback()
+        _abandon(session, rendering)
         raise TemporaryFailure(f"database: {type(exc).__name__}") from exc
     except Exception as exc:
-        session.rollback()
+        _abandon(session, rendering)
         mark_failed(session, report_id, f"{type(exc).__name__}: {exc}")
         raise
+
+
+def derive_photos(session: Session, report_id: int, pipeline: Pipeline) -> None:
+    """Run the photo step for a report's photos still waiting for it (one fetched later), and commit."""
+    report = session.get(Report, report_id)
+    if report is None:
+        return
+    try:
+        outcomes = [photo_step.render(job, pipeline.store, pipeline.settings.photo_format)
+                    for job in photo_step.jobs_for(report)]
+    except photo_step.StoreUnavailable as exc:
+        raise TemporaryFailure(str(exc)) from exc
+    _commit(session, pipeline, photo_step.record(report, outcomes, keep_originals=pipeline.settings.keep_originals))
+
+
+def _record_photos(report: Report, rendering: photo_step.Rendering, pipeline: Pipeline) -> list[str]:
+    try:
+        outcomes = rendering.outcomes()
+    except photo_step.StoreUnavailable as exc:
+        raise TemporaryFailure(str(exc)) from exc
+    obsolete = photo_step.record(report, outcomes, keep_originals=pipeline.settings.keep_originals)
+    _mark_done(report, "photos")
+    return obsolete
+
+
+def _mark_done(report: Report, step: str) -> None:
+    report.processing_steps = {**(report.processing_steps or {}), step: utcnow().isoformat()}
+
+
+def _commit(session: Session, pipeline: Pipeline, obsolete_originals: list[str]) -> None:
+    """Commit, then delete the originals the commit no longer refers to."""
+    session.commit()
+    for key in obsolete_originals:
+        pipeline.store.delete(key)
+
+
+def _abandon(session: Session, rendering: photo_step.Rendering | None) -> None:
+    """Roll back, once the photo work is over: a retry must not find it still writing."""
+    if rendering is not None:
+        rendering.wait()
+    session.rollback()
 
 
 def release(session: Session, report_id: int, reason: str) -> None:
@@ -150,50 +200,6 @@ def mark_failed(session: Session, report_id: int, reason: str) -> None:
     )
     session.commit()
     log.error("report %s: processing failed: %s", report_id, reason[:200])
-
-
-def _photos(session: Session, report: Report, pipeline: Pipeline) -> None:
-    for photo in report.photos:
-        if photo.state != "stored" or photo.original_key is None:
-            continue
-        try:
-            original = pipeline.store.get(photo.original_key)
-        except ObjectNotFound:
-            photo.state, photo.reject_reason = "rejected", "the original is missing from the store"
-            continue
-        metadata = read_private_metadata(original)
-        photo.exif_lat, photo.exif_lon, photo.taken_at = metadata.lat, metadata.lon, metadata.taken_at
-        try:
-            derivatives = make_derivatives(original, image_format=pipeline.settings.photo_format)
-        except PhotoRejected as exc:
-            photo.state, photo.reject_reason = "rejected", exc.reason
-            continue
-        extension = "webp" if derivatives.large.content_type == "image/webp" else "jpg"
-        # Keys depend only on the photo, so a repeated run overwrites rather than duplicates.
-        large_key = f"derivatives/{photo.public_id}/large.{extension}"
-        thumb_key = f"derivatives/{photo.public_id}/thumb.{extension}"
-        try:
-            _put_all(pipeline.store, [(large_key, derivatives.large), (thumb_key, derivatives.thumb)])
-        except OSError as exc:
-            raise TemporaryFailure(f"photo store: {type(exc).__name__}") from exc
-        photo.large_key, photo.thumb_key = large_key, thumb_key
-        photo.large_content_type = derivatives.large.content_type
-        photo.state = "ready"
-        if not pipeline.settings.keep_originals:
-            pipeline.store.delete(photo.original_key)
-            photo.original_key = None
-
-
-def _put_all(store: PhotoStore, items: list[tuple[str, Derivative]]) -> None:
-    """Write the derivatives side by side; raises what the first failing write raised (OSError).
-
-    A store mostly waits (for the disk to confirm a write, or for S3), so
-    the writes of one photo overlap instead of queueing behind each other.
-    """
-    with ThreadPoolExecutor(max_workers=len(items), thread_name_prefix="photo-put") as pool:
-        writes = [pool.submit(store.put, key, derivative.data, derivative.content_type) for key, derivative in items]
-    for write in writes:
-        write.result()
 
 
 def _address(session: Session, report: Report, pipeline: Pipeline) -> None:
@@ -282,7 +288,6 @@ def _events(session: Session, report: Report, pipeline: Pipeline) -> None:
 
 
 STEP_FUNCTIONS = {
-    "photos": _photos,
     "address": _address,
     "routing": _routing,
     "duplicates": _duplicates,

@@ -283,7 +283,7 @@ def fetch_media(session: Session, remote_media_id: int, pipeline: processing.Pip
             return "missing"
         if current.state == "fetched":
             # A retry after the store failed while the derivatives were made.
-            _derive(session, current.report_id, pipeline)
+            processing.derive_photos(session, current.report_id, pipeline)
         return current.state
     url = media.url
     # No transaction stays open while a remote server is waited for.
@@ -312,17 +312,10 @@ def fetch_media(session: Session, remote_media_id: int, pipeline: processing.Pip
     session.flush()
     media.state, media.photo_id, media.error = "fetched", photo.id, None
     session.commit()
-    _derive(session, report.id, pipeline)
-    return "fetched"
-
-
-def _derive(session: Session, report_id: int, pipeline: processing.Pipeline) -> None:
     # The photo step only works on photos still in the "stored" state, so
     # running it again for the whole report does nothing twice.
-    report = session.get(Report, report_id)
-    if report is not None:
-        processing.STEP_FUNCTIONS["photos"](session, report, pipeline)
-        session.commit()
+    processing.derive_photos(session, report.id, pipeline)
+    return "fetched"
 
 
 def pending_media(session: Session, *, limit: int = 500) -> list[int]:

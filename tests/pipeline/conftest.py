@@ -86,11 +86,12 @@ def worker_app(worker_app_base: Flask) -> Iterator[Flask]:
 def start_worker(worker_app: Flask, tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
     """Start ready Celery workers for this test; each is stopped by its pid afterwards.
 
-    Keyword arguments are extra environment variables (``MACHIKOE_...``).
+    ``threads`` gives the worker a pool of that many threads instead of the
+    solo pool; other keyword arguments are extra environment variables (``MACHIKOE_...``).
     """
     started: list[WorkerProcess] = []
 
-    def start(name: str = "pipeline", **settings: str) -> WorkerProcess:
+    def start(name: str = "pipeline", *, threads: int = 0, **settings: str) -> WorkerProcess:
         environment = worker_environment(
             {
                 "DATABASE_URL": worker_app.config["DATABASE_URL"],
@@ -101,7 +102,8 @@ def start_worker(worker_app: Flask, tmp_path: Path) -> Iterator[Callable[..., Wo
                 **settings,
             }
         )
-        worker = WorkerProcess(f"{name}-{len(started) + 1}", environment, tmp_path / f"worker-{len(started) + 1}.log")
+        worker = WorkerProcess(f"{name}-{len(started) + 1}", environment, tmp_path / f"worker-{len(started) + 1}.log",
+                               threads=threads)
         started.append(worker)
         worker.wait_ready()
         return worker

@@ -35,19 +35,20 @@ T = TypeVar("T")
 
 
 class WorkerProcess:
-    """One ``celery -A workers worker`` process with its own log file.
+    """One ``celery -A workers worker`` process with its own log file; solo pool, or ``threads`` threads.
 
     The worker is configured only through its environment, as in a deployment.
     """
 
-    def __init__(self, name: str, environment: Mapping[str, str], log_path: Path) -> None:
+    def __init__(self, name: str, environment: Mapping[str, str], log_path: Path, *, threads: int = 0) -> None:
         self.name = name
         self.log_path = log_path
         self._log = log_path.open("wb")
         self.process = subprocess.Popen(
             [
                 sys.executable, "-m", "celery", "-A", "workers", "worker",
-                "--pool=solo", "--concurrency=1", "--loglevel=INFO",
+                *(("--pool=threads", f"--concurrency={threads}") if threads else ("--pool=solo", "--concurrency=1")),
+                "--loglevel=INFO",
                 # The test workers need not discover each other; mingling alone
                 # would add a second to every start.
                 "--without-mingle", "--without-gossip",

@@ -117,3 +117,29 @@ def test_photo_that_fails_to_decode_in_worker_is_rejected_and_report_completes(w
     [routed] = routed_entries(report_row(created["id"]))
     assert routed.details["reason"] == FALLBACK_REASON
 
+
+
+def test_worker_with_a_pool_of_threads_processes_reports_side_by_side_each_with_its_own_photo(worker_app, start_worker):
+    client = worker_app.test_client()
+    tops = [(230, 20 + 40 * i, 20) for i in range(6)]
+    created = [post_report(client, photos=[phone_photo((1200, 900), top=top)], lat=35.650 + 0.0001 * i)
+               for i, top in enumerate(tops)]
+
+    worker = start_worker(threads=3)
+    for report in created:
+        wait_until(lambda: processing_state(report["id"]) == "done", what="processing by the threads", workers=[worker])
+
+    derivatives = files_under(derivative_dir(worker_app))
+    for report, top in zip(created, tops):
+        public = client.get(f"/api/v1/reports/{report['id']}").get_json()
+        assert public["department"] == "道路課" and public["address"] == "みなと市中央区"
+        [photo] = public["photos"]
+        large = Image.open(io.BytesIO(client.get(photo["large_url"]).data)).convert("RGB")
+        assert large.size == (900, 1200)
+        # Each report shows the photo it was sent with, upright.
+        assert all(abs(a - b) < 12 for a, b in zip(large.getpixel((450, 100)), top)), (large.getpixel((450, 100)), top)
+        row = report_row(report["id"])
+        assert len(routed_entries(row)) == 1 and event_count(row, "report.routed") == 1
+        [stored] = photos_of(row)
+        assert {f for f in derivatives if f.startswith(f"{stored.public_id}/")} == {
+            f"{stored.public_id}/large.jpg", f"{stored.public_id}/thumb.jpg"}

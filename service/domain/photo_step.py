@@ -1,0 +1,128 @@
+"""The photo step of processing: private metadata read, public derivatives made and stored.
+
+The work on the pixels (decoding, resizing, encoding, writing to the store)
+touches no database row, so it runs in a thread of its own while the other
+steps of the same report query the database: Pillow and the store release
+the GIL, and the report is finished in about the time of its photos alone.
+What the work found is then written onto the photo rows by the caller's
+thread, in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from service.models import Report
+from service.photos.derivatives import Derivative, PhotoRejected, make_derivatives
+from service.photos.metadata import PhotoMetadata, read_private_metadata
+from service.storage.base import ObjectNotFound, PhotoStore
+
+
+class StoreUnavailable(RuntimeError):
+    """The photo store failed to read or write for a reason that may pass."""
+
+
+@dataclass(frozen=True)
+class PhotoJob:
+    """What the work needs of a photo row, so that it never touches the row itself."""
+
+    photo_id: int
+    public_id: str
+    original_key: str
+
+
+@dataclass(frozen=True)
+class PhotoOutcome:
+    photo_id: int
+    state: str  # "ready" or "rejected"
+    reject_reason: str | None = None
+    metadata: PhotoMetadata | None = None
+    large_key: str | None = None
+    thumb_key: str | None = None
+    content_type: str | None = None
+
+
+def jobs_for(report: Report) -> list[PhotoJob]:
+    """The report's photos still waiting for their derivatives."""
+    return [PhotoJob(photo.id, photo.public_id, photo.original_key) for photo in report.photos
+            if photo.state == "stored" and photo.original_key is not None]
+
+
+def render(job: PhotoJob, store: PhotoStore, image_format: str) -> PhotoOutcome:
+    """Read the original, keep its private metadata, make and store the derivatives.
+
+    Raises :class:`StoreUnavailable` when the store fails; a photo that is not
+    a decodable image comes back rejected with the reason.
+    """
+    try:
+        original = store.get(job.original_key)
+    except ObjectNotFound:
+        return PhotoOutcome(job.photo_id, "rejected", "the original is missing from the store")
+    except OSError as exc:
+        raise StoreUnavailable(f"photo store: {type(exc).__name__}") from exc
+    metadata = read_private_metadata(original)
+    try:
+        derivatives = make_derivatives(original, image_format=image_format)
+    except PhotoRejected as exc:
+        return PhotoOutcome(job.photo_id, "rejected", exc.reason, metadata)
+    extension = "webp" if derivatives.large.content_type == "image/webp" else "jpg"
+    # Keys depend only on the photo, so a repeated run overwrites rather than duplicates.
+    large_key = f"derivatives/{job.public_id}/large.{extension}"
+    thumb_key = f"derivatives/{job.public_id}/thumb.{extension}"
+    _put_all(store, [(large_key, derivatives.large), (thumb_key, derivatives.thumb)])
+    return PhotoOutcome(job.photo_id, "ready", None, metadata, large_key, thumb_key, derivatives.large.content_type)
+
+
+def _put_all(store: PhotoStore, items: list[tuple[str, Derivative]]) -> None:
+    """Write the derivatives side by side; raises StoreUnavailable when a write fails.
+
+    A store mostly waits (for the disk to confirm a write, or for S3), so
+    the writes of one photo overlap instead of queueing behind each other.
+    """
+    with ThreadPoolExecutor(max_workers=len(items), thread_name_prefix="photo-put") as pool:
+        writes = [pool.submit(store.put, key, derivative.data, derivative.content_type) for key, derivative in items]
+    for write in writes:
+        try:
+            write.result()
+        except OSError as exc:
+            raise StoreUnavailable(f"photo store: {type(exc).__name__}") from exc
+
+
+def record(report: Report, outcomes: list[PhotoOutcome], *, keep_originals: bool) -> list[str]:
+    """Write the outcomes onto the report's photo rows; return the originals to delete after the commit."""
+    by_id = {outcome.photo_id: outcome for outcome in outcomes}
+    obsolete = []
+    for photo in report.photos:
+        outcome = by_id.get(photo.id)
+        if outcome is None:
+            continue
+        if outcome.metadata is not None:
+            photo.exif_lat, photo.exif_lon, photo.taken_at = outcome.metadata.lat, outcome.metadata.lon, outcome.metadata.taken_at
+        photo.state, photo.reject_reason = outcome.state, outcome.reject_reason
+        if outcome.state != "ready":
+            continue
+        photo.large_key, photo.thumb_key = outcome.large_key, outcome.thumb_key
+        photo.large_content_type = outcome.content_type
+        if not keep_originals:
+            obsolete.append(photo.original_key)
+            photo.original_key = None
+    return obsolete
+
+
+class Rendering:
+    """The photo work of one report, under way in a thread of its own."""
+
+    def __init__(self, jobs: list[PhotoJob], store: PhotoStore, image_format: str) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="photo-step")
+        self._future: Future[list[PhotoOutcome]] = self._pool.submit(
+            lambda: [render(job, store, image_format) for job in jobs])
+        self._pool.shutdown(wait=False)
+
+    def outcomes(self) -> list[PhotoOutcome]:
+        """Wait for the work; raises what it raised."""
+        return self._future.result()
+
+    def wait(self) -> None:
+        """Wait for the work without caring how it ended (the report's processing failed anyway)."""
+        self._future.exception()
