@@ -52,7 +52,7 @@ def sweep() -> int:
     if ids:
         log.info("sweep re-enqueued %d reports", len(ids))
     try:
-        media = remote_media.pending_media(db.session)
+        media = remote_media.pending_media(db.session, stale_after_seconds=current_app.config["SWEEP_AFTER_SECONDS"])
     finally:
         db.session.remove()
     for media_id in media:

@@ -23,15 +23,17 @@ import ssl
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Union
 from urllib.parse import urljoin, urlsplit
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.domain import processing, tokens
 from service.domain.intake import original_key
 from service.models import Photo, RemoteMedia, Report
+from service.models.types import utcnow
 from service.photos.inspect import PhotoRejected, inspect_photo
 
 log = logging.getLogger(__name__)
@@ -244,11 +246,16 @@ def _read_capped(connection: http.client.HTTPConnection, response: http.client.H
         chunks.append(chunk)
 
 
-def claim(session: Session, remote_media_id: int) -> RemoteMedia | None:
-    """Take a pending media for fetching; None when another worker has it or it is finished."""
+def claim(session: Session, remote_media_id: int, stale_after_seconds: float) -> RemoteMedia | None:
+    """Take a pending media for fetching; None when another worker has it or it is finished.
+
+    A fetch claimed more than ``stale_after_seconds`` ago was lost with its
+    worker (no fetch lasts that long), and is taken again.
+    """
+    now = utcnow()
     result = session.execute(
-        update(RemoteMedia).where(RemoteMedia.id == remote_media_id, RemoteMedia.state == "pending")
-        .values(state="fetching").execution_options(synchronize_session=False)
+        update(RemoteMedia).where(RemoteMedia.id == remote_media_id, _waiting(now - timedelta(seconds=stale_after_seconds)))
+        .values(state="fetching", claimed_at=now).execution_options(synchronize_session=False)
     )
     session.commit()
     if result.rowcount != 1:
@@ -276,7 +283,7 @@ def fetch_media(session: Session, remote_media_id: int, pipeline: processing.Pip
     processing being reopened. Raises :class:`MediaUnavailable` after putting
     the media back to ``pending``, so a retry can try again.
     """
-    media = claim(session, remote_media_id)
+    media = claim(session, remote_media_id, pipeline.settings.stale_after_seconds)
     if media is None:
         current = session.get(RemoteMedia, remote_media_id)
         if current is None:
@@ -318,7 +325,13 @@ def fetch_media(session: Session, remote_media_id: int, pipeline: processing.Pip
     return "fetched"
 
 
-def pending_media(session: Session, *, limit: int = 500) -> list[int]:
-    """Ids of media still waiting for a fetch (their job was lost), oldest first."""
-    return list(session.scalars(select(RemoteMedia.id).where(RemoteMedia.state == "pending")
-                                .order_by(RemoteMedia.id).limit(limit)))
+def pending_media(session: Session, *, stale_after_seconds: float, limit: int = 500) -> list[int]:
+    """Ids of media still waiting for a fetch (their job was lost, or their worker), oldest first."""
+    stale = utcnow() - timedelta(seconds=stale_after_seconds)
+    return list(session.scalars(select(RemoteMedia.id).where(_waiting(stale)).order_by(RemoteMedia.id).limit(limit)))
+
+
+def _waiting(stale: datetime) -> ColumnElement[bool]:
+    """Media to fetch: pending, or claimed before ``stale`` by a worker that never finished."""
+    return or_(RemoteMedia.state == "pending",
+               (RemoteMedia.state == "fetching") & or_(RemoteMedia.claimed_at.is_(None), RemoteMedia.claimed_at < stale))

@@ -36,3 +36,5 @@ class RemoteMedia(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
     photo_id: Mapped[int | None] = mapped_column(ForeignKey("photo.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When a worker took it for fetching; a fetch older than the sweep's age was lost with its worker.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

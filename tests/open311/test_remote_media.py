@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
+from datetime import timedelta
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -168,3 +169,24 @@ def test_the_fetch_task_is_sent_after_the_report_is_stored(client, app, api_key:
     post_request(client, api_key, media_url="https://photos.example.org/p.jpg")
     media = db.session.scalar(select(RemoteMedia))
     assert (remote_media.FETCH_MEDIA, [media.id]) in sent
+
+
+def test_a_fetch_lost_with_its_worker_is_swept_and_fetched_again(client, app, api_key: str,  # noqa: ANN001
+                                                                httpserver: HTTPServer, monkeypatch) -> None:
+    monkeypatch.setitem(app.config, "MEDIA_FETCH_ALLOW_PRIVATE_FOR_TESTS", "127.0.0.1/32")
+    httpserver.expect_request("/late.jpg").respond_with_data(make_jpeg((1600, 1200)), content_type="image/jpeg")
+    created_id(client, api_key, media_url=local(httpserver, "/late.jpg"))
+    media = db.session.scalar(select(RemoteMedia))
+    stale_after = app.config["SWEEP_AFTER_SECONDS"]
+    # A worker took the media and died before it finished.
+    assert remote_media.claim(db.session, media.id, stale_after) is not None
+    assert remote_media.pending_media(db.session, stale_after_seconds=stale_after) == []
+    assert _fetch(app, media.id) == "fetching" and httpserver.log == []
+
+    media = db.session.get(RemoteMedia, media.id)
+    media.claimed_at = media.claimed_at - timedelta(seconds=stale_after + 1)
+    db.session.commit()
+    assert remote_media.pending_media(db.session, stale_after_seconds=stale_after) == [media.id]
+    assert _fetch(app, media.id) == "fetched"
+    assert [(p.state, p.width) for p in db.session.scalars(select(Photo))] == [("ready", 1600)]
+    assert remote_media.pending_media(db.session, stale_after_seconds=stale_after) == []
