@@ -31,7 +31,7 @@ from service.domain.events import record_event
 from service.domain.routing import RoutingDecision, RuleView, choose_department
 from service.domain.status import OPEN_STATUSES
 from service.geo.grid import cells_covering, geohash_encode, haversine_m
-from service.geocoding import Geocoder, GeocoderUnavailable
+from service.geocoding import GeocodeResult, Geocoder, GeocoderUnavailable, Place
 from service.models import Category, Department, DuplicateCandidate, HistoryEntry, Report, RoutingRule
 from service.models.types import utcnow
 from service.storage.base import PhotoStore
@@ -204,20 +204,47 @@ def mark_failed(session: Session, report_id: int, reason: str) -> None:
 
 def _address(session: Session, report: Report, pipeline: Pipeline) -> None:
     lat, lon = report.lat, report.lon
+    # A report placed by its address hint at intake stands at the middle of the
+    # area the hint names; a remote geocoder may find the address itself.
+    hint = report.address_hint if report.location_source == "address" else None
     if pipeline.geocoder is not pipeline.offline:
         # End the transaction so no database connection is held open while a
         # remote geocoder is waited for; the offline one answers from memory.
         session.commit()
+    if hint is not None:
+        place = _place_of(hint, pipeline)
+        if place is not None and coverage.jurisdiction_at(session, place.lon, place.lat) == report.jurisdiction_id:
+            report.lat, report.lon, report.geohash = place.lat, place.lon, report_geohash(place.lat, place.lon)
+            _describe(report, place.result)
+            return
+        # The middle of an area has no street address of its own: only the area's name is true.
+        _describe(report, pipeline.offline.reverse(lat, lon), approximate=True)
+        return
     try:
         result = pipeline.geocoder.reverse(lat, lon)
     except GeocoderUnavailable:
         result = None
+    _describe(report, result)
+
+
+def _place_of(hint: str, pipeline: Pipeline) -> Place | None:
+    """Where a remote geocoder puts an address hint exactly; None when it cannot say."""
+    if pipeline.geocoder is pipeline.offline:
+        return None
+    try:
+        place = pipeline.geocoder.forward(hint)
+    except GeocoderUnavailable:
+        return None
+    return place if place is not None and not place.result.approximate else None
+
+
+def _describe(report: Report, result: GeocodeResult | None, *, approximate: bool = False) -> None:
     if result is None:
         report.address_approximate = True
         return
     report.address = result.address
     report.address_parts = result.parts
-    report.address_approximate = result.approximate
+    report.address_approximate = result.approximate or approximate
 
 
 def _routing(session: Session, report: Report, pipeline: Pipeline) -> None:
@@ -318,7 +345,10 @@ def approximate_addresses(session: Session, *, older_than_seconds: int, limit: i
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
     return list(session.scalars(
         select(Report.id)
-        .where(Report.processing_state == "done", Report.address_approximate.is_(True), Report.processed_at < cutoff)
+        # A report placed by its address hint was routed where it stands; its
+        # position, and so its address, stays as processing left it.
+        .where(Report.processing_state == "done", Report.address_approximate.is_(True), Report.processed_at < cutoff,
+               Report.location_source != "address")
         .order_by(Report.processed_at)
         .limit(limit)
     ))
@@ -331,7 +361,7 @@ def enrich_address(session: Session, report_id: int, pipeline: Pipeline) -> bool
     approximate address and a later sweep tries again.
     """
     report = session.get(Report, report_id)
-    if report is None or not report.address_approximate:
+    if report is None or not report.address_approximate or report.location_source == "address":
         return False
     lat, lon = report.lat, report.lon
     session.commit()

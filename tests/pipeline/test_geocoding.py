@@ -133,3 +133,64 @@ def test_approximate_address_is_enriched_once_nominatim_answers_again(nominatim,
         public = geocoding_app.test_client().get(f"/api/v1/reports/{public['id']}").get_json()
     assert public["address"] == "みなと市中央区海岸通一丁目5" and public["address_approximate"] is False
     assert public["ward"] == "中央区"
+
+
+def search_answer(lat: float, lon: float, address: dict[str, str]) -> list[dict[str, Any]]:
+    """What Nominatim's /search?format=json&addressdetails=1 answers for one match."""
+    return [{
+        "place_id": 5151, "licence": REVERSE_ANSWER["licence"], "osm_type": "node", "osm_id": 515151,
+        "lat": str(lat), "lon": str(lon), "class": "place", "type": "house", "importance": 0.3,
+        "display_name": ", ".join(reversed(list(address.values()))), "address": address,
+        "boundingbox": [str(lat - 0.0001), str(lat + 0.0001), str(lon - 0.0001), str(lon + 0.0001)],
+    }]
+
+
+def post_address_hint_and_process(geocoding_app: Flask, hint: str) -> dict[str, Any]:
+    """Post a report with an address hint and no position, process it, and return its public view."""
+    with geocoding_app.app_context():
+        client = geocoding_app.test_client()
+        response = client.post("/api/v1/reports", data={"category": "road_damage", "description": "段差があります",
+                                                         "address_hint": hint}, content_type="multipart/form-data")
+        assert response.status_code == 201, response.get_data(as_text=True)
+        public_id = response.get_json()["id"]
+        assert processing.process(db.session, report_row(public_id).id, pipeline_for(geocoding_app))
+        public = client.get(f"/api/v1/reports/{public_id}").get_json()
+        assert public["processing"] == "done"
+        return public
+
+
+HINT = "みなと市中央区海岸通一丁目5"
+
+
+def test_address_hint_is_placed_where_nominatim_finds_the_address(nominatim, nominatim_app):
+    nominatim.expect_request("/search").respond_with_json(search_answer(
+        35.6551, 139.7833, {"house_number": "5", "neighbourhood": "一丁目", "quarter": "海岸通", "suburb": "中央区",
+                            "city": "みなと市", "country": "日本", "country_code": "jp"}))
+
+    public = post_address_hint_and_process(nominatim_app(), HINT)
+
+    assert (public["lat"], public["lon"]) == (pytest.approx(35.6551), pytest.approx(139.7833))
+    assert public["address"] == "みなと市中央区海岸通一丁目5" and public["address_approximate"] is False
+    assert public["ward"] == "中央区" and public["department"] == "道路課"
+    [(request, _)] = nominatim.log
+    assert request.path == "/search" and request.args["q"] == HINT and request.args["countrycodes"] == "jp"
+
+
+@pytest.mark.parametrize("answer", ["outside the city", "server error"])
+def test_address_hint_stays_at_its_area_with_the_area_name_when_nominatim_cannot_place_it(nominatim, nominatim_app, answer):
+    if answer == "server error":
+        nominatim.expect_request("/search").respond_with_data("Internal Server Error", status=500)
+    else:
+        nominatim.expect_request("/search").respond_with_json(search_answer(
+            34.6937, 135.5023, {"suburb": "北区", "city": "大阪市", "province": "大阪府", "country_code": "jp"}))
+    geocoding_app = nominatim_app()
+
+    public = post_address_hint_and_process(geocoding_app, HINT)
+
+    # Where intake put it: the middle of 中央区, whose street address nobody knows.
+    assert public["address"] == "みなと市中央区" and public["address_approximate"] is True
+    assert public["ward"] == "中央区" and public["department"] is not None
+    assert {request.path for request, _ in nominatim.log} == {"/search"}
+    with geocoding_app.app_context():
+        # Asking again later would describe the middle of the area, not the resident's address.
+        assert processing.approximate_addresses(db.session, older_than_seconds=0) == []
