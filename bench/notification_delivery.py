@@ -2,11 +2,13 @@
 
 A receiver on 127.0.0.1 (its own process) answers 200 to every POST. The
 benchmark records N events for one department webhook in a PostgreSQL
-database, dispatches them into deliveries, and times `notifications.deliver`
-for all of them in one process, as one solo Celery worker runs it: claim,
-load, sign, POST, commit. The ceiling is the same number of bare POSTs of the
-same size to the same receiver from the same process, without the database.
-Exits 1 when fewer than 200 deliveries per second are made.
+database, dispatches them into deliveries, and runs the `machikoe.deliver`
+task body on them in one process, one batch of `DELIVERY_BATCH` ids at a time
+as `dispatch_events` sends them, the way one solo Celery worker runs it (claim,
+load, sign, POST, commit), without the broker. The ceiling is the same number
+of bare POSTs of the same size to the same receiver from the same process,
+without the database, measured in the same run. Exits 1 when fewer than 200
+deliveries per second are made.
 
     python bench/notification_delivery.py [--count 2000] [--database URL]
 """
@@ -67,7 +69,7 @@ def main() -> int:
 
 def run(args: argparse.Namespace, url: str) -> int:
     from flask_migrate import upgrade
-    from sqlalchemy import select
+    from sqlalchemy import event, func, select
 
     from service import create_app
     from service.domain import notifications
@@ -75,6 +77,7 @@ def run(args: argparse.Namespace, url: str) -> int:
     from service.extensions import db
     from service.models import Delivery, Department, Report, Subscriber
     from service.seed import seed_demo
+    from workers.notifications import DELIVERY_BATCH, deliver
 
     os.environ.setdefault("MACHIKOE_LOG_LEVEL", "WARNING")
     app = create_app({"DATA_DIR": tempfile.mkdtemp(), "DATABASE_URL": args.database, "CELERY_BROKER_URL": "memory://localhost/",
@@ -105,23 +108,40 @@ def run(args: argparse.Namespace, url: str) -> int:
             http.post(url, data=body, headers={"Content-Type": "application/json"}, timeout=5)
         ceiling = len(ids) / (time.perf_counter() - start)
 
-        start = time.perf_counter()
+        batches = [ids[i:i + DELIVERY_BATCH] for i in range(0, len(ids), DELIVERY_BATCH)]
+        statements = commits = 0
+
+        def count(*_: object) -> None:
+            nonlocal statements
+            statements += 1
+
+        def count_commit(*_: object) -> None:
+            nonlocal commits
+            commits += 1
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        event.listen(db.engine, "commit", count_commit)
+        profiler = None
         if os.environ.get("BENCH_PROFILE"):
             import cProfile
 
             profiler = cProfile.Profile()
             profiler.enable()
-            for delivery_id in ids:
-                notifications.deliver(db.session, delivery_id, http)
+        start = time.perf_counter()
+        for batch in batches:
+            deliver(*batch)
+        rate = len(ids) / (time.perf_counter() - start)
+        if profiler is not None:
             profiler.disable()
             profiler.dump_stats(os.environ["BENCH_PROFILE"])
-            return 0
-        states = [notifications.deliver(db.session, delivery_id, http) for delivery_id in ids]
-        rate = len(ids) / (time.perf_counter() - start)
-        delivered = states.count("delivered")
+        event.remove(db.engine, "before_cursor_execute", count)
+        event.remove(db.engine, "commit", count_commit)
+        delivered = db.session.scalar(select(func.count()).select_from(Delivery).where(Delivery.state == "delivered"))
 
     print(f"deliveries: {len(ids)}, delivered: {delivered}")
-    print(f"deliver() in one process: {rate:,.0f} per second")
+    print(f"batches of {DELIVERY_BATCH}: {len(batches)}; per delivery: {statements / len(ids):.2f} statements, "
+          f"{commits / len(ids):.2f} commits")
+    print(f"deliver task in one process: {rate:,.0f} per second")
     print(f"ceiling, bare POSTs to the same receiver: {ceiling:,.0f} per second")
     print(f"ratio: {rate / ceiling:.2f}")
     ok = delivered == len(ids) and rate >= TARGET_PER_SECOND

@@ -1,30 +1,34 @@
 """Tasks that deliver outbox events to subscribers, and the clock's own events.
 
-Retries live in the database, not in Celery: a failed attempt sets the
-delivery's next attempt time, a short wait is scheduled as a countdown and the
-retry sweep picks up the rest, so a lost message or a killed worker only
-delays a delivery.
+Deliveries travel in batches: one job carries the ids of up to
+``DELIVERY_BATCH`` deliveries and attempts those still due. Retries live in
+the database, not in Celery: a failed attempt sets the delivery's next attempt
+time, a short wait is scheduled as a countdown and the retry sweep picks up the
+rest, so a lost message or a killed worker only delays a delivery.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 import requests
-from celery import shared_task
+from celery import Celery, Task, shared_task
 from flask import current_app
 
 from service.domain import notifications, reminders
 from service.domain.mail import Mailer, SmtpMailer
 from service.extensions import db
 from service.jobs import DELIVER, DISPATCH_EVENTS, OVERDUE, RATING_REMINDERS, RETRY_DELIVERIES
-from service.models import Delivery
 from service.models.types import utcnow
 
 log = logging.getLogger(__name__)
 
 DISPATCH_BATCH = 200
+# Deliveries per job: enough to share the claim and the commits among many,
+# few enough that one job ends quickly and leaves the worker to the next.
+DELIVERY_BATCH = 50
 DISPATCH_ROUNDS = 10
 # Longer waits are left to the retry sweep, so workers do not hold many delayed messages.
 LONGEST_COUNTDOWN_SECONDS = 300
@@ -44,50 +48,61 @@ def mailer(config: dict[str, Any]) -> Mailer | None:
                       password=config["SMTP_PASSWORD"])
 
 
-@shared_task(name=DISPATCH_EVENTS, ignore_result=True)
-def dispatch_events() -> int:
-    """Turn pending outbox events into deliveries and send each to the notifications queue."""
+@shared_task(name=DISPATCH_EVENTS, ignore_result=True, bind=True)
+def dispatch_events(self: Task) -> int:
+    """Turn pending outbox events into deliveries and send them to the notifications queue in batches."""
     created = 0
     for _ in range(DISPATCH_ROUNDS):
         try:
             dispatched = notifications.dispatch(db.session, limit=DISPATCH_BATCH)
         finally:
             db.session.remove()
-        for delivery_id in dispatched.delivery_ids:
-            deliver.delay(delivery_id)
+        _send_batches(self.app, dispatched.delivery_ids)
         created += len(dispatched.delivery_ids)
         if dispatched.events < DISPATCH_BATCH:
             break
     return created
 
 
-@shared_task(name=DELIVER, ignore_result=True, acks_late=True, reject_on_worker_lost=True)
-def deliver(delivery_id: int) -> str | None:
-    """One attempt at one delivery; a short retry wait is scheduled here, a long one by the sweep."""
+@shared_task(name=DELIVER, ignore_result=True, acks_late=True, reject_on_worker_lost=True, bind=True)
+def deliver(self: Task, *delivery_ids: int) -> int:
+    """One attempt at each of these deliveries that is still due, as one batch; return how many were delivered.
+
+    A short retry wait is scheduled here, one job per retry time (a timed-out
+    subscriber's put-off deliveries share its time); a long one is left to the sweep.
+    """
     try:
         with requests.Session() as http:
-            state = notifications.deliver(db.session, delivery_id, http, policy=delivery_policy(current_app.config),
-                                          mailer=mailer(current_app.config))
-        next_attempt_at = db.session.get(Delivery, delivery_id).next_attempt_at if state == "pending" else None
+            outcomes = notifications.deliver_batch(db.session, delivery_ids, http, policy=delivery_policy(current_app.config),
+                                                   mailer=mailer(current_app.config))
     finally:
         db.session.remove()
-    if next_attempt_at is not None:
+    retries: dict[datetime, list[int]] = {}
+    for outcome in outcomes:
+        if outcome.state == "pending" and outcome.next_attempt_at is not None:
+            retries.setdefault(outcome.next_attempt_at, []).append(outcome.delivery_id)
+    for next_attempt_at, ids in retries.items():
         wait = max(0.0, (next_attempt_at - utcnow()).total_seconds())
         if wait <= LONGEST_COUNTDOWN_SECONDS:
-            deliver.apply_async((delivery_id,), countdown=wait)
-    return state
+            self.apply_async(ids, countdown=wait)
+    return sum(outcome.state == "delivered" for outcome in outcomes)
 
 
-@shared_task(name=RETRY_DELIVERIES, ignore_result=True)
-def retry_deliveries() -> int:
+@shared_task(name=RETRY_DELIVERIES, ignore_result=True, bind=True)
+def retry_deliveries(self: Task) -> int:
     """Send every due delivery again: failed attempts whose wait is over, and attempts that were lost."""
     try:
         due = notifications.due_deliveries(db.session)
     finally:
         db.session.remove()
-    for delivery_id in due:
-        deliver.delay(delivery_id)
+    _send_batches(self.app, due)
     return len(due)
+
+
+def _send_batches(celery: Celery, delivery_ids: list[int]) -> None:
+    """One delivery job per ``DELIVERY_BATCH`` ids."""
+    for start in range(0, len(delivery_ids), DELIVERY_BATCH):
+        celery.tasks[DELIVER].delay(*delivery_ids[start:start + DELIVERY_BATCH])
 
 
 @shared_task(name=RATING_REMINDERS, ignore_result=True)

@@ -1,10 +1,10 @@
-"""Outbox events on their way to subscribers: dispatch into deliveries, then deliver each one.
+"""Outbox events on their way to subscribers: dispatch into deliveries, then deliver them in batches.
 
 ``dispatch`` turns pending outbox events into one delivery per subscriber that
-hears them and marks the events dispatched; ``deliver`` makes one attempt at
-one delivery. A failed attempt is retried later with exponential backoff and
-full jitter; after the last allowed attempt the delivery is dead-lettered
-(state ``failed``) until an admin replays it.
+hears them and marks the events dispatched; ``deliver_batch`` claims a batch of
+due deliveries and makes one attempt at each. A failed attempt is retried later
+with exponential backoff and full jitter; after the last allowed attempt the
+delivery is dead-lettered (state ``failed``) until an admin replays it.
 """
 
 from __future__ import annotations
@@ -14,12 +14,15 @@ import logging
 import random
 import secrets
 import smtplib
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from service.domain import signatures
@@ -32,17 +35,23 @@ log = logging.getLogger(__name__)
 
 REDIRECT_CODES = (307, 308)
 MAX_REDIRECTS = 3
+# Outcomes are committed this often within a batch, so a worker killed mid-batch
+# leaves few sent deliveries unrecorded (they are sent again once their claim lapses).
+OUTCOMES_PER_COMMIT = 10
 
 
 @dataclass(frozen=True)
 class DeliveryPolicy:
-    """How hard to try: attempts, the receiver's time limit, and the retry delays in seconds."""
+    """How hard to try: attempts, the receiver's time limit, the retry delays and a batch's sending time, in seconds."""
 
     max_attempts: int = 8
     timeout: float = 5.0
     backoff_base: float = 10.0
     backoff_cap: float = 3600.0
     base_url: str = ""
+    # A batch starts attempts only this long after its claim; an attempt started
+    # within it ends, every hop's time limit later, while the claim still holds.
+    send_window: float = 30.0
 
     def backoff(self, attempts: int, rng: random.Random | None = None) -> float:
         """Seconds before the next attempt after ``attempts`` failed ones: full jitter over a doubling ceiling."""
@@ -51,8 +60,8 @@ class DeliveryPolicy:
 
     @property
     def lease(self) -> timedelta:
-        """How long an attempt holds its delivery: every hop's time limit and a margin."""
-        return timedelta(seconds=self.timeout * (MAX_REDIRECTS + 1) + 60)
+        """How long a claim holds its deliveries: the sending window, every hop's time limit and a margin."""
+        return timedelta(seconds=self.send_window + self.timeout * (MAX_REDIRECTS + 1) + 30)
 
 
 @dataclass
@@ -61,12 +70,27 @@ class Dispatched:
     delivery_ids: list[int] = field(default_factory=list)
 
 
-class DeliveryFailed(Exception):
-    """One attempt failed; ``status_code`` is the receiver's answer when there was one."""
+@dataclass(frozen=True)
+class Outcome:
+    """Where one claimed delivery stands after its batch; ``attempted`` is False when it was put off untried."""
 
-    def __init__(self, message: str, status_code: int | None = None) -> None:
+    delivery_id: int
+    state: str
+    next_attempt_at: datetime | None
+    attempted: bool
+
+
+class DeliveryFailed(Exception):
+    """One attempt failed; ``status_code`` is the receiver's answer when there was one.
+
+    ``timed_out`` says the receiver did not answer within the time limit, so its
+    other deliveries in the batch are put off rather than waited for again.
+    """
+
+    def __init__(self, message: str, status_code: int | None = None, *, timed_out: bool = False) -> None:
         super().__init__(message)
         self.status_code = status_code
+        self.timed_out = timed_out
 
 
 def new_secret() -> str:
@@ -129,8 +153,7 @@ def due_deliveries(session: Session, now: datetime | None = None, limit: int = 5
     """Ids of pending deliveries whose next attempt is due (including those whose attempt was lost)."""
     now = now or utcnow()
     return list(session.scalars(
-        select(Delivery.id).where(Delivery.state == "pending", or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now))
-        .order_by(Delivery.next_attempt_at).limit(limit)
+        select(Delivery.id).where(Delivery.state == "pending", _due(now)).order_by(Delivery.next_attempt_at).limit(limit)
     ))
 
 
@@ -138,53 +161,141 @@ def deliver(session: Session, delivery_id: int, http: requests.Session, now: dat
             policy: DeliveryPolicy | None = None, mailer: Mailer | None = None, rng: random.Random | None = None) -> str | None:
     """Make one attempt at a due delivery and commit its outcome; return its state afterwards.
 
-    Returns None, doing nothing, when the delivery is not pending or not due, or
-    another worker holds it. Receiver failures (non-2xx answers, timeouts,
-    connection errors, SMTP refusals) are recorded on the delivery, never raised.
+    It is a batch of one. Returns None, doing nothing, when the delivery is not
+    pending or not due, or another worker holds it.
+    """
+    outcomes = deliver_batch(session, [delivery_id], http, now, policy=policy, mailer=mailer, rng=rng)
+    return outcomes[0].state if outcomes else None
+
+
+def deliver_batch(session: Session, delivery_ids: Iterable[int], http: requests.Session, now: datetime | None = None, *,
+                  policy: DeliveryPolicy | None = None, mailer: Mailer | None = None,
+                  rng: random.Random | None = None) -> list[Outcome]:
+    """Claim those of ``delivery_ids`` that are due, make one attempt at each, and commit their outcomes.
+
+    Deliveries that are not pending or not due, or that another worker holds,
+    are left alone and have no outcome. The claim is committed before anything
+    is sent, so no other worker sends a claimed delivery while the claim lasts.
+    Receiver failures (non-2xx answers, timeouts, connection errors, SMTP
+    refusals) are recorded on the delivery, never raised. Two things put a
+    claimed delivery off without an attempt: its subscriber already timed out
+    in this batch (it waits for that subscriber's next attempt), or the batch's
+    sending window is over (it is due again at once, for another run).
     """
     now = now or utcnow()
     policy = policy or DeliveryPolicy()
-    # Claiming the delivery by moving its next attempt past the lease keeps a
-    # second copy of this job (a retry sweep, a redelivered message) from sending it twice.
-    claimed = session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.state == "pending",
-               or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now))
-        .values(next_attempt_at=now + policy.lease)
-    ).rowcount
-    session.commit()
+    started = time.monotonic()
+
+    def clock() -> datetime:
+        return now + timedelta(seconds=time.monotonic() - started)
+
+    attempts = _claim(session, list(delivery_ids), now, policy, mailer, http)
+    outcomes: list[Outcome] = []
+    rows: list[dict[str, Any]] = []
+    put_off: dict[int, datetime] = {}
+    window_closed: datetime | None = None
+    for attempt in attempts:
+        if window_closed is None and time.monotonic() - started > policy.send_window:
+            window_closed = clock()
+        next_attempt_at = put_off.get(attempt.subscriber_id) or window_closed
+        if next_attempt_at is not None:
+            rows.append({"id": attempt.delivery_id, "next_attempt_at": next_attempt_at})
+            outcomes.append(Outcome(attempt.delivery_id, "pending", next_attempt_at, attempted=False))
+            log.info("delivery %s to subscriber %d put off until %s", attempt.uid, attempt.subscriber_id, next_attempt_at.isoformat())
+        else:
+            row = _attempt(attempt, policy, clock, rng, put_off)
+            rows.append(row)
+            outcomes.append(Outcome(attempt.delivery_id, row["state"], row["next_attempt_at"], attempted=True))
+        if len(rows) >= OUTCOMES_PER_COMMIT:
+            _record(session, rows)
+    _record(session, rows)
+    return outcomes
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """A claimed delivery, with what it takes to send it ready before the claim's transaction ends."""
+
+    delivery_id: int
+    uid: str
+    event_type: str
+    subscriber_id: int
+    attempts: int
+    send: Callable[[], int | None]
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    return or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now)
+
+
+def _claim(session: Session, delivery_ids: list[int], now: datetime, policy: DeliveryPolicy, mailer: Mailer | None,
+           http: requests.Session) -> list[_Attempt]:
+    """Claim the due ones of ``delivery_ids``, load them with their subscribers, events and reports, and commit.
+
+    Moving a delivery's next attempt past the lease is the claim: a second copy
+    of the job (a retry sweep, a redelivered message) finds it not due. Rows
+    another worker is claiming at the same moment are skipped where the database
+    has SKIP LOCKED; SQLite runs one writer at a time.
+    """
+    if not delivery_ids:
+        return []
+    claimable = (select(Delivery.id).where(Delivery.id.in_(delivery_ids), Delivery.state == "pending", _due(now))
+                 .order_by(Delivery.id).limit(len(delivery_ids)).with_for_update(skip_locked=True))
+    claimed = list(session.scalars(
+        update(Delivery).where(Delivery.id.in_(claimable.scalar_subquery())).values(next_attempt_at=now + policy.lease)
+        .returning(Delivery.id).execution_options(synchronize_session=False)
+    ))
     if not claimed:
-        return None
-    delivery, subscriber, event = session.execute(
+        session.commit()
+        return []
+    rows = session.execute(
         select(Delivery, Subscriber, OutboxEvent)
         .join(Subscriber, Delivery.subscriber_id == Subscriber.id)
         .join(OutboxEvent, Delivery.outbox_event_id == OutboxEvent.id)
-        .where(Delivery.id == delivery_id)
-    ).one()
-    # Photos and history load only if a body needs them, not on every delivery.
-    report = (session.get(Report, event.report_id, options=[lazyload(Report.photos), lazyload(Report.history)])
-              if event.report_id is not None else None)
-    delivery.attempts += 1
-    try:
-        if report is None:
-            raise DeliveryFailed("the report no longer exists")
-        if not subscriber.active:
-            raise DeliveryFailed("the subscriber is inactive")
-        status_code = _send(delivery, event, report, subscriber, http, policy, mailer)
-    except DeliveryFailed as exc:
-        delivery.last_status_code, delivery.last_error = exc.status_code, str(exc)
-        if delivery.attempts >= policy.max_attempts:
-            delivery.state, delivery.next_attempt_at = "failed", None
-        else:
-            delivery.next_attempt_at = now + timedelta(seconds=policy.backoff(delivery.attempts, rng))
-    else:
-        delivery.state, delivery.delivered_at, delivery.next_attempt_at = "delivered", now, None
-        delivery.last_status_code, delivery.last_error = status_code, None
-    log.info("delivery %s (%s) to subscriber %d, attempt %d: %s%s", delivery.uid, event.event_type, subscriber.id,
-             delivery.attempts, delivery.state, f" ({delivery.last_error})" if delivery.last_error else "")
-    state = delivery.state
+        .where(Delivery.id.in_(claimed)).order_by(Delivery.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    report_ids = {event.report_id for _, _, event in rows if event.report_id is not None}
+    # Photos and history are not part of any notification.
+    reports = {r.id: r for r in session.scalars(
+        select(Report).where(Report.id.in_(report_ids)).options(lazyload(Report.photos), lazyload(Report.history))
+        .execution_options(populate_existing=True)
+    )} if report_ids else {}
+    attempts = [_Attempt(delivery.id, delivery.uid, event.event_type, subscriber.id, delivery.attempts + 1,
+                         _sender(delivery, event, reports.get(event.report_id), subscriber, policy, mailer, http))
+                for delivery, subscriber, event in rows]
     session.commit()
-    return state
+    return attempts
+
+
+def _attempt(attempt: _Attempt, policy: DeliveryPolicy, clock: Callable[[], datetime], rng: random.Random | None,
+             put_off: dict[int, datetime]) -> dict[str, Any]:
+    """Send once; return the delivery's new columns. A timeout puts off the subscriber's other deliveries in the batch."""
+    row: dict[str, Any] = {"id": attempt.delivery_id, "attempts": attempt.attempts, "delivered_at": None}
+    try:
+        status_code = attempt.send()
+    except DeliveryFailed as exc:
+        retry_at = clock() + timedelta(seconds=policy.backoff(attempt.attempts, rng))
+        dead = attempt.attempts >= policy.max_attempts
+        row.update(state="failed" if dead else "pending", next_attempt_at=None if dead else retry_at,
+                   last_status_code=exc.status_code, last_error=str(exc))
+        if exc.timed_out:
+            put_off[attempt.subscriber_id] = retry_at
+    else:
+        row.update(state="delivered", delivered_at=clock(), next_attempt_at=None, last_status_code=status_code, last_error=None)
+    log.info("delivery %s (%s) to subscriber %d, attempt %d: %s%s", attempt.uid, attempt.event_type, attempt.subscriber_id,
+             attempt.attempts, row["state"], f" ({row['last_error']})" if row["last_error"] else "")
+    return row
+
+
+def _record(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Write and commit the outcomes gathered so far: one UPDATE per kind of outcome, sent as one batch."""
+    if rows:
+        # Rows with the same columns go out together as one executemany.
+        rows.sort(key=len)
+        session.execute(update(Delivery), rows)
+        session.commit()
+        rows.clear()
 
 
 def replay(session: Session, delivery: Delivery, now: datetime | None = None) -> None:
@@ -198,23 +309,42 @@ def replay(session: Session, delivery: Delivery, now: datetime | None = None) ->
     delivery.last_error = None
 
 
-def _send(delivery: Delivery, event: OutboxEvent, report: Report, subscriber: Subscriber, http: requests.Session,
-          policy: DeliveryPolicy, mailer: Mailer | None) -> int | None:
-    """One attempt over the subscriber's channel; the HTTP status on success, DeliveryFailed otherwise."""
+def _sender(delivery: Delivery, event: OutboxEvent, report: Report | None, subscriber: Subscriber, policy: DeliveryPolicy,
+            mailer: Mailer | None, http: requests.Session) -> Callable[[], int | None]:
+    """One attempt over the subscriber's channel, ready to run: the HTTP status on success, DeliveryFailed otherwise.
+
+    The body is built now, while the rows are loaded; the signature is made when it is sent.
+    """
+    if report is None:
+        return _refusal("the report no longer exists")
+    if not subscriber.active:
+        return _refusal("the subscriber is inactive")
     if subscriber.kind == "email":
-        _mail(event, report, subscriber, policy, mailer)
-        return None
+        if mailer is None:
+            return _refusal("e-mail is not configured (SMTP_HOST is unset)")
+        if not subscriber.email:
+            return _refusal("the subscriber has no e-mail address")
+        address, (subject, text) = subscriber.email, mail_text(event, report, policy.base_url)
+        return lambda: _mail(mailer, address, subject, text)
     if not subscriber.url:
-        raise DeliveryFailed("the subscriber has no URL")
+        return _refusal("the subscriber has no URL")
+    url, secret = subscriber.url, subscriber.secret or ""
     body = json.dumps(webhook_body(delivery, event, report, subscriber, policy.base_url), ensure_ascii=False,
                       separators=(",", ":")).encode()
-    headers = {
-        "Content-Type": "application/json",
-        signatures.HEADER: signatures.signature_header(subscriber.secret or "", int(utcnow().timestamp()), body),
-        "X-Machikoe-Delivery": delivery.uid,
-        "X-Machikoe-Event": event.event_type,
-    }
-    return _post(http, subscriber.url, body, headers, policy.timeout)
+    headers = {"Content-Type": "application/json", "X-Machikoe-Delivery": delivery.uid, "X-Machikoe-Event": event.event_type}
+
+    def send() -> int:
+        signed = {**headers, signatures.HEADER: signatures.signature_header(secret, int(time.time()), body)}
+        return _post(http, url, body, signed, policy.timeout)
+
+    return send
+
+
+def _refusal(reason: str) -> Callable[[], None]:
+    def refuse() -> None:
+        raise DeliveryFailed(reason)
+
+    return refuse
 
 
 def _post(http: requests.Session, url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
@@ -224,7 +354,7 @@ def _post(http: requests.Session, url: str, body: bytes, headers: dict[str, str]
         try:
             response = http.post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False)
         except requests.Timeout:
-            raise DeliveryFailed(f"no answer within {timeout:g} s") from None
+            raise DeliveryFailed(f"no answer within {timeout:g} s", timed_out=True) from None
         except requests.RequestException as exc:
             raise DeliveryFailed(f"connection failed ({type(exc).__name__})") from None
         response.close()
@@ -241,13 +371,11 @@ def _post(http: requests.Session, url: str, body: bytes, headers: dict[str, str]
     raise DeliveryFailed("too many redirects", response.status_code)
 
 
-def _mail(event: OutboxEvent, report: Report, subscriber: Subscriber, policy: DeliveryPolicy, mailer: Mailer | None) -> None:
-    if mailer is None:
-        raise DeliveryFailed("e-mail is not configured (SMTP_HOST is unset)")
-    if not subscriber.email:
-        raise DeliveryFailed("the subscriber has no e-mail address")
-    subject, text = mail_text(event, report, policy.base_url)
+def _mail(mailer: Mailer, address: str, subject: str, text: str) -> None:
     try:
-        mailer.send(subscriber.email, subject, text)
+        mailer.send(address, subject, text)
     except (OSError, smtplib.SMTPException) as exc:
+        # smtplib reports a server that stops answering as a disconnection caused by the timeout.
+        if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
+            raise DeliveryFailed("SMTP failed (timed out)", timed_out=True) from None
         raise DeliveryFailed(f"SMTP failed ({type(exc).__name__})") from None

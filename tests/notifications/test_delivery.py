@@ -5,11 +5,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import random
+import socket
+import threading
 import time
+from collections import Counter
 from datetime import timedelta
 
 import requests
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from service.domain import notifications
 from service.domain.mail import SmtpMailer
@@ -141,6 +145,93 @@ def test_failing_receiver_does_not_hold_up_another_subscriber(client, keys, road
     assert [r.path for r in receiver.requests] == ["/slow", "/fast"]
 
 
+def test_batch_puts_off_a_timed_out_subscribers_other_deliveries_and_serves_the_rest(client, keys, road_report, receiver):
+    slow = subscribe(client, keys, name="遅い受信者", url=receiver.url("/slow"), event_types=STATUS_CHANGED)
+    subscribe(client, keys, name="速い受信者", url=receiver.url("/fast"), event_types=STATUS_CHANGED)
+    receiver.answer("/slow", 200, delay=1.0)
+    for to in ("acknowledged", "in_progress", "resolved"):
+        transition(client, keys, road_report, to)
+    notifications.dispatch(db.session)
+    ids = [d.id for d in deliveries()]
+    slow_ids = [d.id for d in deliveries() if d.subscriber_id == slow["id"]]
+
+    started = time.monotonic()
+    with requests.Session() as http:
+        outcomes = notifications.deliver_batch(db.session, ids, http, policy=POLICY, rng=random.Random(7))
+    # One time limit for the slow receiver, not one per delivery.
+    assert time.monotonic() - started < 0.9
+    assert [r.path for r in receiver.requests].count("/slow") == 1
+    assert len(receiver.at("/fast")) == 3
+    first, *put_off = [d for d in deliveries() if d.id in slow_ids]
+    assert (first.state, first.attempts, first.last_error) == ("pending", 1, "no answer within 0.3 s")
+    assert [(d.state, d.attempts, d.last_error, d.next_attempt_at) for d in put_off] == [
+        ("pending", 0, None, first.next_attempt_at)] * 2
+    assert {d.state for d in deliveries() if d.id not in slow_ids} == {"delivered"}
+    assert {o.delivery_id: o.attempted for o in outcomes} == {i: i not in slow_ids[1:] for i in ids}
+
+    # They go together at the subscriber's next attempt, and all three arrive once the receiver answers.
+    with requests.Session() as http:
+        later = notifications.deliver_batch(db.session, slow_ids, http, first.next_attempt_at, policy=POLICY)
+    assert [o.state for o in later] == ["delivered"] * 3
+    assert len({r.headers["X-Machikoe-Delivery"] for r in receiver.at("/slow")}) == 3
+
+
+def test_batch_starts_no_attempt_after_its_sending_window(client, keys, road_report, receiver):
+    for path in ("/a", "/b", "/c"):
+        subscribe(client, keys, name=path, url=receiver.url(path), event_types=STATUS_CHANGED)
+        receiver.answer(path, 200, delay=1.0)
+    transition(client, keys, road_report, "acknowledged")
+    notifications.dispatch(db.session)
+    ids = [d.id for d in deliveries()]
+    policy = notifications.DeliveryPolicy(max_attempts=3, timeout=0.3, send_window=0.5)
+
+    with requests.Session() as http:
+        outcomes = notifications.deliver_batch(db.session, ids, http, policy=policy, rng=random.Random(7))
+    # Attempts start at 0 s and 0.3 s; at 0.6 s the window is over and the last one is due again at once.
+    assert [r.path for r in receiver.requests] == ["/a", "/b"]
+    assert [o.attempted for o in outcomes] == [True, True, False]
+    last = deliveries()[2]
+    assert (last.state, last.attempts, last.last_error) == ("pending", 0, None)
+    assert last.next_attempt_at <= utcnow()
+    assert notifications.due_deliveries(db.session) == [last.id]
+
+
+def test_workers_at_once_send_each_delivery_once(client, keys, road_report, parks_report, receiver):
+    for path in ("/a", "/b", "/c"):
+        subscribe(client, keys, name=path, url=receiver.url(path))
+    for report, who in ((road_report, "road_staff"), (parks_report, "parks_staff")):
+        for to in ("acknowledged", "in_progress", "resolved"):
+            transition(client, keys, report, to, who=who)
+    notifications.dispatch(db.session)
+    ids = [d.id for d in deliveries()]
+    assert len(ids) > 20
+    # The first POST is slow, so the last worker comes while the others are still sending.
+    receiver.answer("/a", 200, delay=0.5)
+    policy = notifications.DeliveryPolicy(timeout=2)
+    engine, together, outcomes = db.engine, threading.Barrier(2), []
+
+    def worker(wait: threading.Barrier | None) -> None:
+        if wait is not None:
+            wait.wait()
+        with Session(engine) as session, requests.Session() as http:
+            outcomes.extend(notifications.deliver_batch(session, ids, http, policy=policy))
+
+    workers = [threading.Thread(target=worker, args=(together,)) for _ in range(2)]
+    for thread in workers:
+        thread.start()
+    deadline = time.monotonic() + 5
+    while not receiver.requests and time.monotonic() < deadline:
+        time.sleep(0.01)
+    workers.append(threading.Thread(target=worker, args=(None,)))
+    workers[-1].start()
+    for thread in workers:
+        thread.join(20)
+
+    assert sorted(o.delivery_id for o in outcomes) == ids
+    assert Counter(r.headers["X-Machikoe-Delivery"] for r in receiver.requests) == {d.uid: 1 for d in deliveries()}
+    assert {d.state for d in deliveries()} == {"delivered"}
+
+
 def test_redirect_to_another_host_is_not_followed(client, keys, road_report, receiver):
     subscribe(client, keys, url=receiver.url("/moved"), event_types=STATUS_CHANGED)
     receiver.answer("/moved", 307, headers={"Location": f"http://localhost:{receiver.port}/elsewhere"})
@@ -228,6 +319,26 @@ def test_email_subscriber_gets_a_japanese_and_english_mail(client, keys, road_re
     assert f"通報 {road_report}" in text and "状況: 対応済" in text and "Status: Resolved" in text
     assert f"/api/v1/staff/reports/{road_report}" in text
     assert "resident@example.jp" not in text and "090-1111-2222" not in text
+
+
+def test_silent_smtp_server_costs_one_time_limit_per_batch(client, keys, road_report):
+    subscribe(client, keys, kind="email", name="道路課メール", email="road@city.example.jp", event_types=STATUS_CHANGED)
+    for to in ("acknowledged", "in_progress", "resolved"):
+        transition(client, keys, road_report, to)
+    notifications.dispatch(db.session)
+    ids = [d.id for d in deliveries()]
+    # It accepts connections and never says a word.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        mailer = SmtpMailer(host="127.0.0.1", port=silent.getsockname()[1], sender="machikoe@city.example.jp", timeout=0.3)
+        started = time.monotonic()
+        with requests.Session() as http:
+            outcomes = notifications.deliver_batch(db.session, ids, http, policy=POLICY, mailer=mailer)
+
+    assert time.monotonic() - started < 0.9
+    assert [o.attempted for o in outcomes] == [True, False, False]
+    first, *put_off = deliveries()
+    assert (first.attempts, first.last_error) == (1, "SMTP failed (timed out)")
+    assert {(d.attempts, d.next_attempt_at) for d in put_off} == {(0, first.next_attempt_at)}
 
 
 def test_email_without_smtp_server_is_retried(client, keys, road_report):
