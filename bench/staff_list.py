@@ -41,13 +41,14 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import machine_summary, percentile
-from pipeline_latency import (
+from common import (
     HOST,
     ROOT,
     Processes,
     free_port,
     machikoe_command,
+    machine_summary,
+    percentile,
     run_with_processes,
     wait_until_ready,
 )
