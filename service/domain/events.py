@@ -25,8 +25,10 @@ def record_event(session: Session, event_type: str, report: Report, payload: dic
     """Add an outbox row for ``report``; the caller's commit makes it durable."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
+    event = OutboxEvent(event_type=event_type, payload={"report_id": report.public_id, **(payload or {})})
     if report.id is None:
-        session.flush()
-    event = OutboxEvent(event_type=event_type, report_id=report.id, payload={"report_id": report.public_id, **(payload or {})})
+        event.report = report
+    else:
+        event.report_id = report.id
     session.add(event)
     return event

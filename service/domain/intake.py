@@ -94,22 +94,26 @@ def submit_report(
     written when they are raised.
     """
     request_fingerprint = tokens.fingerprint(fields, [p.info.sha256 for p in photos])
-    if idempotency_key:
-        existing = _replay(session, idempotency_key, request_fingerprint, secret)
+    # A retried request is rare: it is not looked for first, but found when
+    # the unique Idempotency-Key refuses the new row, or when the request
+    # is refused now although its first copy was accepted.
+    try:
+        lat, lon, location_source = _position(fields, photos, locate)
+        jurisdiction_id = coverage.jurisdiction_at(session, lon, lat)
+        if jurisdiction_id is None:
+            raise OutsideCoverage()
+        category = session.scalar(
+            select(Category).where(
+                Category.jurisdiction_id == jurisdiction_id, Category.code == fields["category"], Category.active.is_(True)
+            )
+        )
+        if category is None:
+            raise UnknownCategory(fields["category"])
+    except (MissingLocation, OutsideCoverage, UnknownCategory):
+        existing = _replay(session, idempotency_key, request_fingerprint, secret) if idempotency_key else None
         if existing is not None:
             return existing
-
-    lat, lon, location_source = _position(fields, photos, locate)
-    jurisdiction_id = coverage.jurisdiction_at(session, lon, lat)
-    if jurisdiction_id is None:
-        raise OutsideCoverage()
-    category = session.scalar(
-        select(Category).where(
-            Category.jurisdiction_id == jurisdiction_id, Category.code == fields["category"], Category.active.is_(True)
-        )
-    )
-    if category is None:
-        raise UnknownCategory(fields["category"])
+        raise
 
     # Originals are content-addressed, so writing one twice or leaving one
     # behind when the transaction fails does no harm.
@@ -167,15 +171,15 @@ def submit_report(
             )
         )
     session.add(HistoryEntry(report=report, kind="created", actor_type="resident", to_status="received"))
+    session.add_all(RemoteMedia(report=report, url=url, state="pending") for url in media_urls)
+    record_event(session, "report.received", report, {"category": category.code})
     try:
         session.flush()
         report_id = report.id
-        session.add_all(RemoteMedia(report_id=report.id, url=url, state="pending") for url in media_urls)
-        record_event(session, "report.received", report, {"category": category.code})
         session.commit()
     except IntegrityError:
         session.rollback()
-        # Two copies of one request raced; the other one won.
+        # A copy of this request was accepted before (a retry, or a race the other one won).
         if idempotency_key:
             existing = _replay(session, idempotency_key, request_fingerprint, secret)
             if existing is not None:

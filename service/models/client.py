@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.extensions import db
 from service.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from service.models.report import Report
 
 
 class ApiClient(db.Model):
@@ -31,6 +35,7 @@ class RemoteMedia(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    report: Mapped[Report] = relationship()
     url: Mapped[str] = mapped_column(String(2000))
     state: Mapped[str] = mapped_column(String(20), default="pending")
     error: Mapped[str | None] = mapped_column(Text)

@@ -6,10 +6,10 @@ import io
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from service.extensions import db
-from service.models import HistoryEntry, OutboxEvent, Photo, Report
+from service.models import Category, HistoryEntry, OutboxEvent, Photo, Report
 from tests.conftest import INSIDE, OUTSIDE, make_heic, make_jpeg, make_png
 
 def make_gif() -> bytes:
@@ -92,6 +92,20 @@ def test_same_idempotency_key_with_another_body_is_a_conflict(client):
     assert response.status_code == 409
     assert response.content_type == "application/problem+json"
     assert row_counts()["report"] == 1
+
+
+def test_retry_answers_the_first_report_even_after_its_category_was_withdrawn(client):
+    first = post_json(client, VALID, **{"Idempotency-Key": "k-3"})
+    assert first.status_code == 201
+    db.session.execute(update(Category).where(Category.code == VALID["category"]).values(active=False))
+    db.session.commit()
+    assert post_json(client, VALID).status_code == 422
+
+    retry = post_json(client, VALID, **{"Idempotency-Key": "k-3"})
+
+    assert retry.status_code == 201 and retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.get_json() == first.get_json()
+    assert row_counts() == {"report": 1, "photo": 0, "history_entry": 1, "outbox_event": 1}
 
 
 def test_tracking_token_opens_private_fields_and_only_its_own_report(client):
