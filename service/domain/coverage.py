@@ -1,19 +1,24 @@
 """Which jurisdiction and which areas cover a point.
 
 Polygons are kept in the database as GeoJSON and indexed in each process with
-shapely. The index is rebuilt when the jurisdictions or areas change, which is
-noticed by a cheap signature query (row counts and newest update time). The
-signature is read once per database transaction: a worker that geocodes and
-routes a report in one transaction asks for it once.
+shapely. The index is rebuilt when the jurisdictions or areas change. A
+change committed by this process is seen at once (a session event drops the
+index); one made by another process is noticed by a cheap signature query
+(row counts and newest update time), asked at most once every
+``RECHECK_SECONDS`` per database and once per transaction, so that a stream
+of reports does not pay a query each for boundaries that change a few times
+a year.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
+from itertools import chain
 
 from shapely.geometry import shape
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, scoped_session
 
 from service.geo.index import PolygonIndex
@@ -29,19 +34,25 @@ class AreaHit:
     name_ja: str
 
 
+# How long another process's change to jurisdictions or areas may go unnoticed.
+RECHECK_SECONDS = 1.0
+
+
 @dataclass
 class _Snapshot:
     signature: tuple
     jurisdictions: PolygonIndex[int]
     areas: PolygonIndex[AreaHit]
+    checked_at: float
 
 
 class Coverage:
     """A per-process cache of the jurisdiction and area indexes."""
 
-    def __init__(self) -> None:
+    def __init__(self, recheck_seconds: float = RECHECK_SECONDS) -> None:
         self._lock = threading.Lock()
-        self._snapshot: _Snapshot | None = None
+        self._recheck_seconds = recheck_seconds
+        self._snapshots: dict[str, _Snapshot] = {}
 
     def jurisdiction_at(self, session: Session, lon: float, lat: float) -> int | None:
         """The id of the jurisdiction covering the point, or None outside every one."""
@@ -55,17 +66,23 @@ class Coverage:
 
     def invalidate(self) -> None:
         with self._lock:
-            self._snapshot = None
+            self._snapshots.clear()
 
     def _current(self, session: Session) -> _Snapshot:
+        database = str(_plain(session).get_bind().url)
+        snapshot = self._snapshots.get(database)
+        now = time.monotonic()
+        if snapshot is not None and now - snapshot.checked_at < self._recheck_seconds:
+            return snapshot
         signature = area_signature(session)
-        snapshot = self._snapshot
         if snapshot is not None and snapshot.signature == signature:
+            snapshot.checked_at = now
             return snapshot
         with self._lock:
-            if self._snapshot is None or self._snapshot.signature != signature:
-                self._snapshot = _build(session, signature)
-            return self._snapshot
+            snapshot = self._snapshots.get(database)
+            if snapshot is None or snapshot.signature != signature:
+                snapshot = self._snapshots[database] = _build(session, signature, now)
+            return snapshot
 
 
 _SIGNATURE_KEY = "machikoe.area_signature"
@@ -78,8 +95,7 @@ def area_signature(session: Session) -> tuple:
     remembered in ``session.info`` until that transaction ends, so several
     lookups in one transaction cost one query.
     """
-    if isinstance(session, scoped_session):
-        session = session()
+    session = _plain(session)
     remembered = session.info.get(_SIGNATURE_KEY)
     transaction = session.get_transaction()
     if remembered is not None and transaction is not None and remembered[0] is transaction:
@@ -96,13 +112,36 @@ def area_signature(session: Session) -> tuple:
     return signature
 
 
-def _build(session: Session, signature: tuple) -> _Snapshot:
+def _plain(session: Session) -> Session:
+    return session() if isinstance(session, scoped_session) else session
+
+
+def _build(session: Session, signature: tuple, checked_at: float) -> _Snapshot:
     jurisdictions = [(j.id, shape(j.boundary)) for j in session.scalars(select(Jurisdiction))]
     areas = [
         (AreaHit(a.id, a.jurisdiction_id, a.layer, a.code, a.name_ja), shape(a.geometry))
         for a in session.scalars(select(Area))
     ]
-    return _Snapshot(signature, PolygonIndex(jurisdictions), PolygonIndex(areas))
+    return _Snapshot(signature, PolygonIndex(jurisdictions), PolygonIndex(areas), checked_at)
 
 
 coverage = Coverage()
+
+_CHANGED_KEY = "machikoe.areas_changed"
+
+
+@event.listens_for(Session, "before_flush")
+def _note_area_changes(session: Session, flush_context: object, instances: object) -> None:
+    if any(isinstance(o, (Area, Jurisdiction)) for o in chain(session.new, session.dirty, session.deleted)):
+        session.info[_CHANGED_KEY] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _drop_index_after_area_changes(session: Session) -> None:
+    if session.info.pop(_CHANGED_KEY, False):
+        coverage.invalidate()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_area_changes(session: Session) -> None:
+    session.info.pop(_CHANGED_KEY, None)
