@@ -110,8 +110,7 @@ def submit_report(
         if category is None:
             raise UnknownCategory(fields["category"])
     except (MissingLocation, OutsideCoverage, UnknownCategory):
-        existing = _replay(session, idempotency_key, request_fingerprint, secret) if idempotency_key else None
-        if existing is not None:
+        if (existing := _replay(session, idempotency_key, request_fingerprint, secret)) is not None:
             return existing
         raise
 
@@ -180,10 +179,8 @@ def submit_report(
     except IntegrityError:
         session.rollback()
         # A copy of this request was accepted before (a retry, or a race the other one won).
-        if idempotency_key:
-            existing = _replay(session, idempotency_key, request_fingerprint, secret)
-            if existing is not None:
-                return existing
+        if (existing := _replay(session, idempotency_key, request_fingerprint, secret)) is not None:
+            return existing
         raise
     # The commit expired the report, and the answer reads only these columns,
     # whose values are known: putting them back spares reloading the report
@@ -211,7 +208,13 @@ def _position(
     raise MissingLocation()
 
 
-def _replay(session: Session, key: str, request_fingerprint: str, secret: str) -> IntakeResult | None:
+def _replay(session: Session, key: str | None, request_fingerprint: str, secret: str) -> IntakeResult | None:
+    """The answer of an accepted request with this Idempotency-Key; None without one.
+
+    Raises :class:`IdempotencyConflict` when the key came with another request.
+    """
+    if not key:
+        return None
     report = session.scalar(select(Report).where(Report.idempotency_key == key))
     if report is None:
         return None
