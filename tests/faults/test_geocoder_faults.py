@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,7 +12,7 @@ from sqlalchemy import select
 from service.models import Report
 from tests.faults.drills import ReportStream
 from tests.faults.stack import serving
-from tests.pipeline.support import phone_photo
+from tests.pipeline.support import answer_json, phone_photo
 
 TIMEOUT_SECONDS = 0.5
 # Requests answered with a server error before the stand-in starts stalling.
@@ -48,16 +47,8 @@ class _FailingHandler(BaseHTTPRequestHandler):
         if status == "stalled":
             threading.Event().wait(STALL_SECONDS)
             status = 200
-        body = json.dumps({"error": "Unable to geocode"}).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except OSError:
-            # The worker gave up waiting and closed the connection.
-            pass
+        # The worker may have given up waiting and closed the connection.
+        answer_json(self, status, {"error": "Unable to geocode"})
 
     def log_message(self, format: str, *args: object) -> None:
         pass

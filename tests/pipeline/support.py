@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -228,3 +229,16 @@ def photos_of(report: Report) -> list[Photo]:
 def files_under(root: Path) -> set[str]:
     """Relative paths of every file below ``root`` (empty when it does not exist)."""
     return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+
+def answer_json(handler: BaseHTTPRequestHandler, status: int, document: object) -> None:
+    """Answer a stand-in server's request with JSON; a client that already left is no error."""
+    body = json.dumps(document).encode()
+    try:
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+    except OSError:
+        pass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ import pytest
 from service.jobs import SWEEP, jobs
 from service.models.types import utcnow
 from tests.pipeline.support import (
+    answer_json,
     event_count,
     files_under,
     phone_photo,
@@ -51,16 +51,8 @@ class _StallingHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802  (the name http.server dispatches to)
         self.server.asked.set()
         self.server.release.wait(STALL_SECONDS)
-        body = json.dumps({"error": "Unable to geocode"}).encode()
-        try:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except OSError:
-            # The worker that asked was killed; nobody is left to answer.
-            pass
+        # The worker that asked may have been killed; nobody is then left to answer.
+        answer_json(self, 200, {"error": "Unable to geocode"})
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass
