@@ -1,13 +1,14 @@
-"""Which jurisdiction and which areas cover a point.
+"""Which jurisdiction and which areas cover a point, and which categories it offers.
 
 Polygons are kept in the database as GeoJSON and indexed in each process with
-shapely. The index is rebuilt when the jurisdictions or areas change. A
+shapely, beside the terms of each jurisdiction's active categories. The
+snapshot is rebuilt when the jurisdictions, areas or categories change. A
 change committed by this process is seen at once (a session event drops the
-index); one made by another process is noticed by a cheap signature query
-(row counts and newest update time), asked at most once every
+snapshot); one made by another process is noticed by a cheap signature query
+(row counts and newest update times), asked at most once every
 ``RECHECK_SECONDS`` per database and once per transaction, so that a stream
-of reports does not pay a query each for boundaries that change a few times
-a year.
+of reports does not pay a query each for a setup that changes a few times a
+year.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from itertools import chain
 
 from shapely.geometry import shape
 from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import ORMExecuteState, Session, scoped_session
 
 from service.geo.index import PolygonIndex
-from service.models import Area, Jurisdiction
+from service.models import Area, Category, Jurisdiction
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,17 @@ class AreaHit:
     name_ja: str
 
 
-# How long another process's change to jurisdictions or areas may go unnoticed.
+@dataclass(frozen=True)
+class CategoryTerms:
+    """What intake needs of an active category: its id and its response targets in business days."""
+
+    id: int
+    code: str
+    first_response_days: int
+    resolution_days: int
+
+
+# How long another process's change to jurisdictions, areas or categories may go unnoticed.
 RECHECK_SECONDS = 1.0
 
 
@@ -43,11 +54,12 @@ class _Snapshot:
     signature: tuple
     jurisdictions: PolygonIndex[int]
     areas: PolygonIndex[AreaHit]
+    categories: dict[tuple[int, str], CategoryTerms]
     checked_at: float
 
 
 class Coverage:
-    """A per-process cache of the jurisdiction and area indexes."""
+    """A per-process cache of the jurisdiction and area indexes and of the active categories."""
 
     def __init__(self, recheck_seconds: float = RECHECK_SECONDS) -> None:
         self._lock = threading.Lock()
@@ -64,6 +76,10 @@ class Coverage:
         hits = self._current(session).areas.containing(lon, lat)
         return [h for h in hits if jurisdiction_id is None or h.jurisdiction_id == jurisdiction_id]
 
+    def category(self, session: Session, jurisdiction_id: int, code: str) -> CategoryTerms | None:
+        """The active category ``code`` of the jurisdiction, or None when it has none such."""
+        return self._current(session).categories.get((jurisdiction_id, code))
+
     def invalidate(self) -> None:
         with self._lock:
             self._snapshots.clear()
@@ -74,7 +90,7 @@ class Coverage:
         now = time.monotonic()
         if snapshot is not None and now - snapshot.checked_at < self._recheck_seconds:
             return snapshot
-        signature = area_signature(session)
+        signature = setup_signature(session)
         if snapshot is not None and snapshot.signature == signature:
             snapshot.checked_at = now
             return snapshot
@@ -85,11 +101,11 @@ class Coverage:
             return snapshot
 
 
-_SIGNATURE_KEY = "machikoe.area_signature"
+_SIGNATURE_KEY = "machikoe.setup_signature"
 
 
-def area_signature(session: Session) -> tuple:
-    """What identifies the current jurisdictions and areas: row counts, newest update, newest id.
+def setup_signature(session: Session) -> tuple:
+    """What identifies the current setup: row counts, newest updates, newest area id.
 
     It is read from the database once per transaction of ``session`` and
     remembered in ``session.info`` until that transaction ends, so several
@@ -106,6 +122,8 @@ def area_signature(session: Session) -> tuple:
         select(func.count(Area.id)).scalar_subquery(),
         select(func.max(Area.updated_at)).scalar_subquery(),
         select(func.max(Area.id)).scalar_subquery(),
+        select(func.count(Category.id)).scalar_subquery(),
+        select(func.max(Category.updated_at)).scalar_subquery(),
     )).one()
     signature = (str(session.get_bind().url), *row)
     session.info[_SIGNATURE_KEY] = (session.get_transaction(), signature)
@@ -122,26 +140,41 @@ def _build(session: Session, signature: tuple, checked_at: float) -> _Snapshot:
         (AreaHit(a.id, a.jurisdiction_id, a.layer, a.code, a.name_ja), shape(a.geometry))
         for a in session.scalars(select(Area))
     ]
-    return _Snapshot(signature, PolygonIndex(jurisdictions), PolygonIndex(areas), checked_at)
+    categories = {
+        (c.jurisdiction_id, c.code): CategoryTerms(c.id, c.code, c.first_response_days, c.resolution_days)
+        for c in session.scalars(select(Category).where(Category.active.is_(True)))
+    }
+    return _Snapshot(signature, PolygonIndex(jurisdictions), PolygonIndex(areas), categories, checked_at)
 
 
 coverage = Coverage()
 
-_CHANGED_KEY = "machikoe.areas_changed"
+_CHANGED_KEY = "machikoe.setup_changed"
+
+
+_SETUP = (Area, Category, Jurisdiction)
 
 
 @event.listens_for(Session, "before_flush")
-def _note_area_changes(session: Session, flush_context: object, instances: object) -> None:
-    if any(isinstance(o, (Area, Jurisdiction)) for o in chain(session.new, session.dirty, session.deleted)):
+def _note_setup_changes(session: Session, flush_context: object, instances: object) -> None:
+    if any(isinstance(o, _SETUP) for o in chain(session.new, session.dirty, session.deleted)):
         session.info[_CHANGED_KEY] = True
 
 
+@event.listens_for(Session, "do_orm_execute")
+def _note_setup_statements(state: ORMExecuteState) -> None:
+    # An UPDATE, INSERT or DELETE statement run through the session changes rows without a flush.
+    if (state.is_update or state.is_insert or state.is_delete) and state.bind_mapper is not None \
+            and issubclass(state.bind_mapper.class_, _SETUP):
+        state.session.info[_CHANGED_KEY] = True
+
+
 @event.listens_for(Session, "after_commit")
-def _drop_index_after_area_changes(session: Session) -> None:
+def _drop_snapshot_after_setup_changes(session: Session) -> None:
     if session.info.pop(_CHANGED_KEY, False):
         coverage.invalidate()
 
 
 @event.listens_for(Session, "after_rollback")
-def _forget_area_changes(session: Session) -> None:
+def _forget_setup_changes(session: Session) -> None:
     session.info.pop(_CHANGED_KEY, None)

@@ -19,7 +19,7 @@ from service.domain import tokens
 from service.domain.business_days import due_at
 from service.domain.coverage import coverage
 from service.domain.events import record_event
-from service.models import Category, HistoryEntry, Photo, RemoteMedia, Report
+from service.models import HistoryEntry, Photo, RemoteMedia, Report
 from service.models.types import utcnow
 from service.domain.processing import report_geohash
 from service.photos.inspect import PhotoInfo
@@ -102,11 +102,7 @@ def submit_report(
         jurisdiction_id = coverage.jurisdiction_at(session, lon, lat)
         if jurisdiction_id is None:
             raise OutsideCoverage()
-        category = session.scalar(
-            select(Category).where(
-                Category.jurisdiction_id == jurisdiction_id, Category.code == fields["category"], Category.active.is_(True)
-            )
-        )
+        category = coverage.category(session, jurisdiction_id, fields["category"])
         if category is None:
             raise UnknownCategory(fields["category"])
     except (MissingLocation, OutsideCoverage, UnknownCategory):

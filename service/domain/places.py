@@ -2,7 +2,7 @@
 
 It answers 「みなと市中央区」-style addresses without any network, is the
 embedded default, and is the fallback when Nominatim is away. It is rebuilt
-when jurisdictions or areas change.
+when jurisdictions or areas change (or the categories, which share their signature).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from shapely.geometry import shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.domain.coverage import area_signature
+from service.domain.coverage import setup_signature
 from service.geocoding import GeocodeResult, OfflineArea, OfflineGeocoder, Place
 from service.models import Area, Jurisdiction
 
@@ -37,7 +37,7 @@ class AreaGeocoder:
 
     def _current(self) -> OfflineGeocoder:
         session = self._session()
-        signature = area_signature(session)
+        signature = setup_signature(session)
         with self._lock:
             if self._geocoder is None or signature != self._signature:
                 self._geocoder = OfflineGeocoder(_areas(session))
