@@ -10,6 +10,7 @@ from typing import Any
 from celery import Celery
 from sqlalchemy import select
 
+from service.domain import notifications
 from service.extensions import db
 from service.jobs import DELIVER, DISPATCH_EVENTS
 from service.models import Delivery
@@ -63,6 +64,8 @@ def test_timed_out_subscriber_gets_one_retry_job_for_its_deliveries(app, client,
     celery = app.extensions["celery"]
     celery.control.purge()
     monkeypatch.setitem(app.config, "NOTIFY_TIMEOUT", 0.3)
+    # The middle of the jitter range: a wait of 5 s, not one so short it is over before the batch ends.
+    monkeypatch.setattr(notifications.random, "uniform", lambda low, high: (low + high) / 2)
     slow = subscribe(client, keys, name="遅い受信者", url=receiver.url("/slow"), event_types=STATUS_CHANGED)
     subscribe(client, keys, name="速い受信者", url=receiver.url("/fast"), event_types=STATUS_CHANGED)
     receiver.answer("/slow", 200, delay=1.0)
