@@ -17,14 +17,17 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('category') as batch_op:
-        batch_op.add_column(sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True))
+    # A NOT NULL column with a constant default is added in place on every
+    # database: SQLite rebuilds no table, so the rows that refer to
+    # categories are left alone. The time of the upgrade is written over it.
+    op.add_column('category', sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False,
+                                        server_default=sa.text("'1970-01-01 00:00:00'")))
     category = sa.table('category', sa.column('updated_at', sa.DateTime(timezone=True)))
     op.execute(category.update().values(updated_at=datetime.now(timezone.utc)))
-    with op.batch_alter_table('category') as batch_op:
-        batch_op.alter_column('updated_at', existing_type=sa.DateTime(timezone=True), nullable=False)
+    if op.get_bind().dialect.name != 'sqlite':
+        # SQLite would rebuild the table to drop a default; the models always set the value anyway.
+        op.alter_column('category', 'updated_at', server_default=None)
 
 
 def downgrade():
-    with op.batch_alter_table('category') as batch_op:
-        batch_op.drop_column('updated_at')
+    op.drop_column('category', 'updated_at')
