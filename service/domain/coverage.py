@@ -149,10 +149,9 @@ def _build(session: Session, signature: tuple, checked_at: float) -> _Snapshot:
 
 coverage = Coverage()
 
-_CHANGED_KEY = "machikoe.setup_changed"
-
-
+# The rows the snapshot is built from, and the session mark that one of them changed.
 _SETUP = (Area, Category, Jurisdiction)
+_CHANGED_KEY = "machikoe.setup_changed"
 
 
 @event.listens_for(Session, "before_flush")
