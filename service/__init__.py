@@ -25,6 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from service.api.limits import init_limiter
     from service.api.outages import init_outage_handlers
     from service.api.problems import ProblemApi, handle_unexpected
+    from service.clock import init_clock
     from service.extensions import db, migrate
     from service.logs import configure_logging, init_request_ids
     from service.secret import load_or_create_secret
@@ -54,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    init_clock(app, (test_config or {}).get("CLOCK"))
     if settings["DATABASE_URL"].startswith("sqlite:///"):
         Path(settings["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
 

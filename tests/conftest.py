@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,26 @@ def app(base_app: Flask) -> Iterator[Flask]:
     with base_app.app_context():
         yield base_app
         db.session.remove()
+
+
+class FixedClock:
+    """A clock that stands still at ``instant`` until a test moves it."""
+
+    def __init__(self, instant: datetime) -> None:
+        self.instant = instant
+
+    def __call__(self) -> datetime:
+        return self.instant
+
+
+@pytest.fixture()
+def fixed_clock(app: Flask) -> Iterator[FixedClock]:
+    """The app's clock, fixed at the middle of a month in Tokyo; restored afterwards."""
+    before = app.extensions["clock"]
+    clock = FixedClock(datetime(2025, 6, 15, 3, 0, tzinfo=UTC))
+    app.extensions["clock"] = clock
+    yield clock
+    app.extensions["clock"] = before
 
 
 @pytest.fixture()

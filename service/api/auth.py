@@ -12,7 +12,7 @@ from service.api.problems import abort
 from service.domain.staff_keys import hash_api_key
 from service.extensions import db
 from service.models import Staff
-from service.models.types import utcnow
+from service import clock
 
 CHALLENGE = 'Bearer realm="machikoe"'
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -37,7 +37,7 @@ def _authenticate(header: str) -> Staff:
     member = db.session.scalar(select(Staff).where(Staff.key_hash == hash_api_key(key.strip())))
     if member is None or member.revoked_at is not None:
         abort(401, "The API key is not valid.", headers={"WWW-Authenticate": CHALLENGE + ', error="invalid_token"'})
-    now = utcnow()
+    now = clock.now()
     # Recording every use would turn each read into a write; a minute's resolution is enough.
     if member.last_used_at is None or now - member.last_used_at > LAST_USED_RESOLUTION:
         member.last_used_at = now

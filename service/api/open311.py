@@ -23,7 +23,7 @@ from service.domain.intake import MissingLocation, OutsideCoverage, UnknownCateg
 from service.extensions import db
 from service.jobs import jobs
 from service.models import ApiClient, Category, HistoryEntry, Jurisdiction, RemoteMedia, Report
-from service.models.types import utcnow
+from service import clock
 from service.open311 import Open311Error, mapping, params, xml
 from service.open311.posting import parse_post
 from service.photos.inspect import PhotoRejected, inspect_photo
@@ -130,7 +130,7 @@ def _public_report(jurisdiction: Jurisdiction, public_id: str, what: str) -> Rep
 def discovery(fmt: str) -> Response:
     _require_format()
     changed = db.session.scalar(select(func.max(Jurisdiction.updated_at)))
-    changeset = iso_tokyo(changed) or iso_tokyo(utcnow())
+    changeset = iso_tokyo(changed) or iso_tokyo(clock.now())
     url = url_for("open311.discovery", fmt="json", _external=True).rsplit("/", 1)[0]
     return _answer({
         "changeset": changeset,
@@ -267,7 +267,7 @@ def list_requests(fmt: str) -> Response:
         codes = params.comma_list(args.get("service_code"), "service_code")
         for code in codes:
             _category(jurisdiction.id, code)
-        window = params.window(args.get("start_date"), args.get("end_date"), utcnow())
+        window = params.window(args.get("start_date"), args.get("end_date"), clock.now())
         query = query.where(Report.created_at >= window.start, Report.created_at <= window.end)
         if codes:
             query = query.join(Category, Report.category_id == Category.id).where(Category.code.in_(codes))
@@ -305,7 +305,7 @@ def get_token(token: str, fmt: str) -> Response:
 def request_updates(fmt: str) -> Response:
     _require_format()
     jurisdiction = _jurisdiction()
-    window = params.window(request.args.get("start_date"), request.args.get("end_date"), utcnow())
+    window = params.window(request.args.get("start_date"), request.args.get("end_date"), clock.now())
     report_ids = select(HistoryEntry.report_id).join(Report, HistoryEntry.report_id == Report.id).where(
         Report.jurisdiction_id == jurisdiction.id, Report.hidden.is_(False),
         HistoryEntry.kind.in_(("transition", "comment")),

@@ -37,7 +37,7 @@ from service.extensions import db
 from service.geo.grid import haversine_m
 from service.domain.sla import overdue_condition
 from service.models import Category, Department, Photo, Rating, Report, Staff
-from service.models.types import utcnow
+from service import clock
 from service.timefmt import iso_tokyo
 from service.storage.base import ObjectNotFound
 
@@ -314,7 +314,7 @@ def _filtered(query: Select, staff: Staff, f: dict[str, Any]) -> Select:
     if f.get("processing"):
         query = query.where(Report.processing_state == f["processing"])
     if "overdue" in f:
-        late = overdue_condition(utcnow())
+        late = overdue_condition(clock.now())
         query = query.where(late if f["overdue"] else ~late)
     if "has_rating" in f:
         rated = select(Rating.id).where(Rating.report_id == Report.id, Rating.current.is_(True)).exists()

@@ -18,7 +18,7 @@ from service.api.paging import wants_csv
 from service.domain import access, stats
 from service.extensions import db
 from service.models import Staff
-from service.models.types import utcnow
+from service import clock
 
 blp = Blueprint("stats", __name__, url_prefix="/api/v1/staff/stats", description="Staff: figures per department, category, ward and month")
 
@@ -32,7 +32,7 @@ def _scope(staff: Staff) -> stats.Scope:
 
 def _period(start: Any, end: Any) -> stats.Period:
     try:
-        return stats.period(start, end, utcnow())
+        return stats.period(start, end, clock.now())
     except stats.StatsError as exc:
         abort(422, str(exc), errors={exc.field: [str(exc)]})
 
@@ -50,7 +50,7 @@ class Stats(MethodView):
             groups = stats.parse_groups(group_by)
         except stats.StatsError as exc:
             abort(422, str(exc), errors={exc.field: [str(exc)]})
-        rows = stats.figures(db.session, _scope(staff), within, groups, utcnow(), year_end_break=current_app.config["YEAR_END_BREAK"])
+        rows = stats.figures(db.session, _scope(staff), within, groups, clock.now(), year_end_break=current_app.config["YEAR_END_BREAK"])
         if format == "csv" or (format is None and wants_csv()):
             return _csv(groups, rows)
         return {"start": within.first.isoformat(), "end": within.end.isoformat(), "group_by": groups, "percentile": PERCENTILE, "groups": rows}
@@ -66,7 +66,7 @@ class Timeseries(MethodView):
         staff = current_staff()
         within = _period(start, end)
         try:
-            series = stats.timeseries(db.session, _scope(staff), within, metric, group_by or None, utcnow(),
+            series = stats.timeseries(db.session, _scope(staff), within, metric, group_by or None, clock.now(),
                                       year_end_break=current_app.config["YEAR_END_BREAK"])
         except stats.StatsError as exc:
             abort(422, str(exc), errors={exc.field: [str(exc)]})

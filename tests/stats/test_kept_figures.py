@@ -68,7 +68,7 @@ def test_figures_follow_resolutions_ratings_and_reopens(client, app):
     transition(db.session, side_exit, STAFF, to="not_actionable", reason="私有地のため")
     db.session.commit()
 
-    first, end = period()
+    first, end = period(now)
     query = {"from": first.isoformat(), "to": end.isoformat()}
     for group_by in ("", "department,month"):
         response = client.get(URL, query_string={**query, "group_by": group_by}, headers=key_for("admin"))
