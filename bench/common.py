@@ -9,6 +9,7 @@ is given are not a JPEG.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import math
 import os
@@ -244,10 +245,8 @@ class Processes:
 
     @staticmethod
     def _signal(process: subprocess.Popen[bytes], signum: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signum)
-        except ProcessLookupError:
-            pass
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU time (user + system) used so far by each started process group, by name."""

@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from PIL import Image, ImageFilter  # noqa: E402
+from PIL import Image, ImageFilter
 
-from service.photos.derivatives import make_derivatives  # noqa: E402
+from service.photos.derivatives import make_derivatives
 
 WIDTH, HEIGHT = 4032, 3024
 REPETITIONS = 11

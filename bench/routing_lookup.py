@@ -27,7 +27,7 @@ from shapely.geometry import MultiPolygon, Polygon
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from service.geo.index import PolygonIndex  # noqa: E402
+from service.geo.index import PolygonIndex
 
 AREA_COUNT = 2_000
 POINT_COUNT = 200_000

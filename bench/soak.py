@@ -77,8 +77,8 @@ from common import (
     run_with_processes,
     send_at_rate,
     service_environment,
-    wait_for_processing,
     verdict,
+    wait_for_processing,
     wait_until_ready,
     with_exif,
 )

@@ -73,7 +73,7 @@ def prepare(url: str, count: int) -> int:
     return jurisdiction
 
 
-def timed(run, runs: int) -> list[float]:  # noqa: ANN001
+def timed(run, runs: int) -> list[float]:
     run()
     seconds = []
     for _ in range(runs):

@@ -10,7 +10,7 @@ class CategoryQuerySchema(StrictSchema):
     lon = Coordinate(-180, 180)
 
     @validates_schema
-    def _both_or_neither(self, data, **kwargs):  # noqa: ANN001
+    def _both_or_neither(self, data, **kwargs):
         if ("lat" in data) != ("lon" in data):
             raise ValidationError("Give both lat and lon, or neither.", "lat" if "lat" not in data else "lon")
 

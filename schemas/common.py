@@ -15,7 +15,7 @@ class StrictSchema(Schema):
         unknown = RAISE
 
     @pre_load
-    def _no_nul(self, data, **kwargs):  # noqa: ANN001, ANN201
+    def _no_nul(self, data, **kwargs):
         if isinstance(data, dict):
             bad = {key: ["Must not contain NUL characters."] for key, value in data.items() if _has_nul(value)}
             if bad:
@@ -40,7 +40,7 @@ class Coordinate(fields.Float):
         super().__init__(allow_nan=False, **kwargs)
         self.low, self.high = low, high
 
-    def _deserialize(self, value, attr, data, **kwargs):  # noqa: ANN001
+    def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool):
             raise ValidationError("Not a valid number.")
         number = super()._deserialize(value, attr, data, **kwargs)

@@ -18,10 +18,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Only wiring happens here: settings, extensions, blueprints, error handlers.
     """
     from config.settings import derive_settings, load_settings
-    from service.api import admin, health, photos, resident, staff, stats
-    from service.api import notifications
-    from service.api import docs
-    from service.api import open311, opendata
+    from service.api import admin, docs, health, notifications, open311, opendata, photos, resident, staff, stats
     from service.api.limits import init_limiter
     from service.api.outages import init_outage_handlers
     from service.api.problems import ProblemApi, handle_unexpected
@@ -85,7 +82,7 @@ def _engine_options(url: str) -> dict[str, Any]:
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN001
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     # SQLite needs foreign keys switched on, and WAL so the embedded worker
     # and the web threads do not block each other's reads.
     if type(dbapi_connection).__module__.startswith("sqlite3"):

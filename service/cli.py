@@ -91,7 +91,7 @@ def staff_create(name: str, role: str, jurisdiction_code: str, department_code: 
         click.echo(f"created staff {member.id} {member.name} ({member.role}); API key (shown once): {key}")
 
 
-def _setup(action):  # noqa: ANN001, ANN202
+def _setup(action):
     """Run a setup action and turn its refusal into a clean command-line error."""
     from service.domain.jurisdictions import SetupError
 
@@ -115,7 +115,7 @@ def jurisdictions() -> None:
 @click.option("--with-categories/--without-categories", default=True, show_default=True,
               help="add the default category catalogue")
 @with_appcontext
-def jurisdictions_create(code: str, name_ja: str, name_en: str, prefecture_ja: str | None, boundary_file,  # noqa: ANN001
+def jurisdictions_create(code: str, name_ja: str, name_en: str, prefecture_ja: str | None, boundary_file,
                          with_categories: bool) -> None:
     """Create a jurisdiction whose boundary is the union of a GeoJSON file's areas."""
     from service.domain import jurisdictions as setup
@@ -191,7 +191,7 @@ def areas() -> None:
 @click.option("--layer", required=True)
 @click.option("--name-property", default=None, help="the feature property holding the name")
 @with_appcontext
-def areas_import(file, jurisdiction_code: str, layer: str, name_property: str | None) -> None:  # noqa: ANN001
+def areas_import(file, jurisdiction_code: str, layer: str, name_property: str | None) -> None:
     """Import areas from a GeoJSON file, including 国土数値情報 N03 boundary files."""
     from service.domain import jurisdictions as setup
     from service.extensions import db

@@ -21,7 +21,7 @@ def counts() -> tuple[int, int, int]:
     return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (Report, Photo, OutboxEvent))
 
 
-def post_photos(client, photos):  # noqa: ANN001, ANN201
+def post_photos(client, photos):
     data = {**FIELDS, "photos": [(io.BytesIO(body), name) for name, body in photos]}
     return client.post("/api/v1/reports", data=data, content_type="multipart/form-data")
 

@@ -21,7 +21,7 @@ def n03_feature(ward: str, code: str, coordinates: list, kind: str = "Polygon") 
             "geometry": {"type": kind, "coordinates": coordinates}}
 
 
-def write(tmp_path, name: str, document: dict):  # noqa: ANN001, ANN201
+def write(tmp_path, name: str, document: dict):
     path = tmp_path / name
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     return str(path)

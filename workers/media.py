@@ -34,7 +34,7 @@ def fetch_limits() -> remote_media.FetchLimits:
     retry_jitter=True,
     max_retries=3,
 )
-def fetch_media(self, remote_media_id: int) -> str:  # noqa: ANN001
+def fetch_media(self, remote_media_id: int) -> str:
     """Fetch one media_url into a photo of its report; a refused URL is recorded, not retried."""
     try:
         return remote_media.fetch_media(db.session, remote_media_id, pipeline_for(current_app), fetch_limits())

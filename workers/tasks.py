@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
     retry_jitter=True,
     max_retries=8,
 )
-def process_report(self, report_id: int) -> None:  # noqa: ANN001
+def process_report(self, report_id: int) -> None:
     try:
         processing.process(db.session, report_id, pipeline_for(current_app))
     except processing.TemporaryFailure as exc:

@@ -35,8 +35,7 @@ from service.api.auth import SECURITY, current_staff, require
 from service.api.body import form_fields
 from service.api.paging import page_links
 from service.api.problems import abort
-from service.domain import access
-from service.domain import api_clients
+from service.domain import access, api_clients
 from service.domain import admin as setup
 from service.domain.jurisdictions import SetupError
 from service.extensions import db

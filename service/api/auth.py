@@ -7,12 +7,12 @@ from datetime import timedelta
 from flask import g, request
 from sqlalchemy import select
 
+from service import clock
 from service.api.limits import api_key_key, limit
 from service.api.problems import abort
 from service.domain.staff_keys import hash_api_key
 from service.extensions import db
 from service.models import Staff
-from service import clock
 
 CHALLENGE = 'Bearer realm="machikoe"'
 LAST_USED_RESOLUTION = timedelta(minutes=1)

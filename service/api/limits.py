@@ -56,7 +56,7 @@ def api_key_key() -> str:
     return "key:" + hashlib.sha256(header.encode("utf-8", "replace")).hexdigest()[:32]
 
 
-def limit(scope: str, setting: str, key_func=client_address) -> RouteLimit:  # noqa: ANN001
+def limit(scope: str, setting: str, key_func=client_address) -> RouteLimit:
     """A limit to use as a context manager in a view: ``with limit("reports", "RATE_LIMIT_REPORTS_PER_ADDRESS"):``."""
     limiter: Limiter = current_app.extensions[EXTENSION]
     return limiter.limit(current_app.config[setting], key_func=key_func, scope=scope)

@@ -15,6 +15,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
+from service import clock
 from service.api.language import preferred_language
 from service.api.presenters import public_photos
 from service.domain import api_clients, remote_media
@@ -23,7 +24,6 @@ from service.domain.intake import MissingLocation, OutsideCoverage, UnknownCateg
 from service.extensions import db
 from service.jobs import jobs
 from service.models import ApiClient, Category, HistoryEntry, Jurisdiction, RemoteMedia, Report
-from service import clock
 from service.open311 import Open311Error, mapping, params, xml
 from service.open311.posting import parse_post
 from service.photos.inspect import PhotoRejected, inspect_photo

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import request, url_for
 
 from service.api.problems import abort
@@ -14,7 +16,7 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
         values = [float(p) for p in parts]
     except ValueError:
         values = []
-    if len(values) != 4 or not all(abs(v) < 1e9 and v == v for v in values):
+    if len(values) != 4 or not all(math.isfinite(v) and abs(v) < 1e9 for v in values):
         abort(422, "bbox is minLon,minLat,maxLon,maxLat.", errors={"bbox": ["Four numbers: minLon,minLat,maxLon,maxLat."]})
     min_lon, min_lat, max_lon, max_lat = values
     if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):

@@ -19,7 +19,7 @@ blp = Blueprint("photos", __name__, url_prefix="/api/v1/photos", description="Pu
 class PhotoFile(MethodView):
     @blp.doc(responses={200: {"description": "The image", "content": {"image/jpeg": {}, "image/webp": {}}},
                         404: {"description": "No such public photo"}})
-    def get(self, photo_id: str, size: str):  # noqa: ANN201
+    def get(self, photo_id: str, size: str):
         """A photo's large or thumbnail derivative (metadata removed). Originals are never public."""
         row = db.session.execute(
             select(Photo, Report.hidden).join(Report, Photo.report_id == Report.id).where(Photo.public_id == photo_id)

@@ -14,17 +14,14 @@ from schemas.category import CategoryQuerySchema, CategorySchema
 from schemas.common import ProblemSchema
 from schemas.jurisdiction import JurisdictionSchema
 from schemas.report import (
+    RatingCreatedSchema,
+    RatingSchema,
     ReportCreatedSchema,
     ReportCreateSchema,
     ReportListQuerySchema,
     ReportListSchema,
     ReportOwnSchema,
-    RatingCreatedSchema,
-    RatingSchema,
 )
-from service.domain.feedback import RatingNotAllowed, rate
-from service.domain.status import label as status_label
-from service.timefmt import iso_tokyo
 from service.api import presenters
 from service.api.body import form_fields, json_object
 from service.api.language import preferred_language
@@ -33,12 +30,22 @@ from service.api.paging import page_links, parse_bbox, parse_statuses
 from service.api.problems import abort
 from service.domain import tokens
 from service.domain.coverage import coverage
-from service.domain.intake import IdempotencyConflict, MissingLocation, OutsideCoverage, UnknownCategory, UploadedPhoto, submit_report
+from service.domain.feedback import RatingNotAllowed, rate
+from service.domain.intake import (
+    IdempotencyConflict,
+    MissingLocation,
+    OutsideCoverage,
+    UnknownCategory,
+    UploadedPhoto,
+    submit_report,
+)
+from service.domain.status import label as status_label
 from service.extensions import db
 from service.jobs import jobs
 from service.models import Category, Jurisdiction, Report
-from service.pipeline import pipeline_for
 from service.photos.inspect import PhotoRejected, inspect_photo
+from service.pipeline import pipeline_for
+from service.timefmt import iso_tokyo
 
 blp = Blueprint("resident", __name__, url_prefix="/api/v1", description="Residents: categories, reports and their status")
 

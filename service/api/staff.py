@@ -25,21 +25,21 @@ from schemas.staff import (
     StaffReportSchema,
     TransitionSchema,
 )
+from service import clock
 from service.api import staff_presenters as present
 from service.api.auth import SECURITY, current_staff, require
 from service.api.language import preferred_language
-from service.api.problems import abort
 from service.api.paging import page_links, parse_bbox, parse_statuses, wants_csv
+from service.api.problems import abort
 from service.domain import access, workflow
 from service.domain.audit import audit
 from service.domain.processing import route
+from service.domain.sla import overdue_condition
 from service.extensions import db
 from service.geo.grid import haversine_m
-from service.domain.sla import overdue_condition
 from service.models import Category, Department, Photo, Rating, Report, Staff
-from service import clock
-from service.timefmt import iso_tokyo
 from service.storage.base import ObjectNotFound
+from service.timefmt import iso_tokyo
 
 blp = Blueprint("staff", __name__, url_prefix="/api/v1/staff", description="Staff: triage, replies, re-routing, moderation")
 
@@ -73,7 +73,7 @@ def visible_report(report_id: str, staff: Staff) -> Report:
     return report
 
 
-def writable_report(report_id: str, allowed=access.can_write, detail: str = "Your role does not allow this.") -> tuple[Staff, Report]:  # noqa: ANN001
+def writable_report(report_id: str, allowed=access.can_write, detail: str = "Your role does not allow this.") -> tuple[Staff, Report]:
     """The caller and the report it may change: role first (403), then scope (404/403), then If-Match (412)."""
     staff = current_staff()
     require(allowed(staff), detail)
@@ -95,7 +95,7 @@ def scoped(staff: Staff) -> Select:
     return query
 
 
-def apply_change(staff: Staff, report: Report, action: str, change) -> None:  # noqa: ANN001
+def apply_change(staff: Staff, report: Report, action: str, change) -> None:
     """Run a workflow change, audit it and commit; a refused change is rolled back and answered 409 or 422."""
     before = _snapshot(report)
     try:
@@ -120,7 +120,7 @@ class StaffReportCollection(MethodView):
     @blp.arguments(StaffReportQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, StaffReportListSchema, content_type="application/json")
     @blp.doc(security=SECURITY, responses={**PROBLEMS, 200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
-    def get(self, page: int, page_size: int, sort: str, **filters: Any):  # noqa: ANN201
+    def get(self, page: int, page_size: int, sort: str, **filters: Any):
         """Reports of your jurisdiction (your department below admin), filtered, sorted and paged; CSV on request."""
         staff = current_staff()
         query = _filtered(scoped(staff), staff, filters)
@@ -141,7 +141,7 @@ class StaffReportCollection(MethodView):
 class StaffReportItem(MethodView):
     @blp.response(200, StaffReportSchema, headers={"ETag": {"schema": {"type": "string"}}})
     @blp.doc(security=SECURITY, responses=PROBLEMS)
-    def get(self, report_id: str):  # noqa: ANN201
+    def get(self, report_id: str):
         """Everything about a report: contact, photos (original by signed URL), full history, routing, candidates."""
         staff = current_staff()
         return full_response(visible_report(report_id, staff), staff)
@@ -149,7 +149,7 @@ class StaffReportItem(MethodView):
     @blp.arguments(ReportPatchSchema)
     @blp.response(200, StaffReportSchema)
     @blp.doc(security=SECURITY, responses=WRITE_PROBLEMS, parameters=IF_MATCH)
-    def patch(self, changes: dict[str, Any], report_id: str):  # noqa: ANN201
+    def patch(self, changes: dict[str, Any], report_id: str):
         """Priority, category correction (re-routes), and moderation: hide the report or a photo, redact text."""
         staff, report = writable_report(report_id)
         moderation = {"hidden", "photos", "description"} & set(changes)
@@ -188,7 +188,7 @@ class StaffTransition(MethodView):
     @blp.arguments(TransitionSchema)
     @blp.response(201, StaffReportSchema)
     @blp.doc(security=SECURITY, responses=WRITE_PROBLEMS, parameters=IF_MATCH)
-    def post(self, body: dict[str, Any], report_id: str):  # noqa: ANN201
+    def post(self, body: dict[str, Any], report_id: str):
         """Change the status, with an optional public reply and internal note."""
         staff, report = writable_report(report_id)
         if body["to"] == "duplicate":
@@ -211,7 +211,7 @@ class StaffComment(MethodView):
     @blp.arguments(CommentSchema)
     @blp.response(201, StaffReportSchema)
     @blp.doc(security=SECURITY, responses=WRITE_PROBLEMS, parameters=IF_MATCH)
-    def post(self, body: dict[str, Any], report_id: str):  # noqa: ANN201
+    def post(self, body: dict[str, Any], report_id: str):
         """A public reply or an internal note, without a status change."""
         staff, report = writable_report(report_id)
         apply_change(staff, report, "report.comment", lambda: workflow.comment(
@@ -225,7 +225,7 @@ class StaffAssign(MethodView):
     @blp.arguments(AssignSchema)
     @blp.response(200, StaffReportSchema)
     @blp.doc(security=SECURITY, responses=WRITE_PROBLEMS, parameters=IF_MATCH)
-    def post(self, body: dict[str, Any], report_id: str):  # noqa: ANN201
+    def post(self, body: dict[str, Any], report_id: str):
         """Re-route the report to another department of the jurisdiction (managers and admins)."""
         staff, report = writable_report(report_id, access.can_route, "Only managers and admins re-route reports.")
         department = db.session.scalar(select(Department).where(Department.jurisdiction_id == staff.jurisdiction_id,

@@ -11,14 +11,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from schemas.stats import StatsQuerySchema, StatsSchema, TimeseriesQuerySchema, TimeseriesSchema
+from service import clock
 from service.api.auth import SECURITY, current_staff
+from service.api.paging import wants_csv
 from service.api.problems import abort
 from service.api.staff import PROBLEMS
-from service.api.paging import wants_csv
 from service.domain import access, stats
 from service.extensions import db
 from service.models import Staff
-from service import clock
 
 blp = Blueprint("stats", __name__, url_prefix="/api/v1/staff/stats", description="Staff: figures per department, category, ward and month")
 
@@ -42,7 +42,7 @@ class Stats(MethodView):
     @blp.arguments(StatsQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, StatsSchema, content_type="application/json")
     @blp.doc(security=SECURITY, responses={**STATS_PROBLEMS, 200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
-    def get(self, group_by: str, start: Any = None, end: Any = None, format: str | None = None):  # noqa: ANN201, A002
+    def get(self, group_by: str, start: Any = None, end: Any = None, format: str | None = None):
         """Figures per group over reports created in [from, to); CSV with format=csv or Accept: text/csv."""
         staff = current_staff()
         within = _period(start, end)
@@ -61,7 +61,7 @@ class Timeseries(MethodView):
     @blp.arguments(TimeseriesQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, TimeseriesSchema)
     @blp.doc(security=SECURITY, responses=STATS_PROBLEMS)
-    def get(self, metric: str, interval: str, group_by: str | None = None, start: Any = None, end: Any = None):  # noqa: ANN201
+    def get(self, metric: str, interval: str, group_by: str | None = None, start: Any = None, end: Any = None):
         """One figure per month, one series per group, for charts."""
         staff = current_staff()
         within = _period(start, end)

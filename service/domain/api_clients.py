@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.domain.audit import audit
 from service.domain.local_government_code import is_valid
 from service.domain.staff_keys import hash_api_key, new_api_key
-from service.domain.audit import audit
 from service.models import ApiClient, Jurisdiction, Staff
 from service.models.types import utcnow
 

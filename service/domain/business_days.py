@@ -18,9 +18,7 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 def is_business_day(day: date, *, year_end_break: bool = True) -> bool:
     if day.weekday() >= 5 or jpholiday.is_holiday(day):
         return False
-    if year_end_break and ((day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)):
-        return False
-    return True
+    return not (year_end_break and ((day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)))
 
 
 def due_at(start: datetime, business_days: int, *, year_end_break: bool = True) -> datetime:

@@ -19,9 +19,9 @@ from service.domain import tokens
 from service.domain.business_days import due_at
 from service.domain.coverage import coverage
 from service.domain.events import record_event
+from service.domain.processing import report_geohash
 from service.models import HistoryEntry, Photo, RemoteMedia, Report
 from service.models.types import utcnow
-from service.domain.processing import report_geohash
 from service.photos.inspect import PhotoInfo
 from service.photos.metadata import read_private_metadata
 from service.storage.base import PhotoStore

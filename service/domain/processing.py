@@ -31,7 +31,7 @@ from service.domain.events import record_event
 from service.domain.routing import RoutingDecision, RuleView, choose_department
 from service.domain.status import OPEN_STATUSES
 from service.geo.grid import cells_covering, geohash_encode, haversine_m
-from service.geocoding import GeocodeResult, Geocoder, GeocoderUnavailable, Place
+from service.geocoding import Geocoder, GeocodeResult, GeocoderUnavailable, Place
 from service.models import Category, Department, DuplicateCandidate, HistoryEntry, Report, RoutingRule
 from service.models.types import utcnow
 from service.storage.base import PhotoStore

@@ -24,7 +24,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Union
 from urllib.parse import urljoin, urlsplit
 
 from sqlalchemy import ColumnElement, func, or_, select, update
@@ -44,8 +43,8 @@ REDIRECTS = (301, 302, 303, 307, 308)
 MAX_URL_LENGTH = 2000
 CHUNK = 64 * 1024
 
-Address = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
-Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str, int], list[str]]
 
 

@@ -228,7 +228,7 @@ def _business_day_counts(first: date, last: date, year_end_break: bool) -> list[
     return counts
 
 
-def _statement(dialect: str, groups: list[str], first: date, counts: list[int], by_department: bool,  # noqa: ANN202
+def _statement(dialect: str, groups: list[str], first: date, counts: list[int], by_department: bool,
                months: Sequence[str] = ("",)):
     """The statement over one part of the period per entry of ``months`` (the month of each part, when grouped by month)."""
     open_list = ", ".join(f"'{s}'" for s in OPEN_STATUSES)

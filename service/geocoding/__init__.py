@@ -1,6 +1,6 @@
 """Reverse and forward geocoding for reports: Nominatim, offline areas, and a fallback between them."""
 
-from .base import GeocodeResult, Geocoder, GeocoderUnavailable, Place
+from .base import Geocoder, GeocodeResult, GeocoderUnavailable, Place
 from .cache import GeocodeCache, MemoryCache, RedisCache, coordinate_key
 from .compose import compose_japanese_address
 from .fallback import FallbackGeocoder

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from .base import GeocodeResult, Geocoder, GeocoderUnavailable, Place
+from .base import Geocoder, GeocodeResult, GeocoderUnavailable, Place
 
 logger = logging.getLogger(__name__)
 

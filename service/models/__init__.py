@@ -13,6 +13,23 @@ from service.models.report import HistoryEntry, Report
 from service.models.staff import ROLES, Staff
 
 __all__ = [
-    "ROLES", "SUBSCRIBER_KINDS", "ApiClient", "Delivery", "RemoteMedia", "Subscriber", "Area", "AuditEntry", "Category", "Department", "DuplicateCandidate", "HistoryEntry", "Jurisdiction", "OutboxEvent",
-    "Photo", "Rating", "Report", "RoutingRule", "Staff",
+    "ROLES",
+    "SUBSCRIBER_KINDS",
+    "ApiClient",
+    "Area",
+    "AuditEntry",
+    "Category",
+    "Delivery",
+    "Department",
+    "DuplicateCandidate",
+    "HistoryEntry",
+    "Jurisdiction",
+    "OutboxEvent",
+    "Photo",
+    "Rating",
+    "RemoteMedia",
+    "Report",
+    "RoutingRule",
+    "Staff",
+    "Subscriber",
 ]

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from service.extensions import db
 from service.models.types import UTCDateTime, utcnow
 
-
 OPEN_CONDITION = "status IN ('received', 'acknowledged', 'in_progress')"
 FIGURE_COLUMNS = ("department_id", "category_id", "ward", "status", "first_response_at", "resolved_at",
                   "first_response_due_at", "resolution_due_at", "reopen_count", "rating_requested_at", "rating_score",

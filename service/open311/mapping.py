@@ -7,6 +7,7 @@ read: never contact data, device ids, internal notes or hidden reports.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -117,7 +118,7 @@ def _attribute_value(code: str, definition: dict[str, Any], items: list[str]) ->
             number = float(value)
         except ValueError:
             raise Open311Error(400, f"attribute[{code}] must be a number") from None
-        if number != number or number in (float("inf"), float("-inf")):
+        if not math.isfinite(number):
             raise Open311Error(400, f"attribute[{code}] must be a number")
         return number
     if datatype == "datetime":

@@ -320,9 +320,9 @@ def _scale_to_8_bit(image: Image.Image, *, top: int | None) -> Image.Image:
     """
     low, high = image.getextrema()
     if top is None:
-        if 0 <= low and high <= 255:
+        if low >= 0 and high <= 255:
             return image.convert("L")
-        if 0 <= low and high <= 65535:
+        if low >= 0 and high <= 65535:
             top = 65535
         else:
             scale = 255 / (high - low) if high > low else 0.0

@@ -83,14 +83,14 @@ def _exif(data: bytes) -> Image.Exif | None:
         exif = Image.Exif()
         exif.load(raw)
         return exif
-    except Exception:
+    except Exception:  # noqa: BLE001 - Pillow raises any type on malformed EXIF; a bad tag only loses the tag
         return None
 
 
 def _ifd(exif: Image.Exif, ifd: ExifTags.IFD) -> dict[int, Any]:
     try:
         return dict(exif.get_ifd(ifd))
-    except Exception:
+    except Exception:  # noqa: BLE001 - Pillow raises any type on malformed EXIF; a bad tag only loses the tag
         return {}
 
 
@@ -112,7 +112,7 @@ def _coordinate(value: Any, ref: Any, positive: str, negative: str) -> float | N
             return None
         degrees = sum(part / 60**index for index, part in enumerate(parts))
         hemisphere = _text(ref).upper() if ref is not None else positive
-    except Exception:
+    except Exception:  # noqa: BLE001 - Pillow raises any type on malformed EXIF; a bad tag only loses the tag
         return None
     if hemisphere == negative:
         return -abs(degrees)
@@ -124,7 +124,7 @@ def _coordinate(value: Any, ref: Any, positive: str, negative: str) -> float | N
 def _taken_at(exif_ifd: dict[int, Any]) -> datetime | None:
     try:
         taken = datetime.strptime(_text(exif_ifd[ExifTags.Base.DateTimeOriginal]), _EXIF_DATETIME_FORMAT)
-    except Exception:
+    except Exception:  # noqa: BLE001 - Pillow raises any type on malformed EXIF; a bad tag only loses the tag
         return None
     return taken.replace(tzinfo=_offset(exif_ifd.get(ExifTags.Base.OffsetTimeOriginal)))
 
@@ -133,7 +133,7 @@ def _offset(value: Any) -> timezone:
     """The OffsetTimeOriginal as a time zone, or Asia/Tokyo when absent or malformed."""
     try:
         match = _OFFSET.match(_text(value))
-    except Exception:
+    except Exception:  # noqa: BLE001 - Pillow raises any type on malformed EXIF; a bad tag only loses the tag
         return _ASSUMED_TIMEZONE
     if match is None:
         return _ASSUMED_TIMEZONE

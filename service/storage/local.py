@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -103,10 +104,8 @@ class LocalPhotoStore:
 
     def delete(self, key: str) -> None:
         """Remove the file if present; raises :class:`ValueError` for an unsafe key."""
-        try:
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
             self.path_for(key).unlink()
-        except (FileNotFoundError, NotADirectoryError):
-            pass
 
     def signed_url(self, key: str, expires_in: int) -> None:
         """Return None, since a disk has no URLs; raises :class:`ValueError` for an unsafe key."""

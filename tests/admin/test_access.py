@@ -44,7 +44,7 @@ LIST_ENDPOINTS = [e for e in ENDPOINTS if e[0] == "GET" and "{" not in e[1]]
 
 
 @pytest.fixture()
-def ids(keys) -> dict[str, int]:  # noqa: ANN001
+def ids(keys) -> dict[str, int]:
     demo = db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == "990019"))
     return {
         "rule": db.session.scalar(select(func.min(RoutingRule.id)).where(RoutingRule.jurisdiction_id == demo)),

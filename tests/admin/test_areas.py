@@ -25,11 +25,11 @@ DISTRICTS = {"type": "FeatureCollection", "features": [feature("港北地区", "
 LINE = {"type": "LineString", "coordinates": [[139.7, 35.6], [139.8, 35.7]]}
 
 
-def upload(client, keys, data: dict):  # noqa: ANN001, ANN201
+def upload(client, keys, data: dict):
     return client.post(BASE + "/areas/import", data=data, content_type="multipart/form-data", headers=keys.header("admin"))
 
 
-def areas(client, keys, query: str = "") -> list[dict]:  # noqa: ANN001
+def areas(client, keys, query: str = "") -> list[dict]:
     response = call(client, keys, "GET", "/areas" + query)
     assert response.status_code == 200
     return response.get_json()

@@ -12,6 +12,7 @@ from service.extensions import db
 from service.models import Category, HistoryEntry, OutboxEvent, Photo, Report
 from tests.conftest import INSIDE, OUTSIDE, make_heic, make_jpeg, make_png
 
+
 def make_gif() -> bytes:
     import io
 
@@ -30,11 +31,11 @@ def row_counts() -> dict[str, int]:
     return {m.__tablename__: db.session.scalar(select(func.count()).select_from(m)) for m in (Report, Photo, HistoryEntry, OutboxEvent)}
 
 
-def post_json(client, body, **headers):  # noqa: ANN001, ANN201
+def post_json(client, body, **headers):
     return client.post("/api/v1/reports", data=json.dumps(body), content_type="application/json", headers=headers)
 
 
-def post_form(client, fields, photos=(), **headers):  # noqa: ANN001, ANN201
+def post_form(client, fields, photos=(), **headers):
     data = {k: (json.dumps(v) if isinstance(v, dict) else str(v)) for k, v in fields.items()}
     data["photos"] = [(io.BytesIO(b), name) for name, b in photos]
     return client.post("/api/v1/reports", data=data, content_type="multipart/form-data", headers=headers)

@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import INSIDE
 
 
-def create(client, **fields):  # noqa: ANN001, ANN201
+def create(client, **fields):
     body = {"category": "road_damage", "description": "穴", **INSIDE, **fields}
     response = client.post("/api/v1/reports", data=json.dumps(body), content_type="application/json")
     assert response.status_code == 201

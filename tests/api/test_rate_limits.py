@@ -14,8 +14,8 @@ REPORT = {"category": "road_damage", "description": "穴があります", **INSI
 
 
 @pytest.fixture()
-def limited_app(tmp_path):  # noqa: ANN001, ANN201
-    def make(**settings):  # noqa: ANN003, ANN202
+def limited_app(tmp_path):
+    def make(**settings):
         app = create_app({"DATA_DIR": str(tmp_path), "SECRET_KEY": "s", "LOG_LEVEL": "CRITICAL",
                           "CELERY_BROKER_URL": "memory://localhost/", **settings})
         with app.app_context():

@@ -12,7 +12,7 @@ from service.models import HistoryEntry, OutboxEvent, Rating, Report
 from tests.conftest import INSIDE
 
 
-def resolved_report(client):  # noqa: ANN001, ANN201
+def resolved_report(client):
     created = client.post("/api/v1/reports", json={"category": "road_damage", "description": "穴", **INSIDE}).get_json()
     report = db.session.scalar(select(Report).where(Report.public_id == created["id"]))
     report.department_id = report.jurisdiction.departments[0].id
@@ -24,7 +24,7 @@ def resolved_report(client):  # noqa: ANN001, ANN201
     return created["id"], created["tracking_token"]
 
 
-def rate(client, report_id, token, **body):  # noqa: ANN001, ANN201
+def rate(client, report_id, token, **body):
     return client.post(f"/api/v1/reports/{report_id}/rating", json=body, headers={"X-Tracking-Token": token})
 
 

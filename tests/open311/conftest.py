@@ -25,12 +25,12 @@ DEMO = "990019"
 
 
 @pytest.fixture()
-def api_key(app) -> str:  # noqa: ANN001
+def api_key(app) -> str:
     return create_client(db.session, name="FixMyStreet", jurisdiction_code=DEMO)[1]
 
 
 @pytest.fixture()
-def second_jurisdiction(app) -> str:  # noqa: ANN001
+def second_jurisdiction(app) -> str:
     chiba = setup.create_jurisdiction(db.session, code="121002", name_ja="千葉市", name_en="Chiba City",
                                       boundary_geojson=json.dumps(OTHER_BOUNDARY), prefecture_ja="千葉県")
     setup.add_department(db.session, chiba, code="koho", name_ja="広報広聴課", name_en="Public Relations", fallback=True)
@@ -40,11 +40,11 @@ def second_jurisdiction(app) -> str:  # noqa: ANN001
 
 
 @pytest.fixture()
-def road_staff_key(app) -> str:  # noqa: ANN001
+def road_staff_key(app) -> str:
     return create_staff(db.session, name="道路 太郎", role="staff", jurisdiction_code=DEMO, department_code="road")[1]
 
 
-def post_request(client: FlaskClient, api_key: str | None, fmt: str = "json", **fields: Any):  # noqa: ANN201
+def post_request(client: FlaskClient, api_key: str | None, fmt: str = "json", **fields: Any):
     body = {"service_code": "road_damage", "lat": "35.650", "long": "139.780", "description": "歩道に穴があります", **fields}
     if api_key is not None:
         body["api_key"] = api_key
@@ -65,7 +65,7 @@ def report_count() -> int:
     return len(db.session.scalars(select(Report.id)).all())
 
 
-def xml_of(response) -> ElementTree.Element:  # noqa: ANN001
+def xml_of(response) -> ElementTree.Element:
     assert response.content_type.startswith("text/xml"), response.content_type
     return ElementTree.fromstring(response.data)
 
@@ -208,7 +208,7 @@ def assert_valid(document: Any, schema: dict[str, Any]) -> None:
     jsonschema.validate(document, schema, format_checker=jsonschema.FormatChecker())
 
 
-def assert_open311_error(response, status: int, fmt: str = "json") -> str:  # noqa: ANN001
+def assert_open311_error(response, status: int, fmt: str = "json") -> str:
     """Assert the Open311 error shape and status; return the description."""
     assert response.status_code == status, response.get_data(as_text=True)
     if fmt == "xml":

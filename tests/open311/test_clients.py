@@ -15,7 +15,7 @@ from tests.open311.conftest import assert_open311_error, post_request
 ADMIN = "/api/v1/staff/admin/clients"
 
 
-def test_clients_create_prints_one_json_object_with_a_working_api_key(runner, client) -> None:  # noqa: ANN001
+def test_clients_create_prints_one_json_object_with_a_working_api_key(runner, client) -> None:
     result = runner.invoke(cli, ["clients", "create", "--name", "FixMyStreet", "--jurisdiction", "990019", "--json"])
     assert result.exit_code == 0, result.output
     created = json.loads(result.output)
@@ -24,12 +24,12 @@ def test_clients_create_prints_one_json_object_with_a_working_api_key(runner, cl
     assert post_request(client, created["api_key"]).status_code == 201
 
 
-def test_clients_create_refuses_an_unknown_jurisdiction(runner) -> None:  # noqa: ANN001
+def test_clients_create_refuses_an_unknown_jurisdiction(runner) -> None:
     result = runner.invoke(cli, ["clients", "create", "--name", "X", "--jurisdiction", "131016", "--json"])
     assert result.exit_code != 0 and "131016" in result.output
 
 
-def test_admins_create_list_and_revoke_client_keys(client) -> None:  # noqa: ANN001
+def test_admins_create_list_and_revoke_client_keys(client) -> None:
     admin_key = create_staff(db.session, name="管理者", role="admin", jurisdiction_code="990019", department_code=None)[1]
     headers = {"Authorization": f"Bearer {admin_key}"}
     created = client.post(ADMIN, json={"name": "FixMyStreet"}, headers=headers)
@@ -44,7 +44,7 @@ def test_admins_create_list_and_revoke_client_keys(client) -> None:  # noqa: ANN
     assert actions == ["client.create", "client.revoke"]
 
 
-def test_only_admins_manage_client_keys(client) -> None:  # noqa: ANN001
+def test_only_admins_manage_client_keys(client) -> None:
     staff_key = create_staff(db.session, name="職員", role="staff", jurisdiction_code="990019", department_code="road")[1]
     response = client.post(ADMIN, json={"name": "X"}, headers={"Authorization": f"Bearer {staff_key}"})
     assert response.status_code == 403 and response.content_type == "application/problem+json"

@@ -11,18 +11,17 @@ from sqlalchemy import select
 from service.extensions import db
 from service.models import Report
 from service.models.types import utcnow
-from tests.open311.conftest import (BASE, SERVICE_REQUESTS, UPDATES, assert_open311_error, assert_valid, created_id,
-                                    xml_of)
+from tests.open311.conftest import BASE, SERVICE_REQUESTS, UPDATES, assert_open311_error, assert_valid, created_id, xml_of
 
 
-def transition(client, key: str, public_id: str, to: str, reply: str | None = None) -> None:  # noqa: ANN001
+def transition(client, key: str, public_id: str, to: str, reply: str | None = None) -> None:
     body = {"to": to, **({"public_reply": reply} if reply else {}), "internal_note": "内部メモ：業者手配済み"}
     response = client.post(f"/api/v1/staff/reports/{public_id}/transitions", data=json.dumps(body),
                            content_type="application/json", headers={"Authorization": f"Bearer {key}"})
     assert response.status_code in (200, 201), response.get_json()
 
 
-def test_requests_show_status_notes_department_and_closed_status(client, api_key: str, road_staff_key: str) -> None:  # noqa: ANN001
+def test_requests_show_status_notes_department_and_closed_status(client, api_key: str, road_staff_key: str) -> None:
     public_id = created_id(client, api_key, email="resident@example.jp", device_id="dev-secret")
     transition(client, road_staff_key, public_id, "acknowledged", "確認しました。")
     transition(client, road_staff_key, public_id, "in_progress")
@@ -38,7 +37,7 @@ def test_requests_show_status_notes_department_and_closed_status(client, api_key
         assert private not in text
 
 
-def test_request_list_filters_by_status_code_and_ids(client, api_key: str, road_staff_key: str) -> None:  # noqa: ANN001
+def test_request_list_filters_by_status_code_and_ids(client, api_key: str, road_staff_key: str) -> None:
     road = created_id(client, api_key)
     light = created_id(client, api_key, service_code="streetlight")
     transition(client, road_staff_key, road, "resolved", "済")
@@ -60,7 +59,7 @@ def test_request_list_filters_by_status_code_and_ids(client, api_key: str, road_
     assert [r.findtext("service_request_id") for r in root.findall("request")] == [road]
 
 
-def test_hidden_reports_are_never_listed_or_found(client, api_key: str) -> None:  # noqa: ANN001
+def test_hidden_reports_are_never_listed_or_found(client, api_key: str) -> None:
     public_id = created_id(client, api_key, process=False)
     report = db.session.scalar(select(Report).where(Report.public_id == public_id))
     report.hidden = True
@@ -70,7 +69,7 @@ def test_hidden_reports_are_never_listed_or_found(client, api_key: str) -> None:
     assert_open311_error(client.get(f"{BASE}/tokens/{public_id}.xml"), 404, "xml")
 
 
-def test_date_range_defaults_to_the_last_90_days(client, api_key: str) -> None:  # noqa: ANN001
+def test_date_range_defaults_to_the_last_90_days(client, api_key: str) -> None:
     public_id = created_id(client, api_key, process=False)
     report = db.session.scalar(select(Report).where(Report.public_id == public_id))
     report.created_at = utcnow() - timedelta(days=120)
@@ -98,15 +97,15 @@ GET_ERRORS = [
 
 @pytest.mark.parametrize(("path", "status"), GET_ERRORS, ids=[p for p, _ in GET_ERRORS])
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_bad_queries_answer_open311_errors(client, path: str, status: int, fmt: str) -> None:  # noqa: ANN001
+def test_bad_queries_answer_open311_errors(client, path: str, status: int, fmt: str) -> None:
     assert_open311_error(client.get(BASE + path.format(fmt=fmt)), status, fmt)
 
 
-def test_an_unsupported_method_is_405(client) -> None:  # noqa: ANN001
+def test_an_unsupported_method_is_405(client) -> None:
     assert client.delete(f"{BASE}/requests.json").status_code == 405
 
 
-def test_service_request_updates_follow_the_public_history(client, api_key: str, road_staff_key: str) -> None:  # noqa: ANN001
+def test_service_request_updates_follow_the_public_history(client, api_key: str, road_staff_key: str) -> None:
     public_id = created_id(client, api_key)
     transition(client, road_staff_key, public_id, "acknowledged", "確認しました。")
     transition(client, road_staff_key, public_id, "resolved", "補修しました。")

@@ -11,11 +11,20 @@ from service.domain.api_clients import create_client
 from service.extensions import db
 from service.models import ApiClient, RemoteMedia, Report
 from tests.conftest import make_jpeg
-from tests.open311.conftest import (BASE, POST_RESPONSE, SERVICE_REQUESTS, TOKENS, assert_open311_error, assert_valid,
-                                    post_request, report_count, xml_of)
+from tests.open311.conftest import (
+    BASE,
+    POST_RESPONSE,
+    SERVICE_REQUESTS,
+    TOKENS,
+    assert_open311_error,
+    assert_valid,
+    post_request,
+    report_count,
+    xml_of,
+)
 
 
-def test_post_answers_the_service_request_id_and_stores_an_open311_report(client, api_key: str) -> None:  # noqa: ANN001
+def test_post_answers_the_service_request_id_and_stores_an_open311_report(client, api_key: str) -> None:
     response = post_request(client, api_key, email="resident@example.jp", first_name="太郎", last_name="山田",
                             phone="090-1234-5678", device_id="dev-1", account_id="acct-9",
                             **{"attribute[lane_blocked]": "yes"})
@@ -29,7 +38,7 @@ def test_post_answers_the_service_request_id_and_stores_an_open311_report(client
     assert report.attributes == {"lane_blocked": "yes"}
 
 
-def test_posted_request_reads_back_by_id_and_by_token_without_private_fields(client, api_key: str) -> None:  # noqa: ANN001
+def test_posted_request_reads_back_by_id_and_by_token_without_private_fields(client, api_key: str) -> None:
     public_id = post_request(client, api_key, email="resident@example.jp").get_json()[0]["service_request_id"]
     one = client.get(f"{BASE}/requests/{public_id}.json").get_json()
     assert_valid(one, SERVICE_REQUESTS)
@@ -41,12 +50,12 @@ def test_posted_request_reads_back_by_id_and_by_token_without_private_fields(cli
     assert xml_of(client.get(f"{BASE}/tokens/{public_id}.xml")).findtext("request/service_request_id") == public_id
 
 
-def test_post_in_xml_answers_xml(client, api_key: str) -> None:  # noqa: ANN001
+def test_post_in_xml_answers_xml(client, api_key: str) -> None:
     root = xml_of(post_request(client, api_key, fmt="xml"))
     assert root.tag == "service_requests" and root.findtext("request/service_request_id")
 
 
-def test_multivaluelist_attributes_take_several_values(client, api_key: str) -> None:  # noqa: ANN001
+def test_multivaluelist_attributes_take_several_values(client, api_key: str) -> None:
     from service.models import Category
 
     category = db.session.scalar(select(Category).where(Category.code == "graffiti"))
@@ -62,7 +71,7 @@ def test_multivaluelist_attributes_take_several_values(client, api_key: str) -> 
     assert "attribute[surface] is required" in assert_open311_error(missing, 400)
 
 
-def test_a_multipart_media_file_becomes_a_photo(client, api_key: str) -> None:  # noqa: ANN001
+def test_a_multipart_media_file_becomes_a_photo(client, api_key: str) -> None:
     response = client.post(f"{BASE}/requests.json", content_type="multipart/form-data", data={
         "api_key": api_key, "service_code": "road_damage", "lat": "35.65", "long": "139.78",
         "media": (io.BytesIO(make_jpeg()), "pothole.jpg")})
@@ -70,7 +79,7 @@ def test_a_multipart_media_file_becomes_a_photo(client, api_key: str) -> None:  
     assert len(db.session.scalar(select(Report)).photos) == 1
 
 
-def test_an_address_string_places_the_report(client, api_key: str) -> None:  # noqa: ANN001
+def test_an_address_string_places_the_report(client, api_key: str) -> None:
     response = post_request(client, api_key, lat=None, long=None, address_string="みなと市中央区")
     if response.status_code == 400:
         pytest.skip("the demo gazetteer cannot place this address")
@@ -78,7 +87,7 @@ def test_an_address_string_places_the_report(client, api_key: str) -> None:  # n
     assert db.session.scalar(select(Report.location_source)) == "address"
 
 
-def test_a_media_url_is_recorded_for_the_worker(client, api_key: str) -> None:  # noqa: ANN001
+def test_a_media_url_is_recorded_for_the_worker(client, api_key: str) -> None:
     response = post_request(client, api_key, media_url="https://photos.example.org/pothole.jpg")
     assert response.status_code == 201
     media = db.session.scalar(select(RemoteMedia))
@@ -112,7 +121,7 @@ REFUSALS = [
 
 @pytest.mark.parametrize(("case", "key", "fields", "status"), REFUSALS, ids=[r[0] for r in REFUSALS])
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_a_refused_post_answers_an_open311_error_and_writes_nothing(client, api_key: str, case: str, key: str | None,  # noqa: ANN001
+def test_a_refused_post_answers_an_open311_error_and_writes_nothing(client, api_key: str, case: str, key: str | None,
                                                                      fields: dict, status: int, fmt: str) -> None:
     response = post_request(client, api_key if key == "KEY" else key, fmt=fmt, **fields)
     assert_open311_error(response, status, fmt)
@@ -120,7 +129,7 @@ def test_a_refused_post_answers_an_open311_error_and_writes_nothing(client, api_
     assert db.session.scalars(select(RemoteMedia)).all() == []
 
 
-def test_a_revoked_api_key_is_403(client, app, api_key: str, road_staff_key: str) -> None:  # noqa: ANN001
+def test_a_revoked_api_key_is_403(client, app, api_key: str, road_staff_key: str) -> None:
     from service.domain.api_clients import revoke_client
     from service.models import Staff
 
@@ -129,13 +138,13 @@ def test_a_revoked_api_key_is_403(client, app, api_key: str, road_staff_key: str
     assert_open311_error(post_request(client, api_key), 403)
 
 
-def test_a_key_of_another_jurisdiction_cannot_post_here(client, second_jurisdiction: str) -> None:  # noqa: ANN001
+def test_a_key_of_another_jurisdiction_cannot_post_here(client, second_jurisdiction: str) -> None:
     other_key = create_client(db.session, name="Chiba app", jurisdiction_code=second_jurisdiction)[1]
     assert_open311_error(post_request(client, other_key), 400)
     assert report_count() == 0
 
 
-def test_a_broken_media_file_is_refused_and_writes_nothing(client, api_key: str) -> None:  # noqa: ANN001
+def test_a_broken_media_file_is_refused_and_writes_nothing(client, api_key: str) -> None:
     response = client.post(f"{BASE}/requests.json", content_type="multipart/form-data", data={
         "api_key": api_key, "service_code": "road_damage", "lat": "35.65", "long": "139.78",
         "media": (io.BytesIO(make_jpeg()[:200]), "broken.jpg")})
@@ -143,7 +152,7 @@ def test_a_broken_media_file_is_refused_and_writes_nothing(client, api_key: str)
     assert report_count() == 0
 
 
-def test_an_oversize_media_file_is_refused(client, app, api_key: str, monkeypatch) -> None:  # noqa: ANN001
+def test_an_oversize_media_file_is_refused(client, app, api_key: str, monkeypatch) -> None:
     monkeypatch.setitem(app.config, "MAX_PHOTO_BYTES", 1000)
     response = client.post(f"{BASE}/requests.json", content_type="multipart/form-data", data={
         "api_key": api_key, "service_code": "road_damage", "lat": "35.65", "long": "139.78",
@@ -152,6 +161,6 @@ def test_an_oversize_media_file_is_refused(client, app, api_key: str, monkeypatc
     assert report_count() == 0
 
 
-def test_a_json_body_is_refused_in_open311_shape(client, api_key: str) -> None:  # noqa: ANN001
+def test_a_json_body_is_refused_in_open311_shape(client, api_key: str) -> None:
     response = client.post(f"{BASE}/requests.json?api_key={api_key}", json={"service_code": "road_damage"})
     assert "form-encoded" in assert_open311_error(response, 400)

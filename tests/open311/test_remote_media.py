@@ -26,7 +26,7 @@ def local(httpserver: HTTPServer, path: str) -> str:
     return f"http://127.0.0.1:{httpserver.port}{path}"
 
 
-def limits(allowed=LOCAL, **overrides) -> FetchLimits:  # noqa: ANN001
+def limits(allowed=LOCAL, **overrides) -> FetchLimits:
     values = {"max_bytes": 200_000, "timeout": 5.0, "max_pixels": 50_000_000, "max_redirects": 3,
               "allowed_private": allowed, **overrides}
     return FetchLimits(**values)
@@ -112,14 +112,14 @@ def test_a_server_error_is_temporary_and_a_missing_file_is_refused(httpserver: H
         fetch_url(local(httpserver, "/gone.jpg"), limits())
 
 
-def _fetch(app, media_id: int) -> str:  # noqa: ANN001
+def _fetch(app, media_id: int) -> str:
     from service.pipeline import pipeline_for
     from workers.media import fetch_limits
 
     return remote_media.fetch_media(db.session, media_id, pipeline_for(app), fetch_limits())
 
 
-def test_a_fetched_media_url_becomes_the_large_photo_of_a_processed_report(client, app, api_key: str,  # noqa: ANN001
+def test_a_fetched_media_url_becomes_the_large_photo_of_a_processed_report(client, app, api_key: str,
                                                                           httpserver: HTTPServer, monkeypatch) -> None:
     monkeypatch.setitem(app.config, "MEDIA_FETCH_ALLOW_PRIVATE_FOR_TESTS", "127.0.0.1/32")
     httpserver.expect_request("/pothole.jpg").respond_with_data(make_jpeg((1600, 1200)), content_type="image/jpeg")
@@ -135,7 +135,7 @@ def test_a_fetched_media_url_becomes_the_large_photo_of_a_processed_report(clien
     assert client.get(media_url).status_code == 200
 
 
-def test_a_refused_fetch_is_recorded_and_the_report_stays(client, app, api_key: str, httpserver: HTTPServer,  # noqa: ANN001
+def test_a_refused_fetch_is_recorded_and_the_report_stays(client, app, api_key: str, httpserver: HTTPServer,
                                                          monkeypatch) -> None:
     monkeypatch.setitem(app.config, "MEDIA_FETCH_ALLOW_PRIVATE_FOR_TESTS", "127.0.0.1/32")
     httpserver.expect_request("/notes.txt").respond_with_data("not a photo", content_type="text/plain")
@@ -147,7 +147,7 @@ def test_a_refused_fetch_is_recorded_and_the_report_stays(client, app, api_key: 
     assert db.session.scalars(select(Photo)).all() == [] and db.session.scalar(select(Report.id)) is not None
 
 
-def test_with_the_default_setting_the_worker_refuses_a_local_server(client, app, api_key: str,  # noqa: ANN001
+def test_with_the_default_setting_the_worker_refuses_a_local_server(client, app, api_key: str,
                                                                    httpserver: HTTPServer) -> None:
     # A host name that passed intake may resolve to loopback by the time the
     # worker fetches it; the worker checks the address again.
@@ -162,7 +162,7 @@ def test_with_the_default_setting_the_worker_refuses_a_local_server(client, app,
     assert httpserver.log == []
 
 
-def test_the_fetch_task_is_sent_after_the_report_is_stored(client, app, api_key: str, monkeypatch) -> None:  # noqa: ANN001
+def test_the_fetch_task_is_sent_after_the_report_is_stored(client, app, api_key: str, monkeypatch) -> None:
     sent: list[tuple[str, list]] = []
     celery = app.extensions["celery"]
     monkeypatch.setattr(celery, "send_task", lambda name, args=None, **kw: sent.append((name, args)))
@@ -171,7 +171,7 @@ def test_the_fetch_task_is_sent_after_the_report_is_stored(client, app, api_key:
     assert (remote_media.FETCH_MEDIA, [media.id]) in sent
 
 
-def test_a_fetch_lost_with_its_worker_is_swept_and_fetched_again(client, app, api_key: str,  # noqa: ANN001
+def test_a_fetch_lost_with_its_worker_is_swept_and_fetched_again(client, app, api_key: str,
                                                                 httpserver: HTTPServer, monkeypatch) -> None:
     monkeypatch.setitem(app.config, "MEDIA_FETCH_ALLOW_PRIVATE_FOR_TESTS", "127.0.0.1/32")
     httpserver.expect_request("/late.jpg").respond_with_data(make_jpeg((1600, 1200)), content_type="image/jpeg")

@@ -14,7 +14,7 @@ georeport = pytest.importorskip("georeport")
 
 
 @pytest.fixture()
-def live_url(app) -> Iterator[str]:  # noqa: ANN001
+def live_url(app) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=False)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -27,7 +27,7 @@ def live_url(app) -> Iterator[str]:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_georeport_client_reads_services_definitions_and_requests(client, api_key: str, live_url: str,  # noqa: ANN001
+def test_georeport_client_reads_services_definitions_and_requests(client, api_key: str, live_url: str,
                                                                   fmt: str) -> None:
     public_id = created_id(client, api_key)
     reader = georeport.GeoReport(live_url, jurisdiction="990019", output_format=fmt)

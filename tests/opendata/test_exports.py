@@ -17,23 +17,23 @@ BASE = "/api/v1/opendata/reports"
 PRIVATE = ("resident@example.jp", "090-1111-2222", "device-777", "内部メモ", "道路に穴", "originals/")
 
 
-def submit(client, category: str = "road_damage", lat: float = 35.65123456, lon: float = 139.78123456) -> str:  # noqa: ANN001
+def submit(client, category: str = "road_damage", lat: float = 35.65123456, lon: float = 139.78123456) -> str:
     return submit_report(client, category=category, lat=lat, lon=lon, device_id="device-777",
                          reporter={"email": "resident@example.jp", "phone": "090-1111-2222"})
 
 
-def resolve(client, public_id: str) -> None:  # noqa: ANN001
+def resolve(client, public_id: str) -> None:
     key = create_staff(db.session, name="道路", role="staff", jurisdiction_code="990019", department_code="road")[1]
     response = client.post(f"/api/v1/staff/reports/{public_id}/transitions", headers={"Authorization": f"Bearer {key}"},
                            json={"to": "resolved", "public_reply": "補修しました。", "internal_note": "内部メモ"})
     assert response.status_code in (200, 201), response.get_json()
 
 
-def rows(response) -> list[dict[str, str]]:  # noqa: ANN001
+def rows(response) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
 
 
-def test_csv_starts_with_the_standard_columns_and_holds_no_private_data(client) -> None:  # noqa: ANN001
+def test_csv_starts_with_the_standard_columns_and_holds_no_private_data(client) -> None:
     public_id = submit(client)
     resolve(client, public_id)
     response = client.get(f"{BASE}.csv")
@@ -49,12 +49,12 @@ def test_csv_starts_with_the_standard_columns_and_holds_no_private_data(client) 
         assert private not in text
 
 
-def test_bom_option_is_for_spreadsheets(client) -> None:  # noqa: ANN001
+def test_bom_option_is_for_spreadsheets(client) -> None:
     assert client.get(f"{BASE}.csv?bom=true").data.startswith("\ufeff".encode())
     assert not client.get(f"{BASE}.csv").data.startswith("\ufeff".encode())
 
 
-def test_geojson_is_a_feature_collection_of_rounded_points(client, app, monkeypatch) -> None:  # noqa: ANN001
+def test_geojson_is_a_feature_collection_of_rounded_points(client, app, monkeypatch) -> None:
     public_id = submit(client)
     monkeypatch.setitem(app.config, "OPENDATA_COORDINATE_DECIMALS", 3)
     response = client.get(f"{BASE}.geojson")
@@ -68,7 +68,7 @@ def test_geojson_is_a_feature_collection_of_rounded_points(client, app, monkeypa
         assert private not in response.get_data(as_text=True)
 
 
-def test_hidden_reports_are_left_out(client) -> None:  # noqa: ANN001
+def test_hidden_reports_are_left_out(client) -> None:
     public_id = submit(client)
     db.session.scalar(select(Report).where(Report.public_id == public_id)).hidden = True
     db.session.commit()
@@ -76,7 +76,7 @@ def test_hidden_reports_are_left_out(client) -> None:  # noqa: ANN001
     assert json.loads(client.get(f"{BASE}.geojson").data)["features"] == []
 
 
-def test_filters_by_category_status_and_dates(client) -> None:  # noqa: ANN001
+def test_filters_by_category_status_and_dates(client) -> None:
     road = submit(client)
     light = submit(client, category="streetlight")
     resolve(client, road)
@@ -94,13 +94,13 @@ def test_filters_by_category_status_and_dates(client) -> None:  # noqa: ANN001
     assert ids("?start_date=2000-01-01") == [road, light]
 
 
-def test_bad_filters_are_problem_details(client) -> None:  # noqa: ANN001
+def test_bad_filters_are_problem_details(client) -> None:
     for query in ("?status=lost", "?start_date=yesterday", "?start_date=2024-02-01&end_date=2024-01-01"):
         response = client.get(f"{BASE}.geojson{query}")
         assert response.status_code == 422 and response.content_type == "application/problem+json", query
 
 
-def test_exports_are_cacheable_until_a_report_changes(client) -> None:  # noqa: ANN001
+def test_exports_are_cacheable_until_a_report_changes(client) -> None:
     public_id = submit(client)
     first = client.get(f"{BASE}.csv")
     etag = first.headers["ETag"]

@@ -143,8 +143,8 @@ def swapped_primaries_profile() -> bytes:
     table = struct.pack(">I", len(tags))
     body = b""
     offset = 128 + 4 + 12 * len(tags)
-    for signature, data in tags:
-        data += bytes(-len(data) % 4)
+    for signature, tag_data in tags:
+        data = tag_data + bytes(-len(tag_data) % 4)
         table += signature + struct.pack(">II", offset + len(body), len(data))
         body += data
     size = 128 + len(table) + len(body)

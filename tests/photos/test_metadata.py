@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from PIL import ExifTags, Image
@@ -53,7 +53,7 @@ def test_time_taken_without_offset_is_japan_time() -> None:
 
     assert metadata.taken_at is not None
     assert metadata.taken_at.utcoffset() == timedelta(hours=9)
-    assert metadata.taken_at == datetime(2024, 12, 31, 14, 59, 58, tzinfo=timezone.utc)
+    assert metadata.taken_at == datetime(2024, 12, 31, 14, 59, 58, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -48,13 +48,13 @@ class StallingNominatim(ThreadingHTTPServer):
 class _StallingHandler(BaseHTTPRequestHandler):
     server: StallingNominatim
 
-    def do_GET(self) -> None:  # noqa: N802  (the name http.server dispatches to)
+    def do_GET(self) -> None:
         self.server.asked.set()
         self.server.release.wait(STALL_SECONDS)
         # The worker that asked may have been killed; nobody is then left to answer.
         answer_json(self, 200, {"error": "Unable to geocode"})
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

@@ -127,7 +127,7 @@ def test_worker_with_a_pool_of_threads_processes_reports_side_by_side_each_with_
 
     worker = start_worker(threads=3)
     for report in created:
-        wait_until(lambda: processing_state(report["id"]) == "done", what="processing by the threads", workers=[worker])
+        wait_until(lambda report=report: processing_state(report["id"]) == "done", what="processing by the threads", workers=[worker])
 
     derivatives = files_under(derivative_dir(worker_app))
     for report, top in zip(created, tops):

@@ -33,7 +33,7 @@ class Keys:
 
 
 @pytest.fixture()
-def keys(app) -> Keys:  # noqa: ANN001
+def keys(app) -> Keys:
     chiba = setup.create_jurisdiction(db.session, code="121002", name_ja="千葉市", name_en="Chiba City",
                                       boundary_geojson=json.dumps(OTHER_BOUNDARY), prefecture_ja="千葉県")
     setup.add_department(db.session, chiba, code="koho", name_ja="広報広聴課", name_en="Public Relations", fallback=True)
@@ -49,7 +49,7 @@ def keys(app) -> Keys:  # noqa: ANN001
                 other_admin=key("admin", "121002"))
 
 
-def submit(client, *, category: str = "road_damage", lat: float = 35.650, lon: float = 139.780, **extra) -> str:  # noqa: ANN001
+def submit(client, *, category: str = "road_damage", lat: float = 35.650, lon: float = 139.780, **extra) -> str:
     body = {"category": category, "description": "道路に穴があります", "lat": lat, "lon": lon, **extra}
     response = client.post("/api/v1/reports", data=json.dumps(body), content_type="application/json")
     assert response.status_code == 201, response.get_json()
@@ -60,15 +60,15 @@ def submit(client, *, category: str = "road_damage", lat: float = 35.650, lon: f
 
 
 @pytest.fixture()
-def road_report(client, keys) -> str:  # noqa: ANN001
+def road_report(client, keys) -> str:
     return submit(client, reporter={"email": "resident@example.jp", "phone": "090-1111-2222"}, device_id="device-777")
 
 
 @pytest.fixture()
-def parks_report(client, keys) -> str:  # noqa: ANN001
+def parks_report(client, keys) -> str:
     return submit(client, category="park_equipment", lat=35.630, lon=139.770)
 
 
 @pytest.fixture()
-def other_report(client, keys) -> str:  # noqa: ANN001
+def other_report(client, keys) -> str:
     return submit(client, lat=35.60, lon=140.12)

@@ -26,7 +26,7 @@ EXPECTED = {
 CASES = [(endpoint, role, EXPECTED[endpoint][i]) for endpoint in ENDPOINTS for i, role in enumerate(ROLES)]
 
 
-def headers_for(keys, role):  # noqa: ANN001, ANN201
+def headers_for(keys, role):
     if role == "no_key":
         return {}
     if role == "bad_key":

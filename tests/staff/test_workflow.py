@@ -10,7 +10,7 @@ from service.models import AuditEntry, OutboxEvent, Report
 from tests.staff.conftest import submit
 
 
-def move(client, keys, report_id, who="road_staff", **body):  # noqa: ANN001, ANN201
+def move(client, keys, report_id, who="road_staff", **body):
     return client.post(f"/api/v1/staff/reports/{report_id}/transitions", json=body, headers=keys.header(who))
 
 

@@ -20,7 +20,7 @@ def tokyo(text: str) -> datetime:
 
 
 @pytest.fixture()
-def admin(app) -> dict[str, str]:  # noqa: ANN001
+def admin(app) -> dict[str, str]:
     key = create_staff(db.session, name="admin", role="admin", jurisdiction_code="990019", department_code=None)[1]
     db.session.commit()
     return {"Authorization": f"Bearer {key}"}
@@ -37,14 +37,14 @@ def add(ward: str, created: str, first_response: str, resolved: str | None = Non
     db.session.commit()
 
 
-def figures_by_ward(client, headers: dict[str, str]) -> dict[str, dict]:  # noqa: ANN001
+def figures_by_ward(client, headers: dict[str, str]) -> dict[str, dict]:
     response = client.get("/api/v1/staff/stats", query_string={"from": "2024-12-01", "to": "2025-06-01", "group_by": "ward"},
                           headers=headers)
     assert response.status_code == 200, response.get_json()
     return {row["ward"]: row for row in response.get_json()["groups"]}
 
 
-def test_golden_week_holidays_are_not_business_days(client, admin):  # noqa: ANN001
+def test_golden_week_holidays_are_not_business_days(client, admin):
     # Friday 2 May 2025; 3–6 May are a Saturday, Sunday, Children's Day and a substitute holiday.
     add("golden-week", "2025-05-02T10:00", "2025-05-07T10:00", "2025-05-08T09:00")
     row = figures_by_ward(client, admin)["golden-week"]
@@ -53,7 +53,7 @@ def test_golden_week_holidays_are_not_business_days(client, admin):  # noqa: ANN
     assert row["resolution_business_days_median"] == 2.0
 
 
-def test_year_end_break_is_not_business_days(client, admin):  # noqa: ANN001
+def test_year_end_break_is_not_business_days(client, admin):
     # Friday 27 December 2024; 28 December to 5 January are a weekend, the break and a weekend.
     add("new-year", "2024-12-27T16:00", "2025-01-06T09:00")
     row = figures_by_ward(client, admin)["new-year"]
@@ -61,14 +61,14 @@ def test_year_end_break_is_not_business_days(client, admin):  # noqa: ANN001
     assert row["first_response_business_days_median"] == 1.0
 
 
-def test_a_reply_on_the_day_of_receipt_is_zero_business_days(client, admin):  # noqa: ANN001
+def test_a_reply_on_the_day_of_receipt_is_zero_business_days(client, admin):
     add("same-day", "2025-03-03T08:00", "2025-03-03T17:30")
     row = figures_by_ward(client, admin)["same-day"]
     assert row["first_response_business_days_median"] == 0.0
     assert row["first_response_hours_median"] == 9.5
 
 
-def test_reports_count_by_the_tokyo_day_they_arrived(client, admin):  # noqa: ANN001
+def test_reports_count_by_the_tokyo_day_they_arrived(client, admin):
     # 23:30 on 31 May in Tokyo is still May there, though it is 14:30 UTC.
     add("late-may", "2025-05-31T23:30", "2025-06-02T09:00")
     add("early-june", "2025-06-01T00:10", "2025-06-02T09:00")

@@ -61,7 +61,7 @@ class Record:
 
 
 def _report(number: int, jurisdiction: Jurisdiction, department: Department | None, category: Category, ward: str | None,
-            created_at: datetime, **fields) -> Report:  # noqa: ANN003
+            created_at: datetime, **fields) -> Report:
     return Report(public_id=f"stats-{number:05d}", jurisdiction_id=jurisdiction.id, category_id=category.id,
                   department_id=department.id if department else None, ward=ward, description="道路に穴があります",
                   lat=35.65, lon=139.78, tracking_token_hash="0" * 64, created_at=created_at, updated_at=created_at, **fields)
@@ -221,7 +221,7 @@ END_OF_MONTH = datetime(2026, 1, 31, 23, 30, tzinfo=TOKYO)
 
 
 @pytest.fixture()
-def data(app, fixed_clock):  # noqa: ANN001, ANN201
+def data(app, fixed_clock):
     now = fixed_clock()
     return make_reports(now), now
 
@@ -232,7 +232,7 @@ def period(now: datetime) -> tuple[date, date]:
 
 
 @pytest.mark.parametrize("group_by", ["department", "category", "ward", "month", "department,month", "category,ward", ""])
-def test_every_figure_equals_a_recomputation_from_the_records(client, data, group_by):  # noqa: ANN001
+def test_every_figure_equals_a_recomputation_from_the_records(client, data, group_by):
     records, now = data
     first, end = period(now)
     response = client.get(URL, query_string={"from": first.isoformat(), "to": end.isoformat(), "group_by": group_by},
@@ -245,7 +245,7 @@ def test_every_figure_equals_a_recomputation_from_the_records(client, data, grou
     assert_figures_match(body, records, groups, first, end, now)
 
 
-def test_department_scoped_staff_see_only_their_department(client, data):  # noqa: ANN001
+def test_department_scoped_staff_see_only_their_department(client, data):
     records, now = data
     first, end = period(now)
     for role in ("viewer", "staff", "manager"):
@@ -254,14 +254,14 @@ def test_department_scoped_staff_see_only_their_department(client, data):  # noq
         assert_figures_match(body, [r for r in records if r.department == "road"], ["category"], first, end, now)
 
 
-def test_jurisdiction_wide_viewer_sees_every_department(client, data):  # noqa: ANN001
+def test_jurisdiction_wide_viewer_sees_every_department(client, data):
     records, now = data
     first, end = period(now)
     body = client.get(URL, query_string={"from": first.isoformat(), "to": end.isoformat()}, headers=key_for("viewer")).get_json()
     assert_figures_match(body, records, ["department"], first, end, now)
 
 
-def test_staff_of_another_jurisdiction_see_none_of_these_reports(client, data):  # noqa: ANN001
+def test_staff_of_another_jurisdiction_see_none_of_these_reports(client, data):
     chiba = setup.create_jurisdiction(db.session, code="121002", name_ja="千葉市", name_en="Chiba City",
                                       boundary_geojson=json.dumps(OTHER_BOUNDARY), prefecture_ja="千葉県")
     setup.add_department(db.session, chiba, code="koho", name_ja="広報広聴課", name_en="Public Relations", fallback=True)
@@ -271,7 +271,7 @@ def test_staff_of_another_jurisdiction_see_none_of_these_reports(client, data): 
 
 
 @pytest.mark.parametrize("instant", [FIRST_OF_MONTH, MIDDLE_OF_MONTH, END_OF_MONTH], ids=["first", "middle", "end"])
-def test_default_period_is_this_month_and_the_eleven_before(client, app, fixed_clock, instant):  # noqa: ANN001
+def test_default_period_is_this_month_and_the_eleven_before(client, app, fixed_clock, instant):
     fixed_clock.instant = instant.astimezone(UTC)
     records, now = make_reports(fixed_clock()), fixed_clock()
     today = instant.date()
@@ -288,7 +288,7 @@ def test_default_period_is_this_month_and_the_eleven_before(client, app, fixed_c
 
 
 @pytest.mark.parametrize("headers,query", [({}, {}), ({"Authorization": "Bearer nope"}, {}), ({}, {"group_by": "nonsense"})])
-def test_figures_need_a_valid_key(client, app, headers, query):  # noqa: ANN001
+def test_figures_need_a_valid_key(client, app, headers, query):
     for url, extra in ((URL, {}), (URL + "/timeseries", {"metric": "received"})):
         response = client.get(url, query_string={**query, **extra}, headers=headers)
         assert response.status_code == 401
@@ -305,7 +305,7 @@ def test_figures_need_a_valid_key(client, app, headers, query):  # noqa: ANN001
     ({"from": "2010-01-01", "to": "2025-01-01"}, "from"),
     ({"format": "xml"}, "format"),
 ])
-def test_bad_arguments_answer_422_with_the_field(client, app, query, field):  # noqa: ANN001
+def test_bad_arguments_answer_422_with_the_field(client, app, query, field):
     response = client.get(URL, query_string=query, headers=key_for("admin"))
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
@@ -316,15 +316,15 @@ def test_bad_arguments_answer_422_with_the_field(client, app, query, field):  # 
     ({"metric": "bogus"}, "metric"), ({}, "metric"), ({"metric": "received", "group_by": "month"}, "group_by"),
     ({"metric": "received", "interval": "week"}, "interval"), ({"metric": "received", "to": "2025-13-01"}, "to"),
 ])
-def test_bad_timeseries_arguments_answer_422_with_the_field(client, app, query, field):  # noqa: ANN001
+def test_bad_timeseries_arguments_answer_422_with_the_field(client, app, query, field):
     response = client.get(URL + "/timeseries", query_string=query, headers=key_for("viewer"))
     assert response.status_code == 422
     assert field in response.get_json()["errors"]
 
 
 @pytest.mark.parametrize("how", [{"query_string": {"format": "csv"}}, {"headers": {"Accept": "text/csv"}}])
-def test_csv_has_a_header_and_one_row_per_group(client, data, how):  # noqa: ANN001
-    records, now = data
+def test_csv_has_a_header_and_one_row_per_group(client, data, how):
+    _records, now = data
     first, end = period(now)
     headers = {**key_for("admin"), **how.get("headers", {})}
     query = {"from": first.isoformat(), "to": end.isoformat(), "group_by": "department,month", **how.get("query_string", {})}
@@ -340,7 +340,7 @@ def test_csv_has_a_header_and_one_row_per_group(client, data, how):  # noqa: ANN
         assert dict(zip(rows[0], line, strict=True)) == as_text
 
 
-def test_timeseries_has_every_month_and_one_series_per_department(client, data):  # noqa: ANN001
+def test_timeseries_has_every_month_and_one_series_per_department(client, data):
     records, now = data
     first, end = period(now)
     response = client.get(URL + "/timeseries", query_string={"metric": "received", "group_by": "department",
@@ -358,7 +358,7 @@ def test_timeseries_has_every_month_and_one_series_per_department(client, data):
                                                         if first.isoformat() <= r.created_at.astimezone(TOKYO).date().isoformat()}
 
 
-def test_timeseries_of_a_median_is_null_in_months_without_resolutions(client, data):  # noqa: ANN001
+def test_timeseries_of_a_median_is_null_in_months_without_resolutions(client, data):
     records, now = data
     first, end = period(now)
     body = client.get(URL + "/timeseries", query_string={"metric": "resolution_hours_median", "from": first.isoformat(),

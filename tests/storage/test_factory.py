@@ -54,5 +54,5 @@ def test_s3_store_without_bucket_is_refused():
 
 
 def test_unknown_backend_is_refused_with_the_choices():
-    with pytest.raises(ValueError, match="unknown PHOTO_STORAGE 'ftp'.*local, s3"):
+    with pytest.raises(ValueError, match=r"unknown PHOTO_STORAGE 'ftp'.*local, s3"):
         photo_store_from_settings({"PHOTO_STORAGE": "ftp"})
