@@ -3,17 +3,39 @@
 On a developer's machine without the services, the tests that need them are
 skipped with a reason; in CI (CI=true) they fail instead, so a green CI run
 always means they ran.
+
+Every name a run uses on the shared servers comes from the run's settings, so
+two runs on one machine never touch each other's data:
+
+- ``TEST_POSTGRES_DB`` names the test database; when unset it is
+  ``machikoe_test_<run id>``, created on first use and dropped when the run
+  ends. Other databases a test needs are ``<that name>_<purpose>``.
+- ``TEST_REDIS_URL`` names the Redis database; when unset the run claims a free
+  numbered database (1–15) on ``TEST_REDIS_BASE_URL`` by a lock key held inside
+  it for the run, and releases it at the end.
+- ``TEST_RUN_ID`` is the run id; the pytest process id when unset.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 
 import pytest
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-POSTGRES_TEST_DB = os.environ.get("TEST_POSTGRES_DB", "machikoe_test")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+RUN_ID = os.environ.get("TEST_RUN_ID") or str(os.getpid())
+# Processes the tests start (workers, servers) belong to the same run.
+os.environ["TEST_RUN_ID"] = RUN_ID
+POSTGRES_TEST_DB = os.environ.get("TEST_POSTGRES_DB") or f"machikoe_test_{RUN_ID}"
+REDIS_BASE_URL = os.environ.get("TEST_REDIS_BASE_URL", "redis://127.0.0.1:6379")
+REDIS_LOCK_KEY = "machikoe:test-run"
+# A crashed run's claim lapses after this long, so its database is free again.
+REDIS_LOCK_SECONDS = 4 * 3600
+
+_created_databases: list[str] = []
+_claimed_redis: list[str] = []
 
 
 def services_required() -> bool:
@@ -27,26 +49,94 @@ def unavailable(what: str, exc: BaseException) -> None:
     pytest.skip(message)
 
 
-def postgres_url() -> str:
-    """Create the test database when missing and return its SQLAlchemy URL."""
+def database_name(purpose: str | None = None) -> str:
+    """The run's test database, or the run's database for ``purpose`` (``contract``, say)."""
+    return POSTGRES_TEST_DB if purpose is None else f"{POSTGRES_TEST_DB}_{purpose}"
+
+
+def postgres_url(purpose: str | None = None, *, fresh: bool = False) -> str:
+    """Create the run's database (for ``purpose``) when missing and return its SQLAlchemy URL.
+
+    ``fresh`` drops and creates it again. A database this run created is dropped at its end.
+    """
     import psycopg
 
+    name = database_name(purpose)
     try:
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (POSTGRES_TEST_DB,)).fetchone()
+            if fresh:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
             if not exists:
-                conn.execute(f'CREATE DATABASE "{POSTGRES_TEST_DB}"')
+                conn.execute(f'CREATE DATABASE "{name}"')
+                if name not in _created_databases and "TEST_POSTGRES_DB" not in os.environ:
+                    _created_databases.append(name)
     except psycopg.OperationalError as exc:
         unavailable("PostgreSQL", exc)
     base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
-    return f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{POSTGRES_TEST_DB}"
+    return f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
 
 
 def redis_url() -> str:
+    """The run's Redis database URL: ``TEST_REDIS_URL``, or a numbered database claimed for this run."""
     import redis
 
+    if os.environ.get("TEST_REDIS_URL"):
+        url = os.environ["TEST_REDIS_URL"]
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+        except redis.RedisError as exc:
+            unavailable("Redis", exc)
+        return url
+    if _claimed_redis:
+        return _claimed_redis[0]
     try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+        for number in range(1, 16):
+            url = f"{REDIS_BASE_URL}/{number}"
+            client = redis.Redis.from_url(url, socket_connect_timeout=2)
+            try:
+                if client.set(REDIS_LOCK_KEY, RUN_ID, nx=True, ex=REDIS_LOCK_SECONDS):
+                    # Whatever a crashed run left behind goes; the lock key is set again.
+                    client.flushdb()
+                    client.set(REDIS_LOCK_KEY, RUN_ID, ex=REDIS_LOCK_SECONDS)
+                    _claimed_redis.append(url)
+                    return url
+            finally:
+                client.close()
     except redis.RedisError as exc:
         unavailable("Redis", exc)
-    return REDIS_URL
+    pytest.fail("every Redis database 1-15 is claimed by another test run", pytrace=False)
+    raise AssertionError  # pytest.fail does not return
+
+
+def reset_redis(url: str) -> None:
+    """Empty the run's Redis database, keeping its claim."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+        if url in _claimed_redis:
+            client.set(REDIS_LOCK_KEY, RUN_ID, ex=REDIS_LOCK_SECONDS)
+    finally:
+        client.close()
+
+
+@atexit.register
+def release() -> None:
+    """Drop the databases this run created and release its Redis database."""
+    # The run is over: a database left behind is only untidy, and a Redis
+    # claim left behind lapses by itself, so failures here are not reported.
+    if _created_databases:
+        import psycopg
+
+        with contextlib.suppress(psycopg.Error), psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+            for name in _created_databases:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    for url in _claimed_redis:
+        import redis
+
+        with contextlib.suppress(redis.RedisError):
+            client = redis.Redis.from_url(url, socket_connect_timeout=2)
+            client.flushdb()
+            client.close()

@@ -48,14 +48,9 @@ def live_server(request: pytest.FixtureRequest, tmp_path: Path):
     env = {**os.environ, "MACHIKOE_DATA_DIR": str(tmp_path), "MACHIKOE_SECRET_KEY": "contract-secret",
            "MACHIKOE_RATE_LIMITS_ENABLED": "false", "MACHIKOE_LOG_LEVEL": "WARNING"}
     if request.param == "postgresql":
-        import psycopg
 
-        services.postgres_url()  # fails in CI, skips elsewhere, when PostgreSQL is away
-        url = services.POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/machikoe_contract"
-
-        with psycopg.connect(services.POSTGRES_ADMIN_URL, autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS machikoe_contract WITH (FORCE)")
-            conn.execute("CREATE DATABASE machikoe_contract")
+        # fails in CI, skips elsewhere, when PostgreSQL is away
+        url = services.postgres_url("contract", fresh=True).replace("postgresql+psycopg://", "postgresql://", 1)
         env.update(DATABASE_URL=url, REDIS_URL=services.redis_url(), MACHIKOE_EMBEDDED_WORKER="false")
     machikoe("db", "upgrade", env=env)
     machikoe("seed-demo", env=env)

@@ -15,10 +15,9 @@ from shapely.geometry import box
 from werkzeug import Request, Response
 
 from service.geocoding import NominatimGeocoder, OfflineArea, OfflineGeocoder
+from tests import services
 
 from .samples import USER_AGENT
-
-REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 def _start_server() -> HTTPServer:
@@ -94,12 +93,7 @@ def make_nominatim(nominatim_server: HTTPServer) -> Iterator[Callable[..., Nomin
 
 @pytest.fixture
 def redis_client() -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1.0)
-    try:
-        client.ping()
-    except redis.RedisError:
-        client.close()
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    client = redis.Redis.from_url(services.redis_url(), socket_connect_timeout=1.0)
     yield client
     client.close()
 

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import redis
 from flask import Flask
 
 from service import create_app
@@ -35,11 +34,7 @@ def broker_url() -> str:
     declare, and a message published while they are missing would be dropped.
     """
     url = services.redis_url()
-    client = redis.Redis.from_url(url)
-    try:
-        client.flushdb()
-    finally:
-        client.close()
+    services.reset_redis(url)
     return url
 
 
