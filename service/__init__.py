@@ -23,6 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from service.api.outages import init_outage_handlers
     from service.api.problems import ProblemApi, handle_unexpected
     from service.clock import init_clock
+    from service.datadir import secure_data_dir
     from service.extensions import db, migrate
     from service.logs import configure_logging, init_request_ids
     from service.secret import load_or_create_secret
@@ -30,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from workers.celery_app import celery_init_app, celery_settings
 
     settings = derive_settings({**load_settings(), **(test_config or {})})
+    secure_data_dir(settings)
     app = Flask("machikoe")
     app.config.update(settings)
     app.config.update(
@@ -53,9 +55,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     init_clock(app, (test_config or {}).get("CLOCK"))
-    if settings["DATABASE_URL"].startswith("sqlite:///"):
-        Path(settings["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
-
     configure_logging(settings["LOG_LEVEL"])
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)

@@ -30,10 +30,9 @@ def serve(host: str, port: int, threads: int) -> None:
     With the in-memory broker (no REDIS_URL) a Celery worker runs inside this
     process, so one command is the whole service.
     """
-    from waitress import serve as waitress_serve
-
     from service.extensions import db
     from service.seed import database_is_empty, seed_demo
+    from service.serving import create_server
     from workers.embedded import start_embedded_worker
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -42,10 +41,17 @@ def serve(host: str, port: int, threads: int) -> None:
         jurisdiction = seed_demo(db.session)
         log.info("seeded the demo jurisdiction %s (%s)", jurisdiction.code, jurisdiction.name_en)
     db.session.remove()
+    try:
+        server = create_server(app, host=host, port=port, threads=threads,
+                               connection_limit=app.config["SERVE_CONNECTION_LIMIT"],
+                               client_timeout=app.config["SERVE_CLIENT_TIMEOUT"],
+                               max_body_bytes=app.config["MAX_REQUEST_BYTES"])
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     if app.config["EMBEDDED_WORKER"]:
         start_embedded_worker(app)
     log.info("serving on http://%s:%d", host, port)
-    waitress_serve(app, host=host, port=port, threads=threads, ident="machikoe", clear_untrusted_proxy_headers=True)
+    server.run()
 
 
 @cli.command("seed-demo")

@@ -4,14 +4,62 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from urllib.parse import unquote_plus
 
 from flask import Flask, Response, g, request
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+# The logger of access lines, under `machikoe serve` and under gunicorn alike.
+ACCESS_LOGGER = "machikoe.access"
+REDACTED = "REDACTED"
+
+# Query parameters that carry a credential: API keys, URL signatures (ours and
+# S3's X-Amz-* family) and tokens. Their values never reach a log line.
+_SECRET_PARAMETERS = frozenset({"api_key", "apikey", "key", "sig", "signature", "token", "access_token", "password", "secret"})
+_SECRET_SUFFIXES = ("_key", "_token", "_signature", "_secret")
+
+# Colour codes that werkzeug's development server puts around its request lines.
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def is_secret_parameter(name: str) -> bool:
+    lowered = name.strip().lower()
+    return lowered in _SECRET_PARAMETERS or lowered.startswith("x-amz-") or lowered.endswith(_SECRET_SUFFIXES)
+
+
+def redact_query(query: str) -> str:
+    """Return ``query`` with the value of every secret parameter replaced, the rest left as sent."""
+    parts = []
+    for part in query.split("&"):
+        name, sep, _value = part.partition("=")
+        parts.append(f"{name}={REDACTED}" if sep and is_secret_parameter(unquote_plus(name)) else part)
+    return "&".join(parts)
+
+
+def redact_target(target: str) -> str:
+    """Return a request target (path, optional query) or URL with its secret query values replaced."""
+    path, sep, query = target.partition("?")
+    return path + sep + redact_query(query) if sep else target
+
+
+def log_access(*, method: str, target: str, status: int, duration_s: float, request_id: str | None,
+               remote: str | None = None, logger: logging.Logger | None = None) -> None:
+    """Write one access line: method, target with secrets redacted, status, duration and request id.
+
+    The fields travel in the record's ``access`` attribute, which
+    :class:`JsonFormatter` turns into keys of the line.
+    """
+    access = {"method": method, "path": redact_target(target), "status": status,
+              "duration_ms": round(duration_s * 1000, 1), "request_id": request_id}
+    if remote:
+        access["remote"] = remote
+    (logger or logging.getLogger(ACCESS_LOGGER)).info("%s %s %d", method, access["path"], status, extra={"access": access})
 
 
 class JsonFormatter(logging.Formatter):
@@ -20,9 +68,12 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": _ANSI_ESCAPE.sub("", record.getMessage()),
         }
-        rid = request_id.get()
+        access = getattr(record, "access", None)
+        if access:
+            line.update(access)
+        rid = line.pop("request_id", None) or request_id.get()
         if rid:
             line["request_id"] = rid
         task_id = getattr(record, "task_id", None)
@@ -33,12 +84,44 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+class QuietHeartbeat(logging.Filter):
+    """Lowers to DEBUG Celery's lines about runs of periodic ``tasks`` that did nothing.
+
+    A run did something when it returned a count above zero; that run's
+    success line stays at INFO. The "received" and "sending due task" lines
+    come before anyone knows, so they are always DEBUG.
+    """
+
+    def __init__(self, tasks: frozenset[str]) -> None:
+        super().__init__()
+        self.tasks = tasks
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO or not self._is_idle_heartbeat(record):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+    def _is_idle_heartbeat(self, record: logging.LogRecord) -> bool:
+        data = getattr(record, "data", None)
+        if isinstance(data, dict) and data.get("name") in self.tasks:
+            if record.name == "celery.worker.strategy":
+                return True
+            return record.name == "celery.app.trace" and str(data.get("return_value")) in {"0", "None"}
+        if record.name == "celery.beat" and isinstance(record.args, tuple):
+            return any(arg in self.tasks for arg in record.args)
+        return False
+
+
 def configure_logging(level: str) -> None:
+    from service.jobs import DISPATCH_EVENTS
+
     root = logging.getLogger()
     if any(getattr(h, "_machikoe", False) for h in root.handlers):
         return
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(QuietHeartbeat(frozenset({DISPATCH_EVENTS})))
     handler._machikoe = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
