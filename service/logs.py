@@ -87,6 +87,9 @@ class JsonFormatter(logging.Formatter):
 class QuietHeartbeat(logging.Filter):
     """Lowers to DEBUG Celery's lines about runs of periodic ``tasks`` that did nothing.
 
+    The event dispatch runs every few seconds and the sweeps every minute or
+    so; at INFO their idle runs would be most of an operator's log.
+
     A run did something when it returned a count above zero; that run's
     success line stays at INFO. The "received" and "sending due task" lines
     come before anyone knows, so they are always DEBUG.
@@ -114,14 +117,14 @@ class QuietHeartbeat(logging.Filter):
 
 
 def configure_logging(level: str) -> None:
-    from service.jobs import DISPATCH_EVENTS
+    from service.jobs import DISPATCH_EVENTS, NOTIFICATION_SWEEPS, SWEEP
 
     root = logging.getLogger()
     if any(getattr(h, "_machikoe", False) for h in root.handlers):
         return
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter())
-    handler.addFilter(QuietHeartbeat(frozenset({DISPATCH_EVENTS})))
+    handler.addFilter(QuietHeartbeat(frozenset({DISPATCH_EVENTS, SWEEP, *NOTIFICATION_SWEEPS})))
     handler._machikoe = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
