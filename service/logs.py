@@ -9,7 +9,6 @@ import sys
 import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from urllib.parse import unquote_plus
 
 from flask import Flask, Response, g, request
 
@@ -20,32 +19,24 @@ ACCESS_LOGGER = "machikoe.access"
 REDACTED = "REDACTED"
 
 # Query parameters that carry a credential: API keys, URL signatures (ours and
-# S3's X-Amz-* family) and tokens. Their values never reach a log line.
-_SECRET_PARAMETERS = frozenset({"api_key", "apikey", "key", "sig", "signature", "token", "access_token", "password", "secret"})
-_SECRET_SUFFIXES = ("_key", "_token", "_signature", "_secret")
+# S3's X-Amz-* family) and tokens. Their values never reach a log line, in
+# whichever line a URL appears: access lines, werkzeug's request lines, errors.
+_SECRET_PARAMETER = re.compile(
+    r"(?P<name>(?:^|(?<=[?&;]))(?:api_?key|key|sig|signature|token|access_token|password|secret"
+    r"|x-amz-[\w-]+|[\w.-]*(?:_key|_token|_signature|_secret))=)[^&\s\"'#<>]*",
+    re.IGNORECASE,
+)
 
 # Colour codes that werkzeug's development server puts around its request lines.
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def is_secret_parameter(name: str) -> bool:
-    lowered = name.strip().lower()
-    return lowered in _SECRET_PARAMETERS or lowered.startswith("x-amz-") or lowered.endswith(_SECRET_SUFFIXES)
+def redact_secrets(target: str) -> str:
+    """Return a request target (path and query), a URL or any log text with its secret query values replaced.
 
-
-def redact_query(query: str) -> str:
-    """Return ``query`` with the value of every secret parameter replaced, the rest left as sent."""
-    parts = []
-    for part in query.split("&"):
-        name, sep, _value = part.partition("=")
-        parts.append(f"{name}={REDACTED}" if sep and is_secret_parameter(unquote_plus(name)) else part)
-    return "&".join(parts)
-
-
-def redact_target(target: str) -> str:
-    """Return a request target (path, optional query) or URL with its secret query values replaced."""
-    path, sep, query = target.partition("?")
-    return path + sep + redact_query(query) if sep else target
+    Other parameters are left exactly as sent.
+    """
+    return _SECRET_PARAMETER.sub(rf"\g<name>{REDACTED}", target)
 
 
 def log_access(*, method: str, target: str, status: int, duration_s: float, request_id: str | None,
@@ -55,7 +46,7 @@ def log_access(*, method: str, target: str, status: int, duration_s: float, requ
     The fields travel in the record's ``access`` attribute, which
     :class:`JsonFormatter` turns into keys of the line.
     """
-    access = {"method": method, "path": redact_target(target), "status": status,
+    access = {"method": method, "path": redact_secrets(target), "status": status,
               "duration_ms": round(duration_s * 1000, 1), "request_id": request_id}
     if remote:
         access["remote"] = remote
@@ -68,7 +59,7 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": _ANSI_ESCAPE.sub("", record.getMessage()),
+            "message": redact_secrets(_ANSI_ESCAPE.sub("", record.getMessage())),
         }
         access = getattr(record, "access", None)
         if access:
@@ -80,7 +71,7 @@ class JsonFormatter(logging.Formatter):
         if task_id:
             line["task_id"] = task_id
         if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
+            line["exception"] = redact_secrets(self.formatException(record.exc_info))
         return json.dumps(line, ensure_ascii=False)
 
 
