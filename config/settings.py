@@ -52,6 +52,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("S3_REGION", "MACHIKOE_S3_REGION", str, "ap-northeast-1", "S3 region"),
     Setting("S3_ACCESS_KEY_ID", "MACHIKOE_S3_ACCESS_KEY_ID", str, None, "S3 access key"),
     Setting("S3_SECRET_ACCESS_KEY", "MACHIKOE_S3_SECRET_ACCESS_KEY", str, None, "S3 secret key"),
+    Setting("S3_CREATE_BUCKET", "MACHIKOE_S3_CREATE_BUCKET", _bool, False, "create the bucket at start when it is missing"),
     Setting("S3_PREFIX", "MACHIKOE_S3_PREFIX", str, "", "key prefix inside the bucket"),
     Setting("GEOCODER", "MACHIKOE_GEOCODER", str, "offline", "offline or nominatim"),
     Setting("NOMINATIM_DOMAIN", "MACHIKOE_NOMINATIM_DOMAIN", str, "nominatim.openstreetmap.org", "Nominatim host[:port]"),
