@@ -14,11 +14,12 @@ from service.logs import JsonFormatter, log_access
 
 
 class RedactingLogger(Logger):
-    """gunicorn's logger with JSON access lines whose secrets are redacted (see ``service.logs``)."""
+    """gunicorn's logger with JSON lines whose secrets are redacted (see ``service.logs``)."""
 
     def setup(self, cfg) -> None:
         super().setup(cfg)
-        for handler in self.access_log.handlers:
+        # gunicorn's own lines too: a refused request line quotes the URL it was sent.
+        for handler in (*self.access_log.handlers, *self.error_log.handlers):
             handler.setFormatter(JsonFormatter())
 
     def access(self, resp, req, environ, request_time) -> None:

@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import re
 import socket
+import subprocess
 import time
 
 import pytest
 
 from config.settings import SETTINGS
-from tests.deployment.servers import NGINX_CONF, EmbeddedServer
+from tests.deployment.servers import MACHIKOE, NGINX_CONF, EmbeddedServer, app_environment
 from tests.deployment.slow_clients import send_huge_chunked_body, slow_upload_drill
+from tests.pipeline.support import REPO_ROOT
 
 MAX_REQUEST_BYTES = next(s.default for s in SETTINGS if s.name == "MAX_REQUEST_BYTES")
 
@@ -31,6 +33,8 @@ def test_healthz_stays_fast_and_a_report_goes_in_while_300_slow_uploads_hang(fro
     result = slow_upload_drill(front_port, connections=300, seconds=20.0)
 
     assert result.p99 < 1.0, f"/healthz p99 {result.p99:.2f} s over {len(result.healthz_seconds)} requests"
+    # The server coped with the slow uploads open, rather than by dropping them.
+    assert result.slow_connections_open >= 290, result.slow_connections_open
     assert result.report_status == 201, result.report_body
     assert "tracking_token" in json.loads(result.report_body)
 
@@ -84,3 +88,18 @@ def test_serve_still_answers_beyond_a_hundred_open_connections(embedded: Embedde
     finally:
         for sock in idle:
             sock.close()
+
+
+def test_serve_on_a_busy_port_says_so_without_a_traceback(deployment_root):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        data_dir = deployment_root / "busy-port"
+        finished = subprocess.run([MACHIKOE, "serve", "--port", str(port)], env=app_environment(data_dir), cwd=REPO_ROOT,
+                                  capture_output=True, text=True, timeout=120, check=False)
+
+    assert finished.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in finished.stderr
+    assert "Traceback" not in finished.stdout + finished.stderr
+    assert "serving on" not in finished.stdout
