@@ -171,3 +171,16 @@ def test_wrong_keys_are_counted_apart_from_the_staff_members_budget(staff_key):
     assert [r.status_code for r in wrong] == [401, 401, 401, 429, 429]
     assert_too_many(wrong[-1])
     assert client.get("/api/v1/staff/reports", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+
+
+def test_refused_ratings_do_not_use_up_the_rating_budget(limited_app):
+    client = limited_app(RATE_LIMIT_RATINGS="1/minute", RATE_LIMIT_REFUSED_PER_ADDRESS="3/minute").test_client()
+    report = post(client, {**REPORT, "device_id": "phone-a"}).get_json()
+    rating = {"score": 4, "fixed": True}
+    wrong = [client.post(f"/api/v1/reports/{report['id']}/rating", json=rating, environ_base=CGNAT,
+                         headers={"X-Tracking-Token": f"wrong-{i}"}) for i in range(4)]
+    assert [r.status_code for r in wrong] == [404, 404, 404, 429]
+    # Not resolved yet: refused with 409, from the budget for refusals, not the rating budget.
+    own = client.post(f"/api/v1/reports/{report['id']}/rating", json=rating, environ_base={"REMOTE_ADDR": "100.64.0.8"},
+                      headers={"X-Tracking-Token": report["tracking_token"]})
+    assert own.status_code == 409
