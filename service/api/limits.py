@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import NoReturn, TypeVar
+from typing import NoReturn, TypeVar, cast
 
 from flask import Flask, current_app, request
 from limits import RateLimitItem, parse_many
@@ -64,8 +64,8 @@ class Counters:
 
     def __init__(self, storage_uri: str | None) -> None:
         self._fallback = MovingWindowRateLimiter(MemoryStorage())
-        self._storage: Storage | None = (
-            storage_from_string(storage_uri, socket_connect_timeout=1, socket_timeout=1) if storage_uri else None
+        self._storage = (
+            cast(Storage, storage_from_string(storage_uri, socket_connect_timeout=1, socket_timeout=1)) if storage_uri else None
         )
         self._primary = MovingWindowRateLimiter(self._storage) if self._storage else self._fallback
         self._down_until = 0.0
@@ -76,7 +76,19 @@ class Counters:
             self._items[limits] = parse_many(limits)
         return self._items[limits]
 
-    def run(self, action: Callable[[RateLimiter], T]) -> T:
+    def test(self, item: RateLimitItem, budget: Budget) -> bool:
+        """Whether one more request fits ``item`` for ``budget``; nothing is counted."""
+        return self._run(lambda strategy: strategy.test(item, *_identifiers(budget)))
+
+    def hit(self, item: RateLimitItem, budget: Budget) -> bool:
+        """Count one request; False when it did not fit (and so was not counted)."""
+        return self._run(lambda strategy: strategy.hit(item, *_identifiers(budget)))
+
+    def reset_time(self, item: RateLimitItem, budget: Budget) -> float:
+        """When (epoch seconds) one more request fits ``item`` again."""
+        return self._run(lambda strategy: strategy.get_window_stats(item, *_identifiers(budget)).reset_time)
+
+    def _run(self, action: Callable[[RateLimiter], T]) -> T:
         if self._storage is not None and time.monotonic() >= self._down_until:
             try:
                 return action(self._primary)
@@ -129,7 +141,7 @@ def admit(budgets: Sequence[Budget]) -> None:
         return
     counters = _counters()
     exhausted = [(item, budget) for budget in budgets for item in counters.items(current_app.config[budget.setting])
-                 if not counters.run(lambda strategy, i=item, b=budget: strategy.test(i, *_identifiers(b)))]
+                 if not counters.test(item, budget)]
     if exhausted:
         _too_many(counters, exhausted)
 
@@ -141,7 +153,7 @@ def spend(budgets: Sequence[Budget]) -> None:
     counters = _counters()
     for budget in budgets:
         for item in counters.items(current_app.config[budget.setting]):
-            counters.run(lambda strategy, i=item, b=budget: strategy.hit(i, *_identifiers(b)))
+            counters.hit(item, budget)
 
 
 def take(budget: Budget) -> None:
@@ -149,8 +161,7 @@ def take(budget: Budget) -> None:
     if not _enabled():
         return
     counters = _counters()
-    over = [(item, budget) for item in counters.items(current_app.config[budget.setting])
-            if not counters.run(lambda strategy, i=item: strategy.hit(i, *_identifiers(budget)))]
+    over = [(item, budget) for item in counters.items(current_app.config[budget.setting]) if not counters.hit(item, budget)]
     if over:
         _too_many(counters, over)
 
@@ -200,8 +211,7 @@ def _identifiers(budget: Budget) -> tuple[str, str, str]:
 
 def _too_many(counters: Counters, exhausted: list[tuple[RateLimitItem, Budget]]) -> NoReturn:
     now = time.time()
-    reset = max(counters.run(lambda strategy, i=item, b=budget: strategy.get_window_stats(i, *_identifiers(b))).reset_time
-                for item, budget in exhausted)
+    reset = max(counters.reset_time(item, budget) for item, budget in exhausted)
     seconds = max(1, math.ceil(reset - now))
     abort(429, f"Too many requests from this device or network. Please try again in {seconds} seconds.",
           detail_ja=f"短時間に送信が集中しています。{seconds}秒ほど待ってから、もう一度お試しください。",

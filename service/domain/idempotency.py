@@ -21,8 +21,9 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from service.models import Report
@@ -60,12 +61,12 @@ def expired(created_at: datetime, now: datetime) -> bool:
 
 def release_expired(session: Session, stored: str, now: datetime) -> bool:
     """Take an expired key off the report that holds it; True when one was released (and committed)."""
-    released = session.execute(
+    result = session.execute(
         update(Report)
         .where(Report.idempotency_key == stored, Report.created_at <= now - KEY_LIFETIME)
         # The report itself does not change, so its updated_at stays.
         .values(idempotency_key=None, updated_at=Report.updated_at)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     session.commit()
-    return bool(released)
+    return bool(cast(CursorResult, result).rowcount)
