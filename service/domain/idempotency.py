@@ -1,9 +1,9 @@
 """Idempotency keys: a retry is answered like its first copy, within its sender's scope, for a day.
 
 A key means something only within the scope of whoever sent it: the device
-(the app's ``device_id``), the Open311 client, or else the connecting address.
-Another sender using the same key makes a report of its own and learns nothing
-of the first: neither its tracking token nor that the key was used. Many
+(the app's ``device_id``), or else the connecting address; Open311 requests
+carry no key. Another sender using the same key makes a report of its own and
+learns nothing of the first: neither its tracking token nor that the key was used. Many
 residents share one address behind carrier-grade NAT, so a key sent from an
 address without a device id answers only the very same request (same body,
 same photos); a different one is a new report, never a conflict.
@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from service.models import Report
 
 KEY_LIFETIME = timedelta(hours=24)
-SCOPE_KINDS = ("device", "client", "address")
+SCOPE_KINDS = ("device", "address")
 
 
 @dataclass(frozen=True)
