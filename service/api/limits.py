@@ -180,7 +180,7 @@ def counting_refusals(scope: str) -> Iterator[None]:
 
     A refusal never spends a valid request's budget. Past the refused budget,
     the refusal itself is answered 429, so a client that keeps sending bad
-    requests is slowed down, and only that client.
+    requests is slowed down, while valid requests from its address still go in.
     """
     try:
         yield
@@ -188,13 +188,6 @@ def counting_refusals(scope: str) -> Iterator[None]:
         if exc.code is not None and 400 <= exc.code < 500 and exc.code != 429:
             take(Budget(f"refused-{scope}", REFUSED_SETTING, address_key()))
         raise
-
-
-@contextmanager
-def limit(scope: str, setting: str, key_func: Callable[[], str] = address_key) -> Iterator[None]:
-    """Count every request that enters, keyed by ``key_func()``: ``with limit("exports", "RATE_LIMIT_EXPORTS"):``."""
-    take(Budget(scope, setting, key_func()))
-    yield
 
 
 def _enabled() -> bool:
