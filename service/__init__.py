@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -67,6 +68,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_outage_handlers(app)
     init_request_ids(app)
     init_limiter(app)
+    if settings["TRUSTED_PROXY_HOPS"]:
+        # The reverse proxies in front (nginx, a load balancer) tell the client's
+        # address and scheme; only as many hops as the operator trusts are read.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["TRUSTED_PROXY_HOPS"], x_proto=settings["TRUSTED_PROXY_HOPS"])  # type: ignore[method-assign]
     app.register_blueprint(docs.blp)
     celery_init_app(app)
     app.extensions["photo_store"] = photo_store_from_settings(settings)

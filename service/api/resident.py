@@ -22,15 +22,17 @@ from schemas.report import (
     ReportListSchema,
     ReportOwnSchema,
 )
+from service import clock
 from service.api import presenters
 from service.api.body import form_fields, json_object
 from service.api.language import preferred_language
-from service.api.limits import device_key, limit
+from service.api.limits import Budget, address_key, client_address, counting_refusals, report_budgets, within
 from service.api.paging import page_links, parse_bbox, parse_statuses
 from service.api.problems import abort
 from service.domain import tokens
 from service.domain.coverage import coverage
 from service.domain.feedback import RatingNotAllowed, rate
+from service.domain.idempotency import IdempotencyKey
 from service.domain.intake import (
     IdempotencyConflict,
     MissingLocation,
@@ -123,17 +125,18 @@ class ReportCollection(MethodView):
     @blp.response(201, ReportCreatedSchema, headers={"Location": {"schema": {"type": "string"}}})
     def post(self) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Send a report, with up to five photos (JSON, or multipart with `photos` file parts)."""
-        with limit("reports-address", "RATE_LIMIT_REPORTS_PER_ADDRESS"), limit("reports-device", "RATE_LIMIT_REPORTS_PER_DEVICE", device_key):
-            return self._create()
+        with counting_refusals("reports"):
+            raw, files = _report_body()
+            try:
+                fields = REPORT_FIELDS.load(raw)
+            except ValidationError as exc:
+                abort(422, "The report has invalid fields.", errors=exc.normalized_messages())
+            with within(report_budgets(fields.get("device_id"))):
+                return self._create(fields, files)
 
-    def _create(self) -> tuple[dict[str, Any], int, dict[str, str]]:
-        raw, files = _report_body()
-        try:
-            fields = REPORT_FIELDS.load(raw)
-        except ValidationError as exc:
-            abort(422, "The report has invalid fields.", errors=exc.normalized_messages())
+    def _create(self, fields: dict[str, Any], files: list[tuple[str, bytes]]) -> tuple[dict[str, Any], int, dict[str, str]]:
         photos = _checked_photos(files)
-        key = _idempotency_key()
+        key = _idempotency_key(fields.get("device_id"))
         try:
             result = submit_report(
                 db.session,
@@ -144,6 +147,7 @@ class ReportCollection(MethodView):
                 secret=current_app.config["SECRET_KEY"],
                 locate=pipeline_for(current_app).locate,
                 year_end_break=current_app.config["YEAR_END_BREAK"],
+                now=clock.now(),
             )
         except MissingLocation as exc:
             abort(422, exc.message_en, detail_ja=exc.message_ja, errors={"lat": [exc.message_en], "lon": [exc.message_en]})
@@ -221,7 +225,7 @@ class ReportRating(MethodView):
     )
     def post(self, body: dict[str, Any], report_id: str) -> dict[str, Any]:
         """Rate how a resolved report was handled (住民評価); "not fixed" reopens it."""
-        with limit("ratings", "RATE_LIMIT_RATINGS"):
+        with counting_refusals("ratings"), within([Budget("ratings", "RATE_LIMIT_RATINGS", address_key())]):
             return self._rate(body, report_id)
 
     def _rate(self, body: dict[str, Any], report_id: str) -> dict[str, Any]:
@@ -273,10 +277,14 @@ def _checked_photos(files: list[tuple[str, bytes]]) -> list[UploadedPhoto]:
     return photos
 
 
-def _idempotency_key() -> str | None:
+def _idempotency_key(device_id: str | None) -> IdempotencyKey | None:
+    """The request's Idempotency-Key, scoped to the app's device id, or else to the connecting address."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return None
     if not 1 <= len(key) <= 255 or not key.isascii() or not key.isprintable():
-        abort(400, "Idempotency-Key must be 1 to 255 printable ASCII characters.")
-    return key
+        abort(400, "Idempotency-Key must be 1 to 255 printable ASCII characters.",
+              errors={"Idempotency-Key": ["1 to 255 printable ASCII characters."]})
+    if device_id:
+        return IdempotencyKey(key, "device", device_id)
+    return IdempotencyKey(key, "address", client_address())
