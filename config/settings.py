@@ -94,7 +94,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MEDIA_FETCH_TIMEOUT", "MACHIKOE_MEDIA_FETCH_TIMEOUT", float, 15.0, "seconds for fetching one media_url, redirects included"),
     Setting("MEDIA_FETCH_MAX_REDIRECTS", "MACHIKOE_MEDIA_FETCH_MAX_REDIRECTS", int, 3, "redirects followed when fetching a media_url"),
     Setting("MEDIA_FETCH_ALLOW_PRIVATE_FOR_TESTS", "MACHIKOE_MEDIA_FETCH_ALLOW_PRIVATE_FOR_TESTS", str, "", "tests only: comma-separated networks a media_url may reach although private; empty in production"),
-    Setting("OPENDATA_COORDINATE_DECIMALS", "MACHIKOE_OPENDATA_COORDINATE_DECIMALS", int, 4, "decimals of coordinates in open data (4 is about 10 m)"),
+    Setting("OPENDATA_COORDINATE_DECIMALS", "MACHIKOE_OPENDATA_COORDINATE_DECIMALS", int, 4, "decimals of every public coordinate: reports, Open311, open data (4 is about 10 m)"),
     Setting("LOG_LEVEL", "MACHIKOE_LOG_LEVEL", str, "INFO", "log level"),
 )
 
