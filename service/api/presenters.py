@@ -15,7 +15,7 @@ from flask import current_app
 from service.api.language import localised
 from service.api.urls import external_url
 from service.domain import status as statuses
-from service.domain.disclosure import PublicReport, disclose_report, public_text
+from service.domain.disclosure import Disclosed, disclose_report, public_text
 from service.models import Category, HistoryEntry, Jurisdiction, Photo, Report
 from service.timefmt import iso_tokyo
 
@@ -94,7 +94,7 @@ def _history(entry: HistoryEntry, language: str) -> dict[str, Any] | None:
     }
 
 
-def public_view(report: Report) -> PublicReport:
+def public_view(report: Report) -> Disclosed:
     """The report's place and description as the public sees them."""
     return disclose_report(report, current_app.config["OPENDATA_COORDINATE_DECIMALS"])
 
@@ -103,7 +103,7 @@ def report_public(report: Report, language: str) -> dict[str, Any]:
     return _report(report, language, public_view(report))
 
 
-def _report(report: Report, language: str, shown: PublicReport) -> dict[str, Any]:
+def _report(report: Report, language: str, shown: Disclosed) -> dict[str, Any]:
     processed = report.processing_state == "done"
     history = [h for h in (_history(e, language) for e in report.history) if h is not None]
     ward = (report.address_parts or {}).get("ward") if processed else None
@@ -140,7 +140,7 @@ def _primary(report: Report, language: str) -> dict[str, Any] | None:
 
 def report_own(report: Report, language: str) -> dict[str, Any]:
     """What the resident sent, as stored: full position, whole address, own words and contact."""
-    stored = PublicReport(lat=report.lat, lon=report.lon, description=report.description,
+    stored = Disclosed(lat=report.lat, lon=report.lon, description=report.description,
                           address=report.address if report.processing_state == "done" else None)
     body = _report(report, language, stored)
     body.update(

@@ -29,8 +29,8 @@ BLOCK_PARTS = ("prefecture", "city", "ward", "district", "block")
 
 
 @dataclass(frozen=True)
-class PublicReport:
-    """The place and words of a report as every public surface shows them."""
+class Disclosed:
+    """The place and words of a report as a view shows them: from :func:`disclose` in public, as stored in private."""
 
     lat: float
     lon: float
@@ -39,14 +39,14 @@ class PublicReport:
 
 
 def disclose(*, lat: float, lon: float, address_parts: Mapping[str, str] | None, description: str | None,
-             processed: bool, decimals: int) -> PublicReport:
+             processed: bool, decimals: int) -> Disclosed:
     """The public form of a report's fields; the address only once processing has placed the report."""
-    return PublicReport(lat=public_coordinate(lat, decimals), lon=public_coordinate(lon, decimals),
-                        address=public_address(address_parts) if processed else None,
-                        description=public_text(description) or "")
+    return Disclosed(lat=public_coordinate(lat, decimals), lon=public_coordinate(lon, decimals),
+                     address=public_address(address_parts) if processed else None,
+                     description=public_text(description) or "")
 
 
-def disclose_report(report: Report, decimals: int) -> PublicReport:
+def disclose_report(report: Report, decimals: int) -> Disclosed:
     """:func:`disclose` for a report object."""
     return disclose(lat=report.lat, lon=report.lon, address_parts=report.address_parts, description=report.description,
                     processed=report.processing_state == "done", decimals=decimals)
