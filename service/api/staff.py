@@ -349,9 +349,7 @@ def _csv(query: Select) -> Response:
     query = (query.join(Category, Category.id == Report.category_id)
              .outerjoin(Department, Department.id == Report.department_id)
              .with_only_columns(*EXPORT_COLUMNS).execution_options(yield_per=1000))
-    rows = ([public_id, iso_tokyo(created), iso_tokyo(updated), status, category, department, priority, ward, address, lat, lon, text]
-            for public_id, created, updated, status, category, department, priority, ward, address, lat, lon, text
-            in db.session.execute(query))
+    rows = ([public_id, iso_tokyo(created), iso_tokyo(updated), *rest] for public_id, created, updated, *rest in db.session.execute(query))
     response = Response(stream_with_context(csv_text(present.CSV_COLUMNS, rows)), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="reports.csv"'
     return response
