@@ -19,6 +19,10 @@ def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _names(value: str) -> list[str]:
+    return [name.strip() for name in value.split(",") if name.strip()]
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -34,7 +38,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REDIS_URL", "REDIS_URL", str, None, "Redis for the Celery broker, caches and rate limits"),
     Setting("CELERY_BROKER_URL", "CELERY_BROKER_URL", str, None, "broker URL; REDIS_URL, else in-memory"),
     Setting("SECRET_KEY", "MACHIKOE_SECRET_KEY", str, None, "signing secret; generated into DATA_DIR when unset"),
-    Setting("PUBLIC_BASE_URL", "MACHIKOE_PUBLIC_BASE_URL", str, "", "absolute base for links; the request's host when empty"),
+    Setting("PUBLIC_BASE_URL", "MACHIKOE_PUBLIC_BASE_URL", str, "", "absolute base for links; else a trusted or loopback host, else relative links"),
+    Setting("TRUSTED_HOSTS", "MACHIKOE_TRUSTED_HOSTS", _names, None, "comma-separated host names served (.example.jp for subdomains); others get 400"),
     Setting("MAX_PHOTOS", "MACHIKOE_MAX_PHOTOS", int, 5, "photos per report"),
     Setting("MAX_PHOTO_BYTES", "MACHIKOE_MAX_PHOTO_BYTES", int, 10 * 1024 * 1024, "bytes per photo"),
     Setting("MAX_REQUEST_BYTES", "MACHIKOE_MAX_REQUEST_BYTES", int, 52 * 1024 * 1024, "bytes per request body"),
@@ -95,7 +100,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MEDIA_FETCH_TIMEOUT", "MACHIKOE_MEDIA_FETCH_TIMEOUT", float, 15.0, "seconds for fetching one media_url, redirects included"),
     Setting("MEDIA_FETCH_MAX_REDIRECTS", "MACHIKOE_MEDIA_FETCH_MAX_REDIRECTS", int, 3, "redirects followed when fetching a media_url"),
     Setting("MEDIA_FETCH_ALLOW_PRIVATE_FOR_TESTS", "MACHIKOE_MEDIA_FETCH_ALLOW_PRIVATE_FOR_TESTS", str, "", "tests only: comma-separated networks a media_url may reach although private; empty in production"),
-    Setting("OPENDATA_COORDINATE_DECIMALS", "MACHIKOE_OPENDATA_COORDINATE_DECIMALS", int, 4, "decimals of coordinates in open data (4 is about 10 m)"),
+    Setting("OPENDATA_COORDINATE_DECIMALS", "MACHIKOE_OPENDATA_COORDINATE_DECIMALS", int, 4, "decimals of every public coordinate: reports, Open311, open data (4 is about 10 m)"),
     Setting("LOG_LEVEL", "MACHIKOE_LOG_LEVEL", str, "INFO", "log level"),
 )
 

@@ -20,6 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """
     from config.settings import derive_settings, load_settings
     from service.api import admin, docs, health, notifications, open311, opendata, photos, resident, staff, stats
+    from service.api.caching import init_cache_policy
     from service.api.limits import init_limiter
     from service.api.outages import init_outage_handlers
     from service.api.problems import ProblemApi, handle_unexpected
@@ -72,6 +73,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # The reverse proxies in front (nginx, a load balancer) tell the client's
         # address and scheme; only as many hops as the operator trusts are read.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["TRUSTED_PROXY_HOPS"], x_proto=settings["TRUSTED_PROXY_HOPS"])  # type: ignore[method-assign]
+    init_cache_policy(app)
     app.register_blueprint(docs.blp)
     celery_init_app(app)
     app.extensions["photo_store"] = photo_store_from_settings(settings)

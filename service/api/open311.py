@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Response, current_app, request, url_for
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from service import clock
 from service.api.language import preferred_language
 from service.api.presenters import public_photos
+from service.api.urls import external_url
 from service.domain import api_clients, remote_media
 from service.domain.coverage import coverage
 from service.domain.intake import MissingLocation, OutsideCoverage, UnknownCategory, UploadedPhoto, submit_report
@@ -116,6 +117,10 @@ def _media_url(report: Report) -> str | None:
     return photos[0]["large_url"] if photos else None
 
 
+def _decimals() -> int:
+    return current_app.config["OPENDATA_COORDINATE_DECIMALS"]
+
+
 def _public_report(jurisdiction: Jurisdiction, public_id: str, what: str) -> Report:
     report = db.session.scalar(select(Report).where(Report.public_id == public_id,
                                                     Report.jurisdiction_id == jurisdiction.id,
@@ -131,7 +136,7 @@ def discovery(fmt: str) -> Response:
     _require_format()
     changed = db.session.scalar(select(func.max(Jurisdiction.updated_at)))
     changeset = iso_tokyo(changed) or iso_tokyo(clock.now())
-    url = url_for("open311.discovery", fmt="json", _external=True).rsplit("/", 1)[0]
+    url = external_url("open311.discovery", fmt="json").rsplit("/", 1)[0]
     return _answer({
         "changeset": changeset,
         "contact": current_app.config["OPEN311_CONTACT"],
@@ -279,7 +284,7 @@ def list_requests(fmt: str) -> Response:
     rows = db.session.scalars(query.order_by(Report.created_at.desc(), Report.id.desc())
                               .limit(page_size).offset((page - 1) * page_size))
     language = preferred_language()
-    return _answer([mapping.service_request(r, language, _media_url(r)) for r in rows], "service_requests")
+    return _answer([mapping.service_request(r, language, _media_url(r), _decimals()) for r in rows], "service_requests")
 
 
 @blp.route("/requests/<string:service_request_id>.<string:fmt>", methods=["GET"])
@@ -287,7 +292,7 @@ def list_requests(fmt: str) -> Response:
 def get_request(service_request_id: str, fmt: str) -> Response:
     _require_format()
     report = _public_report(_jurisdiction(), service_request_id, "service_request_id")
-    return _answer([mapping.service_request(report, preferred_language(), _media_url(report))], "service_requests")
+    return _answer([mapping.service_request(report, preferred_language(), _media_url(report), _decimals())], "service_requests")
 
 
 @blp.route("/tokens/<string:token>.<string:fmt>", methods=["GET"])

@@ -31,6 +31,7 @@ from service.api.paging import page_links, parse_bbox, parse_statuses
 from service.api.problems import abort
 from service.domain import tokens
 from service.domain.coverage import coverage
+from service.domain.disclosure import public_range
 from service.domain.feedback import RatingNotAllowed, rate
 from service.domain.idempotency import IdempotencyKey
 from service.domain.intake import (
@@ -173,7 +174,9 @@ class ReportCollection(MethodView):
         query = select(Report).where(Report.hidden.is_(False))
         if bbox:
             min_lon, min_lat, max_lon, max_lat = parse_bbox(bbox)
-            query = query.where(Report.lon.between(min_lon, max_lon), Report.lat.between(min_lat, max_lat))
+            decimals = current_app.config["OPENDATA_COORDINATE_DECIMALS"]
+            query = query.where(Report.lon.between(*public_range(min_lon, max_lon, decimals)),
+                                Report.lat.between(*public_range(min_lat, max_lat, decimals)))
         if status:
             wanted = parse_statuses(status)
             query = query.where(Report.status.in_(wanted))

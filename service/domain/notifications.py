@@ -49,6 +49,7 @@ class DeliveryPolicy:
     backoff_base: float = 10.0
     backoff_cap: float = 3600.0
     base_url: str = ""
+    coordinate_decimals: int = 4
     # A batch starts attempts only this long after its claim; an attempt started
     # within it ends, every hop's time limit later, while the claim still holds.
     send_window: float = 30.0
@@ -329,7 +330,7 @@ def _sender(delivery: Delivery, event: OutboxEvent, report: Report | None, subsc
     if not subscriber.url:
         return _refusal("the subscriber has no URL")
     url, secret = subscriber.url, subscriber.secret or ""
-    body = json.dumps(webhook_body(delivery, event, report, subscriber, policy.base_url), ensure_ascii=False,
+    body = json.dumps(webhook_body(delivery, event, report, subscriber, policy.base_url, policy.coordinate_decimals), ensure_ascii=False,
                       separators=(",", ":")).encode()
     headers = {"Content-Type": "application/json", "X-Machikoe-Delivery": delivery.uid, "X-Machikoe-Event": event.event_type}
 
