@@ -169,8 +169,8 @@ def test_the_byte_cap_is_a_setting(app):
     assert response.status_code == 413 and "100 bytes" in response.get_json()["detail"]
 
 
-def test_the_area_import_still_takes_a_large_geojson_body(client, keys):
-    features = [{"type": "Feature", "properties": {"code": f"a{i}", "name": f"区域{i}" + "あ" * 200},
+def test_only_the_area_import_takes_a_body_past_the_byte_cap(client, keys):
+    features = [{"type": "Feature", "properties": {"code": f"a{i}", "name": f"区域{i}", "note": "あ" * 200},
                  "geometry": {"type": "Polygon", "coordinates": [[[139.77, 35.64], [139.78, 35.64], [139.78, 35.65],
                                                                    [139.77, 35.64]]]}} for i in range(300)]
     body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False).encode()
@@ -179,16 +179,17 @@ def test_the_area_import_still_takes_a_large_geojson_body(client, keys):
                            content_type="application/geo+json", headers=keys.header("admin"))
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["created"] == 300
+    report = {**FIELDS, "lat": INSIDE["lat"], "lon": INSIDE["lon"], "description": "𠮷" * 4000,
+              "address_hint": "い" * 500, "attributes": {f"a{i}": "𠮷" * 500 for i in range(30)}}
+    assert len(json.dumps(report, ensure_ascii=False).encode()) > 64 * 1024
+    assert client.post("/api/v1/reports", json=report).status_code == 413
 
 
-def test_text_keeps_tabs_and_line_breaks(client):
+def test_a_refused_character_names_its_field_and_text_keeps_tabs_and_line_breaks(client):
     response = client.post("/api/v1/reports", json={**FIELDS, "lat": INSIDE["lat"], "lon": INSIDE["lon"],
                                                     "description": "一行目\r\n二行目\tタブ"})
     assert response.status_code == 201
     assert client.get(response.headers["Location"]).get_json()["description"] == "一行目\r\n二行目\tタブ"
-
-
-def test_a_refused_character_names_its_field(client):
     response = client.post("/api/v1/reports", json={**FIELDS, "reporter": {"name": "山田\x07"}})
     assert response.status_code == 422 and response.content_type == "application/problem+json"
     assert response.get_json()["errors"] == {"reporter.name": ["Must not contain the control character U+0007."]}
@@ -211,8 +212,8 @@ def test_a_database_error_is_logged_without_the_values_it_quotes(app, caplog):
         try:
             # Both databases refuse a second department with the same code; PostgreSQL quotes the key.
             for _ in range(2):
-                db.session.execute(text("INSERT INTO department (jurisdiction_id, code, name_ja, name_en, fallback, email, active) "
-                                        "SELECT id, :code, 'x', 'x', false, :email, true FROM jurisdiction"),
+                db.session.execute(text("INSERT INTO department (jurisdiction_id, code, name_ja, name_en, email, is_fallback, active) "
+                                        "SELECT id, :code, 'x', 'x', :email, false, true FROM jurisdiction"),
                                    {"code": email, "email": email})
         except DBAPIError as exc:
             db.session.rollback()
