@@ -3,7 +3,7 @@
 Bodies are bounded before they are parsed: a body without file parts (JSON, a
 urlencoded form) may hold ``MAX_JSON_BYTES``, a urlencoded or multipart form at most
 :data:`MAX_FORM_FIELDS` fields, and only views marked :func:`large_body` (a GeoJSON
-import) take more. Then every path parameter, query parameter, form field and JSON
+import) take more. A query string has at most :data:`MAX_QUERY_PARAMETERS` parameters. Then every path parameter, query parameter, form field and JSON
 string is checked for refused characters (:mod:`service.domain.characters`), so no
 view, query or log ever sees one. A refused request answers 413, 400 or 422 problem+json
 naming the field, in well under a millisecond of parsing.
@@ -21,6 +21,7 @@ from service.api.problems import abort
 from service.domain import characters
 
 MAX_FORM_FIELDS = 100
+MAX_QUERY_PARAMETERS = 100
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -39,6 +40,8 @@ def init_boundary(app: Flask) -> None:
 def check_request() -> None:
     """Refuse what no view should parse or see; a JSON body is parsed once here, into ``g.json_body``."""
     _check_lines("path", (request.view_args or {}).items())
+    if request.query_string.count(b"&") >= MAX_QUERY_PARAMETERS:
+        abort(400, f"A query may have at most {MAX_QUERY_PARAMETERS} parameters.")
     _check_lines("query", request.args.items(multi=True))
     if _takes_large_body():
         return

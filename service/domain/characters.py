@@ -27,6 +27,18 @@ def explain(character: str) -> str:
     return f"Must not contain the control character U+{ord(character):04X}."
 
 
+# In JSON text, a refused character is either written as itself (JSON forbids raw C0
+# controls in strings, but not DEL, C1 or U+FFFE) or as an escape; tab and line breaks
+# are included because a key may not hold them.
+_IN_JSON_TEXT = re.compile(r"[\x7f-\x9f\ufffe\uffff]|\\[tnr]|\\u(?:00[01]|007[fF]|00[89]|[dD][89a-fA-F]|[fF]{3}[eEfF])")
+
+
+def json_text_may_refuse(text: str) -> bool:
+    """False when the JSON ``text`` surely holds no refused character (one fast scan of the
+    text); True when :func:`refused_in` of the parsed value has to look closer."""
+    return _IN_JSON_TEXT.search(text) is not None
+
+
 def refused_in(value: Any, path: str = "") -> dict[str, str]:
     """Field path → message for every refused character in a JSON-like value.
 
@@ -34,21 +46,25 @@ def refused_in(value: Any, path: str = "") -> dict[str, str]:
     (``reporter.name``, ``keywords.2``); the top-level value itself is ``_``.
     """
     found: dict[str, str] = {}
-    stack: list[tuple[str, Any]] = [(path, value)]
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((path,) if path else (), value)]
     while stack:
         where, item = stack.pop()
         if isinstance(item, str):
             bad = refused_character(item, text=True)
             if bad:
-                found[where or "_"] = explain(bad)
+                found[_dotted(where)] = explain(bad)
         elif isinstance(item, dict):
             for key, member in item.items():
-                name = f"{where}.{key}" if where else str(key)
                 bad = refused_character(str(key), text=False)
                 if bad:
-                    found[where or "_"] = explain(bad)
-                    continue
-                stack.append((name, member))
+                    found[_dotted(where)] = explain(bad)
+                elif isinstance(member, (str, dict, list)):
+                    stack.append(((*where, key), member))
         elif isinstance(item, list):
-            stack.extend((f"{where}.{index}" if where else str(index), member) for index, member in enumerate(item))
+            stack.extend(((*where, index), member) for index, member in enumerate(item)
+                         if isinstance(member, (str, dict, list)))
     return found
+
+
+def _dotted(where: tuple[str | int, ...]) -> str:
+    return ".".join(str(part) for part in where) or "_"

@@ -65,6 +65,7 @@ def item1_bodies() -> list[Case]:
              raw="a=&" * 5000, content_type="application/x-www-form-urlencoded"),
         Case("open311 multipart 1,000 fields", "POST", "/open311/v2/requests.json", (413,), who="client",
              data={**OPEN311_POST, **{f"x{i}": "1" for i in range(1000)}}, content_type="multipart/form-data"),
+        Case("a query with 5,000 parameters", "GET", "/api/v1/reports?" + "a=1&" * 5000, (400,)),
         Case("subscriber body past the byte cap", "POST", f"{ADMIN}/subscribers", (413,), who="admin",
              json={"kind": "email", "name": "x" * 70_000, "email": PII["reporter_email"]}),
     ]
@@ -101,6 +102,10 @@ def item6_characters() -> list[Case]:
         Case("lone surrogate in a JSON string", "POST", "/api/v1/reports", (422,),
              raw='{"category": "road_damage", "description": "\\ud800", "lat": 35.65, "lon": 139.78}',
              content_type="application/json"),
+        Case("escaped NUL in a GeoJSON area name", "POST", f"{ADMIN}/areas/import?layer=ward2", (422,), who="admin",
+             raw='{"type": "Feature", "properties": {"code": "x", "name": "区\\u0000"}, "geometry": {"type": "Polygon", '
+                 '"coordinates": [[[139.77, 35.64], [139.78, 35.64], [139.78, 35.65], [139.77, 35.64]]]}}',
+             content_type="application/geo+json"),
         Case("staff reply with XML-breaking controls", "POST", "/api/v1/staff/reports/{report}/comments", (422,),
              who="admin", json={"public_reply": "対応します\x01\x0b\x1f"}),
     ]
