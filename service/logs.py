@@ -1,4 +1,11 @@
-"""Structured JSON logs on stdout, each line with the request id or task id."""
+"""Structured JSON logs on stdout, each line with the request id or task id.
+
+A log line never carries personal data: statement parameters are hidden by the engine,
+SQL is never echoed (not even at DEBUG, where SQLAlchemy would print parameters and rows),
+and an exception is written as its stack and type, with the message only where it cannot
+quote a value: a database driver's message quotes the values it refused (``Key
+(email)=(…)``), so only its class and SQLSTATE are kept.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import json
 import logging
 import re
 import sys
+import traceback
 import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -70,8 +78,8 @@ class JsonFormatter(logging.Formatter):
         task_id = getattr(record, "task_id", None)
         if task_id:
             line["task_id"] = task_id
-        if record.exc_info:
-            line["exception"] = redact_secrets(self.formatException(record.exc_info))
+        if record.exc_info and record.exc_info[1] is not None:
+            line["exception"] = redact_secrets(exception_text(record.exc_info[1]))
         return json.dumps(line, ensure_ascii=False)
 
 
@@ -107,9 +115,40 @@ class QuietHeartbeat(logging.Filter):
         return False
 
 
+def exception_text(error: BaseException) -> str:
+    """The stack and type of ``error`` and of the exceptions that caused it, without values."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        stack = "".join(traceback.format_tb(current.__traceback__))
+        parts.append(f"{stack}{type(current).__module__}.{type(current).__qualname__}: {_safe_message(current)}")
+        current = current.__cause__ or current.__context__
+    return "\n\nwhich was caused by:\n\n".join(parts)
+
+
+def _safe_message(error: BaseException) -> str:
+    from sqlalchemy.exc import StatementError
+
+    if isinstance(error, StatementError):
+        # The statement has placeholders only; its parameters and the driver's text stay out.
+        return f"{type(error.orig).__name__ if error.orig else 'error'} in: {str(error.statement)[:500]}"
+    if _from_driver(error):
+        return f"(driver error, SQLSTATE {getattr(error, 'sqlstate', None) or 'unknown'})"
+    return str(error)[:500]
+
+
+def _from_driver(error: BaseException) -> bool:
+    module = type(error).__module__
+    return module.split(".")[0] in ("psycopg", "psycopg2", "sqlite3") or module == "_sqlite3"
+
+
 def configure_logging(level: str) -> None:
     from service.jobs import DISPATCH_EVENTS, NOTIFICATION_SWEEPS, SWEEP
 
+    # Echoed SQL carries parameters and result rows: never log it, whatever the level.
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
     root = logging.getLogger()
     if any(getattr(h, "_machikoe", False) for h in root.handlers):
         return

@@ -57,7 +57,7 @@ ROW_OPTIONS = (
     joinedload(Report.department).load_only(Department.code),
     lazyload(Report.jurisdiction), lazyload(Report.photos), lazyload(Report.history),
 )
-IF_MATCH = [{"in": "header", "name": "If-Match", "schema": {"type": "string"}, "required": False,
+IF_MATCH = [{"in": "header", "name": "If-Match", "schema": {"type": "string", "minLength": 1, "pattern": "\\S"}, "required": False,
              "description": "the ETag of the report as last read"}]
 
 
@@ -81,7 +81,11 @@ def writable_report(report_id: str, allowed=access.can_write, detail: str = "You
 
 
 def check_if_match(report: Report) -> None:
+    """412 when If-Match names another version; an empty If-Match is a malformed header (400), not a mismatch."""
     wanted = request.headers.get("If-Match")
+    if wanted is not None and not wanted.strip():
+        abort(400, "If-Match is empty: send the ETag of the report as last read, or leave the header out.",
+              errors={"If-Match": ["Empty."]})
     if wanted is not None and wanted.strip() not in ("*", workflow.etag(report)):
         abort(412, "Someone else changed this report since you read it; read it again.", etag=workflow.etag(report))
 

@@ -26,6 +26,8 @@ import shapely
 from shapely.geometry import GeometryCollection, MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from service.domain import characters
+
 NAME_PROPERTIES = ("name", "name_ja", "NAME")
 N03_NAME_KEYS = ("N03_001", "N03_003", "N03_004", "N03_005")
 N03_CODE_KEY = "N03_007"
@@ -154,13 +156,20 @@ def _load_json(data: bytes | str) -> Any:
         except UnicodeDecodeError as exc:
             raise GeoJSONError(f"not GeoJSON: the file is not UTF-8 text ({exc.reason})") from None
     try:
-        return json.loads(data, parse_constant=_refuse_constant)
+        document = json.loads(data, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise GeoJSONError(
             f"not GeoJSON: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
     except RecursionError:
         raise GeoJSONError("not GeoJSON: the JSON is nested too deeply") from None
+    # The import takes a body larger than the input boundary parses, so the boundary's
+    # character rule is applied here, to the same effect.
+    refused = characters.json_text_may_refuse(data) and characters.refused_in(document)
+    if refused:
+        where, message = next(iter(refused.items()))
+        raise GeoJSONError(f"not usable: {where}: {message}")
+    return document
 
 
 def _refuse_constant(name: str) -> Any:
