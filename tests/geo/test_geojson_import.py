@@ -74,7 +74,7 @@ def test_n03_islands_are_merged_and_named_from_their_parts():
         ("千葉県千葉市中央区", "12101"),
         ("千葉県千葉市花見川区", "12102"),
         ("東京都大島町", "13361"),
-        ("東京都所属未定地", None),
+        # Land without a code is merged by its name, like any other feature without a code.
         ("東京都所属未定地", None),
     ]
     chuo = areas[0]
