@@ -9,7 +9,7 @@ from sqlalchemy import select
 from service.cli import cli
 from service.domain.staff_keys import hash_api_key
 from service.extensions import db
-from service.models import Staff
+from service.models import Department, Jurisdiction, Staff
 
 
 def test_staff_create_prints_the_key_once_and_stores_its_hash(runner):
@@ -31,6 +31,8 @@ def test_staff_create_refuses_bad_codes_and_missing_department(runner):
     assert db.session.scalar(select(Staff)) is None
 
 
-def test_seed_demo_twice_says_it_exists(runner):
+def test_seed_demo_again_succeeds_and_changes_nothing(runner):
+    before = db.session.query(Jurisdiction).count(), db.session.query(Department).count()
     result = runner.invoke(cli, ["seed-demo"])
-    assert result.exit_code != 0 and "exists already" in result.output
+    assert result.exit_code == 0 and "exists already; nothing to do" in result.output
+    assert (db.session.query(Jurisdiction).count(), db.session.query(Department).count()) == before

@@ -20,5 +20,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('jurisdiction') as batch:
-        batch.drop_column('county_ja')
+    # SQLite (3.35 and later) drops a column in place, so the tables that refer to
+    # jurisdictions are not disturbed by a rebuild.
+    op.drop_column('jurisdiction', 'county_ja')

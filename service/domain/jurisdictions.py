@@ -15,14 +15,26 @@ from typing import Any
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from service.domain.local_government_code import normalize
 from service.geo.geojson_import import GeoJSONError, ImportedArea, is_n03, n03_name_parts, read_areas
 from service.geo.municipality import select_municipality
 from service.geo.names import join_once, split_place_name
-from service.models import Area, Category, Department, Jurisdiction, RoutingRule
+from service.models import (
+    ApiClient,
+    Area,
+    AuditEntry,
+    Category,
+    Delivery,
+    Department,
+    Jurisdiction,
+    Report,
+    RoutingRule,
+    Staff,
+    Subscriber,
+)
 from service.models.types import utcnow
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,49}$")
@@ -53,25 +65,72 @@ def get_jurisdiction(session: Session, code: str) -> Jurisdiction:
 
 
 def create_jurisdiction(session: Session, *, code: str, name_ja: str, name_en: str, boundary_geojson: bytes | str,
-                        prefecture_ja: str | None = None) -> Jurisdiction:
-    """Create a jurisdiction whose boundary is the union of the areas in a GeoJSON file."""
+                        prefecture_ja: str | None = None, county_ja: str | None = None,
+                        fallback: dict[str, Any] | None = None) -> Jurisdiction:
+    """Create a jurisdiction whose boundary is the union of the areas in a GeoJSON file.
+
+    With `fallback` (code, name_ja, name_en) it gets its fallback department in
+    the same transaction, so a report accepted there always has a department.
+    """
     code = jurisdiction_code(code)
     if session.scalar(select(Jurisdiction).where(Jurisdiction.code == code)) is not None:
         raise SetupError(f"jurisdiction {code} exists already")
-    areas = _read(boundary_geojson, None, None, [])
+    areas = read_boundary_file(boundary_geojson, None, None, [])
     selected = select_municipality(areas, code[:5], name_ja)
     if selected is None:
         raise SetupError(f"the boundary file holds no area of municipality {code} (N03_007 {code[:5]})")
     boundary = unary_union([a.geometry for a in selected.areas])
     jurisdiction = Jurisdiction(code=code, name_ja=name_ja, name_en=name_en, prefecture_ja=prefecture_ja,
-                                boundary=mapping(boundary))
+                                county_ja=county_ja, boundary=mapping(boundary))
     session.add(jurisdiction)
+    session.flush()
+    if fallback is not None:
+        add_department(session, jurisdiction, code=fallback["code"], name_ja=fallback["name_ja"],
+                       name_en=fallback["name_en"], fallback=True, commit=False)
     session.commit()
     return jurisdiction
 
 
+JURISDICTION_FIELDS = ("name_ja", "name_en", "prefecture_ja", "county_ja")
+
+
+def update_jurisdiction(session: Session, jurisdiction: Jurisdiction, changes: dict[str, Any],
+                        boundary_geojson: bytes | str | None = None) -> Jurisdiction:
+    """Change names, or the boundary from a boundary file (cut to the municipality); commit once."""
+    if boundary_geojson is not None:
+        areas = read_boundary_file(boundary_geojson, None, None, [])
+        selected = select_municipality(areas, jurisdiction.code[:5], changes.get("name_ja") or jurisdiction.name_ja)
+        if selected is None:
+            raise SetupError(f"the boundary file holds no area of municipality {jurisdiction.code}")
+        jurisdiction.boundary = mapping(unary_union([a.geometry for a in selected.areas]))
+    for name in JURISDICTION_FIELDS:
+        if changes.get(name) is not None:
+            setattr(jurisdiction, name, changes[name])
+    session.commit()
+    return jurisdiction
+
+
+def delete_jurisdiction(session: Session, jurisdiction: Jurisdiction) -> None:
+    """Delete a jurisdiction that has no reports, with its whole setup; raises SetupError when reports exist.
+
+    Reports are history: a jurisdiction that has them is kept (its categories can be withdrawn instead).
+    """
+    reports = session.scalar(select(func.count(Report.id)).where(Report.jurisdiction_id == jurisdiction.id))
+    if reports:
+        raise SetupError(f"jurisdiction {jurisdiction.code} has {reports} reports, which are kept; "
+                         "withdraw its categories (categories update --inactive) instead")
+    jid = jurisdiction.id
+    subscribers = select(Subscriber.id).where(Subscriber.jurisdiction_id == jid)
+    session.execute(delete(Delivery).where(Delivery.subscriber_id.in_(subscribers)))
+    for model in (Subscriber, RoutingRule, Area, Category, AuditEntry, Staff, ApiClient, Department):
+        session.execute(delete(model).where(model.jurisdiction_id == jid))
+    session.delete(jurisdiction)
+    session.commit()
+
+
 def add_department(session: Session, jurisdiction: Jurisdiction, *, code: str, name_ja: str, name_en: str,
-                   fallback: bool = False, email: str | None = None, webhook_url: str | None = None) -> Department:
+                   fallback: bool = False, email: str | None = None, webhook_url: str | None = None,
+                   commit: bool = True) -> Department:
     if not CODE.match(code):
         raise SetupError("a department code is 1–50 lower-case letters, digits, '_' or '-'")
     if session.scalar(select(Department).where(Department.jurisdiction_id == jurisdiction.id, Department.code == code)):
@@ -82,7 +141,7 @@ def add_department(session: Session, jurisdiction: Jurisdiction, *, code: str, n
     department = Department(jurisdiction_id=jurisdiction.id, code=code, name_ja=name_ja, name_en=name_en,
                             is_fallback=fallback, email=email, webhook_url=webhook_url)
     session.add(department)
-    session.commit()
+    _finish(session, commit)
     return department
 
 
@@ -108,7 +167,7 @@ def add_categories(session: Session, jurisdiction: Jurisdiction, catalogue: list
 
 
 def add_rule(session: Session, jurisdiction: Jurisdiction, *, department_code: str, category_code: str | None = None,
-             area_ref: str | None = None, priority: int = 100) -> RoutingRule:
+             area_ref: str | None = None, priority: int = 100, commit: bool = True) -> RoutingRule:
     """Add a routing rule; ``area_ref`` is ``layer:code``."""
     department = session.scalar(select(Department).where(Department.jurisdiction_id == jurisdiction.id,
                                                          Department.code == department_code))
@@ -130,7 +189,7 @@ def add_rule(session: Session, jurisdiction: Jurisdiction, *, department_code: s
     rule = RoutingRule(jurisdiction_id=jurisdiction.id, priority=priority, category_id=category_id, area_id=area_id,
                        department_id=department.id)
     session.add(rule)
-    session.commit()
+    _finish(session, commit)
     return rule
 
 
@@ -181,7 +240,7 @@ def plan_areas(session: Session, jurisdiction: Jurisdiction, data: bytes | str, 
         raise SetupError("a layer name is 1–50 lower-case letters, digits, '_' or '-'")
     notes: list[str] = []
     if imported is None:
-        imported = _read(data, name_property, code_property, notes)
+        imported = read_boundary_file(data, name_property, code_property, notes)
     selected = imported
     if any(is_n03(a.properties) for a in imported):
         municipality = select_municipality(imported, jurisdiction.code[:5], jurisdiction.name_ja)
@@ -239,10 +298,7 @@ def apply_plan(session: Session, jurisdiction: Jurisdiction, plan: AreaPlan, *, 
             updated += 1
         if progress is not None and (done % 50 == 0 or done == len(plan.areas)):
             progress(f"{plan.layer}: {done}/{len(plan.areas)} areas written")
-    if commit:
-        session.commit()
-    else:
-        session.flush()
+    _finish(session, commit)
     return created, updated
 
 
@@ -259,14 +315,23 @@ def import_areas(session: Session, jurisdiction: Jurisdiction, data: bytes | str
     return apply_plan(session, jurisdiction, plan)
 
 
+def _finish(session: Session, commit: bool) -> None:
+    # A caller that makes several changes in one transaction flushes each and commits once.
+    if commit:
+        session.commit()
+    else:
+        session.flush()
+
+
 def _share_inside(geometry: BaseGeometry, boundary: BaseGeometry) -> float:
     if geometry.area == 0:
         return 1.0
     return geometry.intersection(boundary).area / geometry.area
 
 
-def _read(data: bytes | str, name_property: str | None, code_property: str | None,
-          notes: list[str]) -> list[ImportedArea]:
+def read_boundary_file(data: bytes | str, name_property: str | None, code_property: str | None,
+                       notes: list[str]) -> list[ImportedArea]:
+    """The areas of a GeoJSON file or zipped Shapefile; repairs go in `notes`. Raises SetupError."""
     try:
         areas = read_areas(data, name_property=name_property, code_property=code_property, notes=notes)
     except GeoJSONError as exc:
