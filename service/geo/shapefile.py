@@ -18,6 +18,8 @@ import shapefile
 # Names a .cpg file uses for the encodings Japanese data comes in.
 _CODE_PAGES = {"shift_jis": "cp932", "sjis": "cp932", "shift-jis": "cp932", "932": "cp932", "cp932": "cp932",
                "utf-8": "utf-8", "utf8": "utf-8", "65001": "utf-8"}
+# pyshp reports an attribute it cannot decode in the encoding asked for with this exception.
+_DecodeFailure = getattr(shapefile, "dbfFileException", UnicodeDecodeError)
 # A zip holding a shapefile is small next to this; the bound stops a zip bomb.
 MAX_UNPACKED_BYTES = 1 << 30
 
@@ -53,7 +55,7 @@ def features_from_zip(data: bytes) -> list[dict[str, Any]]:
         for encoding in encodings:
             try:
                 return _features(read(".shp"), read(".shx"), read(".dbf"), encoding)
-            except UnicodeDecodeError:
+            except (UnicodeDecodeError, _DecodeFailure):
                 continue
             except LookupError:
                 raise ShapefileError(f"the .cpg file names an unknown encoding {cpg!r}") from None
