@@ -314,3 +314,12 @@ def test_routing_explain_names_the_deciding_rule(runner):
     assert "department: ward-121011 中央区役所" in table.output
     outside = runner.invoke(cli, ["routing", "explain", "--lat", "35.3", "--lon", "139.6", "--category", "road_damage"])
     assert "outside every jurisdiction" in outside.output
+
+
+def test_a_jurisdiction_created_bare_routes_its_first_report_to_its_fallback(runner, client):
+    result = runner.invoke(cli, ["jurisdictions", "create", "--code", "123226", "--name-ja", "酒々井町",
+                                 "--name-en", "Shisui", "--prefecture-ja", "千葉県", "--county-ja", "印旛郡",
+                                 "--boundary", SHISUI_NAMES])
+    assert result.exit_code == 0, result.output
+    public = processed(client, report_at(client, SHISUI))
+    assert public["department"] == "広聴課" and public["address"] == "千葉県印旛郡酒々井町"
