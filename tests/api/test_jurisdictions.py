@@ -46,3 +46,11 @@ def test_unknown_jurisdiction_and_bad_precision_are_problems(client):
     assert missing.status_code == 404 and missing.content_type == "application/problem+json"
     bad = client.get("/api/v1/jurisdictions/990019", query_string={"boundary": "fine"})
     assert bad.status_code == 422 and "boundary" in bad.get_json()["errors"]
+
+
+def test_open_data_and_open311_take_either_form_of_the_code(client):
+    six = client.get("/api/v1/opendata/reports.geojson", query_string={"jurisdiction": "990019"})
+    five = client.get("/api/v1/opendata/reports.geojson", query_string={"jurisdiction": "99001"})
+    assert six.status_code == five.status_code == 200 and six.get_json() == five.get_json()
+    services = client.get("/open311/v2/services.json", query_string={"jurisdiction_id": "99001"})
+    assert services.status_code == 200 and len(services.get_json()) > 0
