@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -155,6 +156,10 @@ def test_setup_from_an_n03_file_routes_every_ward_to_its_ward_office(runner, cli
         assert (public["department"], public["ward"], public["address"]) == (office, ward, f"千葉県千葉市{ward}")
     # The other municipality in the file was not taken into 千葉市.
     assert report_at(client, SHISUI).status_code == 422
+    # The next step it suggests checks a point of the first ward.
+    suggested = re.search(r"machikoe (routing explain --lat \S+ --lon \S+ --category road_damage)", result.output)
+    explained = runner.invoke(cli, suggested.group(1).split())
+    assert "department: ward-121011 中央区役所" in explained.output
 
 
 def test_staff_filter_by_the_short_ward_name_finds_the_wards_reports(runner, client):

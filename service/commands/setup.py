@@ -40,8 +40,10 @@ def setup(code, boundaries, boundary_file, name_ja, name_en, name_property, code
         if not as_json:
             click.echo(f"… {message}", err=True)
 
+    data = boundaries.read()
+    progress(f"reading {boundaries.name} ({len(data) / 1e6:.1f} MB)")
     result = set_up_municipality(
-        db.session, code=code, boundaries=boundaries.read(), boundary=boundary_file.read() if boundary_file else None,
+        db.session, code=code, boundaries=data, boundary=boundary_file.read() if boundary_file else None,
         defaults=setup_defaults(), name_ja=name_ja, name_en=name_en, name_property=name_property,
         code_property=code_property, force=force, dry_run=dry_run, progress=progress)
     summary = result.summary()
@@ -66,6 +68,8 @@ def setup(code, boundaries, boundary_file, name_ja, name_en, name_property, code
         click.echo("nothing was written (--dry-run)")
         return
     click.echo("next steps:")
-    click.echo("  machikoe routing explain --lat LAT --lon LON --category road_damage   # check a point")
+    point = summary["sample_point"]
+    click.echo(f"  machikoe routing explain --lat {point['lat']} --lon {point['lon']} --category road_damage"
+               "   # check a point")
     click.echo(f"  machikoe staff create --name NAME --role admin --jurisdiction {summary['code']}")
     click.echo(f"  machikoe departments list --jurisdiction {summary['code']}   # then set their --email or --webhook-url")

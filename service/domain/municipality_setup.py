@@ -67,6 +67,7 @@ class SetupResult:
     rules_added: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     dry_run: bool = False
+    sample_point: tuple[float, float] | None = None
 
     def summary(self) -> dict[str, Any]:
         """A plain record of what was (or, in a dry run, would be) done."""
@@ -78,6 +79,7 @@ class SetupResult:
             "wards_new": new, "wards_replaced": replaced,
             "departments_added": self.departments_added, "categories_added": self.categories_added,
             "rules_added": self.rules_added, "notes": self.notes + self.wards.notes, "warnings": self.wards.warnings,
+            "sample_point": {"lat": self.sample_point[0], "lon": self.sample_point[1]} if self.sample_point else None,
         }
 
 
@@ -121,6 +123,9 @@ def set_up_municipality(session: Session, *, code: str, boundaries: bytes, defau
     result = SetupResult(code=code, name_ja=city, prefecture_ja=prefecture, county_ja=county, created=created,
                          wards=plan_areas(session, jurisdiction, b"", layer="ward", force=force, imported=wards),
                          notes=notes, dry_run=dry_run)
+    # A point inside the first ward (or the municipality) to try `routing explain` on.
+    inside = (wards[0].geometry if wards else outline).representative_point()
+    result.sample_point = (round(inside.y, 6), round(inside.x, 6))
     try:
         _apply(session, jurisdiction, result, defaults, say)
     except SetupError:
