@@ -113,6 +113,11 @@ def test_staff_and_client_keys_are_listed_without_secrets_and_revoked(runner):
     assert client["jurisdiction"] == "990019"
     listed = run(runner, "staff", "list", "--jurisdiction", "990019", "--json")
     assert member["api_key"] not in listed and "係長" in listed
+    moved = json.loads(run(runner, "staff", "update", str(member["id"]), "--jurisdiction", "990019", "--role",
+                           "manager", "--department", "road", "--json"))
+    assert (moved["role"], moved["department"]) == ("manager", "road")
+    lone = runner.invoke(cli, ["staff", "update", str(member["id"]), "--jurisdiction", "990019", "--department", "x"])
+    assert lone.exit_code != 0 and "no department 'x'" in lone.output
     run(runner, "staff", "revoke", str(member["id"]), "--jurisdiction", "990019")
     run(runner, "clients", "revoke", str(client["id"]), "--jurisdiction", "990019")
     assert json.loads(run(runner, "staff", "list", "--jurisdiction", "990019", "--json")) == []

@@ -77,6 +77,23 @@ def show(member_id: int, jurisdiction_code: str, as_json: bool) -> None:
     emit(admin.staff_snapshot(member), COLUMNS, as_json)
 
 
+@staff.command("update")
+@click.argument("member_id", type=int)
+@jurisdiction_option
+@click.option("--name")
+@click.option("--role", type=click.Choice(["admin", "manager", "staff", "viewer"]))
+@click.option("--department", "department_code")
+@json_option
+@with_appcontext
+@guarded
+def update(member_id: int, jurisdiction_code: str, name: str | None, role: str | None, department_code: str | None,
+           as_json: bool) -> None:
+    """Rename a staff member or change their role or department (their key stays)."""
+    member, operator = _find(member_id, jurisdiction_code)
+    admin.update_staff(db.session, operator, member, name=name, role=role, department=department_code)
+    emit(admin.staff_snapshot(member), COLUMNS, as_json)
+
+
 @staff.command("revoke")
 @click.argument("member_id", type=int)
 @jurisdiction_option

@@ -27,7 +27,7 @@ from service.domain.jurisdictions import (
     apply_plan,
     import_areas,
 )
-from service.domain.staff_keys import StaffKeyError, create_staff
+from service.domain.staff_keys import ROLES, StaffKeyError, create_staff
 from service.models import Area, Category, Department, Jurisdiction, Report, RoutingRule, Staff
 from service.models.types import utcnow
 
@@ -275,6 +275,32 @@ def create_staff_key(session: Session, admin: Staff, *, name: str, role: str, de
                                                              department_code=department))
     except StaffKeyError as exc:
         raise SetupError(str(exc)) from None
+
+
+def update_staff(session: Session, admin: Staff, member: Staff, *, name: str | None = None, role: str | None = None,
+                 department: str | None = None) -> Staff:
+    """Rename a staff member or change their role or department, audited; raises SetupError on a bad one."""
+    before = staff_snapshot(member)
+    if name is not None:
+        if not name.strip() or len(name.strip()) > 200:
+            raise SetupError("a name of 1 to 200 characters is needed")
+        member.name = name.strip()
+    if role is not None:
+        if role not in ROLES:
+            raise SetupError(f"role must be one of {', '.join(ROLES)}")
+        member.role = role
+    if department is not None:
+        found = _department(session, admin, department)
+        if found is None:
+            raise SetupError(f"there is no department {department!r}")
+        member.department_id = found.id
+        member.department = found
+    if member.role in ("manager", "staff") and member.department_id is None:
+        session.rollback()
+        raise SetupError(f"a {member.role} belongs to a department: give its code in department")
+    audit(session, admin, "staff.update", "staff", member.id, before, staff_snapshot(member))
+    session.commit()
+    return member
 
 
 def revoke_staff_key(session: Session, admin: Staff, member: Staff) -> None:
