@@ -7,6 +7,7 @@ import re
 import zipfile
 from pathlib import Path
 
+from shapely.geometry import Point, shape
 from sqlalchemy import select
 
 from service.cli import cli
@@ -328,3 +329,15 @@ def test_a_jurisdiction_created_bare_routes_its_first_report_to_its_fallback(run
     assert result.exit_code == 0, result.output
     public = processed(client, report_at(client, SHISUI))
     assert public["department"] == "広聴課" and public["address"] == "千葉県印旛郡酒々井町"
+
+
+def test_setup_takes_the_outline_from_a_boundary_file_when_given(runner, client):
+    # An outline of another place leaves every ward outside it.
+    before = counts()
+    result = runner.invoke(cli, ["setup", "--code", "121002", "--n03", N03_EXTRACT, "--boundary", SHISUI_NAMES])
+    assert result.exit_code != 0 and "lies 100 % outside 千葉市" in result.output
+    assert counts() == before
+    result = runner.invoke(cli, ["setup", "--code", "121002", "--n03", N03_EXTRACT, "--boundary", CHIBA_NAMES])
+    assert result.exit_code == 0, result.output
+    outline = shape(db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == "121002")).boundary)
+    assert outline.covers(Point(CHUO_BAYSIDE[1], CHUO_BAYSIDE[0])) and outline.covers(Point(MIHAMA[1], MIHAMA[0]))

@@ -118,17 +118,18 @@ def set_up_municipality(session: Session, *, code: str, boundaries: bytes, defau
         jurisdiction.name_ja, jurisdiction.prefecture_ja, jurisdiction.county_ja = city, prefecture, county
         jurisdiction.name_en = name_en or jurisdiction.name_en or city
         jurisdiction.boundary = mapping(outline)
-    if not dry_run:
-        session.flush()
-    result = SetupResult(code=code, name_ja=city, prefecture_ja=prefecture, county_ja=county, created=created,
-                         wards=plan_areas(session, jurisdiction, b"", layer="ward", force=force, imported=wards),
-                         notes=notes, dry_run=dry_run)
-    # A point inside the first ward (or the municipality) to try `routing explain` on.
-    inside = (wards[0].geometry if wards else outline).representative_point()
-    result.sample_point = (round(inside.y, 6), round(inside.x, 6))
     try:
+        if not dry_run:
+            session.flush()
+        result = SetupResult(code=code, name_ja=city, prefecture_ja=prefecture, county_ja=county, created=created,
+                             wards=plan_areas(session, jurisdiction, b"", layer="ward", force=force, imported=wards),
+                             notes=notes, dry_run=dry_run)
+        # A point inside the first ward (or the municipality) to try `routing explain` on.
+        inside = (wards[0].geometry if wards else outline).representative_point()
+        result.sample_point = (round(inside.y, 6), round(inside.x, 6))
         _apply(session, jurisdiction, result, defaults, say)
     except SetupError:
+        # Nothing of a refused setup is kept, the jurisdiction included.
         session.rollback()
         raise
     if dry_run:
