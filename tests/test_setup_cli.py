@@ -341,3 +341,14 @@ def test_setup_takes_the_outline_from_a_boundary_file_when_given(runner, client)
     assert result.exit_code == 0, result.output
     outline = shape(db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == "121002")).boundary)
     assert outline.covers(Point(CHUO_BAYSIDE[1], CHUO_BAYSIDE[0])) and outline.covers(Point(MIHAMA[1], MIHAMA[0]))
+
+
+def test_wards_stored_with_their_full_name_are_not_addressed_twice(runner, client):
+    assert runner.invoke(cli, ["setup", "--code", "121002", "--n03", N03_EXTRACT]).exit_code == 0
+    # As earlier imports stored them: the full name, no name parts.
+    for ward in db.session.scalars(select(Area).where(Area.layer == "ward", Area.code.in_(["121011", "121061"]))):
+        ward.name_ja = f"千葉県千葉市{ward.name_ja}"
+        ward.properties = {}
+    db.session.commit()
+    public = processed(client, report_at(client, MIHAMA))
+    assert (public["address"], public["ward"]) == ("千葉県千葉市美浜区", "美浜区")
