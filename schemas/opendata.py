@@ -14,8 +14,8 @@ class OpenDataQuerySchema(StrictSchema):
                            metadata={"description": "category codes; repeat the parameter for several"})
     status = fields.List(fields.String(validate=validate.OneOf(STATUS_CODES)), validate=validate.Length(max=7),
                          metadata={"description": "status codes; repeat the parameter for several"})
-    jurisdiction = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"),
-                                 metadata={"description": "全国地方公共団体コード of one jurisdiction"})
+    jurisdiction = fields.String(validate=validate.Regexp(r"^[0-9]{5,6}$"),
+                                 metadata={"description": "全国地方公共団体コード of one jurisdiction (6 digits, or N03's 5)"})
     bom = Flag(query=True, load_default=False,
                          metadata={"description": "CSV only: start with a UTF-8 byte order mark, for spreadsheets"})
 

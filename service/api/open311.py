@@ -22,6 +22,7 @@ from service.api.urls import external_url
 from service.domain import api_clients, remote_media
 from service.domain.coverage import coverage
 from service.domain.intake import MissingLocation, OutsideCoverage, UnknownCategory, UploadedPhoto, submit_report
+from service.domain.local_government_code import normalize
 from service.extensions import db
 from service.jobs import jobs
 from service.models import ApiClient, Category, HistoryEntry, Jurisdiction, RemoteMedia, Report
@@ -94,7 +95,8 @@ def _jurisdiction() -> Jurisdiction:
     """The jurisdiction named by jurisdiction_id, which may be left out when only one is served."""
     code = request.values.get("jurisdiction_id", "").strip()
     if code:
-        found = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
+        # N03's five digits name the same municipality as the six with the check digit.
+        found = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == (normalize(code) or code)))
         if found is None:
             raise Open311Error(404, f"jurisdiction_id {code} is not served here")
         return found

@@ -29,6 +29,7 @@ from schemas.opendata import OpenDataQuerySchema
 from service.api.csv_files import csv_text
 from service.domain import status as statuses
 from service.domain.disclosure import disclose
+from service.domain.local_government_code import normalize
 from service.extensions import db
 from service.models import Category, Department, Jurisdiction, Report
 from service.timefmt import TOKYO, iso_tokyo
@@ -82,7 +83,7 @@ def _filtered(query: Select, filters: dict[str, Any]) -> Select:
     if filters.get("status"):
         query = query.where(Report.status.in_(filters["status"]))
     if filters.get("jurisdiction"):
-        query = query.where(Jurisdiction.code == filters["jurisdiction"])
+        query = query.where(Jurisdiction.code == (normalize(filters["jurisdiction"]) or filters["jurisdiction"]))
     return query
 
 

@@ -16,12 +16,17 @@ from service.api.language import localised
 from service.api.urls import external_url
 from service.domain import status as statuses
 from service.domain.disclosure import Disclosed, disclose_report, public_text
+from service.geo.display import display_boundary
 from service.models import Category, HistoryEntry, Jurisdiction, Photo, Report
 from service.timefmt import iso_tokyo
 
 
-def jurisdiction(j: Jurisdiction, language: str) -> dict[str, Any]:
-    return {"code": j.code, "name": localised(j, "name", language), "name_ja": j.name_ja, "name_en": j.name_en, "boundary": j.boundary}
+def jurisdiction(j: Jurisdiction, language: str, *, exact: bool = False) -> dict[str, Any]:
+    """A jurisdiction with its boundary simplified for a map, or exact (as coverage uses it) when asked."""
+    simplified, bbox = display_boundary(j.code, str(j.updated_at), j.boundary)
+    return {"code": j.code, "name": localised(j, "name", language), "name_ja": j.name_ja, "name_en": j.name_en,
+            "prefecture_ja": j.prefecture_ja, "bbox": bbox, "boundary": j.boundary if exact else simplified,
+            "boundary_precision": "exact" if exact else "display"}
 
 
 def category(c: Category, jurisdiction_code: str, language: str) -> dict[str, Any]:

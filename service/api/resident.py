@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from schemas.category import CategoryQuerySchema, CategorySchema
 from schemas.common import ProblemSchema
-from schemas.jurisdiction import JurisdictionSchema
+from schemas.jurisdiction import JurisdictionQuerySchema, JurisdictionSchema
 from schemas.report import (
     RatingCreatedSchema,
     RatingSchema,
@@ -42,6 +42,7 @@ from service.domain.intake import (
     UploadedPhoto,
     submit_report,
 )
+from service.domain.local_government_code import normalize
 from service.domain.status import label as status_label
 from service.extensions import db
 from service.jobs import jobs
@@ -88,9 +89,26 @@ ERRORS = {
 class JurisdictionList(MethodView):
     @blp.response(200, JurisdictionSchema(many=True))
     def get(self) -> list[dict[str, Any]]:
-        """The jurisdictions served, with the boundary where reports are accepted."""
+        """The jurisdictions served, with boundaries simplified for a map (about 30 m) and their bounding boxes.
+
+        Whether a point is covered is decided on the exact boundary, which
+        `GET /jurisdictions/{code}?boundary=exact` returns.
+        """
         language = preferred_language()
         return [presenters.jurisdiction(j, language) for j in db.session.scalars(select(Jurisdiction).order_by(Jurisdiction.code))]
+
+
+@blp.route("/jurisdictions/<code>")
+class JurisdictionItem(MethodView):
+    @blp.arguments(JurisdictionQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, JurisdictionSchema)
+    @blp.alt_response(404, schema=ProblemSchema, content_type="application/problem+json")
+    def get(self, code: str, boundary: str = "display") -> dict[str, Any]:
+        """One jurisdiction by its local government code (6 digits, or N03's 5), with its boundary."""
+        found = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == (normalize(code) or code)))
+        if found is None:
+            abort(404, f"No jurisdiction {code} is served here.")
+        return presenters.jurisdiction(found, preferred_language(), exact=boundary == "exact")
 
 
 @blp.route("/categories")
