@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from datetime import timedelta
 
@@ -11,14 +10,14 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import select
 from werkzeug import Request, Response
 
-from service.domain import remote_media
+from service.domain import outbound, remote_media
 from service.domain.remote_media import FetchLimits, MediaRefused, MediaUnavailable, fetch_url
 from service.extensions import db
 from service.models import Photo, RemoteMedia, Report
 from tests.conftest import make_jpeg
 from tests.open311.conftest import BASE, created_id, post_request
 
-LOCAL = (ipaddress.ip_network("127.0.0.1/32"),)
+LOCAL = outbound.Policy.parse("127.0.0.1/32")
 
 
 def local(httpserver: HTTPServer, path: str) -> str:
@@ -28,7 +27,7 @@ def local(httpserver: HTTPServer, path: str) -> str:
 
 def limits(allowed=LOCAL, **overrides) -> FetchLimits:
     values = {"max_bytes": 200_000, "timeout": 5.0, "max_pixels": 50_000_000, "max_redirects": 3,
-              "allowed_private": allowed, **overrides}
+              "policy": allowed, **overrides}
     return FetchLimits(**values)
 
 
@@ -36,7 +35,7 @@ def test_the_default_policy_refuses_loopback_by_address_and_by_name(httpserver: 
     httpserver.expect_request("/p.jpg").respond_with_data(make_jpeg(), content_type="image/jpeg")
     for url in (local(httpserver, "/p.jpg"), httpserver.url_for("/p.jpg")):
         with pytest.raises(MediaRefused, match="private or reserved"):
-            fetch_url(url, limits(allowed=()))
+            fetch_url(url, limits(allowed=outbound.Policy()))
     assert httpserver.log == []
 
 
@@ -45,28 +44,37 @@ def test_a_name_resolving_to_one_private_address_among_public_ones_is_refused() 
         return ["93.184.216.34", "10.0.0.7"]
 
     with pytest.raises(MediaRefused, match="private or reserved"):
-        fetch_url("http://photos.example.org/p.jpg", limits(allowed=()), resolve=resolve)
-
-
-@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254",
-                                     "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fc00::1", "::ffff:127.0.0.1",
-                                     "224.0.0.1"])
-def test_non_public_addresses_are_not_allowed(address: str) -> None:
-    assert not remote_media.address_allowed(ipaddress.ip_address(address))
-
-
-def test_public_addresses_are_allowed() -> None:
-    assert remote_media.address_allowed(ipaddress.ip_address("93.184.216.34"))
-    assert remote_media.address_allowed(ipaddress.ip_address("2606:4700::1111"))
+        fetch_url("http://photos.example.org/p.jpg", limits(allowed=outbound.Policy()), resolve=resolve)
 
 
 @pytest.mark.parametrize("target", ["http://10.0.0.1/p.jpg", "http://169.254.169.254/latest/meta-data/",
-                                    "http://[::1]/p.jpg", "file:///etc/passwd", "gopher://example.org/"])
+                                    "http://[::1]/p.jpg", "file:///etc/passwd", "gopher://example.org/",
+                                    "http://[::a00:1]/p.jpg", "http://[64:ff9b::a00:1]/p.jpg",
+                                    "http://[2002:a00:1::]/p.jpg", "http://[::ffff:0:a00:1]/p.jpg",
+                                    "http://[fec0::1]/p.jpg", "http://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/p.jpg"])
 def test_a_redirect_to_a_private_address_or_another_scheme_is_refused(httpserver: HTTPServer, target: str) -> None:
     httpserver.expect_request("/moved").respond_with_data("", status=302, headers={"Location": target})
     with pytest.raises(MediaRefused):
         fetch_url(local(httpserver, "/moved"), limits())
     assert len(httpserver.log) == 1
+
+
+EMBEDDING_PRIVATE_IPV4 = ["[::127.0.0.1]", "[::7f00:1]", "[64:ff9b::7f00:1]", "[64:ff9b:1::7f00:1]", "[2002:7f00:1::]",
+                          "[2001:0:4136:e378:8000:63bf:80ff:fffe]", "[::ffff:0:7f00:1]", "[fec0::1]", "[::ffff:a9fe:a9fe]"]
+
+
+@pytest.mark.parametrize("host", EMBEDDING_PRIVATE_IPV4)
+def test_ipv6_forms_that_carry_a_private_ipv4_address_are_refused_at_intake(client, api_key: str, host: str) -> None:
+    response = post_request(client, api_key, media_url=f"http://{host}/x.jpg")
+    assert response.status_code == 400
+    assert "private or reserved" in response.get_data(as_text=True)
+    assert db.session.scalar(select(RemoteMedia)) is None and db.session.scalar(select(Report)) is None
+
+
+@pytest.mark.parametrize("host", EMBEDDING_PRIVATE_IPV4)
+def test_the_fetcher_refuses_ipv6_forms_that_carry_a_private_ipv4_address(host: str) -> None:
+    with pytest.raises(MediaRefused, match="private or reserved"):
+        fetch_url(f"http://{host}/x.jpg", limits(allowed=outbound.Policy()))
 
 
 def test_redirects_are_followed_a_few_times_only(httpserver: HTTPServer) -> None:
@@ -121,7 +129,7 @@ def _fetch(app, media_id: int) -> str:
 
 def test_a_fetched_media_url_becomes_the_large_photo_of_a_processed_report(client, app, api_key: str,
                                                                           httpserver: HTTPServer, monkeypatch) -> None:
-    monkeypatch.setitem(app.config, "MEDIA_FETCH_ALLOW_PRIVATE_FOR_TESTS", "127.0.0.1/32")
+    monkeypatch.setitem(app.config, "OUTBOUND_ALLOW_PRIVATE", "127.0.0.1/32")
     httpserver.expect_request("/pothole.jpg").respond_with_data(make_jpeg((1600, 1200)), content_type="image/jpeg")
     public_id = created_id(client, api_key, media_url=local(httpserver, "/pothole.jpg"))
     assert client.get(f"{BASE}/requests/{public_id}.json").get_json()[0]["media_url"] == ""
@@ -137,7 +145,7 @@ def test_a_fetched_media_url_becomes_the_large_photo_of_a_processed_report(clien
 
 def test_a_refused_fetch_is_recorded_and_the_report_stays(client, app, api_key: str, httpserver: HTTPServer,
                                                          monkeypatch) -> None:
-    monkeypatch.setitem(app.config, "MEDIA_FETCH_ALLOW_PRIVATE_FOR_TESTS", "127.0.0.1/32")
+    monkeypatch.setitem(app.config, "OUTBOUND_ALLOW_PRIVATE", "127.0.0.1/32")
     httpserver.expect_request("/notes.txt").respond_with_data("not a photo", content_type="text/plain")
     created_id(client, api_key, media_url=local(httpserver, "/notes.txt"))
     media = db.session.scalar(select(RemoteMedia))
@@ -157,7 +165,7 @@ def test_with_the_default_setting_the_worker_refuses_a_local_server(client, app,
     media = RemoteMedia(report_id=report_id, url=local(httpserver, "/p.jpg"), state="pending")
     db.session.add(media)
     db.session.commit()
-    assert app.config["MEDIA_FETCH_ALLOW_PRIVATE_FOR_TESTS"] == ""
+    assert app.config["OUTBOUND_ALLOW_PRIVATE"] == ""
     assert _fetch(app, media.id) == "refused"
     assert httpserver.log == []
 
@@ -173,7 +181,7 @@ def test_the_fetch_task_is_sent_after_the_report_is_stored(client, app, api_key:
 
 def test_a_fetch_lost_with_its_worker_is_swept_and_fetched_again(client, app, api_key: str,
                                                                 httpserver: HTTPServer, monkeypatch) -> None:
-    monkeypatch.setitem(app.config, "MEDIA_FETCH_ALLOW_PRIVATE_FOR_TESTS", "127.0.0.1/32")
+    monkeypatch.setitem(app.config, "OUTBOUND_ALLOW_PRIVATE", "127.0.0.1/32")
     httpserver.expect_request("/late.jpg").respond_with_data(make_jpeg((1600, 1200)), content_type="image/jpeg")
     created_id(client, api_key, media_url=local(httpserver, "/late.jpg"))
     media = db.session.scalar(select(RemoteMedia))
