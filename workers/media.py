@@ -18,7 +18,7 @@ def fetch_limits() -> remote_media.FetchLimits:
         timeout=config["MEDIA_FETCH_TIMEOUT"],
         max_pixels=config["MAX_IMAGE_PIXELS"],
         max_redirects=config["MEDIA_FETCH_MAX_REDIRECTS"],
-        policy=outbound.configured(config),
+        outbound_policy=outbound.configured(config),
     )
 
 

@@ -72,7 +72,7 @@ class FetchLimits:
     max_redirects: int = 3
     # Private networks and hosts the operator allows; none in a real deployment
     # unless the media lives on an internal server.
-    policy: outbound.Policy = field(default_factory=outbound.Policy)
+    outbound_policy: outbound.Policy = field(default_factory=outbound.Policy)
 
 
 def check_media_url(url: str, policy: outbound.Policy | None = None) -> str:
@@ -115,7 +115,7 @@ def fetch_url(url: str, limits: FetchLimits, *, resolve: outbound.Resolver | Non
     """
     deadline = Deadline(limits.timeout)
     for _ in range(limits.max_redirects + 1):
-        check_media_url(url, limits.policy)
+        check_media_url(url, limits.outbound_policy)
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         host = parts.hostname or ""
@@ -185,7 +185,7 @@ def _get(scheme: str, host: str, port: int, path: str, limits: FetchLimits, dead
     sock: socket.socket | None = None
     with _Watchdog(deadline) as watchdog:
         try:
-            sock = outbound.connect(host, port, limits.policy, timeout=deadline.remaining(), resolver=resolve)
+            sock = outbound.connect(host, port, limits.outbound_policy, timeout=deadline.remaining(), resolver=resolve)
             watchdog.watch(sock)
             if scheme == "https":
                 sock.settimeout(deadline.remaining())

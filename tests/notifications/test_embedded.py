@@ -7,7 +7,7 @@ import time
 from service.domain import signatures
 from service.domain.staff_keys import create_staff
 from service.extensions import db
-from tests.notifications.conftest import Receiver
+from tests.notifications.conftest import LOCAL_RECEIVERS, Receiver
 from tests.pipeline import test_embedded as embedded_fixtures
 from tests.pipeline.support import post_report, processing_state, wait_until
 from workers.celery_app import QUEUES
@@ -20,6 +20,8 @@ embedded_app, worker_controllers = embedded_fixtures.embedded_app, embedded_fixt
 def test_embedded_worker_delivers_a_staff_transition(embedded_app, worker_controllers, receiver: Receiver):
     embedded_app.extensions["celery"].control.purge()
     embedded_app.config["NOTIFY_DISPATCH_INTERVAL_SECONDS"] = 0.3
+    # The receiver listens on 127.0.0.1, which the outbound policy refuses unless named.
+    embedded_app.config["OUTBOUND_ALLOW_PRIVATE"] = LOCAL_RECEIVERS
     thread = start_embedded_worker(embedded_app)
     with embedded_app.app_context():
         client = embedded_app.test_client()

@@ -27,7 +27,7 @@ def local(httpserver: HTTPServer, path: str) -> str:
 
 def limits(allowed=LOCAL, **overrides) -> FetchLimits:
     values = {"max_bytes": 200_000, "timeout": 5.0, "max_pixels": 50_000_000, "max_redirects": 3,
-              "policy": allowed, **overrides}
+              "outbound_policy": allowed, **overrides}
     return FetchLimits(**values)
 
 
