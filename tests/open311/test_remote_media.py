@@ -11,13 +11,30 @@ from sqlalchemy import select
 from werkzeug import Request, Response
 
 from service.domain import outbound, remote_media
+from service.domain.api_clients import create_client
 from service.domain.remote_media import FetchLimits, MediaRefused, MediaUnavailable, fetch_url
 from service.extensions import db
+from service.jobs import PROCESS_REPORT
 from service.models import Photo, RemoteMedia, Report
 from tests.conftest import make_jpeg
+from tests.notifications.test_jobs import queued
 from tests.open311.conftest import BASE, created_id, post_request
+from tests.open311.drip import Connection, drip_server
+from tests.pipeline import support as pipeline_support
+from tests.pipeline import test_embedded as embedded_fixtures
+from workers.celery_app import DEFAULT_QUEUE, MEDIA_QUEUE
+from workers.embedded import start_embedded_worker
 
 LOCAL = outbound.Policy.parse("127.0.0.1/32")
+# How far past its deadline a fetch may end on a busy test machine.
+DEADLINE_SLACK = 0.5
+
+
+def wait_for_close(connection: Connection, timeout: float = 3.0) -> None:
+    """The drip server notices a close within moments; wait for it, boundedly."""
+    deadline = time.monotonic() + timeout
+    while connection.closed is None and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def local(httpserver: HTTPServer, path: str) -> str:
@@ -111,6 +128,31 @@ def test_a_slow_server_runs_out_of_time(httpserver: HTTPServer) -> None:
     assert time.monotonic() - started < 1.4
 
 
+@pytest.mark.parametrize("path", ["/headers/p.jpg", "/body/p.jpg"])
+def test_one_deadline_holds_against_a_server_that_drips_its_headers_or_its_body(path: str) -> None:
+    # One byte a second answers every socket read in time; only the deadline ends the fetch.
+    with drip_server() as server:
+        started = time.monotonic()
+        with pytest.raises(MediaUnavailable, match="took too long"):
+            fetch_url(server.url(path), limits(timeout=1.5))
+        elapsed = time.monotonic() - started
+        assert 1.5 <= elapsed <= 1.5 + DEADLINE_SLACK
+        (connection,) = server.connections
+        wait_for_close(connection)
+        assert connection.held <= 1.5 + DEADLINE_SLACK
+
+
+def test_the_deadline_covers_the_name_lookup() -> None:
+    def slow_dns(host: str, port: int) -> list[str]:
+        time.sleep(3)
+        return ["127.0.0.1"]
+
+    started = time.monotonic()
+    with pytest.raises(MediaUnavailable, match="took too long"):
+        fetch_url("http://slow-dns.example.jp/p.jpg", limits(timeout=0.5), resolve=slow_dns)
+    assert time.monotonic() - started <= 0.5 + DEADLINE_SLACK
+
+
 def test_a_server_error_is_temporary_and_a_missing_file_is_refused(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/down.jpg").respond_with_data("", status=503)
     httpserver.expect_request("/gone.jpg").respond_with_data("", status=404)
@@ -179,6 +221,17 @@ def test_the_fetch_task_is_sent_after_the_report_is_stored(client, app, api_key:
     assert (remote_media.FETCH_MEDIA, [media.id]) in sent
 
 
+def test_media_is_fetched_on_a_queue_of_its_own(client, app, api_key: str) -> None:
+    celery = app.extensions["celery"]
+    celery.control.purge()
+    post_request(client, api_key, media_url="https://photos.example.org/p.jpg")
+    media = db.session.scalar(select(RemoteMedia))
+    report_id = db.session.scalar(select(Report.id))
+    # Workers started with `-Q celery` process reports however slow a media server is.
+    assert queued(celery, MEDIA_QUEUE) == [(remote_media.FETCH_MEDIA, [media.id], None)]
+    assert queued(celery, DEFAULT_QUEUE) == [(PROCESS_REPORT, [report_id], None)]
+
+
 def test_a_fetch_lost_with_its_worker_is_swept_and_fetched_again(client, app, api_key: str,
                                                                 httpserver: HTTPServer, monkeypatch) -> None:
     monkeypatch.setitem(app.config, "OUTBOUND_ALLOW_PRIVATE", "127.0.0.1/32")
@@ -198,3 +251,47 @@ def test_a_fetch_lost_with_its_worker_is_swept_and_fetched_again(client, app, ap
     assert _fetch(app, media.id) == "fetched"
     assert [(p.state, p.width) for p in db.session.scalars(select(Photo))] == [("ready", 1600)]
     assert remote_media.pending_media(db.session, stale_after_seconds=stale_after) == []
+
+
+# The drill: dripping media servers while residents post reports, in the embedded default.
+embedded_app, worker_controllers = embedded_fixtures.embedded_app, embedded_fixtures.worker_controllers
+DRIPS = 10
+MEDIA_DEADLINE = 1.5
+
+
+def processing_time(client) -> float:
+    """Seconds from a resident's POST to its processed report, through the embedded worker."""
+    started = time.monotonic()
+    created = pipeline_support.post_report(client)
+    pipeline_support.wait_until(lambda: pipeline_support.processing_state(created["id"]) == "done",
+                                what="a resident report's processing", timeout=20)
+    return time.monotonic() - started
+
+
+def test_dripping_media_servers_never_hold_resident_reports(embedded_app, worker_controllers) -> None:
+    embedded_app.extensions["celery"].control.purge()
+    embedded_app.config.update(MEDIA_FETCH_TIMEOUT=MEDIA_DEADLINE, OUTBOUND_ALLOW_PRIVATE="127.0.0.1/32")
+    start_embedded_worker(embedded_app)
+    with drip_server() as server, embedded_app.app_context():
+        client = embedded_app.test_client()
+        # The usual time: warm runs before any media (the memory broker is polled once a second).
+        processing_time(client)
+        usual = max(processing_time(client) for _ in range(3))
+        api_key = create_client(db.session, name="FixMyStreet", jurisdiction_code="990019")[1]
+        paths = [f"/headers/{n}.jpg" if n % 2 else f"/body/{n}.jpg" for n in range(DRIPS)]
+        for path in paths:
+            assert post_request(client, api_key, media_url=server.url(path)).status_code == 201
+        during = [processing_time(client) for _ in range(4)]
+
+        def first_fetches() -> dict[str, Connection]:
+            first: dict[str, Connection] = {}
+            for connection in list(server.connections):
+                first.setdefault(connection.path, connection)
+            return first if len(first) == DRIPS and all(c.closed for c in first.values()) else {}
+
+        fetches = pipeline_support.wait_until(first_fetches, what="a first fetch of every dripping URL", timeout=20)
+        states = set(db.session.scalars(select(RemoteMedia.state)))
+    # Each fetch ends at its deadline, and no resident waits for one.
+    assert {path: round(c.held, 1) for path, c in fetches.items() if c.held > MEDIA_DEADLINE + DEADLINE_SLACK} == {}
+    assert max(during) <= usual + 1.0, (usual, during)
+    assert states <= {"pending", "fetching"}
