@@ -19,6 +19,14 @@ def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _outbound_allowed(value: str) -> str:
+    """The text itself, once every entry is known to be a network or a host name (ValueError otherwise)."""
+    from service.domain.outbound import Policy
+
+    Policy.parse(value)
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -88,7 +96,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OPEN311_CONTACT", "MACHIKOE_OPEN311_CONTACT", str, "", "contact shown in Open311 discovery"),
     Setting("MEDIA_FETCH_TIMEOUT", "MACHIKOE_MEDIA_FETCH_TIMEOUT", float, 15.0, "seconds for fetching one media_url, redirects included"),
     Setting("MEDIA_FETCH_MAX_REDIRECTS", "MACHIKOE_MEDIA_FETCH_MAX_REDIRECTS", int, 3, "redirects followed when fetching a media_url"),
-    Setting("OUTBOUND_ALLOW_PRIVATE", "MACHIKOE_OUTBOUND_ALLOW_PRIVATE", str, "", "comma-separated private networks and host names that media_url, webhooks, push gateways and SMTP may reach; none by default"),
+    Setting("OUTBOUND_ALLOW_PRIVATE", "MACHIKOE_OUTBOUND_ALLOW_PRIVATE", _outbound_allowed, "", "comma-separated private networks and host names that media_url, webhooks, push gateways and SMTP may reach; none by default"),
     Setting("OPENDATA_COORDINATE_DECIMALS", "MACHIKOE_OPENDATA_COORDINATE_DECIMALS", int, 4, "decimals of coordinates in open data (4 is about 10 m)"),
     Setting("LOG_LEVEL", "MACHIKOE_LOG_LEVEL", str, "INFO", "log level"),
 )

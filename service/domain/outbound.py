@@ -308,8 +308,10 @@ def _lookup(resolver: Resolver, host: str, port: int, timeout: float | None) -> 
 
 
 def _is_host_name(text: str) -> bool:
+    """Letters, digits and hyphens in dot-separated labels; a last label of digits only is a mistyped address."""
     labels = text.rstrip(".").split(".")
-    return all(0 < len(label) <= 63 and label.replace("-", "").isalnum() and label.isascii() for label in labels)
+    return (all(0 < len(label) <= 63 and label.replace("-", "").isalnum() and label.isascii() for label in labels)
+            and not labels[-1].isdigit())
 
 
 def _normal_host(host: str) -> str:

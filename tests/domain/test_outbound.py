@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from config.settings import load_settings
 from service.domain import outbound
 from service.domain.outbound import Policy, Refused
 
@@ -76,8 +77,12 @@ def test_an_operator_names_private_networks_and_hosts_that_may_be_reached() -> N
         ipaddress.ip_address("172.16.9.9")]
     with pytest.raises(Refused):
         outbound.resolve("other.city.internal", 80, policy, resolver=lambda h, p: ["172.16.9.9"])
-    with pytest.raises(ValueError, match="neither a network nor a host name"):
-        Policy.parse("10.0.0.0/8, not a host!")
+    for mistyped in ("10.0.0.0/8, not a host!", "10.0.0.300", "10.0.0.0/33"):
+        with pytest.raises(ValueError, match="neither a network nor a host name"):
+            Policy.parse(mistyped)
+    # A mistyped setting stops the app at start, naming its variable.
+    with pytest.raises(ValueError, match="MACHIKOE_OUTBOUND_ALLOW_PRIVATE"):
+        load_settings({"MACHIKOE_OUTBOUND_ALLOW_PRIVATE": "127.0.0.1,192.168.1.0/33"})
 
 
 def test_the_policy_is_read_from_the_setting_and_from_its_former_name() -> None:
@@ -90,17 +95,22 @@ def test_the_policy_is_read_from_the_setting_and_from_its_former_name() -> None:
 @pytest.fixture()
 def listener() -> Iterator[socket.socket]:
     server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.05)
     accepted: list[socket.socket] = []
+    stop = threading.Event()
 
     def accept() -> None:
-        while True:
+        while not stop.is_set():
             try:
                 accepted.append(server.accept()[0])
-            except OSError:
-                return
+            except TimeoutError:
+                continue
 
-    threading.Thread(target=accept, daemon=True).start()
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
     yield server
+    stop.set()
+    thread.join(2)
     server.close()
     for sock in accepted:
         sock.close()
