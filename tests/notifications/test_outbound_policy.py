@@ -111,3 +111,21 @@ def test_an_smtp_relay_on_an_internal_address_is_refused_unless_allowed(app, cli
     db.session.commit()
     assert deliver(delivery_id) == 1
     assert [m["To"] for m in smtp_server.messages] == ["road@city.example.jp"]
+
+
+def test_a_public_name_that_resolves_to_an_internal_address_at_delivery_is_not_contacted(
+        app, client, keys, road_report, receiver, default_policy, monkeypatch) -> None:
+    # No DNS server can be run here for a public name, so the system resolver
+    # answers this one name with loopback, as a rebinding attacker's would.
+    resolve = socket.getaddrinfo
+
+    def rebinding(host, *args, **kwargs):
+        return resolve("127.0.0.1" if host == "hooks.example.jp" else host, *args, **kwargs)
+
+    subscribe(client, keys, name="rebinding", url=f"http://hooks.example.jp:{receiver.port}/hook", event_types=STATUS_CHANGED)
+    transition(client, keys, road_report, "acknowledged")
+    dispatch_events()
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    assert deliver(*db.session.scalars(select(Delivery.id))) == 0
+    assert receiver.requests == []
+    assert deliveries_seen_by_admin(client, keys)["rebinding"]["last_error"] == outbound.REFUSED
