@@ -14,15 +14,16 @@ from service.domain import outbound, remote_media
 from service.domain.api_clients import create_client
 from service.domain.remote_media import FetchLimits, MediaRefused, MediaUnavailable, fetch_url
 from service.extensions import db
-from service.jobs import PROCESS_REPORT
+from service.jobs import PROCESS_REPORT, jobs
 from service.models import Photo, RemoteMedia, Report
 from tests.conftest import make_jpeg
 from tests.notifications.test_jobs import queued
 from tests.open311.conftest import BASE, created_id, post_request
 from tests.open311.drip import Connection, drip_server
+from tests.pipeline import conftest as pipeline_fixtures
 from tests.pipeline import support as pipeline_support
 from tests.pipeline import test_embedded as embedded_fixtures
-from workers.celery_app import DEFAULT_QUEUE, MEDIA_QUEUE
+from workers.celery_app import DEFAULT_QUEUE, MEDIA_QUEUE, NOTIFICATIONS_QUEUE
 from workers.embedded import start_embedded_worker
 
 LOCAL = outbound.Policy.parse("127.0.0.1/32")
@@ -253,14 +254,18 @@ def test_a_fetch_lost_with_its_worker_is_swept_and_fetched_again(client, app, ap
     assert remote_media.pending_media(db.session, stale_after_seconds=stale_after) == []
 
 
-# The drill: dripping media servers while residents post reports, in the embedded default.
+# The drills: dripping media servers while residents post reports, in both shapes.
 embedded_app, worker_controllers = embedded_fixtures.embedded_app, embedded_fixtures.worker_controllers
+broker_url, shared_data_dir, worker_app_base, worker_app, start_worker = (
+    pipeline_fixtures.broker_url, pipeline_fixtures.shared_data_dir, pipeline_fixtures.worker_app_base,
+    pipeline_fixtures.worker_app, pipeline_fixtures.start_worker)
 DRIPS = 10
-MEDIA_DEADLINE = 1.5
+MEDIA_DEADLINE = 2.0
+DRILL_SETTINGS = {"MACHIKOE_MEDIA_FETCH_TIMEOUT": str(MEDIA_DEADLINE), "MACHIKOE_OUTBOUND_ALLOW_PRIVATE": "127.0.0.1/32"}
 
 
 def processing_time(client) -> float:
-    """Seconds from a resident's POST to its processed report, through the embedded worker."""
+    """Seconds from a resident's POST to its processed report, through the workers."""
     started = time.monotonic()
     created = pipeline_support.post_report(client)
     pipeline_support.wait_until(lambda: pipeline_support.processing_state(created["id"]) == "done",
@@ -268,19 +273,31 @@ def processing_time(client) -> float:
     return time.monotonic() - started
 
 
-def test_dripping_media_servers_never_hold_resident_reports(embedded_app, worker_controllers) -> None:
-    embedded_app.extensions["celery"].control.purge()
-    embedded_app.config.update(MEDIA_FETCH_TIMEOUT=MEDIA_DEADLINE, OUTBOUND_ALLOW_PRIVATE="127.0.0.1/32")
-    start_embedded_worker(embedded_app)
-    with drip_server() as server, embedded_app.app_context():
-        client = embedded_app.test_client()
-        # The usual time: warm runs before any media (the memory broker is polled once a second).
+def drip_drill(app) -> tuple[float, list[float], dict[str, Connection]]:
+    """Residents post reports before and while ten media URLs drip (half in their headers, half in their body).
+
+    Returns the usual processing time (the slowest of three warm runs before
+    any media), the processing times during the drip, and each URL's first fetch.
+    """
+    with drip_server() as server:
+        client = app.test_client()
         processing_time(client)
         usual = max(processing_time(client) for _ in range(3))
         api_key = create_client(db.session, name="FixMyStreet", jurisdiction_code="990019")[1]
         paths = [f"/headers/{n}.jpg" if n % 2 else f"/body/{n}.jpg" for n in range(DRIPS)]
-        for path in paths:
-            assert post_request(client, api_key, media_url=server.url(path)).status_code == 201
+        response = post_request(client, api_key, media_url=server.url(paths[0]))
+        assert response.status_code == 201
+        report_id = db.session.scalar(select(Report.id).where(Report.public_id == response.get_json()[0]["service_request_id"]))
+        # The other URLs are media of the same report, so that the report queue
+        # holds nothing but the residents' reports while they drip.
+        more = [RemoteMedia(report_id=report_id, url=server.url(path), state="pending") for path in paths[1:]]
+        db.session.add_all(more)
+        db.session.commit()
+        for media in more:
+            assert jobs.fetch_media(media.id)
+        # Residents post once every media thread is held by a dripping server.
+        pipeline_support.wait_until(lambda: sum(c.closed is None for c in server.connections) >= 4,
+                                    what="four dripping fetches at once", timeout=10)
         during = [processing_time(client) for _ in range(4)]
 
         def first_fetches() -> dict[str, Connection]:
@@ -290,8 +307,28 @@ def test_dripping_media_servers_never_hold_resident_reports(embedded_app, worker
             return first if len(first) == DRIPS and all(c.closed for c in first.values()) else {}
 
         fetches = pipeline_support.wait_until(first_fetches, what="a first fetch of every dripping URL", timeout=20)
-        states = set(db.session.scalars(select(RemoteMedia.state)))
-    # Each fetch ends at its deadline, and no resident waits for one.
-    assert {path: round(c.held, 1) for path, c in fetches.items() if c.held > MEDIA_DEADLINE + DEADLINE_SLACK} == {}
+    return usual, during, fetches
+
+
+def assert_no_resident_waited_and_every_fetch_ended_at_its_deadline(usual: float, during: list[float],
+                                                                   fetches: dict[str, Connection]) -> None:
+    late = {path: round(c.held, 2) for path, c in fetches.items() if c.held > MEDIA_DEADLINE + DEADLINE_SLACK}
+    assert late == {}
     assert max(during) <= usual + 1.0, (usual, during)
-    assert states <= {"pending", "fetching"}
+
+
+def test_dripping_media_servers_never_hold_resident_reports_in_the_embedded_default(embedded_app,
+                                                                                  worker_controllers) -> None:
+    embedded_app.extensions["celery"].control.purge()
+    embedded_app.config.update(MEDIA_FETCH_TIMEOUT=MEDIA_DEADLINE, OUTBOUND_ALLOW_PRIVATE="127.0.0.1/32")
+    start_embedded_worker(embedded_app)
+    with embedded_app.app_context():
+        assert_no_resident_waited_and_every_fetch_ended_at_its_deadline(*drip_drill(embedded_app))
+
+
+def test_dripping_media_servers_never_hold_resident_reports_on_deployed_workers(worker_app, start_worker,
+                                                                              monkeypatch) -> None:
+    monkeypatch.setitem(worker_app.config, "OUTBOUND_ALLOW_PRIVATE", "127.0.0.1/32")
+    start_worker("reports", queues=(DEFAULT_QUEUE, NOTIFICATIONS_QUEUE), **DRILL_SETTINGS)
+    start_worker("media", threads=4, queues=(MEDIA_QUEUE,), **DRILL_SETTINGS)
+    assert_no_resident_waited_and_every_fetch_ended_at_its_deadline(*drip_drill(worker_app))
