@@ -23,6 +23,14 @@ def _names(value: str) -> list[str]:
     return [name.strip() for name in value.split(",") if name.strip()]
 
 
+def _outbound_allowed(value: str) -> str:
+    """The text itself, once every entry is known to be a network or a host name (ValueError otherwise)."""
+    from service.domain.outbound import Policy
+
+    Policy.parse(value)
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -100,7 +108,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OPEN311_CONTACT", "MACHIKOE_OPEN311_CONTACT", str, "", "contact shown in Open311 discovery"),
     Setting("MEDIA_FETCH_TIMEOUT", "MACHIKOE_MEDIA_FETCH_TIMEOUT", float, 15.0, "seconds for fetching one media_url, redirects included"),
     Setting("MEDIA_FETCH_MAX_REDIRECTS", "MACHIKOE_MEDIA_FETCH_MAX_REDIRECTS", int, 3, "redirects followed when fetching a media_url"),
-    Setting("MEDIA_FETCH_ALLOW_PRIVATE_FOR_TESTS", "MACHIKOE_MEDIA_FETCH_ALLOW_PRIVATE_FOR_TESTS", str, "", "tests only: comma-separated networks a media_url may reach although private; empty in production"),
+    Setting("OUTBOUND_ALLOW_PRIVATE", "MACHIKOE_OUTBOUND_ALLOW_PRIVATE", _outbound_allowed, "", "comma-separated private networks and host names that media_url, webhooks, push gateways and SMTP may reach; none by default"),
     Setting("OPENDATA_COORDINATE_DECIMALS", "MACHIKOE_OPENDATA_COORDINATE_DECIMALS", int, 4, "decimals of every public coordinate: reports, Open311, open data (4 is about 10 m)"),
     Setting("LOG_LEVEL", "MACHIKOE_LOG_LEVEL", str, "INFO", "log level"),
 )

@@ -19,7 +19,7 @@ from service import clock
 from service.api.language import preferred_language
 from service.api.presenters import public_photos
 from service.api.urls import external_url
-from service.domain import api_clients, remote_media
+from service.domain import api_clients, outbound, remote_media
 from service.domain.coverage import coverage
 from service.domain.intake import MissingLocation, OutsideCoverage, UnknownCategory, UploadedPhoto, submit_report
 from service.domain.local_government_code import normalize
@@ -201,9 +201,8 @@ def create_request(fmt: str) -> Response:
     category = _category(jurisdiction.id, posted.service_code)
     attributes = mapping.attribute_values(category, posted.attributes)
     config = current_app.config
-    allowed = remote_media.parse_networks(config["MEDIA_FETCH_ALLOW_PRIVATE_FOR_TESTS"])
     try:
-        media_urls = [remote_media.check_media_url(posted.media_url, allowed)] if posted.media_url else []
+        media_urls = [remote_media.check_media_url(posted.media_url, outbound.configured(config))] if posted.media_url else []
     except remote_media.MediaRefused as exc:
         raise Open311Error(400, f"media_url: {exc.reason}") from None
     photos = _uploaded_media(config["MAX_PHOTOS"] - len(media_urls))
