@@ -67,9 +67,11 @@ def find_personal_data(text: str) -> tuple[Finding, ...]:
     if not _WORTH_A_LOOK.search(copy.text):
         return ()
     candidates: list[tuple[Kind, tuple[int, int]]] = []
-    candidates.extend((Kind.EMAIL, match.span()) for match in patterns.EMAIL.finditer(copy.text))
+    if "@" in copy.text:
+        candidates.extend((Kind.EMAIL, match.span()) for match in patterns.EMAIL.finditer(copy.text))
     candidates.extend((Kind.MY_NUMBER, span) for span in patterns.find_my_numbers(copy.text))
-    candidates.extend((Kind.PLATE, match.span()) for match in patterns.PLATE.finditer(copy.text))
+    if patterns.PLATE_HINT.search(copy.text):
+        candidates.extend((Kind.PLATE, match.span()) for match in patterns.PLATE.finditer(copy.text))
     candidates.extend((Kind.PHONE, span) for span in find_phone_numbers(copy.text))
     candidates.extend((Kind.HOUSE_NUMBER, span) for span in patterns.find_house_numbers(copy.text))
     return tuple(

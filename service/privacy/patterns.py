@@ -18,11 +18,14 @@ EMAIL = re.compile(
 )
 
 # Twelve digits, solid or in groups of four with the same separator twice.
+_FOUR_DIGITS = re.compile(r"[0-9]{4}")
 _MY_NUMBER = re.compile(r"(?<![0-9A-Za-z_\-.])[0-9]{4}([ -]?)[0-9]{4}\1[0-9]{4}(?![0-9A-Za-z_]|[-.][0-9])")
 
 
 def find_my_numbers(text: str) -> Iterator[tuple[int, int]]:
     """Yield the spans of twelve-digit numbers whose check digit is right."""
+    if not _FOUR_DIGITS.search(text):
+        return
     for match in _MY_NUMBER.finditer(text):
         digits = match.group().replace(" ", "").replace("-", "")
         if my_number.is_valid(digits):
@@ -34,6 +37,8 @@ _PLATE_KANA = "あいうえかきくけこさすせそたちつてとなにぬ�
 _REGIONS = "|".join(sorted(map(re.escape, PLATE_REGIONS), key=len, reverse=True))
 # 一連番号: 12-34 for four digits, and dots for the leading blanks of shorter ones.
 _SERIAL = r"(?:[0-9]{1,2}-[0-9]{2}|[0-9]{4}|[・.]{1,3}[ ]?[0-9]{1,3})"
+# A plate's かな stands before its 一連番号; one cheap search before the long list of regions.
+PLATE_HINT = re.compile(r"[" + _PLATE_KANA + r"][ ]?[0-9・.]")
 PLATE = re.compile(
     r"(?:" + _REGIONS + r")[ ]?[0-9][0-9A-Z]{0,2}[ ]?[" + _PLATE_KANA + r"][ ]?" + _SERIAL + r"(?![0-9])"
 )
@@ -56,11 +61,16 @@ _HYPHENATED_AFTER_PLACE = re.compile(
 )
 # The same in romaji addresses, three groups before the town: 1-2-3 Shiba.
 _HYPHENATED_ROMAJI = re.compile(r"(?<![0-9A-Za-z\-.])[0-9]{1,3}-[0-9]{1,3}-[0-9]{1,3}(?= [A-Z][a-z]+)")
+# Every form above holds one of these; most texts hold none.
+_HOUSE_NUMBER_HINT = re.compile(r"丁目|番|号室|[0-9]-[0-9]")
 _ROOM = re.compile(r"(?<![0-9])" + _NUMBER + r"号室")
 
 # Words after which a hyphenated figure is an identifier, not an address
 # (電柱番号 12-345, 品番, 第3-2, 約2-3), and units that make it a quantity or a date.
 _IDENTIFIER_ENDINGS = ("号", "柱", "電", "番", "第", "約", "計", "型", "品", "線", "便", "版", "No", "no", "#")
+_IDENTIFIER_WORDS = ("番号", "電柱", "No", "ID")
+_IDENTIFIER_REACH = 12
+_PHRASE_BREAK = re.compile(r"[。、，,「」()!?]")
 # A date such as 2024-03-12 stays, whatever stands before it.
 _DATE = re.compile(r"(?:19|20)[0-9]{2}-[0-9]{1,2}(?:-[0-9]{1,2})?")
 _UNITS = (*"日月年円時分秒人件個本回台枚歳階度倍週ヶか", "km", "m", "%", "cm", "kg", "mm")
@@ -76,11 +86,17 @@ def _after_place_name(text: str, start: int, end: int) -> bool:
     before = text[:start].rstrip(" ")
     if not before or not _is_ideograph_or_katakana(before[-1]) or before.endswith(_IDENTIFIER_ENDINGS):
         return False
+    # 電柱番号 東京 12-345-6: a word for an identifier a little before the figure, in the same phrase.
+    phrase = _PHRASE_BREAK.split(before[-_IDENTIFIER_REACH:])[-1]
+    if any(word in phrase for word in _IDENTIFIER_WORDS):
+        return False
     return not text[end:].lstrip(" ").startswith(_UNITS)
 
 
 def find_house_numbers(text: str) -> Iterator[tuple[int, int]]:
     """Yield the spans of 番地, 号 and room numbers; spans may overlap."""
+    if not _HOUSE_NUMBER_HINT.search(text):
+        return
     for match in _AFTER_CHOME.finditer(text):
         if not text[match.end() :].startswith(_UNITS):
             yield match.span(1)

@@ -41,6 +41,8 @@ _FORMS = tuple(
 )
 
 _NON_DIGITS = re.compile(r"[^0-9]")
+# Most texts hold no number that starts with 0 or +81; one search tells.
+_WORTH_A_LOOK = re.compile(r"0[0-9]|\+81")
 
 
 def is_dialable(digits: str) -> bool:
@@ -56,6 +58,8 @@ def is_dialable(digits: str) -> bool:
 
 def find_phone_numbers(text: str) -> Iterator[tuple[int, int]]:
     """Yield the spans of phone numbers in normalised ``text``; spans may overlap."""
+    if not _WORTH_A_LOOK.search(text):
+        return
     for form in _FORMS:
         for match in form.finditer(text):
             found = match.group()
