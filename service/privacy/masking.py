@@ -7,6 +7,7 @@ placeholders hold no digits and no @, so masking masked text changes nothing.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -82,11 +83,19 @@ def find_personal_data(text: str) -> tuple[Finding, ...]:
 def _without_overlaps(candidates: Iterable[tuple[Kind, tuple[int, int]]]) -> list[tuple[Kind, tuple[int, int]]]:
     # The longest find wins; between finds of one length, the kind listed first.
     ranked = sorted(candidates, key=lambda c: (c[1][0] - c[1][1], _PRIORITY[c[0]], c[1][0]))
+    # Kept spans never overlap, so sorted by start they are sorted by end too;
+    # a new span need only be checked against its two neighbours.
+    starts: list[int] = []
     kept: list[tuple[Kind, tuple[int, int]]] = []
     for kind, (start, end) in ranked:
-        if all(end <= other_start or start >= other_end for _, (other_start, other_end) in kept):
-            kept.append((kind, (start, end)))
-    return sorted(kept, key=lambda c: c[1][0])
+        place = bisect.bisect_right(starts, start)
+        if place > 0 and kept[place - 1][1][1] > start:
+            continue
+        if place < len(kept) and kept[place][1][0] < end:
+            continue
+        starts.insert(place, start)
+        kept.insert(place, (kind, (start, end)))
+    return kept
 
 
 def mask_personal_data(text: str) -> MaskResult:

@@ -83,14 +83,15 @@ def _is_ideograph_or_katakana(char: str) -> bool:
 def _after_place_name(text: str, start: int, end: int) -> bool:
     if _DATE.fullmatch(text, start, end):
         return False
-    before = text[:start].rstrip(" ")
+    # Bounded slices keep a text with thousands of figures linear.
+    before = text[max(0, start - _IDENTIFIER_REACH - 4) : start].rstrip(" ")
     if not before or not _is_ideograph_or_katakana(before[-1]) or before.endswith(_IDENTIFIER_ENDINGS):
         return False
     # 電柱番号 東京 12-345-6: a word for an identifier a little before the figure, in the same phrase.
     phrase = _PHRASE_BREAK.split(before[-_IDENTIFIER_REACH:])[-1]
     if any(word in phrase for word in _IDENTIFIER_WORDS):
         return False
-    return not text[end:].lstrip(" ").startswith(_UNITS)
+    return not text[end : end + 4].lstrip(" ").startswith(_UNITS)
 
 
 def find_house_numbers(text: str) -> Iterator[tuple[int, int]]:
@@ -98,7 +99,7 @@ def find_house_numbers(text: str) -> Iterator[tuple[int, int]]:
     if not _HOUSE_NUMBER_HINT.search(text):
         return
     for match in _AFTER_CHOME.finditer(text):
-        if not text[match.end() :].startswith(_UNITS):
+        if not text[match.end() : match.end() + 2].startswith(_UNITS):
             yield match.span(1)
     for match in _BANCHI_ANYWHERE.finditer(text):
         yield match.span()

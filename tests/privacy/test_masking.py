@@ -166,3 +166,10 @@ def test_text_without_personal_data_comes_back_unchanged():
     assert result.text is text
     assert result.findings == ()
     assert result.kinds == frozenset()
+
+
+def test_a_long_text_with_thousands_of_findings_is_masked_whole():
+    text = "連絡は090-1234-5678、中央区1-2-3、品川500さ1234。" * 2000
+    result = mask_personal_data(text)
+    assert result.text == "連絡は［電話番号］、中央区［番地］、［ナンバー］。" * 2000
+    assert len(result.findings) == 6000
