@@ -37,8 +37,9 @@ PLACEHOLDERS: dict[Kind, str] = {
 }
 
 _PRIORITY = {kind: rank for rank, kind in enumerate(Kind)}
-# Every kind needs a digit, except e-mail addresses, which need an @.
-_WORTH_A_LOOK = re.compile(r"[0-9@]")
+# Every kind needs a digit, except e-mail addresses, which need an @, and
+# house numbers in kanji numerals (二番八号), which need a 番.
+_WORTH_A_LOOK = re.compile(r"[0-9@番]")
 
 
 @dataclass(frozen=True, slots=True)

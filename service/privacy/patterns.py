@@ -36,7 +36,7 @@ def find_my_numbers(text: str) -> Iterator[tuple[int, int]]:
 _PLATE_KANA = "あいうえかきくけこさすせそたちつてとなにぬねのはひふほまみむめもやゆよらりるれろわを"
 _REGIONS = "|".join(sorted(map(re.escape, PLATE_REGIONS), key=len, reverse=True))
 # 一連番号: 12-34 for four digits, and dots for the leading blanks of shorter ones.
-_SERIAL = r"(?:[0-9]{1,2}-[0-9]{2}|[0-9]{4}|[・.]{1,3}[ ]?[0-9]{1,3})"
+_SERIAL = r"(?:[0-9]{1,2}-[0-9]{2}|[0-9]{2} [0-9]{2}|[0-9]{4}|[・.]{1,3}[ ]?[0-9]{1,3})"
 # A plate's かな stands before its 一連番号; one cheap search before the long list of regions.
 PLATE_HINT = re.compile(r"[" + _PLATE_KANA + r"][ ]?[0-9・.]")
 PLATE = re.compile(

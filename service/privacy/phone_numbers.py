@@ -16,14 +16,15 @@ _ELEVEN_DIGIT_PREFIXES = ("090", "080", "070", "060", "050", "020", "0800")
 _TEN_DIGIT_SERVICE_PREFIXES = ("0120", "0570", "0990")
 
 # The text before a number may not be part of a longer token (a report id, a
-# version, another number); the text after it may not continue it.
-_BEFORE = r"(?<![0-9A-Za-z_+\-./])"
+# version, another number), unless that token is TEL or FAX (℡ becomes TEL);
+# the text after it may not continue it.
+_BEFORE = r"(?:(?<![0-9A-Za-z_+\-.])|(?<=TEL)|(?<=TEL[.:])|(?<=FAX)|(?<=FAX[.:]))"
 _AFTER = r"(?![0-9A-Za-z_]|[-.][0-9])"
 _SEP = r"(?:[ ]?[-.・][ ]?|[ ])"
 _GROUPED = r"[0-9]{1,4}" + _SEP + r"[0-9]{1,4}" + _SEP + r"[0-9]{3,4}"
 
 _FORMS = tuple(
-    re.compile(_BEFORE + form + _AFTER)
+    re.compile(_BEFORE + form + _AFTER, re.IGNORECASE)
     for form in (
         # 090-1234-5678, 0120 123 456, 03.1234.5678
         r"0" + _GROUPED,

@@ -5,7 +5,8 @@ import pytest
 from service.privacy import Finding, Kind, mask_personal_data
 
 # What the public reads: e-mail addresses, マイナンバー with a right check digit
-# (and only those), and house numbers below the 町丁目, which stays.
+# (and only those), house numbers below the 町丁目, which stays, and phone
+# numbers after TEL, ℡ or a slash.
 MASKED = [
     ("返信はtaro.yamada@example.jpまで", "返信は［メールアドレス］まで"),
     ("写真はｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐに送りました", "写真は［メールアドレス］に送りました"),
@@ -26,11 +27,15 @@ MASKED = [
     ("吉祥寺本町1丁目二番三号", "吉祥寺本町1丁目［番地］"),
     ("コーポ中目黒201号室", "コーポ中目黒［番地］"),
     ("I live at 1-2-3 Shiba, Minato-ku.", "I live at ［番地］ Shiba, Minato-ku."),
+    ("港区芝公園四丁目二番八号", "港区芝公園四丁目［番地］"),
+    ("TEL.03-1234-5678", "TEL.［電話番号］"),
+    ("℡090-1234-5678", "℡［電話番号］"),
+    ("090-1234-5678/080-1111-2222", "［電話番号］/［電話番号］"),
 ]
 
 
 @pytest.mark.parametrize(("text", "masked"), MASKED)
-def test_email_addresses_my_numbers_and_house_numbers_are_masked(text, masked):
+def test_personal_data_is_masked_where_it_stands(text, masked):
     assert mask_personal_data(text).text == masked
 
 
