@@ -66,14 +66,15 @@ _HOUSE_NUMBER_HINT = re.compile(r"丁目|番|号室|[0-9]-[0-9]")
 _ROOM = re.compile(r"(?<![0-9])" + _NUMBER + r"号室")
 
 # Words after which a hyphenated figure is an identifier, not an address
-# (電柱番号 12-345, 品番, 第3-2, 約2-3), and units that make it a quantity or a date.
-_IDENTIFIER_ENDINGS = ("号", "柱", "電", "番", "第", "約", "計", "型", "品", "線", "便", "版", "No", "no", "#")
+# (電柱番号 12-345, 品番, 第3-2, 約2-3, 工区12-3), and units that make it a quantity, a date
+# or a number of its own (2-3番出口, 1-10棟, 1-234号線).
+_IDENTIFIER_ENDINGS = ("号", "柱", "電", "番", "第", "約", "計", "型", "品", "線", "便", "版", "区間", "工区", "区画", "地点", "No", "no", "#")
 _IDENTIFIER_WORDS = ("番号", "電柱", "No", "ID")
 _IDENTIFIER_REACH = 12
 _PHRASE_BREAK = re.compile(r"[。、，,「」()!?]")
 # A date such as 2024-03-12 stays, whatever stands before it.
 _DATE = re.compile(r"(?:19|20)[0-9]{2}-[0-9]{1,2}(?:-[0-9]{1,2})?")
-_UNITS = (*"日月年円時分秒人件個本回台枚歳階度倍週ヶか", "km", "m", "%", "cm", "kg", "mm")
+_UNITS = (*"日月年円時分秒人件個本回台枚歳階度倍週ヶか番号棟", "km", "m", "%", "cm", "kg", "mm")
 
 
 def _is_ideograph_or_katakana(char: str) -> bool:
