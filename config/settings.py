@@ -38,7 +38,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_PHOTOS", "MACHIKOE_MAX_PHOTOS", int, 5, "photos per report"),
     Setting("MAX_PHOTO_BYTES", "MACHIKOE_MAX_PHOTO_BYTES", int, 10 * 1024 * 1024, "bytes per photo"),
     Setting("MAX_REQUEST_BYTES", "MACHIKOE_MAX_REQUEST_BYTES", int, 52 * 1024 * 1024, "bytes per request body"),
-    Setting("MAX_IMAGE_PIXELS", "MACHIKOE_MAX_IMAGE_PIXELS", int, 50_000_000, "pixels per photo; more is a decompression bomb"),
+    Setting("MAX_IMAGE_PIXELS", "MACHIKOE_MAX_IMAGE_PIXELS", int, 210_000_000, "pixels per photo, at intake and in the photo step; 200 MP phone modes fit"),
     Setting("PAGE_SIZE_MAX", "MACHIKOE_PAGE_SIZE_MAX", int, 100, "largest page a list returns"),
     Setting("PHOTO_STORAGE", "MACHIKOE_PHOTO_STORAGE", str, "local", "local or s3"),
     Setting("PHOTO_DIR", "MACHIKOE_PHOTO_DIR", str, None, "local photo root; DATA_DIR/photos when unset"),

@@ -11,6 +11,7 @@ from typing import Any
 from flask import url_for
 
 from service.api.language import localised
+from service.domain import photo_step
 from service.domain import status as statuses
 from service.models import Category, HistoryEntry, Jurisdiction, Photo, Report
 from service.timefmt import iso_tokyo
@@ -110,6 +111,7 @@ def report_public(report: Report, language: str) -> dict[str, Any]:
         "duplicate_of": report.duplicate_of.public_id if report.duplicate_of_id and report.duplicate_of else None,
         "primary": _primary(report, language),
         "photos": public_photos(report),
+        "photo_state": photo_step.photo_state(report),
         "history": history,
         "processing": report.processing_state,
         "created_at": iso_tokyo(report.created_at),
@@ -134,6 +136,8 @@ def report_own(report: Report, language: str) -> dict[str, Any]:
             "address_hint": report.address_hint,
             "accuracy_m": report.accuracy_m,
             "attributes": report.attributes or {},
+            "rejected_photos": [{"position": position, "reason": reason}
+                                for position, reason in photo_step.rejected_photos(report)],
         }
     )
     return body

@@ -24,9 +24,13 @@ from functools import lru_cache
 
 from PIL import Image, ImageCms, UnidentifiedImageError
 
-from service.photos import PhotoRejected
+from service.photos import MAX_PIXELS, PhotoRejected
 
 _CONTENT_TYPES = {"JPEG": "image/jpeg", "WEBP": "image/webp"}
+
+# An MPO (stereo and multi-picture cameras) is a JPEG followed by more JPEGs;
+# Pillow opens it at its first picture and decodes it as a JPEG.
+_JPEG_FORMATS = ("JPEG", "MPO")
 
 # Pillow's own name for each EXIF orientation value, exactly as in
 # ImageOps.exif_transpose, so that orientations 1 to 8 all come out upright.
@@ -104,7 +108,7 @@ def make_derivatives(
     thumb_side: int = 400,
     image_format: str = "JPEG",
     quality: int = 82,
-    max_pixels: int = 40_000_000,
+    max_pixels: int = MAX_PIXELS,
 ) -> Derivatives:
     """Make the large and thumbnail derivatives of a photo.
 
@@ -184,7 +188,7 @@ def _decode(
         if width * height > max_pixels:
             raise PhotoRejected(f"image has too many pixels: {width}x{height} is more than {max_pixels}")
         _request_reduced_decode(opened, large_side)
-        if opened.format == "JPEG":
+        if opened.format in _JPEG_FORMATS:
             # The whole file in one call to the decoder, which runs without the
             # GIL: in blocks of 64 KiB it would wait for the GIL between blocks
             # whenever another thread of the process runs Python (ten times
@@ -200,11 +204,9 @@ def _decode(
 
 
 def _open(data: bytes) -> Image.Image:
-    """Read the image header, rejecting what is not an image or is far too big."""
+    """Read the image header, rejecting what is not an image."""
     try:
         return Image.open(io.BytesIO(data))
-    except Image.DecompressionBombError:
-        raise PhotoRejected("image has too many pixels") from None
     except UnidentifiedImageError:
         raise PhotoRejected("not a recognised image format") from None
     except _DECODE_ERRORS as exc:
@@ -213,17 +215,15 @@ def _open(data: bytes) -> Image.Image:
 
 @contextmanager
 def pillow_warnings_silenced() -> Iterator[None]:
-    """Silence Pillow's warnings about damaged metadata and big images while decoding.
+    """Silence Pillow's warnings about damaged metadata while decoding.
 
     Pillow warns about corrupt EXIF and then carries on; where warnings are
     turned into errors the same file would fail instead, so the outcome would
-    depend on the process's warning filters. Big images are governed by
-    ``max_pixels`` rather than by Pillow's global limit. The filter only
-    matches warnings raised inside Pillow, so other code keeps its warnings.
+    depend on the process's warning filters. The filter only matches warnings
+    raised inside Pillow, so other code keeps its warnings.
     """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
-        warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
         yield
 
 
