@@ -42,6 +42,7 @@ def _build(app: Flask) -> Pipeline:
         offline=offline,
         settings=PipelineSettings(
             photo_format=config["PHOTO_FORMAT"],
+            max_pixels=config["MAX_IMAGE_PIXELS"],
             keep_originals=config["KEEP_ORIGINALS"],
             duplicate_radius_m=config["DUPLICATE_RADIUS_M"],
             duplicate_window_days=config["DUPLICATE_WINDOW_DAYS"],
