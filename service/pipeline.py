@@ -19,7 +19,7 @@ def pipeline_for(app: Flask) -> Pipeline:
 
 def _build(app: Flask) -> Pipeline:
     config = app.config
-    offline = AreaGeocoder(lambda: db.session())
+    offline = AreaGeocoder(db.session)
     geocoder = offline
     if config["GEOCODER"] == "nominatim":
         cache = RedisCache.from_url(config["REDIS_URL"]) if config.get("REDIS_URL") else MemoryCache()
