@@ -19,7 +19,7 @@ from service.domain import notifications, processing
 from service.extensions import db
 from service.models import Report
 from service.pipeline import pipeline_for
-from tests.notifications.conftest import receiver, subscribe, transition
+from tests.notifications.conftest import local_receivers_allowed, receiver, subscribe, transition  # noqa: F401  (autouse: 127.0.0.1 receivers allowed)
 from tests.notifications.test_delivery import deliver, deliveries
 from tests.staff.conftest import Keys, keys, submit
 
