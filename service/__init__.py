@@ -22,6 +22,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from service.api.limits import init_limiter
     from service.api.outages import init_outage_handlers
     from service.api.problems import ProblemApi, handle_unexpected
+    from service.channels.line import webhook as line_webhook
     from service.clock import init_clock
     from service.extensions import db, migrate
     from service.logs import configure_logging, init_request_ids
@@ -69,6 +70,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_request_ids(app)
     init_limiter(app)
     app.register_blueprint(docs.blp)
+    app.register_blueprint(line_webhook.bp)
     celery_init_app(app)
     app.extensions["photo_store"] = photo_store_from_settings(settings)
     app.extensions["api"] = api

@@ -229,6 +229,15 @@ def clients_create(name: str, jurisdiction_code: str, as_json: bool) -> None:
         click.echo(f"created client {client.id} {client.name}; api_key (shown once): {key}")
 
 
+def _register_channels() -> None:
+    from service.channels.line.commands import line
+
+    cli.add_command(line)
+
+
+_register_channels()
+
+
 def _upgrade() -> None:
     from flask_migrate import upgrade
 
