@@ -57,5 +57,6 @@ def context(client: LineClient) -> handling.LineContext:
         enqueue_processing=lambda report_id: celery.send_task(PROCESS_REPORT, args=[report_id]),
         max_pixels=config["MAX_IMAGE_PIXELS"],
         timeout=timedelta(minutes=config["LINE_CONVERSATION_TIMEOUT_MINUTES"]),
+        rating_window_days=config["RATING_WINDOW_DAYS"],
         year_end_break=config["YEAR_END_BREAK"],
     )

@@ -17,6 +17,7 @@ import requests
 from celery import Celery, Task, shared_task
 from flask import current_app
 
+from service.channels.line.client import LineEndpoints
 from service.domain import notifications, reminders
 from service.domain.mail import Mailer, SmtpMailer
 from service.extensions import db
@@ -37,7 +38,8 @@ LONGEST_COUNTDOWN_SECONDS = 300
 def delivery_policy(config: dict[str, Any]) -> notifications.DeliveryPolicy:
     return notifications.DeliveryPolicy(max_attempts=config["NOTIFY_MAX_ATTEMPTS"], timeout=config["NOTIFY_TIMEOUT"],
                                         backoff_base=config["NOTIFY_BACKOFF_BASE_SECONDS"],
-                                        backoff_cap=config["NOTIFY_BACKOFF_CAP_SECONDS"], base_url=config["PUBLIC_BASE_URL"])
+                                        backoff_cap=config["NOTIFY_BACKOFF_CAP_SECONDS"], base_url=config["PUBLIC_BASE_URL"],
+                                        line=LineEndpoints(config["LINE_API_BASE_URL"], config["LINE_DATA_API_BASE_URL"]))
 
 
 def mailer(config: dict[str, Any]) -> Mailer | None:

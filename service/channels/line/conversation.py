@@ -66,13 +66,15 @@ class State:
     description: str | None = None
     offered: tuple[Choice, ...] = ()
     conversation_id: str | None = None
+    # A rating under way (report, score, fixed), kept beside the report being written.
+    rating: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
             "step": self.step, "photos": [p.__dict__ for p in self.photos], "lat": self.lat, "lon": self.lon,
             "address": self.address, "category": self.category, "category_name": self.category_name,
             "questions": list(self.questions), "attributes": self.attributes, "description": self.description,
-            "conversation_id": self.conversation_id,
+            "conversation_id": self.conversation_id, "rating": self.rating,
             "offered": [{"code": c.code, "name": c.name, "questions": list(c.questions), "notice": c.notice} for c in self.offered],
         }
 
@@ -84,7 +86,7 @@ class State:
         return cls(step=data.get("step", "idle"), photos=photos, lat=data.get("lat"), lon=data.get("lon"),
                    address=data.get("address"), category=data.get("category"), category_name=data.get("category_name"),
                    questions=tuple(data.get("questions", [])), attributes=dict(data.get("attributes", {})),
-                   description=data.get("description"), conversation_id=data.get("conversation_id"),
+                   description=data.get("description"), conversation_id=data.get("conversation_id"), rating=data.get("rating"),
                    offered=tuple(Choice(c["code"], c["name"], tuple(c.get("questions", [])), c.get("notice"))
                                  for c in data.get("offered", [])))
 

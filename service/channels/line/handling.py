@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from service.channels.line import conversation as talk
 from service.channels.line import messages as say
+from service.channels.line import rating
 from service.channels.line.client import LineApiError, LineClient
 from service.domain.coverage import coverage
 from service.domain.intake import IntakeError, MissingLocation, OutsideCoverage, UnknownCategory, UploadedPhoto, submit_report
@@ -50,6 +51,7 @@ class LineContext:
     enqueue_processing: Callable[[int], object]
     max_pixels: int
     timeout: timedelta
+    rating_window_days: int = 30
     year_end_break: bool = True
     sleep: Callable[[float], None] = time.sleep
 
@@ -62,11 +64,19 @@ def handle(context: LineContext, event_id: int) -> None:
         return
     body = row.body
     user_id = (body.get("source") or {}).get("userId")
+    user, replies = None, []
     if user_id:
         user = _user(session, row.jurisdiction_id, user_id)
-        _on_event(context, user, body)
+        replies = _on_event(context, user, body)
     row.state, row.handled_at, row.attempts = "done", context.now(), row.attempts + 1
+    blocked = user is not None and user.blocked_at is not None
+    # The answer goes out once what it tells is committed.
     session.commit()
+    if replies and not blocked and body.get("replyToken"):
+        try:
+            context.client.reply(body["replyToken"], replies)
+        except LineApiError as exc:
+            log.warning("LINE reply failed: %s", exc)
 
 
 def _user(session: Session, jurisdiction_id: int, user_id: str) -> LineUser:
@@ -82,23 +92,27 @@ def _user(session: Session, jurisdiction_id: int, user_id: str) -> LineUser:
     return user
 
 
-def _on_event(context: LineContext, user: LineUser, body: dict[str, Any]) -> None:
+def _on_event(context: LineContext, user: LineUser, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Turn the conversation for one event; return the replies to send once it is committed."""
     kind = body.get("type")
     now = context.now()
     if kind == "unfollow":
         user.blocked_at = now
-        return
+        return []
     if kind == "follow":
         user.blocked_at = None
-        _answer(context, user, body, [say.welcome(user.language)])
-        return
+        return [say.welcome(user.language)]
     given = _input(context, user, body)
     if given is None:
-        return
+        return []
     state = talk.State.from_json(user.conversation)
+    if rating.wants(state, given):
+        state, replies = rating.turn(context.session, user, state, given, window_days=context.rating_window_days, now=now)
+        user.conversation = state.as_json()
+        return replies
     lead: list[dict[str, Any]] = []
     if state.step != "idle" and talk.expired(user.conversation_at, now, context.timeout):
-        state, lead = talk.State(), [say.expired(user.language)]
+        state, lead = talk.State(rating=state.rating), [say.expired(user.language)]
     result = talk.turn(state, given, locate=lambda lat, lon: _place(context, user, lat, lon),
                        geocode=context.locate_address, language=user.language)
     state, replies = result.state, [*lead, *result.replies]
@@ -109,7 +123,7 @@ def _on_event(context: LineContext, user: LineUser, body: dict[str, Any]) -> Non
     if result.submit:
         state, replies = _submit(context, user, state)
     user.conversation, user.conversation_at = state.as_json(), now
-    _answer(context, user, body, replies)
+    return replies
 
 
 def _input(context: LineContext, user: LineUser, body: dict[str, Any]) -> talk.Input | None:
@@ -203,14 +217,3 @@ def _submit(context: LineContext, user: LineUser, state: talk.State) -> tuple[ta
     for photo in state.photos:
         context.store.delete(photo.key)
     return talk.State(), [say.received(report.public_id, context.status_url(report.public_id), language)]
-
-
-def _answer(context: LineContext, user: LineUser, body: dict[str, Any], messages: list[dict[str, Any]]) -> None:
-    if not messages or user.blocked_at is not None:
-        return
-    token = body.get("replyToken")
-    try:
-        if token:
-            context.client.reply(token, messages)
-    except LineApiError as exc:
-        log.warning("LINE reply failed: %s", exc)

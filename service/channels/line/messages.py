@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from service.channels.line.postbacks import ANSWER, CATEGORY, RESTART, START, SUBMIT, USE_PHOTO_LOCATION
+from service.channels.line.postbacks import ANSWER, CATEGORY, FIXED, RATE, RESTART, START, SUBMIT, USE_PHOTO_LOCATION
 
 if TYPE_CHECKING:
     from service.channels.line.conversation import Choice, State
@@ -181,3 +181,27 @@ def received(public_id: str, url: str, language: str) -> dict[str, Any]:
 
 def refused(reason: str, language: str) -> dict[str, Any]:
     return _text(text_for("refused", language, reason=reason), [_restart(language)])
+
+
+def plain(body: str) -> dict[str, Any]:
+    return _text(body)
+
+
+def rating_invitation(public_id: str, language: str) -> dict[str, Any]:
+    """Five buttons, 1 to 5; the postback carries the report and the score."""
+    return _text(text_for("rate", language), [_postback(f"{score}", f"{RATE}{public_id}:{score}", "★" * score) for score in range(1, 6)])
+
+
+def ask_fixed(public_id: str, score: int, language: str) -> dict[str, Any]:
+    return _text(text_for("ask_fixed", language), [
+        _postback(text_for("yes", language), f"{FIXED}{public_id}:{score}:yes", text_for("yes", language)),
+        _postback(text_for("no", language), f"{FIXED}{public_id}:{score}:no", text_for("no", language)),
+    ])
+
+
+def ask_comment(language: str) -> dict[str, Any]:
+    return _text(text_for("ask_comment", language))
+
+
+def rated(fixed: bool, language: str) -> dict[str, Any]:
+    return _text(text_for("thanks" if fixed else "reopened", language))

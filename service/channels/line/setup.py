@@ -7,7 +7,8 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.models import Jurisdiction, LineChannel
+from service.channels.line import push
+from service.models import Jurisdiction, LineChannel, Subscriber
 
 # A channel secret is 32 hexadecimal characters; an access token is a long opaque string.
 SECRET_PATTERN = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -33,6 +34,12 @@ def configure(session: Session, jurisdiction_code: str, *, channel_secret: str, 
         session.add(channel)
     channel.channel_secret, channel.access_token = channel_secret, access_token
     channel.monthly_push_quota = monthly_push_quota
+    # Pushes travel through the outbox: the channel's subscriber hears the events of LINE reports.
+    subscriber = session.scalar(select(Subscriber).where(Subscriber.jurisdiction_id == jurisdiction.id,
+                                                         Subscriber.kind == push.KIND))
+    if subscriber is None:
+        session.add(Subscriber(jurisdiction_id=jurisdiction.id, kind=push.KIND, name="LINE", event_types=push.EVENT_TYPES,
+                               active=True))
     session.commit()
     return channel
 
