@@ -67,6 +67,11 @@ class LineClient:
         return bytes(self._call(lambda: MessagingApiBlob(self._data).get_message_content(message_id,
                                                                                          _request_timeout=TIMEOUT_SECONDS)))
 
+    def language(self, user_id: str) -> str | None:
+        """The user's language from their profile (a BCP 47 tag), or None before they consented to share it."""
+        profile = self._call(lambda: MessagingApi(self._api).get_profile(user_id, _request_timeout=TIMEOUT_SECONDS))
+        return profile.language
+
     def bot_info(self) -> dict[str, Any]:
         info = self._call(lambda: MessagingApi(self._api).get_bot_info(_request_timeout=TIMEOUT_SECONDS))
         return {"basic_id": info.basic_id, "display_name": info.display_name}

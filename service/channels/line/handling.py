@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from service.channels.line import conversation as talk
@@ -56,19 +56,32 @@ class LineContext:
     sleep: Callable[[float], None] = time.sleep
 
 
-def handle(context: LineContext, event_id: int) -> None:
-    """Handle one stored event once; a handled event is left alone (a redelivery, a second job)."""
+def handle(context: LineContext, event_id: int, *, stale_after: timedelta = timedelta(minutes=2)) -> None:
+    """Handle one stored event once; a handled event is left alone (a redelivery, a second job).
+
+    The event is claimed first, so two jobs for it (the webhook's and the
+    sweep's) never both handle it; a claim older than ``stale_after`` was lost
+    with its worker and may be taken again.
+    """
     session = context.session
-    row = session.get(LineEvent, event_id)
-    if row is None or row.state == "done":
+    claimed = session.execute(
+        update(LineEvent).where(LineEvent.id == event_id, or_(
+            LineEvent.state == "pending",
+            (LineEvent.state == "handling") & (LineEvent.handled_at < context.now() - stale_after)))
+        .values(state="handling", handled_at=context.now(), attempts=LineEvent.attempts + 1)
+        .execution_options(synchronize_session=False)).rowcount
+    session.commit()
+    if claimed != 1:
         return
+    row = session.get(LineEvent, event_id)
+    assert row is not None
     body = row.body
     user_id = (body.get("source") or {}).get("userId")
     user, replies = None, []
     if user_id:
-        user = _user(session, row.jurisdiction_id, user_id)
+        user = _user(context, row.jurisdiction_id, user_id)
         replies = _on_event(context, user, body)
-    row.state, row.handled_at, row.attempts = "done", context.now(), row.attempts + 1
+    row.state, row.handled_at = "done", context.now()
     blocked = user is not None and user.blocked_at is not None
     # The answer goes out once what it tells is committed.
     session.commit()
@@ -79,14 +92,27 @@ def handle(context: LineContext, event_id: int) -> None:
             log.warning("LINE reply failed: %s", exc)
 
 
-def _user(session: Session, jurisdiction_id: int, user_id: str) -> LineUser:
+def chat_language(tag: str | None) -> str:
+    """The language Machikoe speaks in the chat: Japanese for ja, English for any other known tag."""
+    if not tag:
+        return "ja"
+    return "ja" if tag.lower().split("-")[0] == "ja" else "en"
+
+
+def _user(context: LineContext, jurisdiction_id: int, user_id: str) -> LineUser:
+    session = context.session
     query = select(LineUser).where(LineUser.jurisdiction_id == jurisdiction_id, LineUser.user_id == user_id)
     if session.get_bind().dialect.name == "postgresql":
         # Two jobs for one resident take turns, so neither overwrites the other's step.
         query = query.with_for_update()
     user = session.scalars(query).first()
     if user is None:
-        user = LineUser(jurisdiction_id=jurisdiction_id, user_id=user_id, language="ja", conversation={})
+        # LINE tells a user's language through the profile, once per new resident.
+        try:
+            language = chat_language(context.client.language(user_id))
+        except LineApiError:
+            language = "ja"
+        user = LineUser(jurisdiction_id=jurisdiction_id, user_id=user_id, language=language, conversation={})
         session.add(user)
         session.flush()
     return user

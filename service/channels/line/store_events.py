@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -45,3 +46,12 @@ def store(session: Session, jurisdiction_id: int, events: list[Any]) -> list[int
                 session.rollback()
         return kept
     return [row.id for row in rows]
+
+
+def stale(session: Session, older_than_seconds: int, now: datetime, limit: int = 500) -> list[int]:
+    """Events whose job was lost (the broker was away, the worker was killed), oldest first."""
+    before = now - timedelta(seconds=older_than_seconds)
+    return list(session.scalars(select(LineEvent.id).where(
+        LineEvent.state.in_(("pending", "handling")),
+        or_(LineEvent.handled_at.is_(None), LineEvent.handled_at < before), LineEvent.received_at < before)
+        .order_by(LineEvent.id).limit(limit)))

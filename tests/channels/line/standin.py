@@ -23,10 +23,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-from linebot.v3.messaging import BotInfoResponse, PushMessageRequest, ReplyMessageRequest
+from linebot.v3.messaging import BotInfoResponse, PushMessageRequest, ReplyMessageRequest, UserProfileResponse
 from linebot.v3.webhooks import Event
 from werkzeug import Request, Response
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+
+class _Quiet(WSGIRequestHandler):
+    """LINE's own request lines (which carry user ids in profile paths) are not Machikoe's log."""
+
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        pass
 
 
 @dataclass
@@ -58,8 +65,9 @@ class LinePlatform:
         self.contents: dict[str, bytes] = {}
         self.content_failures: dict[str, list[int]] = {}
         self.calls: list[Call] = []
+        self.languages: dict[str, str] = {}
         self._lock = threading.Lock()
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_Quiet)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -128,6 +136,13 @@ class LinePlatform:
             with self._lock:
                 self.calls.append(Call(kind, channel.code, body))
             return _json({"sentMessages": [{"id": str(time.time_ns()), "quoteToken": secrets.token_urlsafe(8)}]})
+        if request.method == "GET" and path.startswith("/v2/bot/profile/"):
+            user_id = path.rsplit("/", 1)[1]
+            profile = {"displayName": "住民", "userId": user_id}
+            if user_id in self.languages:
+                profile["language"] = self.languages[user_id]
+            UserProfileResponse.from_dict(profile)
+            return _json(profile)
         if request.method == "GET" and path == "/v2/bot/info":
             info = {"userId": "U" + "1" * 32, "basicId": f"@{channel.code}", "displayName": f"まちの声 {channel.code}",
                     "chatMode": "bot", "markAsReadMode": "auto"}
