@@ -19,6 +19,18 @@ def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _names(value: str) -> list[str]:
+    return [name.strip() for name in value.split(",") if name.strip()]
+
+
+def _outbound_allowed(value: str) -> str:
+    """The text itself, once every entry is known to be a network or a host name (ValueError otherwise)."""
+    from service.domain.outbound import Policy
+
+    Policy.parse(value)
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -34,11 +46,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REDIS_URL", "REDIS_URL", str, None, "Redis for the Celery broker, caches and rate limits"),
     Setting("CELERY_BROKER_URL", "CELERY_BROKER_URL", str, None, "broker URL; REDIS_URL, else in-memory"),
     Setting("SECRET_KEY", "MACHIKOE_SECRET_KEY", str, None, "signing secret; generated into DATA_DIR when unset"),
-    Setting("PUBLIC_BASE_URL", "MACHIKOE_PUBLIC_BASE_URL", str, "", "absolute base for links; the request's host when empty"),
+    Setting("PUBLIC_BASE_URL", "MACHIKOE_PUBLIC_BASE_URL", str, "", "absolute base for links; else a trusted or loopback host, else relative links"),
+    Setting("TRUSTED_HOSTS", "MACHIKOE_TRUSTED_HOSTS", _names, None, "comma-separated host names served (.example.jp for subdomains); others get 400"),
     Setting("MAX_PHOTOS", "MACHIKOE_MAX_PHOTOS", int, 5, "photos per report"),
     Setting("MAX_PHOTO_BYTES", "MACHIKOE_MAX_PHOTO_BYTES", int, 10 * 1024 * 1024, "bytes per photo"),
     Setting("MAX_REQUEST_BYTES", "MACHIKOE_MAX_REQUEST_BYTES", int, 52 * 1024 * 1024, "bytes per request body"),
+    Setting("MAX_JSON_BYTES", "MACHIKOE_MAX_JSON_BYTES", int, 64 * 1024, "bytes per body without file parts (JSON, urlencoded form)"),
     Setting("MAX_IMAGE_PIXELS", "MACHIKOE_MAX_IMAGE_PIXELS", int, 50_000_000, "pixels per photo; more is a decompression bomb"),
+    Setting("SERVE_CONNECTION_LIMIT", "MACHIKOE_SERVE_CONNECTION_LIMIT", int, 1000, "connections `machikoe serve` holds open at once"),
+    Setting("SERVE_CLIENT_TIMEOUT", "MACHIKOE_SERVE_CLIENT_TIMEOUT", float, 30.0, "seconds under `machikoe serve` for a request's headers, and for any silence"),
     Setting("PAGE_SIZE_MAX", "MACHIKOE_PAGE_SIZE_MAX", int, 100, "largest page a list returns"),
     Setting("PHOTO_STORAGE", "MACHIKOE_PHOTO_STORAGE", str, "local", "local or s3"),
     Setting("PHOTO_DIR", "MACHIKOE_PHOTO_DIR", str, None, "local photo root; DATA_DIR/photos when unset"),
@@ -46,9 +62,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KEEP_ORIGINALS", "MACHIKOE_KEEP_ORIGINALS", _bool, True, "keep private originals after derivatives exist"),
     Setting("S3_BUCKET", "MACHIKOE_S3_BUCKET", str, None, "bucket for photos"),
     Setting("S3_ENDPOINT_URL", "MACHIKOE_S3_ENDPOINT_URL", str, None, "S3-compatible endpoint (MinIO and others)"),
+    Setting("S3_PUBLIC_ENDPOINT_URL", "MACHIKOE_S3_PUBLIC_ENDPOINT_URL", str, None, "endpoint that browsers reach, for presigned URLs; S3_ENDPOINT_URL when unset"),
     Setting("S3_REGION", "MACHIKOE_S3_REGION", str, "ap-northeast-1", "S3 region"),
     Setting("S3_ACCESS_KEY_ID", "MACHIKOE_S3_ACCESS_KEY_ID", str, None, "S3 access key"),
     Setting("S3_SECRET_ACCESS_KEY", "MACHIKOE_S3_SECRET_ACCESS_KEY", str, None, "S3 secret key"),
+    Setting("S3_CREATE_BUCKET", "MACHIKOE_S3_CREATE_BUCKET", _bool, False, "create the bucket at start when it is missing"),
     Setting("S3_PREFIX", "MACHIKOE_S3_PREFIX", str, "", "key prefix inside the bucket"),
     Setting("GEOCODER", "MACHIKOE_GEOCODER", str, "offline", "offline or nominatim"),
     Setting("NOMINATIM_DOMAIN", "MACHIKOE_NOMINATIM_DOMAIN", str, "nominatim.openstreetmap.org", "Nominatim host[:port]"),
@@ -81,15 +99,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EMBEDDED_WORKER", "MACHIKOE_EMBEDDED_WORKER", _bool, None, "run a worker inside `machikoe serve`; on when the broker is in-memory"),
     Setting("SEED_DEMO", "MACHIKOE_SEED_DEMO", _bool, True, "seed the demo jurisdiction into an empty database at serve"),
     Setting("RATE_LIMITS_ENABLED", "MACHIKOE_RATE_LIMITS_ENABLED", _bool, True, "rate limits on intake, ratings and keys"),
-    Setting("RATE_LIMIT_REPORTS_PER_ADDRESS", "MACHIKOE_RATE_LIMIT_REPORTS_PER_ADDRESS", str, "30/minute;300/hour", "new reports per client address"),
+    Setting("RATE_LIMIT_REPORTS_PER_ADDRESS", "MACHIKOE_RATE_LIMIT_REPORTS_PER_ADDRESS", str, "120/minute;1200/hour", "new reports per client address: a ceiling for an address many residents share (carrier-grade NAT)"),
     Setting("RATE_LIMIT_REPORTS_PER_DEVICE", "MACHIKOE_RATE_LIMIT_REPORTS_PER_DEVICE", str, "10/minute;60/hour", "new reports per device id"),
-    Setting("RATE_LIMIT_RATINGS", "MACHIKOE_RATE_LIMIT_RATINGS", str, "10/minute", "ratings per client address"),
-    Setting("RATE_LIMIT_API_KEYS", "MACHIKOE_RATE_LIMIT_API_KEYS", str, "1200/minute", "requests per staff or client API key"),
+    Setting("RATE_LIMIT_REFUSED_PER_ADDRESS", "MACHIKOE_RATE_LIMIT_REFUSED_PER_ADDRESS", str, "60/minute;600/hour", "refused requests (4xx) per client address, counted apart from valid ones; past it they get 429"),
+    Setting("RATE_LIMIT_RATINGS", "MACHIKOE_RATE_LIMIT_RATINGS", str, "60/minute", "ratings per client address (a ceiling for a shared address)"),
+    Setting("RATE_LIMIT_API_KEYS", "MACHIKOE_RATE_LIMIT_API_KEYS", str, "1200/minute", "requests per staff member's API key"),
+    Setting("TRUSTED_PROXY_HOPS", "MACHIKOE_TRUSTED_PROXY_HOPS", int, 0, "reverse proxies in front whose X-Forwarded-For and -Proto are believed; 0 believes none"),
     Setting("OPEN311_CONTACT", "MACHIKOE_OPEN311_CONTACT", str, "", "contact shown in Open311 discovery"),
     Setting("MEDIA_FETCH_TIMEOUT", "MACHIKOE_MEDIA_FETCH_TIMEOUT", float, 15.0, "seconds for fetching one media_url, redirects included"),
     Setting("MEDIA_FETCH_MAX_REDIRECTS", "MACHIKOE_MEDIA_FETCH_MAX_REDIRECTS", int, 3, "redirects followed when fetching a media_url"),
-    Setting("MEDIA_FETCH_ALLOW_PRIVATE_FOR_TESTS", "MACHIKOE_MEDIA_FETCH_ALLOW_PRIVATE_FOR_TESTS", str, "", "tests only: comma-separated networks a media_url may reach although private; empty in production"),
-    Setting("OPENDATA_COORDINATE_DECIMALS", "MACHIKOE_OPENDATA_COORDINATE_DECIMALS", int, 4, "decimals of coordinates in open data (4 is about 10 m)"),
+    Setting("OUTBOUND_ALLOW_PRIVATE", "MACHIKOE_OUTBOUND_ALLOW_PRIVATE", _outbound_allowed, "", "comma-separated private networks and host names that media_url, webhooks, push gateways and SMTP may reach; none by default"),
+    Setting("OPENDATA_COORDINATE_DECIMALS", "MACHIKOE_OPENDATA_COORDINATE_DECIMALS", int, 4, "decimals of every public coordinate: reports, Open311, open data (4 is about 10 m)"),
     Setting("LINE_API_BASE_URL", "MACHIKOE_LINE_API_BASE_URL", str, "https://api.line.me", "LINE Messaging API base URL"),
     Setting("LINE_DATA_API_BASE_URL", "MACHIKOE_LINE_DATA_API_BASE_URL", str, "https://api-data.line.me", "LINE content API base URL"),
     Setting("LINE_CONVERSATION_TIMEOUT_MINUTES", "MACHIKOE_LINE_CONVERSATION_TIMEOUT_MINUTES", int, 30, "a LINE conversation left this long starts over"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from schemas.common import PageLinksSchema, StrictSchema
+from schemas.common import Flag, PageLinksSchema, PatchSchema, StrictSchema, WebUrl
 
 CODE = validate.Regexp(r"^[a-z0-9][a-z0-9_\-]{0,49}$",
                       error="1–50 lower-case letters, digits, '_' or '-', starting with a letter or digit.")
@@ -20,20 +20,19 @@ class DepartmentCreateSchema(StrictSchema):
     code = fields.String(required=True, validate=CODE, metadata={"example": "road"})
     name_ja = fields.String(required=True, validate=NAME, metadata={"example": "道路課"})
     name_en = fields.String(required=True, validate=NAME, metadata={"example": "Roads"})
-    fallback = fields.Boolean(load_default=False,
-                              metadata={"description": "takes the reports no rule matches; one per jurisdiction"})
+    fallback = Flag(load_default=False, metadata={"description": "takes the reports no rule matches; one per jurisdiction"})
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
-    webhook_url = fields.URL(allow_none=True, schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2000))
-    active = fields.Boolean(load_default=True)
+    webhook_url = WebUrl(allow_none=True)
+    active = Flag(load_default=True)
 
 
-class DepartmentPatchSchema(StrictSchema):
+class DepartmentPatchSchema(PatchSchema):
     name_ja = fields.String(validate=NAME)
     name_en = fields.String(validate=NAME)
-    fallback = fields.Boolean()
+    fallback = Flag()
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
-    webhook_url = fields.URL(allow_none=True, schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2000))
-    active = fields.Boolean()
+    webhook_url = WebUrl(allow_none=True)
+    active = Flag()
 
 
 class DepartmentSchema(Schema):
@@ -57,7 +56,7 @@ class AttributeInSchema(StrictSchema):
 
     code = fields.String(required=True, validate=CODE)
     datatype = fields.String(required=True, validate=validate.OneOf(DATATYPES))
-    required = fields.Boolean(load_default=False)
+    required = Flag(load_default=False)
     description_ja = fields.String(required=True, validate=validate.Length(min=1, max=500))
     description_en = fields.String(load_default=None, validate=validate.Length(max=500))
     values = fields.List(fields.Nested(AttributeValueInSchema), load_default=list, validate=validate.Length(max=100))
@@ -94,7 +93,7 @@ def _unique_attribute_codes(attributes: list[dict]) -> None:
         raise ValidationError("Attribute codes must differ.")
 
 
-class CategoryPatchSchema(StrictSchema):
+class CategoryPatchSchema(PatchSchema):
     name_ja = fields.String(validate=NAME)
     name_en = fields.String(validate=NAME)
     description_ja = fields.String(allow_none=True, validate=TEXT)
@@ -105,7 +104,7 @@ class CategoryPatchSchema(StrictSchema):
     first_response_days = fields.Integer(validate=validate.Range(min=0, max=365))
     resolution_days = fields.Integer(validate=validate.Range(min=0, max=3650))
     duplicate_radius_m = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(min=0, max=10_000))
-    active = fields.Boolean()
+    active = Flag()
 
     @validates("attributes")
     def _attribute_codes(self, value: list[dict], **kwargs) -> None:
@@ -127,7 +126,7 @@ class CategoryCreateSchema(CategoryPatchSchema):
     attributes = fields.List(fields.Nested(AttributeInSchema), load_default=list, validate=validate.Length(max=50))
     first_response_days = fields.Integer(required=True, validate=validate.Range(min=0, max=365))
     resolution_days = fields.Integer(required=True, validate=validate.Range(min=0, max=3650))
-    active = fields.Boolean(load_default=True)
+    active = Flag(load_default=True)
 
 
 class CategoryAdminSchema(Schema):
@@ -168,7 +167,7 @@ class RuleSchema(Schema):
 
 class AreaQuerySchema(StrictSchema):
     layer = fields.String(validate=validate.Length(min=1, max=50))
-    geometry = fields.Boolean(load_default=False, metadata={"description": "include each area's GeoJSON geometry"})
+    geometry = Flag(query=True, load_default=False, metadata={"description": "include each area's GeoJSON geometry"})
 
 
 class AreaSchema(Schema):

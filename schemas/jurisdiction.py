@@ -1,6 +1,6 @@
 """Jurisdictions served."""
 
-from marshmallow import Schema, fields
+from marshmallow import RAISE, Schema, fields, validate
 
 
 class JurisdictionSchema(Schema):
@@ -8,4 +8,16 @@ class JurisdictionSchema(Schema):
     name = fields.String(metadata={"description": "name in the requested language"})
     name_ja = fields.String()
     name_en = fields.String()
-    boundary = fields.Dict(metadata={"description": "GeoJSON Polygon or MultiPolygon (WGS84)"})
+    prefecture_ja = fields.String(allow_none=True)
+    bbox = fields.List(fields.Float(), metadata={"description": "[west, south, east, north] of the exact boundary"})
+    boundary = fields.Dict(metadata={"description": "GeoJSON Polygon or MultiPolygon (WGS84); simplified to about "
+                                                    "30 m for a map unless boundary_precision is exact"})
+    boundary_precision = fields.String(validate=validate.OneOf(["display", "exact"]))
+
+
+class JurisdictionQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    boundary = fields.String(load_default="display", validate=validate.OneOf(["display", "exact"]),
+                             metadata={"description": "display (simplified, the default) or exact (as coverage uses it)"})

@@ -2,33 +2,41 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from schemas.common import PageLinksSchema, StrictSchema
+from schemas.common import Flag, PageLinksSchema, PatchSchema, StrictSchema, WebUrl
 
 KINDS = ("department_webhook", "push_gateway", "email")
 EVENT_TYPES = ("report.received", "report.routed", "report.status_changed", "report.replied", "report.resolved",
                "report.rating_requested", "report.rated", "report.reopened", "report.overdue")
 DELIVERY_STATES = ("pending", "delivered", "failed")
-URL = fields.URL(allow_none=True, schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2000))
 EVENTS = fields.List(fields.String(validate=validate.OneOf(EVENT_TYPES)), allow_none=True, validate=validate.Length(min=1),
                      metadata={"description": "the event types to hear; null hears every type"})
 
 
 class SubscriberCreateSchema(StrictSchema):
+    OPENAPI: ClassVar[dict] = {"anyOf": [
+        {"properties": {"kind": {"enum": ["email"]}, "email": {"type": "string", "format": "email"}}, "required": ["email"]},
+        {"properties": {"kind": {"enum": ["department_webhook", "push_gateway"]}, "url": {"type": "string", "format": "uri"}},
+         "required": ["url"]},
+    ]}
+
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     department = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50),
                                metadata={"description": "a department code: hear only that department's reports"})
-    url = fields.URL(load_default=None, allow_none=True, schemes={"http", "https"}, require_tld=False,
-                     validate=validate.Length(max=2000), metadata={"example": "https://example.jp/hooks/machikoe"})
-    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    url = WebUrl(load_default=None, allow_none=True,
+                 metadata={"example": "https://example.jp/hooks/machikoe", "description": "required for a webhook or push gateway"})
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254),
+                         metadata={"description": "required for an e-mail subscriber"})
     secret = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=16, max=200),
                            metadata={"description": "the HMAC key; generated (and shown once) when not given"})
     event_types = fields.List(fields.String(validate=validate.OneOf(EVENT_TYPES)), load_default=None, allow_none=True,
                               validate=validate.Length(min=1),
                               metadata={"description": "the event types to hear; null hears every type"})
-    active = fields.Boolean(load_default=True)
+    active = Flag(load_default=True)
 
     @validates_schema
     def _address_matches_kind(self, data: dict, **kwargs) -> None:
@@ -38,13 +46,13 @@ class SubscriberCreateSchema(StrictSchema):
             raise ValidationError("A webhook or push gateway needs a url.", "url")
 
 
-class SubscriberPatchSchema(StrictSchema):
+class SubscriberPatchSchema(PatchSchema):
     name = fields.String(validate=validate.Length(min=1, max=200))
     department = fields.String(allow_none=True, validate=validate.Length(max=50))
-    url = URL
+    url = WebUrl(allow_none=True)
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
     event_types = EVENTS
-    active = fields.Boolean()
+    active = Flag()
 
 
 class SubscriberSchema(Schema):

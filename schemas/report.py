@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from schemas.common import Coordinate, PageLinksSchema, StrictSchema
+from schemas.common import STATUS_LIST, Coordinate, Flag, PageLinksSchema, StrictSchema, both_or_neither, status_enum
 
 ATTRIBUTE_VALUE = fields.Raw()
 
@@ -16,6 +18,8 @@ class ReporterSchema(StrictSchema):
 
 
 class ReportCreateSchema(StrictSchema):
+    OPENAPI: ClassVar[dict] = both_or_neither("lat", "lon")
+
     category = fields.String(required=True, validate=validate.Length(min=1, max=50), metadata={"example": "road_damage"})
     description = fields.String(required=True, validate=validate.Length(min=1, max=4000), metadata={"example": "歩道に大きな穴があります"})
     lat = Coordinate(-90, 90, metadata={"example": 35.65, "description": "WGS84; with lon, or leave both out to place the report by a photo's GPS or the address_hint"})
@@ -24,7 +28,8 @@ class ReportCreateSchema(StrictSchema):
     address_hint = fields.String(validate=validate.Length(max=500))
     reporter = fields.Nested(ReporterSchema, metadata={"description": "private: never shown publicly"})
     device_id = fields.String(validate=validate.Length(max=200), metadata={"description": "private"})
-    attributes = fields.Dict(keys=fields.String(validate=validate.Length(max=50)), values=ATTRIBUTE_VALUE)
+    attributes = fields.Dict(keys=fields.String(validate=validate.Length(max=50)), values=ATTRIBUTE_VALUE,
+                             metadata={"maxProperties": 30, "description": "at most 30; each a string, number or boolean, or a list of at most 30"})
 
     @validates_schema
     def _both_coordinates_or_neither(self, data: dict, **kwargs) -> None:
@@ -120,7 +125,7 @@ class ReportOwnSchema(ReportPublicSchema):
 
 class ReportListQuerySchema(StrictSchema):
     bbox = fields.String(metadata={"description": "minLon,minLat,maxLon,maxLat", "example": "139.76,35.62,139.84,35.69"})
-    status = fields.List(fields.String(), metadata={"description": "repeat or comma-separate"})
+    status = fields.List(fields.String(metadata=status_enum()), metadata={"description": STATUS_LIST})
     category = fields.String()
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
@@ -148,7 +153,7 @@ class ReportListSchema(Schema):
 
 class RatingSchema(StrictSchema):
     score = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5), metadata={"example": 4})
-    fixed = fields.Boolean(required=True, truthy={True}, falsy={False}, metadata={"description": "was the problem fixed?"})
+    fixed = Flag(required=True, metadata={"description": "was the problem fixed?"})
     comment = fields.String(validate=validate.Length(max=1000))
 
 

@@ -4,29 +4,39 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from schemas.common import Coordinate, PageLinksSchema, StrictSchema
+from schemas.common import (
+    STATUS_CODES,
+    STATUS_LIST,
+    Coordinate,
+    Flag,
+    Instant,
+    PageLinksSchema,
+    PatchSchema,
+    StrictSchema,
+    status_enum,
+)
 
 TEXT = validate.Length(max=4000)
 SORTS = ("created", "-created", "updated", "-updated", "priority", "-priority", "distance")
 
 
 class StaffReportQuerySchema(StrictSchema):
-    status = fields.List(fields.String(), metadata={"description": "repeat or comma-separate"})
+    status = fields.List(fields.String(metadata=status_enum()), metadata={"description": STATUS_LIST})
     category = fields.String()
     department = fields.String(metadata={"description": "department code"})
     ward = fields.String()
-    created_from = fields.AwareDateTime()
-    created_to = fields.AwareDateTime()
-    updated_from = fields.AwareDateTime()
-    updated_to = fields.AwareDateTime()
+    created_from = Instant()
+    created_to = Instant()
+    updated_from = Instant()
+    updated_to = Instant()
     bbox = fields.String(metadata={"description": "minLon,minLat,maxLon,maxLat"})
     q = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "text in description or address"})
     processing = fields.String(validate=validate.OneOf(["pending", "processing", "done", "failed"]))
-    overdue = fields.Boolean(metadata={"description": "open and past a first-response or resolution target"})
-    has_rating = fields.Boolean()
+    overdue = Flag(query=True, metadata={"description": "open and past a first-response or resolution target"})
+    has_rating = Flag(query=True)
     sort = fields.String(load_default="-created", validate=validate.OneOf(SORTS))
-    lat = Coordinate(-90, 90)
-    lon = Coordinate(-180, 180)
+    lat = Coordinate(-90, 90, metadata={"description": "with lon: the point for sort=distance"})
+    lon = Coordinate(-180, 180, metadata={"description": "with lat"})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     format = fields.String(validate=validate.OneOf(["json", "csv"]))
@@ -150,7 +160,7 @@ class StaffReportListSchema(Schema):
 
 
 class TransitionSchema(StrictSchema):
-    to = fields.String(required=True, metadata={"example": "acknowledged"})
+    to = fields.String(required=True, validate=validate.OneOf(STATUS_CODES), metadata={"example": "acknowledged"})
     public_reply = fields.String(validate=TEXT)
     internal_note = fields.String(validate=TEXT)
     reason = fields.String(validate=validate.Length(max=1000))
@@ -170,12 +180,12 @@ class AssignSchema(StrictSchema):
 
 class PhotoVisibilitySchema(StrictSchema):
     id = fields.String(required=True)
-    hidden = fields.Boolean(required=True)
+    hidden = Flag(required=True)
 
 
-class ReportPatchSchema(StrictSchema):
+class ReportPatchSchema(PatchSchema):
     priority = fields.Integer(validate=validate.Range(min=0, max=9))
     category = fields.String(validate=validate.Length(min=1, max=50))
-    hidden = fields.Boolean()
+    hidden = Flag()
     photos = fields.List(fields.Nested(PhotoVisibilitySchema), validate=validate.Length(max=20))
     description = fields.String(validate=validate.Length(min=1, max=4000), metadata={"description": "redacted text; the original is kept for admins"})

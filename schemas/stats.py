@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import StrictSchema
+from schemas.common import Day, StrictSchema
 
-PERIOD_HELP = "Tokyo date; reports created from this day on (default: the first day of the month eleven months ago)"
-END_HELP = "Tokyo date, excluded (default: tomorrow)"
+PERIOD_HELP = ("Tokyo date; reports created from this day on (default: the first day of the month eleven months ago); "
+               "before `to`, and at most ten years before it")
+END_HELP = "Tokyo date, excluded (default: tomorrow); after `from`"
 
 
 class StatsQuerySchema(StrictSchema):
-    start = fields.Date(data_key="from", metadata={"description": PERIOD_HELP})
-    end = fields.Date(data_key="to", metadata={"description": END_HELP})
+    start = Day(data_key="from", metadata={"description": PERIOD_HELP})
+    end = Day(data_key="to", metadata={"description": END_HELP})
     group_by = fields.String(load_default="department",
                              metadata={"description": "comma-separated: department, category, ward, month; empty for one total row"})
     format = fields.String(validate=validate.OneOf(["json", "csv"]))
 
 
 class TimeseriesQuerySchema(StrictSchema):
-    start = fields.Date(data_key="from", metadata={"description": PERIOD_HELP})
-    end = fields.Date(data_key="to", metadata={"description": END_HELP})
+    start = Day(data_key="from", metadata={"description": PERIOD_HELP})
+    end = Day(data_key="to", metadata={"description": END_HELP})
     metric = fields.String(required=True, metadata={"description": "a figure name, e.g. received, resolved, "
                                                                     "resolution_hours_median, mean_score, reopen_rate"})
     group_by = fields.String(metadata={"description": "department, category or ward; omit for one series"})

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -19,11 +20,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """
     from config.settings import derive_settings, load_settings
     from service.api import admin, docs, health, notifications, open311, opendata, photos, resident, staff, stats
+    from service.api.boundary import init_boundary
+    from service.api.caching import init_cache_policy
     from service.api.limits import init_limiter
     from service.api.outages import init_outage_handlers
     from service.api.problems import ProblemApi, handle_unexpected
     from service.channels.line import webhook as line_webhook
     from service.clock import init_clock
+    from service.datadir import secure_data_dir
     from service.extensions import db, migrate
     from service.logs import configure_logging, init_request_ids
     from service.secret import load_or_create_secret
@@ -31,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from workers.celery_app import celery_init_app, celery_settings
 
     settings = derive_settings({**load_settings(), **(test_config or {})})
+    secure_data_dir(settings)
     app = Flask("machikoe")
     app.config.update(settings)
     app.config.update(
@@ -54,9 +59,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     init_clock(app, (test_config or {}).get("CLOCK"))
-    if settings["DATABASE_URL"].startswith("sqlite:///"):
-        Path(settings["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
-
     configure_logging(settings["LOG_LEVEL"])
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
@@ -68,7 +70,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_error_handler(Exception, handle_unexpected)
     init_outage_handlers(app)
     init_request_ids(app)
+    init_boundary(app)
     init_limiter(app)
+    if settings["TRUSTED_PROXY_HOPS"]:
+        # The reverse proxies in front (nginx, a load balancer) tell the client's
+        # address and scheme; only as many hops as the operator trusts are read.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["TRUSTED_PROXY_HOPS"], x_proto=settings["TRUSTED_PROXY_HOPS"])  # type: ignore[method-assign]
+    init_cache_policy(app)
     app.register_blueprint(docs.blp)
     app.register_blueprint(line_webhook.bp)
     celery_init_app(app)
@@ -78,9 +86,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _engine_options(url: str) -> dict[str, Any]:
+    # Statement parameters hold reporters' contact details: no error message or log line shows them.
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+        return {"connect_args": {"timeout": 30}, "hide_parameters": True}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10, "hide_parameters": True}
 
 
 @event.listens_for(Engine, "connect")

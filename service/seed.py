@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from service.domain.jurisdictions import add_categories
 from service.domain.local_government_code import is_valid
+from service.domain.municipality_setup import Defaults
 from service.models import Area, Department, Jurisdiction, RoutingRule
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
@@ -25,8 +26,21 @@ def category_catalogue() -> list[dict[str, Any]]:
     return load_json("categories.json")["categories"]
 
 
+def setup_defaults() -> Defaults:
+    """What `machikoe setup` gives a new municipality: the demo's departments and category rules, and the catalogue."""
+    demo = load_json("demo.json")
+    rules = [r for r in demo["routing_rules"] if r["area"] is None and r["category"] is not None]
+    return Defaults(departments=demo["departments"], category_rules=rules, categories=category_catalogue())
+
+
 def database_is_empty(session: Session) -> bool:
     return session.scalar(select(func.count(Jurisdiction.id))) == 0
+
+
+def demo_exists(session: Session) -> Jurisdiction | None:
+    """The demo jurisdiction when it has been seeded, else None."""
+    code = load_json("demo.json")["jurisdiction"]["code"]
+    return session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
 
 
 def seed_demo(session: Session) -> Jurisdiction:

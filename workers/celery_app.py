@@ -6,16 +6,32 @@ from celery import Celery, Task
 from flask import Flask
 from kombu import Queue
 
-from service.jobs import DELIVER, DISPATCH_EVENTS, NOTIFICATION_SWEEPS
+from service.jobs import DELIVER, DISPATCH_EVENTS, FETCH_MEDIA, NOTIFICATION_SWEEPS
 
-# Deliveries wait on other people's servers, so they have their own queue:
-# workers started with `-Q celery` keep processing reports however slow a receiver is.
+# Deliveries and media fetches wait on other people's servers, so each has a
+# queue of its own: workers started with `-Q celery` keep processing reports
+# however slow a receiver or a media server is.
 DEFAULT_QUEUE = "celery"
 NOTIFICATIONS_QUEUE = "notifications"
-QUEUES = (DEFAULT_QUEUE, NOTIFICATIONS_QUEUE)
+MEDIA_QUEUE = "media"
+QUEUES = (DEFAULT_QUEUE, NOTIFICATIONS_QUEUE, MEDIA_QUEUE)
 
 
 def celery_init_app(app: Flask) -> Celery:
+    celery_app = joined_celery_app(app)
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app
+
+
+def joined_celery_app(app: Flask) -> Celery:
+    """A Celery app with every task, running each one inside ``app``'s context.
+
+    The embedded default makes a second one for its media worker: a Celery app
+    keeps the set of queues its worker consumes, so two workers of one process
+    that consume different queues need an app each.
+    """
+
     class FlaskTask(Task):
         def __call__(self, *args: object, **kwargs: object) -> object:
             with app.app_context():
@@ -23,8 +39,6 @@ def celery_init_app(app: Flask) -> Celery:
 
     celery_app = Celery(app.name, task_cls=FlaskTask, include=["workers.tasks", "workers.notifications", "workers.media", "workers.line"])
     celery_app.config_from_object(app.config["CELERY"])
-    celery_app.set_default()
-    app.extensions["celery"] = celery_app
     return celery_app
 
 
@@ -54,6 +68,6 @@ def celery_settings(broker_url: str, sweep_interval: float, dispatch_interval: f
         "worker_hijack_root_logger": False,
         "task_default_queue": DEFAULT_QUEUE,
         "task_queues": tuple(Queue(name) for name in QUEUES),
-        "task_routes": {DELIVER: {"queue": NOTIFICATIONS_QUEUE}},
+        "task_routes": {DELIVER: {"queue": NOTIFICATIONS_QUEUE}, FETCH_MEDIA: {"queue": MEDIA_QUEUE}},
         "beat_schedule": {"sweep": {"task": "machikoe.sweep", "schedule": sweep_interval}, **periodic},
     }

@@ -8,7 +8,7 @@ from datetime import timedelta
 from celery import shared_task
 from flask import current_app
 
-from service import clock
+from service import clock, urls
 from service.channels.line import handling
 from service.channels.line.client import LineApiError, LineClient, LineEndpoints
 from service.extensions import db
@@ -52,7 +52,8 @@ def context(client: LineClient) -> handling.LineContext:
         client=client,
         secret=config["SECRET_KEY"],
         locate_address=pipeline_for(current_app).locate,
-        status_url=lambda public_id: config["PUBLIC_BASE_URL"].rstrip("/") + f"/api/v1/reports/{public_id}",
+        status_url=lambda public_id: urls.join(urls.base_url(config["PUBLIC_BASE_URL"], config.get("TRUSTED_HOSTS")),
+                                               f"/api/v1/reports/{public_id}"),
         now=clock.now,
         enqueue_processing=lambda report_id: celery.send_task(PROCESS_REPORT, args=[report_id]),
         max_pixels=config["MAX_IMAGE_PIXELS"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from flask import current_app
 
-from service.domain import remote_media
+from service.domain import outbound, remote_media
 from service.extensions import db
 from service.pipeline import pipeline_for
 
@@ -18,7 +18,7 @@ def fetch_limits() -> remote_media.FetchLimits:
         timeout=config["MEDIA_FETCH_TIMEOUT"],
         max_pixels=config["MAX_IMAGE_PIXELS"],
         max_redirects=config["MEDIA_FETCH_MAX_REDIRECTS"],
-        allowed_private=remote_media.parse_networks(config["MEDIA_FETCH_ALLOW_PRIVATE_FOR_TESTS"]),
+        outbound_policy=outbound.configured(config),
     )
 
 

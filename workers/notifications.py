@@ -17,8 +17,9 @@ import requests
 from celery import Celery, Task, shared_task
 from flask import current_app
 
+from service import urls
 from service.channels.line.client import LineEndpoints
-from service.domain import notifications, reminders
+from service.domain import notifications, outbound, reminders
 from service.domain.mail import Mailer, SmtpMailer
 from service.extensions import db
 from service.jobs import DELIVER, DISPATCH_EVENTS, OVERDUE, RATING_REMINDERS, RETRY_DELIVERIES
@@ -38,7 +39,9 @@ LONGEST_COUNTDOWN_SECONDS = 300
 def delivery_policy(config: dict[str, Any]) -> notifications.DeliveryPolicy:
     return notifications.DeliveryPolicy(max_attempts=config["NOTIFY_MAX_ATTEMPTS"], timeout=config["NOTIFY_TIMEOUT"],
                                         backoff_base=config["NOTIFY_BACKOFF_BASE_SECONDS"],
-                                        backoff_cap=config["NOTIFY_BACKOFF_CAP_SECONDS"], base_url=config["PUBLIC_BASE_URL"],
+                                        backoff_cap=config["NOTIFY_BACKOFF_CAP_SECONDS"], base_url=urls.base_url(config["PUBLIC_BASE_URL"], config.get("TRUSTED_HOSTS")),
+                                        coordinate_decimals=config["OPENDATA_COORDINATE_DECIMALS"],
+                                        outbound_policy=outbound.configured(config),
                                         line=LineEndpoints(config["LINE_API_BASE_URL"], config["LINE_DATA_API_BASE_URL"]))
 
 
@@ -47,7 +50,7 @@ def mailer(config: dict[str, Any]) -> Mailer | None:
         return None
     return SmtpMailer(host=config["SMTP_HOST"], port=config["SMTP_PORT"], sender=config["SMTP_FROM"],
                       timeout=config["NOTIFY_TIMEOUT"], starttls=config["SMTP_STARTTLS"], user=config["SMTP_USER"],
-                      password=config["SMTP_PASSWORD"])
+                      password=config["SMTP_PASSWORD"], outbound_policy=outbound.configured(config))
 
 
 @shared_task(name=DISPATCH_EVENTS, ignore_result=True, bind=True)

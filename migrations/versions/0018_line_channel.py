@@ -1,7 +1,7 @@
 """LINE channels per jurisdiction, their residents and conversations, and the events they send
 
 Revision ID: 0018
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-01 09:00:00
 
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0018'
-down_revision = '0009'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -33,6 +33,7 @@ from schemas.common import ProblemSchema
 from schemas.open311 import ApiClientCreatedSchema, ApiClientCreateSchema, ApiClientSchema
 from service.api.auth import SECURITY, current_staff, require
 from service.api.body import form_fields
+from service.api.boundary import large_body
 from service.api.paging import page_links
 from service.api.problems import abort
 from service.domain import access, api_clients
@@ -226,14 +227,14 @@ IMPORT_DOC = {
     "content": {
         "application/geo+json": {"schema": {"type": "object", "description": "a GeoJSON FeatureCollection, Feature or geometry"}},
         "application/json": {"schema": {"type": "object", "description": "a GeoJSON FeatureCollection, Feature or geometry"}},
-        "multipart/form-data": {"schema": {"type": "object", "required": ["file", "layer"], "properties": {
+        "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
             "file": {"type": "string", "format": "binary", "description": "a GeoJSON file (国土数値情報 N03 included)"},
             "layer": {"type": "string"}, "name_property": {"type": "string"}}}},
     },
 }
 IMPORT_PARAMETERS = [
-    {"in": "query", "name": "layer", "schema": {"type": "string"}, "required": False,
-     "description": "the layer (or a form field)"},
+    {"in": "query", "name": "layer", "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_\\-]{0,49}$"}, "required": True,
+     "description": "the layer (a multipart form may give it as a field instead)"},
     {"in": "query", "name": "name_property", "schema": {"type": "string"}, "required": False,
      "description": "the feature property holding the name (or a form field)"},
 ]
@@ -241,6 +242,7 @@ IMPORT_PARAMETERS = [
 
 @blp.route("/areas/import")
 class AreaImport(MethodView):
+    @large_body
     @blp.response(200, AreaImportResultSchema)
     @blp.doc(security=SECURITY, requestBody=IMPORT_DOC, parameters=IMPORT_PARAMETERS,
              responses={**WRITE, **_problems({415: "Not GeoJSON or multipart"})})

@@ -8,7 +8,7 @@ from flask import g, request
 from sqlalchemy import select
 
 from service import clock
-from service.api.limits import api_key_key, limit
+from service.api.limits import Budget, counting_refusals, take
 from service.api.problems import abort
 from service.domain.staff_keys import hash_api_key
 from service.extensions import db
@@ -21,20 +21,35 @@ SECURITY = [{"bearerAuth": []}]
 
 
 def current_staff() -> Staff:
-    """The staff member whose key signs this request; 401 with a challenge otherwise."""
+    """The staff member whose key signs this request; 401 with a challenge otherwise.
+
+    Each staff member's requests are counted under their id, however the
+    header is spelled; requests with a key that opens nothing are counted as
+    refusals of the address they come from.
+    """
     header = request.headers.get("Authorization", "")
     cached = g.get("staff")
     if cached is not None and g.get("staff_authorization") == header:
         return cached
-    with limit("api-keys", "RATE_LIMIT_API_KEYS", api_key_key):
-        return _authenticate(header)
+    with counting_refusals("api-keys"):
+        member = _authenticate(header)
+    take(Budget("api-keys", "RATE_LIMIT_API_KEYS", f"staff:{member.id}"))
+    return member
+
+
+def bearer_key(header: str) -> str | None:
+    """The key of ``Bearer <key>`` (the scheme in any case, any spaces around); None for anything else."""
+    parts = header.split()
+    if len(parts) != 2 or parts[0].lower() != "bearer":
+        return None
+    return parts[1]
 
 
 def _authenticate(header: str) -> Staff:
-    scheme, _, key = header.partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
+    key = bearer_key(header)
+    if key is None:
         abort(401, "Send your API key as `Authorization: Bearer <key>`.", headers={"WWW-Authenticate": CHALLENGE})
-    member = db.session.scalar(select(Staff).where(Staff.key_hash == hash_api_key(key.strip())))
+    member = db.session.scalar(select(Staff).where(Staff.key_hash == hash_api_key(key)))
     if member is None or member.revoked_at is not None:
         abort(401, "The API key is not valid.", headers={"WWW-Authenticate": CHALLENGE + ', error="invalid_token"'})
     now = clock.now()

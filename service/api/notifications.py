@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import Select, func, select
@@ -21,7 +22,7 @@ from service.api.admin import READ, WRITE, current_admin, found
 from service.api.auth import SECURITY, current_staff
 from service.api.paging import page_links
 from service.api.problems import abort
-from service.domain import access, notifications
+from service.domain import access, notifications, outbound
 from service.domain import subscribers as manage
 from service.domain.audit import audit
 from service.extensions import db
@@ -55,7 +56,7 @@ class SubscriberCollection(MethodView):
         """Add a subscriber; the answer shows its HMAC secret once (generated unless given)."""
         admin = current_admin()
         try:
-            subscriber, secret = manage.create_subscriber(db.session, admin, **body)
+            subscriber, secret = manage.create_subscriber(db.session, admin, policy=outbound.configured(current_app.config), **body)
         except manage.SubscriberError as exc:
             refuse(exc)
         return {**manage.snapshot(db.session, subscriber), "secret": secret}
@@ -77,7 +78,8 @@ class SubscriberItem(MethodView):
         admin = current_admin()
         subscriber = found(Subscriber, admin, "subscriber", id=subscriber_id)
         try:
-            return manage.snapshot(db.session, manage.update_subscriber(db.session, admin, subscriber, changes))
+            return manage.snapshot(db.session, manage.update_subscriber(db.session, admin, subscriber, changes,
+                                                                        outbound.configured(current_app.config)))
         except manage.SubscriberError as exc:
             refuse(exc)
 

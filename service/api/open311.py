@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Response, current_app, request, url_for
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
@@ -18,9 +18,11 @@ from werkzeug.exceptions import HTTPException
 from service import clock
 from service.api.language import preferred_language
 from service.api.presenters import public_photos
-from service.domain import api_clients, remote_media
+from service.api.urls import external_url
+from service.domain import api_clients, outbound, remote_media
 from service.domain.coverage import coverage
 from service.domain.intake import MissingLocation, OutsideCoverage, UnknownCategory, UploadedPhoto, submit_report
+from service.domain.local_government_code import normalize
 from service.extensions import db
 from service.jobs import jobs
 from service.models import ApiClient, Category, HistoryEntry, Jurisdiction, RemoteMedia, Report
@@ -93,7 +95,8 @@ def _jurisdiction() -> Jurisdiction:
     """The jurisdiction named by jurisdiction_id, which may be left out when only one is served."""
     code = request.values.get("jurisdiction_id", "").strip()
     if code:
-        found = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
+        # N03's five digits name the same municipality as the six with the check digit.
+        found = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == (normalize(code) or code)))
         if found is None:
             raise Open311Error(404, f"jurisdiction_id {code} is not served here")
         return found
@@ -116,6 +119,10 @@ def _media_url(report: Report) -> str | None:
     return photos[0]["large_url"] if photos else None
 
 
+def _decimals() -> int:
+    return current_app.config["OPENDATA_COORDINATE_DECIMALS"]
+
+
 def _public_report(jurisdiction: Jurisdiction, public_id: str, what: str) -> Report:
     report = db.session.scalar(select(Report).where(Report.public_id == public_id,
                                                     Report.jurisdiction_id == jurisdiction.id,
@@ -131,7 +138,7 @@ def discovery(fmt: str) -> Response:
     _require_format()
     changed = db.session.scalar(select(func.max(Jurisdiction.updated_at)))
     changeset = iso_tokyo(changed) or iso_tokyo(clock.now())
-    url = url_for("open311.discovery", fmt="json", _external=True).rsplit("/", 1)[0]
+    url = external_url("open311.discovery", fmt="json").rsplit("/", 1)[0]
     return _answer({
         "changeset": changeset,
         "contact": current_app.config["OPEN311_CONTACT"],
@@ -194,9 +201,8 @@ def create_request(fmt: str) -> Response:
     category = _category(jurisdiction.id, posted.service_code)
     attributes = mapping.attribute_values(category, posted.attributes)
     config = current_app.config
-    allowed = remote_media.parse_networks(config["MEDIA_FETCH_ALLOW_PRIVATE_FOR_TESTS"])
     try:
-        media_urls = [remote_media.check_media_url(posted.media_url, allowed)] if posted.media_url else []
+        media_urls = [remote_media.check_media_url(posted.media_url, outbound.configured(config))] if posted.media_url else []
     except remote_media.MediaRefused as exc:
         raise Open311Error(400, f"media_url: {exc.reason}") from None
     photos = _uploaded_media(config["MAX_PHOTOS"] - len(media_urls))
@@ -279,7 +285,7 @@ def list_requests(fmt: str) -> Response:
     rows = db.session.scalars(query.order_by(Report.created_at.desc(), Report.id.desc())
                               .limit(page_size).offset((page - 1) * page_size))
     language = preferred_language()
-    return _answer([mapping.service_request(r, language, _media_url(r)) for r in rows], "service_requests")
+    return _answer([mapping.service_request(r, language, _media_url(r), _decimals()) for r in rows], "service_requests")
 
 
 @blp.route("/requests/<string:service_request_id>.<string:fmt>", methods=["GET"])
@@ -287,7 +293,7 @@ def list_requests(fmt: str) -> Response:
 def get_request(service_request_id: str, fmt: str) -> Response:
     _require_format()
     report = _public_report(_jurisdiction(), service_request_id, "service_request_id")
-    return _answer([mapping.service_request(report, preferred_language(), _media_url(report))], "service_requests")
+    return _answer([mapping.service_request(report, preferred_language(), _media_url(report), _decimals())], "service_requests")
 
 
 @blp.route("/tokens/<string:token>.<string:fmt>", methods=["GET"])

@@ -1,8 +1,12 @@
 """Open data (指針7): public reports as GeoJSON and CSV, streamed and cacheable.
 
-Only what anyone may see is exported, and less than that: no description, no
-contact data, device ids, internal notes, photos or hidden reports; addresses
-stop at the block (丁目) and coordinates are rounded by a setting. The CSV
+Only what anyone may see is exported, and less than that: no contact data,
+device ids, internal notes, photos or hidden reports, and no free text (a copy
+of open data cannot be corrected when a moderator later redacts a
+description). Places follow the disclosure policy of every public surface
+(service.domain.disclosure): addresses stop at the block (丁目) and
+coordinates are rounded by a setting. Every CSV cell is written by
+service.api.csv_files, safe to open in a spreadsheet. The CSV
 follows the 自治体標準オープンデータセット convention: the first columns are
 全国地方公共団体コード, ID and 地方公共団体名, with Japanese headers in UTF-8
 (``bom=true`` adds a byte order mark for spreadsheets).
@@ -10,9 +14,7 @@ follows the 自治体標準オープンデータセット convention: the first 
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
@@ -24,7 +26,10 @@ from flask_smorest import Blueprint
 from sqlalchemy import Select, func, select
 
 from schemas.opendata import OpenDataQuerySchema
+from service.api.csv_files import csv_text
 from service.domain import status as statuses
+from service.domain.disclosure import disclose
+from service.domain.local_government_code import normalize
 from service.extensions import db
 from service.models import Category, Department, Jurisdiction, Report
 from service.timefmt import TOKYO, iso_tokyo
@@ -52,7 +57,6 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("対応済", "resolved", "1 when resolved, else 0 (GeoJSON: true or false)"),
     ("対応日数", "days_to_resolution", "calendar days from receipt to resolution; empty until resolved"),
 )
-BLOCK_PARTS = ("prefecture", "city", "ward", "district", "block")
 BATCH = 500
 COLUMN_DOC = "Columns, in order: " + "; ".join(f"{h} ({k}): {m}" for h, k, m in COLUMNS) + "."
 
@@ -79,14 +83,15 @@ def _filtered(query: Select, filters: dict[str, Any]) -> Select:
     if filters.get("status"):
         query = query.where(Report.status.in_(filters["status"]))
     if filters.get("jurisdiction"):
-        query = query.where(Jurisdiction.code == filters["jurisdiction"])
+        query = query.where(Jurisdiction.code == (normalize(filters["jurisdiction"]) or filters["jurisdiction"]))
     return query
 
 
 def _row(r: Any, decimals: int) -> dict[str, Any]:
     processed = r.processing_state == "done"
     parts = (r.address_parts or {}) if processed else {}
-    address = "".join(parts[key] for key in BLOCK_PARTS if parts.get(key)) or None
+    public = disclose(lat=r.lat, lon=r.lon, address_parts=r.address_parts, description=None, processed=processed,
+                      decimals=decimals)
     name = r.name_ja if not r.prefecture_ja or r.name_ja.startswith(r.prefecture_ja) else r.prefecture_ja + r.name_ja
     resolved = r.status == "resolved"
     days = None
@@ -98,8 +103,8 @@ def _row(r: Any, decimals: int) -> dict[str, Any]:
         "status": r.status, "status_label": statuses.label(r.status, "ja"),
         "created_at": iso_tokyo(r.created_at), "updated_at": iso_tokyo(r.updated_at),
         "resolved_at": iso_tokyo(r.resolved_at) if resolved else None,
-        "ward": (r.ward or parts.get("ward")) if processed else None, "address": address,
-        "lat": round(r.lat, decimals), "lon": round(r.lon, decimals),
+        "ward": (r.ward or parts.get("ward")) if processed else None, "address": public.address,
+        "lat": public.lat, "lon": public.lon,
         "department": r.department_name if processed else None,
         "resolved": resolved, "days_to_resolution": days,
     }
@@ -144,23 +149,9 @@ def _geojson(filters: dict[str, Any]) -> Iterator[str]:
 
 
 def _csv(filters: dict[str, Any], bom: bool) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([header for header, _, _ in COLUMNS])
-    yield ("\ufeff" if bom else "") + _drain(buffer)
-    for index, row in enumerate(_rows(filters), start=1):
-        row["resolved"] = 1 if row["resolved"] else 0
-        writer.writerow(["" if row[key] is None else row[key] for _, key, _ in COLUMNS])
-        if index % BATCH == 0:
-            yield _drain(buffer)
-    yield _drain(buffer)
-
-
-def _drain(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
+    # The CSV writes the resolved flag as 1 or 0, as the column list says.
+    rows = ([int(row[key]) if key == "resolved" else row[key] for _, key, _ in COLUMNS] for row in _rows(filters))
+    return csv_text([header for header, _, _ in COLUMNS], rows, bom=bom)
 
 
 CACHE_HEADERS = {name: {"schema": {"type": "string"}} for name in ("ETag", "Last-Modified", "Cache-Control")}

@@ -1,23 +1,32 @@
 """Plain dictionaries for response schemas, built from models.
 
 Public presenters take only public fields, so a private one cannot slip into a
-public answer by a schema change alone.
+public answer by a schema change alone, and they show a report's place and
+words as the disclosure policy (service.domain.disclosure) decides. The
+reporter's own view, opened with its tracking token, keeps the stored record.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import current_app
 
 from service.api.language import localised
+from service.api.urls import external_url
 from service.domain import status as statuses
+from service.domain.disclosure import Disclosed, disclose_report, public_text
+from service.geo.display import display_boundary
 from service.models import Category, HistoryEntry, Jurisdiction, Photo, Report
 from service.timefmt import iso_tokyo
 
 
-def jurisdiction(j: Jurisdiction, language: str) -> dict[str, Any]:
-    return {"code": j.code, "name": localised(j, "name", language), "name_ja": j.name_ja, "name_en": j.name_en, "boundary": j.boundary}
+def jurisdiction(j: Jurisdiction, language: str, *, exact: bool = False) -> dict[str, Any]:
+    """A jurisdiction with its boundary simplified for a map, or exact (as coverage uses it) when asked."""
+    simplified, bbox = display_boundary(j.code, str(j.updated_at), j.boundary)
+    return {"code": j.code, "name": localised(j, "name", language), "name_ja": j.name_ja, "name_en": j.name_en,
+            "prefecture_ja": j.prefecture_ja, "bbox": bbox, "boundary": j.boundary if exact else simplified,
+            "boundary_precision": "exact" if exact else "display"}
 
 
 def category(c: Category, jurisdiction_code: str, language: str) -> dict[str, Any]:
@@ -63,8 +72,8 @@ def created(report: Report, token: str | None, language: str) -> dict[str, Any]:
 def public_photos(report: Report) -> list[dict[str, str]]:
     return [
         {
-            "large_url": url_for("photos.photo_file", photo_id=p.public_id, size="large", _external=True),
-            "thumb_url": url_for("photos.photo_file", photo_id=p.public_id, size="thumb", _external=True),
+            "large_url": external_url("photos.photo_file", photo_id=p.public_id, size="large"),
+            "thumb_url": external_url("photos.photo_file", photo_id=p.public_id, size="thumb"),
         }
         for p in report.photos
         if _photo_is_public(p)
@@ -86,11 +95,20 @@ def _history(entry: HistoryEntry, language: str) -> dict[str, Any] | None:
         "status_label": statuses.label(status, language) if status else None,
         "status_label_ja": statuses.label(status, "ja") if status else None,
         "status_label_en": statuses.label(status, "en") if status else None,
-        "public_reply": entry.public_reply,
+        "public_reply": public_text(entry.public_reply),
     }
 
 
+def public_view(report: Report) -> Disclosed:
+    """The report's place and description as the public sees them."""
+    return disclose_report(report, current_app.config["OPENDATA_COORDINATE_DECIMALS"])
+
+
 def report_public(report: Report, language: str) -> dict[str, Any]:
+    return _report(report, language, public_view(report))
+
+
+def _report(report: Report, language: str, shown: Disclosed) -> dict[str, Any]:
     processed = report.processing_state == "done"
     history = [h for h in (_history(e, language) for e in report.history) if h is not None]
     ward = (report.address_parts or {}).get("ward") if processed else None
@@ -98,12 +116,12 @@ def report_public(report: Report, language: str) -> dict[str, Any]:
         "id": report.public_id,
         "jurisdiction": report.jurisdiction.code,
         "category": {"code": report.category.code, "name": localised(report.category, "name", language)},
-        "description": report.description,
+        "description": shown.description,
         "status": report.status,
         "status_label": statuses.label(report.status, language),
-        "lat": report.lat,
-        "lon": report.lon,
-        "address": report.address if processed else None,
+        "lat": shown.lat,
+        "lon": shown.lon,
+        "address": shown.address,
         "address_approximate": bool(report.address_approximate) if processed else False,
         "ward": ward,
         "department": localised(report.department, "name", language) if report.department and processed else None,
@@ -126,7 +144,10 @@ def _primary(report: Report, language: str) -> dict[str, Any] | None:
 
 
 def report_own(report: Report, language: str) -> dict[str, Any]:
-    body = report_public(report, language)
+    """What the resident sent, as stored: full position, whole address, own words and contact."""
+    stored = Disclosed(lat=report.lat, lon=report.lon, description=report.description,
+                          address=report.address if report.processing_state == "done" else None)
+    body = _report(report, language, stored)
     body.update(
         {
             "reporter": {"name": report.reporter_name, "email": report.reporter_email, "phone": report.reporter_phone},
@@ -141,14 +162,15 @@ def report_own(report: Report, language: str) -> dict[str, Any]:
 
 def report_summary(report: Report, language: str) -> dict[str, Any]:
     photos = public_photos(report)
+    shown = public_view(report)
     return {
         "id": report.public_id,
         "category": {"code": report.category.code, "name": localised(report.category, "name", language)},
         "status": report.status,
         "status_label": statuses.label(report.status, language),
-        "lat": report.lat,
-        "lon": report.lon,
-        "address": report.address if report.processing_state == "done" else None,
+        "lat": shown.lat,
+        "lon": shown.lon,
+        "address": shown.address,
         "thumb_url": photos[0]["thumb_url"] if photos else None,
         "created_at": iso_tokyo(report.created_at),
     }

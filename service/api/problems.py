@@ -61,6 +61,14 @@ class ProblemApi(Api):
         self.ERROR_SCHEMA = ProblemSchema
         super().__init__(*args, **kwargs)
 
+    def init_app(self, app: Any, *, spec_kwargs: dict[str, Any] | None = None) -> None:
+        from service.api.contract import IdConverter, SchemaRules, id_parameter
+
+        # Before any blueprint is registered: their routes bind the converter named "int".
+        app.url_map.converters["int"] = IdConverter
+        self.register_converter(IdConverter, id_parameter)
+        super().init_app(app, spec_kwargs={"extra_plugins": [SchemaRules()], **(spec_kwargs or {})})
+
     def _register_responses(self) -> None:
         import http
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from schemas.category import CategoryQuerySchema, CategorySchema
 from schemas.common import ProblemSchema
-from schemas.jurisdiction import JurisdictionSchema
+from schemas.jurisdiction import JurisdictionQuerySchema, JurisdictionSchema
 from schemas.report import (
     RatingCreatedSchema,
     RatingSchema,
@@ -22,15 +22,18 @@ from schemas.report import (
     ReportListSchema,
     ReportOwnSchema,
 )
+from service import clock
 from service.api import presenters
 from service.api.body import form_fields, json_object
 from service.api.language import preferred_language
-from service.api.limits import device_key, limit
+from service.api.limits import Budget, address_key, client_address, counting_refusals, report_budgets, within
 from service.api.paging import page_links, parse_bbox, parse_statuses
 from service.api.problems import abort
 from service.domain import tokens
 from service.domain.coverage import coverage
+from service.domain.disclosure import public_range
 from service.domain.feedback import RatingNotAllowed, rate
+from service.domain.idempotency import IdempotencyKey
 from service.domain.intake import (
     IdempotencyConflict,
     MissingLocation,
@@ -39,6 +42,7 @@ from service.domain.intake import (
     UploadedPhoto,
     submit_report,
 )
+from service.domain.local_government_code import normalize
 from service.domain.status import label as status_label
 from service.extensions import db
 from service.jobs import jobs
@@ -85,9 +89,26 @@ ERRORS = {
 class JurisdictionList(MethodView):
     @blp.response(200, JurisdictionSchema(many=True))
     def get(self) -> list[dict[str, Any]]:
-        """The jurisdictions served, with the boundary where reports are accepted."""
+        """The jurisdictions served, with boundaries simplified for a map (about 30 m) and their bounding boxes.
+
+        Whether a point is covered is decided on the exact boundary, which
+        `GET /jurisdictions/{code}?boundary=exact` returns.
+        """
         language = preferred_language()
         return [presenters.jurisdiction(j, language) for j in db.session.scalars(select(Jurisdiction).order_by(Jurisdiction.code))]
+
+
+@blp.route("/jurisdictions/<code>")
+class JurisdictionItem(MethodView):
+    @blp.arguments(JurisdictionQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, JurisdictionSchema)
+    @blp.alt_response(404, schema=ProblemSchema, content_type="application/problem+json")
+    def get(self, code: str, boundary: str = "display") -> dict[str, Any]:
+        """One jurisdiction by its local government code (6 digits, or N03's 5), with its boundary."""
+        found = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == (normalize(code) or code)))
+        if found is None:
+            abort(404, f"No jurisdiction {code} is served here.")
+        return presenters.jurisdiction(found, preferred_language(), exact=boundary == "exact")
 
 
 @blp.route("/categories")
@@ -123,17 +144,18 @@ class ReportCollection(MethodView):
     @blp.response(201, ReportCreatedSchema, headers={"Location": {"schema": {"type": "string"}}})
     def post(self) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Send a report, with up to five photos (JSON, or multipart with `photos` file parts)."""
-        with limit("reports-address", "RATE_LIMIT_REPORTS_PER_ADDRESS"), limit("reports-device", "RATE_LIMIT_REPORTS_PER_DEVICE", device_key):
-            return self._create()
+        with counting_refusals("reports"):
+            raw, files = _report_body()
+            try:
+                fields = REPORT_FIELDS.load(raw)
+            except ValidationError as exc:
+                abort(422, "The report has invalid fields.", errors=exc.normalized_messages())
+            with within(report_budgets(fields.get("device_id"))):
+                return self._create(fields, files)
 
-    def _create(self) -> tuple[dict[str, Any], int, dict[str, str]]:
-        raw, files = _report_body()
-        try:
-            fields = REPORT_FIELDS.load(raw)
-        except ValidationError as exc:
-            abort(422, "The report has invalid fields.", errors=exc.normalized_messages())
+    def _create(self, fields: dict[str, Any], files: list[tuple[str, bytes]]) -> tuple[dict[str, Any], int, dict[str, str]]:
         photos = _checked_photos(files)
-        key = _idempotency_key()
+        key = _idempotency_key(fields.get("device_id"))
         try:
             result = submit_report(
                 db.session,
@@ -144,6 +166,7 @@ class ReportCollection(MethodView):
                 secret=current_app.config["SECRET_KEY"],
                 locate=pipeline_for(current_app).locate,
                 year_end_break=current_app.config["YEAR_END_BREAK"],
+                now=clock.now(),
             )
         except MissingLocation as exc:
             abort(422, exc.message_en, detail_ja=exc.message_ja, errors={"lat": [exc.message_en], "lon": [exc.message_en]})
@@ -169,7 +192,9 @@ class ReportCollection(MethodView):
         query = select(Report).where(Report.hidden.is_(False))
         if bbox:
             min_lon, min_lat, max_lon, max_lat = parse_bbox(bbox)
-            query = query.where(Report.lon.between(min_lon, max_lon), Report.lat.between(min_lat, max_lat))
+            decimals = current_app.config["OPENDATA_COORDINATE_DECIMALS"]
+            query = query.where(Report.lon.between(*public_range(min_lon, max_lon, decimals)),
+                                Report.lat.between(*public_range(min_lat, max_lat, decimals)))
         if status:
             wanted = parse_statuses(status)
             query = query.where(Report.status.in_(wanted))
@@ -221,7 +246,7 @@ class ReportRating(MethodView):
     )
     def post(self, body: dict[str, Any], report_id: str) -> dict[str, Any]:
         """Rate how a resolved report was handled (住民評価); "not fixed" reopens it."""
-        with limit("ratings", "RATE_LIMIT_RATINGS"):
+        with counting_refusals("ratings"), within([Budget("ratings", "RATE_LIMIT_RATINGS", address_key())]):
             return self._rate(body, report_id)
 
     def _rate(self, body: dict[str, Any], report_id: str) -> dict[str, Any]:
@@ -273,10 +298,14 @@ def _checked_photos(files: list[tuple[str, bytes]]) -> list[UploadedPhoto]:
     return photos
 
 
-def _idempotency_key() -> str | None:
+def _idempotency_key(device_id: str | None) -> IdempotencyKey | None:
+    """The request's Idempotency-Key, scoped to the app's device id, or else to the connecting address."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return None
     if not 1 <= len(key) <= 255 or not key.isascii() or not key.isprintable():
-        abort(400, "Idempotency-Key must be 1 to 255 printable ASCII characters.")
-    return key
+        abort(400, "Idempotency-Key must be 1 to 255 printable ASCII characters.",
+              errors={"Idempotency-Key": ["1 to 255 printable ASCII characters."]})
+    if device_id:
+        return IdempotencyKey(key, "device", device_id)
+    return IdempotencyKey(key, "address", client_address())

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-from collections.abc import Iterator
 from typing import Any
 
 from flask import Response, current_app, request, stream_with_context
@@ -28,6 +25,7 @@ from schemas.staff import (
 from service import clock
 from service.api import staff_presenters as present
 from service.api.auth import SECURITY, current_staff, require
+from service.api.csv_files import csv_text
 from service.api.language import preferred_language
 from service.api.paging import page_links, parse_bbox, parse_statuses, wants_csv
 from service.api.problems import abort
@@ -59,7 +57,7 @@ ROW_OPTIONS = (
     joinedload(Report.department).load_only(Department.code),
     lazyload(Report.jurisdiction), lazyload(Report.photos), lazyload(Report.history),
 )
-IF_MATCH = [{"in": "header", "name": "If-Match", "schema": {"type": "string"}, "required": False,
+IF_MATCH = [{"in": "header", "name": "If-Match", "schema": {"type": "string", "minLength": 1, "pattern": "\\S"}, "required": False,
              "description": "the ETag of the report as last read"}]
 
 
@@ -83,7 +81,11 @@ def writable_report(report_id: str, allowed=access.can_write, detail: str = "You
 
 
 def check_if_match(report: Report) -> None:
+    """412 when If-Match names another version; an empty If-Match is a malformed header (400), not a mismatch."""
     wanted = request.headers.get("If-Match")
+    if wanted is not None and not wanted.strip():
+        abort(400, "If-Match is empty: send the ETag of the report as last read, or leave the header out.",
+              errors={"If-Match": ["Empty."]})
     if wanted is not None and wanted.strip() not in ("*", workflow.etag(report)):
         abort(412, "Someone else changed this report since you read it; read it again.", etag=workflow.etag(report))
 
@@ -252,24 +254,31 @@ class StaffDerivative(MethodView):
 
 @blp.route("/photos/<string:photo_id>/original", endpoint="original_photo")
 class StaffOriginal(MethodView):
-    @blp.doc(parameters=[{"in": "query", "name": "signature", "schema": {"type": "string"}, "required": True}],
+    @blp.doc(security=SECURITY,
+             parameters=[{"in": "query", "name": "signature", "schema": {"type": "string"}, "required": True}],
              responses={200: {"description": "The original as uploaded (with its metadata)",
                               "content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}, "image/heic": {}}},
-                        403: {"description": "Bad or expired signature", "content": {"application/problem+json": {"schema": ProblemSchema}}}})
+                        **PROBLEMS,
+                        403: {"description": "Bad or expired link, or a link made for another staff member",
+                              "content": {"application/problem+json": {"schema": ProblemSchema}}}})
     def get(self, photo_id: str) -> Response:
-        """The private original, by a signed URL that expires (from the staff report view)."""
+        """The private original, by a link from the staff report view: for its staff member's key, for a minute."""
+        staff = current_staff()
         try:
             signed = present.original_signer().loads(request.args.get("signature", ""), max_age=present.ORIGINAL_URL_SECONDS)
         except SignatureExpired:
             abort(403, "This link has expired; read the report again for a new one.")
         except BadSignature:
             abort(403, "This link is not valid.")
-        if signed != photo_id:
-            abort(403, "This link is not valid.")
-        photo = db.session.scalar(select(Photo).where(Photo.public_id == photo_id))
-        if photo is None or photo.original_key is None:
+        if signed != {"photo": photo_id, "staff": staff.id}:
+            abort(403, "This link was not made for you; read the report for your own.")
+        photo = _photo(photo_id, staff)
+        if photo.original_key is None:
             abort(404, "No original is kept for this photo.")
-        return _image(photo.original_key, photo.content_type, private=True)
+        response = _image(photo.original_key, photo.content_type, private=True)
+        audit(db.session, staff, "photo.original_viewed", "photo", photo.public_id, after={"report": photo.report.public_id})
+        db.session.commit()
+        return response
 
 
 def _photo(photo_id: str, staff: Staff) -> Photo:
@@ -344,22 +353,8 @@ def _csv(query: Select) -> Response:
     query = (query.join(Category, Category.id == Report.category_id)
              .outerjoin(Department, Department.id == Report.department_id)
              .with_only_columns(*EXPORT_COLUMNS).execution_options(yield_per=1000))
-
-    def rows() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(present.CSV_COLUMNS)
-        for public_id, created, updated, status, category, department, priority, ward, address, lat, lon, text in (
-                db.session.execute(query)):
-            writer.writerow([public_id, iso_tokyo(created), iso_tokyo(updated), status, category, department or "",
-                             priority, ward or "", address or "", lat, lon, text])
-            if buffer.tell() > 64 * 1024:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    response = Response(stream_with_context(rows()), mimetype="text/csv")
+    rows = ([public_id, iso_tokyo(created), iso_tokyo(updated), *rest] for public_id, created, updated, *rest in db.session.execute(query))
+    response = Response(stream_with_context(csv_text(present.CSV_COLUMNS, rows)), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="reports.csv"'
     return response
 

@@ -4,34 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from service.api.language import localised
+from service.api.urls import external_url
 from service.domain import status as statuses
 from service.extensions import db
 from service.models import DuplicateCandidate, Photo, Report, Staff
 from service.timefmt import iso_tokyo
 
-ORIGINAL_URL_SECONDS = 600
+# An original holds what the derivatives leave out (GPS position, camera
+# metadata), so its link is short-lived and opens only with the key of the
+# staff member it was made for; every view is audited. The link never points
+# at the photo store directly, where neither could be checked.
+ORIGINAL_URL_SECONDS = 60
 
 
 def original_signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="original-photo")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="original-photo-staff")
 
 
-def original_url(photo: Photo) -> str | None:
+def original_url(photo: Photo, staff: Staff) -> str | None:
     if photo.original_key is None:
         return None
-    signed = current_app.extensions["photo_store"].signed_url(photo.original_key, ORIGINAL_URL_SECONDS)
-    if signed:
-        return signed
-    token = original_signer().dumps(photo.public_id)
-    return url_for("staff.original_photo", photo_id=photo.public_id, signature=token, _external=True)
+    token = original_signer().dumps({"photo": photo.public_id, "staff": staff.id})
+    return external_url("staff.original_photo", photo_id=photo.public_id, signature=token)
 
 
-def _photo(photo: Photo) -> dict[str, Any]:
+def _photo(photo: Photo, staff: Staff) -> dict[str, Any]:
     ready = photo.state == "ready"
     return {
         "id": photo.public_id,
@@ -41,9 +43,9 @@ def _photo(photo: Photo) -> dict[str, Any]:
         "content_type": photo.content_type,
         "width": photo.width,
         "height": photo.height,
-        "large_url": url_for("staff.derivative_photo", photo_id=photo.public_id, size="large", _external=True) if ready else None,
-        "thumb_url": url_for("staff.derivative_photo", photo_id=photo.public_id, size="thumb", _external=True) if ready else None,
-        "original_url": original_url(photo),
+        "large_url": external_url("staff.derivative_photo", photo_id=photo.public_id, size="large") if ready else None,
+        "thumb_url": external_url("staff.derivative_photo", photo_id=photo.public_id, size="thumb") if ready else None,
+        "original_url": original_url(photo, staff),
         "exif_lat": photo.exif_lat,
         "exif_lon": photo.exif_lon,
         "taken_at": iso_tokyo(photo.taken_at),
@@ -86,7 +88,7 @@ def report_full(report: Report, staff: Staff, language: str) -> dict[str, Any]:
         "duplicate_candidates": [
             {"id": pid, "distance_m": d, "status": st, "created_at": iso_tokyo(at)} for d, pid, st, at in candidates
         ],
-        "photos": [_photo(p) for p in report.photos],
+        "photos": [_photo(p, staff) for p in report.photos],
         "history": [
             {
                 "at": iso_tokyo(h.created_at), "kind": h.kind, "actor_type": h.actor_type, "actor_id": h.actor_id,

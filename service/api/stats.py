@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import Response, current_app
@@ -13,6 +11,7 @@ from flask_smorest import Blueprint
 from schemas.stats import StatsQuerySchema, StatsSchema, TimeseriesQuerySchema, TimeseriesSchema
 from service import clock
 from service.api.auth import SECURITY, current_staff
+from service.api.csv_files import csv_text
 from service.api.paging import wants_csv
 from service.api.problems import abort
 from service.api.staff import PROBLEMS
@@ -75,11 +74,7 @@ class Timeseries(MethodView):
 
 def _csv(groups: list[str], rows: list[dict[str, Any]]) -> Response:
     keys = [k for g in groups for k in ((g, f"{g}_name") if g in ("department", "category") else (g,))]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([*keys, *stats.FIGURES])
-    for row in rows:
-        writer.writerow(["" if row[k] is None else row[k] for k in (*keys, *stats.FIGURES)])
-    response = Response(buffer.getvalue(), mimetype="text/csv")
+    columns = (*keys, *stats.FIGURES)
+    response = Response("".join(csv_text(columns, ([row[k] for k in columns] for row in rows))), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="stats.csv"'
     return response

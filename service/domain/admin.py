@@ -18,8 +18,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, scoped_session
 
 from service.domain.audit import audit
-from service.domain.jurisdictions import SetupError, add_categories, add_department, add_rule, import_areas
-from service.domain.staff_keys import StaffKeyError, create_staff
+from service.domain.jurisdictions import (
+    AreaPlan,
+    SetupError,
+    add_categories,
+    add_department,
+    add_rule,
+    apply_plan,
+    import_areas,
+)
+from service.domain.staff_keys import ROLES, StaffKeyError, create_staff
 from service.models import Area, Category, Department, Jurisdiction, Report, RoutingRule, Staff
 from service.models.types import utcnow
 
@@ -185,14 +193,34 @@ def create_rule(session: Session, admin: Staff, *, department: str, category: st
                                                      area_ref=area, priority=priority))
 
 
+def update_rule(session: Session, admin: Staff, rule: RoutingRule, *, priority: int | None = None,
+                department: str | None = None) -> RoutingRule:
+    """Change a rule's priority or department; raises SetupError for an unknown department."""
+    before = rule_snapshot(session, rule)
+    if department is not None:
+        found = _department(session, admin, department)
+        if found is None:
+            raise SetupError(f"there is no department {department!r}")
+        rule.department_id = found.id
+    if priority is not None:
+        rule.priority = priority
+    audit(session, admin, "rule.update", "rule", rule.id, before, rule_snapshot(session, rule))
+    session.commit()
+    return rule
+
+
 def delete_rule(session: Session, admin: Staff, rule: RoutingRule) -> None:
     audit(session, admin, "rule.delete", "rule", rule.id, rule_snapshot(session, rule), None)
     session.delete(rule)
     session.commit()
 
 
-def import_layer(session: Session, admin: Staff, data: bytes | str, *, layer: str, name_property: str | None) -> tuple[int, int]:
-    """Import a GeoJSON file into a layer; return (created, updated). Raises SetupError, writing nothing, on a bad file."""
+def import_layer(session: Session, admin: Staff, data: bytes | str, *, layer: str, name_property: str | None,
+                 plan: AreaPlan | None = None) -> tuple[int, int]:
+    """Import a GeoJSON file (or a plan made from one) into a layer; return (created, updated).
+
+    Raises SetupError, writing nothing, on a bad file.
+    """
     jurisdiction = session.get(Jurisdiction, admin.jurisdiction_id)
     before = _layer_codes(session, jurisdiction.id, layer)
 
@@ -200,7 +228,22 @@ def import_layer(session: Session, admin: Staff, data: bytes | str, *, layer: st
         audit(session, admin, "area.import", "layer", layer, {"codes": before},
               {"codes": _layer_codes(session, jurisdiction.id, layer), "name_property": name_property})
 
+    if plan is not None:
+        return _within(session, finish, lambda: apply_plan(session, jurisdiction, plan))
     return _within(session, finish, lambda: import_areas(session, jurisdiction, data, layer=layer, name_property=name_property))
+
+
+def rename_area(session: Session, admin: Staff, area: Area, *, name_ja: str | None = None,
+                name_en: str | None = None) -> Area:
+    """Change an area's names, audited."""
+    before = area_snapshot(area)
+    if name_ja:
+        area.name_ja = name_ja
+    if name_en:
+        area.name_en = name_en
+    audit(session, admin, "area.update", "area", area.id, before, area_snapshot(area))
+    session.commit()
+    return area
 
 
 def delete_area(session: Session, admin: Staff, area: Area) -> None:
@@ -232,6 +275,32 @@ def create_staff_key(session: Session, admin: Staff, *, name: str, role: str, de
                                                              department_code=department))
     except StaffKeyError as exc:
         raise SetupError(str(exc)) from None
+
+
+def update_staff(session: Session, admin: Staff, member: Staff, *, name: str | None = None, role: str | None = None,
+                 department: str | None = None) -> Staff:
+    """Rename a staff member or change their role or department, audited; raises SetupError on a bad one."""
+    before = staff_snapshot(member)
+    if name is not None:
+        if not name.strip() or len(name.strip()) > 200:
+            raise SetupError("a name of 1 to 200 characters is needed")
+        member.name = name.strip()
+    if role is not None:
+        if role not in ROLES:
+            raise SetupError(f"role must be one of {', '.join(ROLES)}")
+        member.role = role
+    if department is not None:
+        found = _department(session, admin, department)
+        if found is None:
+            raise SetupError(f"there is no department {department!r}")
+        member.department_id = found.id
+        member.department = found
+    if member.role in ("manager", "staff") and member.department_id is None:
+        session.rollback()
+        raise SetupError(f"a {member.role} belongs to a department: give its code in department")
+    audit(session, admin, "staff.update", "staff", member.id, before, staff_snapshot(member))
+    session.commit()
+    return member
 
 
 def revoke_staff_key(session: Session, admin: Staff, member: Staff) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.domain.audit import audit
-from service.domain.local_government_code import is_valid
+from service.domain.local_government_code import normalize
 from service.domain.staff_keys import hash_api_key, new_api_key
 from service.models import ApiClient, Jurisdiction, Staff
 from service.models.types import utcnow
@@ -33,8 +33,9 @@ def create_client(session: Session, *, name: str, jurisdiction_code: str,
     name = name.strip()
     if not name or len(name) > 200:
         raise ApiClientError("a name of 1 to 200 characters is needed")
-    if not is_valid(jurisdiction_code):
-        raise ApiClientError(f"{jurisdiction_code!r} is not a valid local government code (6 digits with check digit)")
+    if normalize(jurisdiction_code) is None:
+        raise ApiClientError(f"{jurisdiction_code!r} is not a valid local government code (6 digits with check digit, or N03's 5)")
+    jurisdiction_code = normalize(jurisdiction_code)
     jurisdiction_id = session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == jurisdiction_code))
     if jurisdiction_id is None:
         raise ApiClientError(f"no jurisdiction {jurisdiction_code} is served here")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -15,10 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from service.domain import tokens
+from service.domain import idempotency, tokens
 from service.domain.business_days import due_at
 from service.domain.coverage import coverage
 from service.domain.events import record_event
+from service.domain.idempotency import IdempotencyKey
 from service.domain.processing import report_geohash
 from service.models import HistoryEntry, Photo, RemoteMedia, Report
 from service.models.types import utcnow
@@ -48,7 +50,7 @@ class MissingLocation(IntakeError):
 
 
 class IdempotencyConflict(IntakeError):
-    """The Idempotency-Key was used before for a different request."""
+    """The Idempotency-Key was used before, from the same device or client, for a different request."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def submit_report(
     *,
     fields: dict[str, Any],
     photos: list[UploadedPhoto],
-    idempotency_key: str | None,
+    idempotency_key: IdempotencyKey | None,
     secret: str,
     locate: Callable[[str], tuple[float, float] | None] = lambda hint: None,
     year_end_break: bool = True,
@@ -82,8 +84,9 @@ def submit_report(
     api_client_id: int | None = None,
     reporter_account_id: str | None = None,
     media_urls: Sequence[str] = (),
+    now: datetime | None = None,
 ) -> IntakeResult:
-    """Store a new report, or answer a retried one.
+    """Store a new report, or answer a retried one (see :mod:`service.domain.idempotency`).
 
     Without ``lat``/``lon`` the report is placed by the first photo's EXIF
     GPS position, else by ``locate(address_hint)``. ``media_urls`` (checked
@@ -93,7 +96,9 @@ def submit_report(
     :class:`UnknownCategory` or :class:`IdempotencyConflict`; nothing is
     written when they are raised.
     """
+    now = now or utcnow()
     request_fingerprint = tokens.fingerprint(fields, [p.info.sha256 for p in photos])
+    stored = idempotency.stored_key(secret, idempotency_key, request_fingerprint) if idempotency_key else None
     # A retried request is rare: it is not looked for first, but found when
     # the unique Idempotency-Key refuses the new row, or when the request
     # is refused now although its first copy was accepted.
@@ -106,7 +111,7 @@ def submit_report(
         if category is None:
             raise UnknownCategory(fields["category"])
     except (MissingLocation, OutsideCoverage, UnknownCategory):
-        if (existing := _replay(session, idempotency_key, request_fingerprint, secret)) is not None:
+        if (existing := _replay(session, idempotency_key, stored, request_fingerprint, secret, now)) is not None:
             return existing
         raise
 
@@ -115,69 +120,73 @@ def submit_report(
     for photo in photos:
         store.put(original_key(photo.info), photo.data, photo.info.content_type)
 
-    now = utcnow()
-    public_id = tokens.new_public_id()
-    token = (
-        tokens.derived_tracking_token(secret, public_id, idempotency_key) if idempotency_key else tokens.new_tracking_token()
-    )
     reporter = fields.get("reporter") or {}
-    report = Report(
-        public_id=public_id,
-        jurisdiction_id=jurisdiction_id,
-        category_id=category.id,
-        description=fields["description"],
-        lat=lat,
-        lon=lon,
-        location_source=location_source,
-        geohash=report_geohash(lat, lon),
-        accuracy_m=fields.get("accuracy_m"),
-        address_hint=fields.get("address_hint"),
-        attributes=fields.get("attributes") or {},
-        reporter_name=reporter.get("name"),
-        reporter_email=reporter.get("email"),
-        reporter_phone=reporter.get("phone"),
-        device_id=fields.get("device_id"),
-        tracking_token_hash=tokens.hash_token(token),
-        idempotency_key=idempotency_key,
-        request_fingerprint=request_fingerprint,
-        status="received",
-        processing_state="pending",
-        created_at=now,
-        first_response_due_at=due_at(now, category.first_response_days, year_end_break=year_end_break),
-        resolution_due_at=due_at(now, category.resolution_days, year_end_break=year_end_break),
-        source=source,
-        api_client_id=api_client_id,
-        reporter_account_id=reporter_account_id,
-    )
-    session.add(report)
-    for position, photo in enumerate(photos):
-        session.add(
-            Photo(
-                public_id=tokens.new_public_id(),
-                report=report,
-                position=position,
-                content_hash=photo.info.sha256,
-                content_type=photo.info.content_type,
-                byte_size=photo.info.byte_size,
-                width=photo.info.width,
-                height=photo.info.height,
-                original_key=original_key(photo.info),
-                state="stored",
-            )
+    # A second attempt is made only when the key was held by a report whose key has expired.
+    for attempt in (1, 2):
+        public_id = tokens.new_public_id()
+        token = (
+            tokens.derived_tracking_token(secret, public_id, idempotency_key.key) if idempotency_key else tokens.new_tracking_token()
         )
-    session.add(HistoryEntry(report=report, kind="created", actor_type="resident", to_status="received"))
-    session.add_all(RemoteMedia(report=report, url=url, state="pending") for url in media_urls)
-    record_event(session, "report.received", report, {"category": category.code})
-    try:
-        session.flush()
-        report_id = report.id
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        # A copy of this request was accepted before (a retry, or a race the other one won).
-        if (existing := _replay(session, idempotency_key, request_fingerprint, secret)) is not None:
-            return existing
-        raise
+        report = Report(
+            public_id=public_id,
+            jurisdiction_id=jurisdiction_id,
+            category_id=category.id,
+            description=fields["description"],
+            lat=lat,
+            lon=lon,
+            location_source=location_source,
+            geohash=report_geohash(lat, lon),
+            accuracy_m=fields.get("accuracy_m"),
+            address_hint=fields.get("address_hint"),
+            attributes=fields.get("attributes") or {},
+            reporter_name=reporter.get("name"),
+            reporter_email=reporter.get("email"),
+            reporter_phone=reporter.get("phone"),
+            device_id=fields.get("device_id"),
+            tracking_token_hash=tokens.hash_token(token),
+            idempotency_key=stored,
+            request_fingerprint=request_fingerprint,
+            status="received",
+            processing_state="pending",
+            created_at=now,
+            first_response_due_at=due_at(now, category.first_response_days, year_end_break=year_end_break),
+            resolution_due_at=due_at(now, category.resolution_days, year_end_break=year_end_break),
+            source=source,
+            api_client_id=api_client_id,
+            reporter_account_id=reporter_account_id,
+        )
+        session.add(report)
+        for position, photo in enumerate(photos):
+            session.add(
+                Photo(
+                    public_id=tokens.new_public_id(),
+                    report=report,
+                    position=position,
+                    content_hash=photo.info.sha256,
+                    content_type=photo.info.content_type,
+                    byte_size=photo.info.byte_size,
+                    width=photo.info.width,
+                    height=photo.info.height,
+                    original_key=original_key(photo.info),
+                    state="stored",
+                )
+            )
+        session.add(HistoryEntry(report=report, kind="created", actor_type="resident", to_status="received"))
+        session.add_all(RemoteMedia(report=report, url=url, state="pending") for url in media_urls)
+        record_event(session, "report.received", report, {"category": category.code})
+        try:
+            session.flush()
+            report_id = report.id
+            session.commit()
+            break
+        except IntegrityError:
+            session.rollback()
+            # A copy of this request was accepted before (a retry, or a race the other one won).
+            if (existing := _replay(session, idempotency_key, stored, request_fingerprint, secret, now)) is not None:
+                return existing
+            if attempt == 1 and stored is not None and idempotency.release_expired(session, stored, now):
+                continue
+            raise
     # The commit expired the report, and the answer reads only these columns,
     # whose values are known: putting them back spares reloading the report
     # with its joined category, department and jurisdiction (boundary and
@@ -204,16 +213,18 @@ def _position(
     raise MissingLocation()
 
 
-def _replay(session: Session, key: str | None, request_fingerprint: str, secret: str) -> IntakeResult | None:
-    """The answer of an accepted request with this Idempotency-Key; None without one.
+def _replay(session: Session, key: IdempotencyKey | None, stored: str | None, request_fingerprint: str, secret: str,
+            now: datetime) -> IntakeResult | None:
+    """The answer of an accepted request with this key from this scope; None without one, or when it has expired.
 
     Raises :class:`IdempotencyConflict` when the key came with another request.
     """
-    if not key:
+    if key is None or stored is None:
         return None
-    report = session.scalar(select(Report).where(Report.idempotency_key == key))
-    if report is None:
+    report = session.scalar(select(Report).where(Report.idempotency_key == stored))
+    if report is None or idempotency.expired(report.created_at, now):
         return None
     if report.request_fingerprint != request_fingerprint:
         raise IdempotencyConflict()
-    return IntakeResult(report=report, tracking_token=tokens.derived_tracking_token(secret, report.public_id, key), created=False)
+    return IntakeResult(report=report, tracking_token=tokens.derived_tracking_token(secret, report.public_id, key.key),
+                        created=False)

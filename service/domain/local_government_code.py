@@ -23,3 +23,28 @@ def is_valid(code: str) -> bool:
     if not isinstance(code, str) or len(code) != 6 or not code.isascii() or not code.isdigit():
         return False
     return check_digit(code[:5]) == code[5]
+
+
+def normalize(code: str) -> str | None:
+    """The six-digit form of a local government code, or None when it is not one.
+
+    国土数値情報 files write the five digits without the check digit (N03_007
+    "12101"); everything else writes six ("121011"). Both name the same
+    municipality, so both are accepted and the six-digit form is the one stored.
+    Surrounding spaces are ignored; a six-digit code with a wrong check digit is
+    refused rather than guessed at.
+    """
+    if not isinstance(code, str):
+        return None
+    text = code.strip()
+    if len(text) == 5 and text.isascii() and text.isdigit():
+        return text + check_digit(text)
+    return text if is_valid(text) else None
+
+
+def first_five(code: str) -> str:
+    """The five digits of a valid code in either form (N03's form); raises ValueError otherwise."""
+    six = normalize(code)
+    if six is None:
+        raise ValueError(f"{code!r} is not a local government code")
+    return six[:5]

@@ -1,16 +1,32 @@
-"""Plain-text notification mail through SMTP (smtplib)."""
+"""Plain-text notification mail through SMTP (smtplib), connected through the outbound policy."""
 
 from __future__ import annotations
 
 import smtplib
-from dataclasses import dataclass
+import socket
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Protocol
+
+from service.domain import outbound
 
 
 class Mailer(Protocol):
     def send(self, to: str, subject: str, text: str) -> None:
-        """Send one mail; raise OSError or smtplib.SMTPException when it cannot be handed over."""
+        """Send one mail; raise OSError or smtplib.SMTPException when it cannot be handed over,
+        outbound.Refused when the policy does not allow the relay."""
+
+
+class _GuardedSMTP(smtplib.SMTP):
+    """smtplib's SMTP client, whose connection is opened by the outbound policy."""
+
+    def __init__(self, host: str, port: int, timeout: float, policy: outbound.Policy) -> None:
+        # Set before the base class connects, which it does in its constructor.
+        self.outbound_policy = policy
+        super().__init__(host, port, timeout=timeout)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        return outbound.connect(host, port, self.outbound_policy, timeout=timeout)
 
 
 @dataclass(frozen=True)
@@ -24,15 +40,18 @@ class SmtpMailer:
     starttls: bool = False
     user: str | None = None
     password: str | None = None
+    # A relay on a private address (the usual local MTA) must be named in the policy.
+    outbound_policy: outbound.Policy = field(default_factory=outbound.Policy)
 
     def send(self, to: str, subject: str, text: str) -> None:
-        """Send one mail; raises OSError (connection, timeout) or smtplib.SMTPException (refused)."""
+        """Send one mail; raises OSError (connection, timeout), smtplib.SMTPException (refused)
+        or outbound.Refused (the relay is not allowed)."""
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = to
         message["Subject"] = subject
         message.set_content(text, charset="utf-8")
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+        with _GuardedSMTP(self.host, self.port, self.timeout, self.outbound_policy) as smtp:
             if self.starttls:
                 smtp.starttls()
             if self.user:

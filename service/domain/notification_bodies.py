@@ -3,14 +3,18 @@
 Reporter contact never leaves in a notification. The push gateway alone gets
 the report's device id, because that is the address it pushes to; department
 webhooks and mail get fields staff may see inside the municipality, and a
-link to the report in the staff API.
+link to the report in the staff API. What leaves for any other receiver is
+public: the report's place as the disclosure policy of every public surface
+decides (service.domain.disclosure).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from service import urls
 from service.domain import status as statuses
+from service.domain.disclosure import disclose_report
 from service.models import Delivery, OutboxEvent, Report, Subscriber
 from service.timefmt import iso_tokyo
 
@@ -28,12 +32,12 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
 
 
 def staff_url(base_url: str, report: Report) -> str:
-    return f"{base_url.rstrip('/')}/api/v1/staff/reports/{report.public_id}"
+    return urls.join(base_url, f"/api/v1/staff/reports/{report.public_id}")
 
 
-def public_report(report: Report, base_url: str) -> dict[str, Any]:
-    """The fields anyone may read on the report's public page."""
-    processed = report.processing_state == "done"
+def public_report(report: Report, base_url: str, decimals: int) -> dict[str, Any]:
+    """The fields anyone may read on the report's public page, coordinates to ``decimals``."""
+    shown = disclose_report(report, decimals)
     return {
         "id": report.public_id,
         "jurisdiction": report.jurisdiction.code,
@@ -42,21 +46,24 @@ def public_report(report: Report, base_url: str) -> dict[str, Any]:
         "status_label_en": statuses.label(report.status, "en"),
         "category": report.category.code,
         "department": report.department.code if report.department else None,
-        "address": report.address if processed else None,
-        "lat": report.lat,
-        "lon": report.lon,
+        "address": shown.address,
+        "lat": shown.lat,
+        "lon": shown.lon,
         "created_at": iso_tokyo(report.created_at),
         "updated_at": iso_tokyo(report.updated_at),
-        "url": f"{base_url.rstrip('/')}/api/v1/reports/{report.public_id}",
+        "url": urls.join(base_url, f"/api/v1/reports/{report.public_id}"),
     }
 
 
-def webhook_body(delivery: Delivery, event: OutboxEvent, report: Report, subscriber: Subscriber, base_url: str) -> dict[str, Any]:
-    """The JSON a webhook or the push gateway receives for one delivery."""
-    body_report = public_report(report, base_url)
+def webhook_body(delivery: Delivery, event: OutboxEvent, report: Report, subscriber: Subscriber, base_url: str,
+                 decimals: int) -> dict[str, Any]:
+    """The JSON a webhook or the push gateway receives for one delivery (public coordinates to ``decimals``)."""
+    body_report = public_report(report, base_url, decimals)
     if subscriber.kind == "department_webhook":
+        # The department's own system works the report like staff do, at the stored position.
         body_report.update({"description": report.description, "priority": report.priority, "ward": report.ward,
-                            "staff_url": staff_url(base_url, report)})
+                            "address": report.address if report.processing_state == "done" else None,
+                            "lat": report.lat, "lon": report.lon, "staff_url": staff_url(base_url, report)})
     body: dict[str, Any] = {"id": delivery.uid, "type": event.event_type, "occurred_at": iso_tokyo(event.created_at),
                             "report": body_report, "data": event.payload or {}}
     if subscriber.kind == "push_gateway":

@@ -5,6 +5,12 @@ hears them and marks the events dispatched; ``deliver_batch`` claims a batch of
 due deliveries and makes one attempt at each. A failed attempt is retried later
 with exponential backoff and full jitter; after the last allowed attempt the
 delivery is dead-lettered (state ``failed``) until an admin replays it.
+
+Every connection, to a webhook, a push gateway or the SMTP relay, goes through
+the outbound policy (:mod:`service.domain.outbound`). A destination the policy
+refuses is never contacted, and its deliveries all record the same error,
+so the deliveries list cannot tell a closed port from an open one, or an
+internal host that exists from one that does not.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from service.channels.line import push as line_push
 from service.channels.line.client import LineApiError, LineEndpoints
-from service.domain import signatures
+from service.domain import outbound, signatures
 from service.domain.mail import Mailer
 from service.domain.notification_bodies import mail_text, webhook_body
 from service.models import Delivery, OutboxEvent, Report, Subscriber
@@ -51,10 +57,13 @@ class DeliveryPolicy:
     backoff_base: float = 10.0
     backoff_cap: float = 3600.0
     base_url: str = ""
+    coordinate_decimals: int = 4
     line: LineEndpoints | None = None
     # A batch starts attempts only this long after its claim; an attempt started
     # within it ends, every hop's time limit later, while the claim still holds.
     send_window: float = 30.0
+    # Private networks and hosts the operator allows receivers on; none by default.
+    outbound_policy: outbound.Policy = field(default_factory=outbound.Policy)
 
     def backoff(self, attempts: int, rng: random.Random | None = None) -> float:
         """Seconds before the next attempt after ``attempts`` failed ones: full jitter over a doubling ceiling."""
@@ -182,7 +191,8 @@ def deliver_batch(session: Session, delivery_ids: Iterable[int], http: requests.
     are left alone and have no outcome. The claim is committed before anything
     is sent, so no other worker sends a claimed delivery while the claim lasts.
     Receiver failures (non-2xx answers, timeouts, connection errors, SMTP
-    refusals) are recorded on the delivery, never raised. Two things put a
+    refusals, destinations the outbound policy refuses) are recorded on the
+    delivery, never raised; ``http`` is made to connect through the policy. Two things put a
     claimed delivery off without an attempt: its subscriber already timed out
     in this batch (it waits for that subscriber's next attempt), or the batch's
     sending window is over (it is due again at once, for another run).
@@ -194,6 +204,7 @@ def deliver_batch(session: Session, delivery_ids: Iterable[int], http: requests.
     def clock() -> datetime:
         return now + timedelta(seconds=time.monotonic() - started)
 
+    outbound.guard(http, policy.outbound_policy)
     attempts = _claim(session, list(delivery_ids), now, policy, mailer, http)
     outcomes: list[Outcome] = []
     rows: list[dict[str, Any]] = []
@@ -336,7 +347,7 @@ def _sender(delivery: Delivery, event: OutboxEvent, report: Report | None, subsc
     if not subscriber.url:
         return _refusal("the subscriber has no URL")
     url, secret = subscriber.url, subscriber.secret or ""
-    body = json.dumps(webhook_body(delivery, event, report, subscriber, policy.base_url), ensure_ascii=False,
+    body = json.dumps(webhook_body(delivery, event, report, subscriber, policy.base_url, policy.coordinate_decimals), ensure_ascii=False,
                       separators=(",", ":")).encode()
     headers = {"Content-Type": "application/json", "X-Machikoe-Delivery": delivery.uid, "X-Machikoe-Event": event.event_type}
 
@@ -375,6 +386,8 @@ def _post(http: requests.Session, url: str, body: bytes, headers: dict[str, str]
     for _ in range(MAX_REDIRECTS + 1):
         try:
             response = http.post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False)
+        except outbound.Refused:
+            raise DeliveryFailed(outbound.REFUSED) from None
         except requests.Timeout:
             raise DeliveryFailed(f"no answer within {timeout:g} s", timed_out=True) from None
         except requests.RequestException as exc:
@@ -396,6 +409,8 @@ def _post(http: requests.Session, url: str, body: bytes, headers: dict[str, str]
 def _mail(mailer: Mailer, address: str, subject: str, text: str) -> None:
     try:
         mailer.send(address, subject, text)
+    except outbound.Refused:
+        raise DeliveryFailed(outbound.REFUSED) from None
     except (OSError, smtplib.SMTPException) as exc:
         # smtplib reports a server that stops answering as a disconnection caused by the timeout.
         if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.domain.coverage import setup_signature
+from service.geo.names import join_once, split_place_name
 from service.geocoding import GeocodeResult, OfflineArea, OfflineGeocoder, Place
 from service.models import Area, Jurisdiction
 
@@ -48,12 +49,13 @@ class AreaGeocoder:
 def _areas(session: Session) -> list[OfflineArea]:
     jurisdictions = {j.id: j for j in session.scalars(select(Jurisdiction))}
     areas = []
+    own_parts = {j.id: (j.prefecture_ja, j.county_ja, j.name_ja) for j in jurisdictions.values()}
     for j in jurisdictions.values():
-        parts = tuple(p for p in (j.prefecture_ja, j.name_ja) if p)
-        areas.append(OfflineArea(name_parts=parts, geometry=shape(j.boundary), level=1))
+        areas.append(OfflineArea(name_parts=join_once(own_parts[j.id], ()), geometry=shape(j.boundary), level=1))
     for a in session.scalars(select(Area).where(Area.layer.in_(ADDRESS_LAYERS))):
-        j = jurisdictions[a.jurisdiction_id]
-        # Areas imported from N03 carry their own full name parts.
-        parts = tuple((a.properties or {}).get("name_parts") or (p for p in (j.prefecture_ja, j.name_ja, a.name_ja) if p))
+        # Imported areas carry their full name parts; an area named in full by hand
+        # (千葉県千葉市中央区) is split, so no part is written twice.
+        inner = (a.properties or {}).get("name_parts") or split_place_name(a.name_ja)
+        parts = join_once(own_parts[a.jurisdiction_id], inner)
         areas.append(OfflineArea(name_parts=parts, geometry=shape(a.geometry), level=ADDRESS_LAYERS[a.layer]))
     return areas

@@ -28,11 +28,12 @@ from sqlalchemy.orm import Session, lazyload
 from service.domain import photo_step
 from service.domain.coverage import coverage
 from service.domain.events import record_event
-from service.domain.routing import RoutingDecision, RuleView, choose_department
+from service.domain.route_explanation import decide
+from service.domain.routing import RoutingDecision
 from service.domain.status import OPEN_STATUSES
 from service.geo.grid import cells_covering, geohash_encode, haversine_m
 from service.geocoding import Geocoder, GeocodeResult, GeocoderUnavailable, Place
-from service.models import Category, Department, DuplicateCandidate, HistoryEntry, Report, RoutingRule
+from service.models import Department, DuplicateCandidate, HistoryEntry, Report
 from service.models.types import utcnow
 from service.storage.base import PhotoStore
 
@@ -254,22 +255,7 @@ def _routing(session: Session, report: Report, pipeline: Pipeline) -> None:
 def route(session: Session, report: Report) -> RoutingDecision:
     """Choose the report's department by its jurisdiction's rules, and record why."""
     area_hits = coverage.areas_at(session, report.lon, report.lat, report.jurisdiction_id)
-    rules = [
-        RuleView(id=r.id, priority=r.priority, category_code=code, area_id=r.area_id, department_id=r.department_id)
-        for r, code in session.execute(
-            select(RoutingRule, Category.code)
-            .outerjoin(Category, RoutingRule.category_id == Category.id)
-            .where(RoutingRule.jurisdiction_id == report.jurisdiction_id)
-        )
-    ]
-    fallback = session.scalar(
-        select(Department.id).where(Department.jurisdiction_id == report.jurisdiction_id, Department.is_fallback.is_(True))
-        .order_by(Department.id).limit(1)
-    )
-    if fallback is None:
-        fallback = session.scalar(select(Department.id).where(Department.jurisdiction_id == report.jurisdiction_id).order_by(Department.id).limit(1))
-    decision = choose_department(rules, category_code=report.category.code, area_ids={a.id for a in area_hits},
-                                 fallback_department_id=fallback)
+    decision = decide(session, report.jurisdiction_id, report.category.code, area_hits)
     report.department_id = decision.department_id
     report.routing_rule_id = decision.rule_id
     report.routing_reason = decision.reason

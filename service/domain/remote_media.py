@@ -1,35 +1,42 @@
 """Photos that Open311 clients give by URL (media_url), fetched by a worker within limits.
 
 A URL from a client system must never let it reach what only this server can
-reach (the cloud metadata address, the database, the loopback interface). So
-the host is resolved here, every address it resolves to must be a public one,
-and the connection goes to the very address that was checked, which defeats a
-name that resolves to a public address once and a private one the next time.
-Each redirect is checked the same way, the body is read in chunks and dropped
-once it passes the size limit, and the whole fetch has a deadline.
+reach (the cloud metadata address, the database, the loopback interface), so
+every connection goes through the outbound policy (:mod:`service.domain.outbound`),
+which checks every address the host resolves to and connects to the address it
+checked. Each redirect is checked the same way, and the body is read in chunks
+and dropped once it passes the size limit.
+
+One deadline covers the whole fetch, redirects included: the lookup, the
+connection, the TLS handshake, the headers and the body. Socket time limits
+alone cannot hold it, because a server that sends one byte a second answers
+every read in time; so a watchdog shuts the socket down when the deadline
+passes, whatever the fetch is waiting for at that moment.
 
 Errors: :class:`MediaRefused` (the URL or its content is not acceptable, for
-good) and :class:`MediaUnavailable` (the server could not be reached or
-answered with a server error; worth another try later).
+good) and :class:`MediaUnavailable` (the server could not be reached, was too
+slow or answered with a server error; worth another try later).
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
-import ipaddress
 import logging
 import socket
 import ssl
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from service.domain import processing, tokens
+from service.domain import outbound, processing, tokens
 from service.domain.intake import original_key
 from service.models import Photo, RemoteMedia, Report
 from service.models.types import utcnow
@@ -42,10 +49,7 @@ SCHEMES = ("http", "https")
 REDIRECTS = (301, 302, 303, 307, 308)
 MAX_URL_LENGTH = 2000
 CHUNK = 64 * 1024
-
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-Resolver = Callable[[str, int], list[str]]
+TOO_SLOW = "the media server took too long"
 
 
 class MediaRefused(ValueError):
@@ -57,7 +61,7 @@ class MediaRefused(ValueError):
 
 
 class MediaUnavailable(RuntimeError):
-    """The media server could not be reached or failed; a later try may succeed."""
+    """The media server could not be reached, was too slow or failed; a later try may succeed."""
 
 
 @dataclass(frozen=True)
@@ -66,35 +70,18 @@ class FetchLimits:
     timeout: float
     max_pixels: int
     max_redirects: int = 3
-    # Networks allowed although they are not public. Empty in every real
-    # deployment; tests name 127.0.0.1/32 to fetch from a local server.
-    allowed_private: tuple[Network, ...] = field(default=())
+    # Private networks and hosts the operator allows; none in a real deployment
+    # unless the media lives on an internal server.
+    outbound_policy: outbound.Policy = field(default_factory=outbound.Policy)
 
 
-def parse_networks(text: str | Sequence[str] | None) -> tuple[Network, ...]:
-    """Networks from a comma-separated text or a list; ValueError on a malformed one."""
-    if not text:
-        return ()
-    items = text.split(",") if isinstance(text, str) else list(text)
-    return tuple(ipaddress.ip_network(item.strip(), strict=False) for item in items if item.strip())
-
-
-def address_allowed(address: Address, allowed_private: Sequence[Network] = ()) -> bool:
-    """True for a public unicast address, or one inside an explicitly allowed network."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    if any(address.version == net.version and address in net for net in allowed_private):
-        return True
-    return address.is_global and not address.is_multicast
-
-
-def check_media_url(url: str, allowed_private: Sequence[Network] = ()) -> str:
+def check_media_url(url: str, policy: outbound.Policy | None = None) -> str:
     """The URL, stripped, when it may be given to the fetcher.
 
     Only http and https URLs with a host are accepted, without credentials in
-    them; a literal address must be public and ``localhost`` is refused. Names
-    are resolved later, by the fetcher, which checks every address again.
-    Raises :class:`MediaRefused`.
+    them; a literal address must be allowed by the outbound policy and
+    ``localhost`` is refused. Names are resolved later, by the fetcher, which
+    checks every address again. Raises :class:`MediaRefused`.
     """
     url = url.strip()
     if not url or len(url) > MAX_URL_LENGTH:
@@ -111,33 +98,30 @@ def check_media_url(url: str, allowed_private: Sequence[Network] = ()) -> str:
         raise MediaRefused("the media URL has no host")
     if parts.username is not None or parts.password is not None:
         raise MediaRefused("the media URL must not carry credentials")
-    literal = _literal_address(host)
-    if literal is not None and not address_allowed(literal, allowed_private):
-        raise MediaRefused("the media URL points to a private or reserved address")
-    if literal is None and (host == "localhost" or host.endswith(".localhost")):
-        raise MediaRefused("the media URL points to a private or reserved address")
+    try:
+        outbound.check_host(host, policy or outbound.Policy())
+    except outbound.Refused:
+        raise MediaRefused("the media URL points to a private or reserved address") from None
     return url
 
 
-def fetch_url(url: str, limits: FetchLimits, *, resolve: Resolver | None = None) -> bytes:
+def fetch_url(url: str, limits: FetchLimits, *, resolve: outbound.Resolver | None = None) -> bytes:
     """GET the URL's body, following at most ``limits.max_redirects`` redirects.
 
     Every hop is checked like the first (scheme, every resolved address), the
-    body is capped at ``limits.max_bytes`` and the whole fetch at
-    ``limits.timeout`` seconds. Raises :class:`MediaRefused` or
-    :class:`MediaUnavailable`.
+    body is capped at ``limits.max_bytes`` and the whole fetch, from the first
+    lookup to the last byte, at ``limits.timeout`` seconds. Raises
+    :class:`MediaRefused` or :class:`MediaUnavailable`.
     """
-    resolve = resolve or _resolve
-    deadline = time.monotonic() + limits.timeout
+    deadline = Deadline(limits.timeout)
     for _ in range(limits.max_redirects + 1):
-        check_media_url(url, limits.allowed_private)
+        check_media_url(url, limits.outbound_policy)
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         host = parts.hostname or ""
         port = parts.port or (443 if scheme == "https" else 80)
-        address = _checked_address(host, port, limits.allowed_private, resolve)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        status, location, body = _get(scheme, host, port, address, path, limits, deadline)
+        status, location, body = _get(scheme, host, port, path, limits, deadline, resolve)
         if status in REDIRECTS:
             if not location:
                 raise MediaRefused(f"the media server answered {status} without a Location")
@@ -147,96 +131,116 @@ def fetch_url(url: str, limits: FetchLimits, *, resolve: Resolver | None = None)
     raise MediaRefused(f"the media URL redirects more than {limits.max_redirects} times")
 
 
-def _literal_address(host: str) -> Address | None:
-    try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        return None
+class Deadline:
+    """A point in time, after which :meth:`remaining` raises MediaUnavailable."""
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise MediaUnavailable(TOO_SLOW)
+        return left
 
 
-def _resolve(host: str, port: int) -> list[str]:
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise MediaRefused(f"the media host does not resolve ({exc})") from None
-    return [str(info[4][0]) for info in infos]
+class _Watchdog:
+    """Shuts the watched socket down when the deadline passes, so that no read outlives it."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
+        self.fired = False
+        self._socket: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, deadline.at - time.monotonic()), self._fire)
+        self._timer.daemon = True
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._socket = sock
+            fired = self.fired
+        if fired:
+            raise MediaUnavailable(TOO_SLOW)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            if self._socket is not None:
+                # The plain socket's shutdown, also for a TLS socket: it wakes a
+                # reader blocked in another thread without touching the TLS state.
+                with contextlib.suppress(OSError):
+                    socket.socket.shutdown(self._socket, socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self._timer.cancel()
 
 
-def _checked_address(host: str, port: int, allowed_private: Sequence[Network], resolve: Resolver) -> str:
-    literal = _literal_address(host)
-    candidates = [str(literal)] if literal is not None else resolve(host, port)
-    if not candidates:
-        raise MediaRefused("the media host does not resolve")
-    addresses = [ipaddress.ip_address(c.split("%", 1)[0]) for c in candidates]
-    # One private address among several public ones is enough to refuse: the
-    # client cannot choose which one a retry would use.
-    if not all(address_allowed(a, allowed_private) for a in addresses):
-        raise MediaRefused("the media host resolves to a private or reserved address")
-    return str(addresses[0])
+def _get(scheme: str, host: str, port: int, path: str, limits: FetchLimits, deadline: Deadline,
+         resolve: outbound.Resolver | None) -> tuple[int, str | None, bytes]:
+    connection: http.client.HTTPConnection | None = None
+    sock: socket.socket | None = None
+    with _Watchdog(deadline) as watchdog:
+        try:
+            sock = outbound.connect(host, port, limits.outbound_policy, timeout=deadline.remaining(), resolver=resolve)
+            watchdog.watch(sock)
+            if scheme == "https":
+                sock.settimeout(deadline.remaining())
+                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
+                watchdog.watch(sock)
+                connection = http.client.HTTPSConnection(host, port, timeout=deadline.remaining())
+            else:
+                connection = http.client.HTTPConnection(host, port, timeout=deadline.remaining())
+            # The connection is given its socket, already checked, so it never opens one of its own.
+            connection.sock = sock
+            sock.settimeout(deadline.remaining())
+            connection.request("GET", path, headers={"User-Agent": "machikoe-media-fetcher", "Accept": "image/*"})
+            response = connection.getresponse()
+            if watchdog.fired:
+                raise MediaUnavailable(TOO_SLOW)
+            if response.status in REDIRECTS:
+                return response.status, response.getheader("Location"), b""
+            if response.status >= 500:
+                raise MediaUnavailable(f"the media server answered {response.status}")
+            if response.status != 200:
+                raise MediaRefused(f"the media server answered {response.status}")
+            declared = response.getheader("Content-Length")
+            if declared and declared.isdigit() and int(declared) > limits.max_bytes:
+                raise MediaRefused(f"the media file is larger than {limits.max_bytes} bytes")
+            return response.status, None, _read_capped(sock, response, limits.max_bytes, deadline, watchdog)
+        except outbound.Refused:
+            raise MediaRefused("the media host resolves to a private or reserved address, or does not resolve") from None
+        except ssl.SSLError as exc:
+            if watchdog.fired:
+                raise MediaUnavailable(TOO_SLOW) from None
+            raise MediaRefused(f"the media server's TLS failed ({type(exc).__name__})") from None
+        except (OSError, http.client.HTTPException) as exc:
+            if watchdog.fired or isinstance(exc, TimeoutError):
+                raise MediaUnavailable(TOO_SLOW) from None
+            raise MediaUnavailable(f"the media server could not be read ({type(exc).__name__})") from None
+        finally:
+            if connection is not None:
+                connection.close()
+            elif sock is not None:
+                sock.close()
 
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Plain HTTP to a checked address, with the Host header of the URL."""
-
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout)
-        self.address = address
-
-    def connect(self) -> None:
-        self.sock = socket.create_connection((self.address, self.port), self.timeout)
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """HTTPS to a checked address; the certificate is verified for the URL's host name."""
-
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self.address = address
-
-    def connect(self) -> None:
-        sock = socket.create_connection((self.address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
-
-
-def _get(scheme: str, host: str, port: int, address: str, path: str, limits: FetchLimits,
-         deadline: float) -> tuple[int, str | None, bytes]:
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise MediaUnavailable("the media server took too long")
-    cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
-    connection = cls(host, port, address, remaining)
-    try:
-        connection.request("GET", path, headers={"User-Agent": "machikoe-media-fetcher", "Accept": "image/*"})
-        response = connection.getresponse()
-        if response.status in REDIRECTS:
-            return response.status, response.getheader("Location"), b""
-        if response.status >= 500:
-            raise MediaUnavailable(f"the media server answered {response.status}")
-        if response.status != 200:
-            raise MediaRefused(f"the media server answered {response.status}")
-        declared = response.getheader("Content-Length")
-        if declared and declared.isdigit() and int(declared) > limits.max_bytes:
-            raise MediaRefused(f"the media file is larger than {limits.max_bytes} bytes")
-        return response.status, None, _read_capped(connection, response, limits.max_bytes, deadline)
-    except ssl.SSLError as exc:
-        raise MediaRefused(f"the media server's TLS failed ({type(exc).__name__})") from None
-    except (OSError, http.client.HTTPException) as exc:
-        raise MediaUnavailable(f"the media server could not be read ({type(exc).__name__})") from None
-    finally:
-        connection.close()
-
-
-def _read_capped(connection: http.client.HTTPConnection, response: http.client.HTTPResponse, max_bytes: int,
-                 deadline: float) -> bytes:
+def _read_capped(sock: socket.socket, response: http.client.HTTPResponse, max_bytes: int, deadline: Deadline,
+                 watchdog: _Watchdog) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise MediaUnavailable("the media server took too long")
-        if connection.sock is not None:
-            connection.sock.settimeout(remaining)
+        remaining = deadline.remaining()
+        # The socket is closed for good once the response has read its last byte.
+        if sock.fileno() != -1:
+            sock.settimeout(remaining)
         chunk = response.read(CHUNK)
+        # A socket shut down by the watchdog reads as the end of the body; it is not one.
+        if watchdog.fired:
+            raise MediaUnavailable(TOO_SLOW)
         if not chunk:
             return b"".join(chunks)
         size += len(chunk)

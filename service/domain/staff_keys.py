@@ -8,7 +8,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.domain.local_government_code import is_valid
+from service.domain.local_government_code import normalize
 from service.models import ROLES, Department, Jurisdiction, Staff
 
 KEY_PREFIX = "mk_"
@@ -36,8 +36,9 @@ def create_staff(session: Session, *, name: str, role: str, jurisdiction_code: s
         raise StaffKeyError("a name of 1 to 200 characters is needed")
     if role not in ROLES:
         raise StaffKeyError(f"role must be one of {', '.join(ROLES)}")
-    if not is_valid(jurisdiction_code):
-        raise StaffKeyError(f"{jurisdiction_code!r} is not a valid local government code (6 digits with check digit)")
+    if normalize(jurisdiction_code) is None:
+        raise StaffKeyError(f"{jurisdiction_code!r} is not a valid local government code (6 digits with check digit, or N03's 5)")
+    jurisdiction_code = normalize(jurisdiction_code)
     jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code))
     if jurisdiction is None:
         raise StaffKeyError(f"no jurisdiction {jurisdiction_code} is served here")

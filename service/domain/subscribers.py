@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from service.domain import outbound
 from service.domain.audit import audit
 from service.domain.notifications import new_secret
 from service.models import Delivery, Department, Staff, Subscriber
@@ -32,11 +33,13 @@ def snapshot(session: Session, s: Subscriber) -> dict[str, Any]:
 
 
 def create_subscriber(session: Session, admin: Staff, *, department: str | None, secret: str | None,
-                      **fields: Any) -> tuple[Subscriber, str | None]:
+                      policy: outbound.Policy | None = None, **fields: Any) -> tuple[Subscriber, str | None]:
     """Add a subscriber and commit; return it with its secret (generated when not given; none for e-mail).
 
-    Raises SubscriberError for a department that is not in the admin's jurisdiction.
+    Raises SubscriberError for a department that is not in the admin's jurisdiction,
+    or a url that the outbound ``policy`` refuses.
     """
+    _check_url(fields.get("url"), policy)
     if fields["kind"] != "email":
         secret = secret or new_secret()
     subscriber = Subscriber(jurisdiction_id=admin.jurisdiction_id, department_id=_department_id(session, admin, department),
@@ -48,8 +51,15 @@ def create_subscriber(session: Session, admin: Staff, *, department: str | None,
     return subscriber, secret
 
 
-def update_subscriber(session: Session, admin: Staff, subscriber: Subscriber, changes: dict[str, Any]) -> Subscriber:
-    """Change a subscriber and commit; raises SubscriberError for an unknown department or a missing address."""
+def update_subscriber(session: Session, admin: Staff, subscriber: Subscriber, changes: dict[str, Any],
+                      policy: outbound.Policy | None = None) -> Subscriber:
+    """Change a subscriber and commit.
+
+    Raises SubscriberError for an unknown department, a missing address, or a
+    url that the outbound ``policy`` refuses.
+    """
+    if "url" in changes:
+        _check_url(changes["url"], policy)
     before = snapshot(session, subscriber)
     if "department" in changes:
         subscriber.department_id = _department_id(session, admin, changes["department"])
@@ -81,3 +91,15 @@ def _department_id(session: Session, admin: Staff, code: str | None) -> int | No
     if department_id is None:
         raise SubscriberError(f"No department {code!r} in your jurisdiction.", "department")
     return department_id
+
+
+def _check_url(url: str | None, policy: outbound.Policy | None) -> None:
+    """Refuse a url whose host the outbound policy refuses before any lookup; delivery checks every address again."""
+    if not url:
+        return
+    try:
+        outbound.check_url(url, policy or outbound.Policy())
+    except outbound.Refused as exc:
+        raise SubscriberError(
+            f"The url must lead to a public address ({exc.reason}); an operator may allow a private host "
+            "with MACHIKOE_OUTBOUND_ALLOW_PRIVATE.", "url") from None

@@ -10,8 +10,14 @@ N03_001 prefecture, N03_002 sub-prefecture (振興局, usually null), N03_003 co
 designated city (郡・政令市), N03_004 city, town, village or ward, N03_007 the
 five-digit local government code, null for areas whose municipality is undecided
 (所属未定地). Recent editions put a designated city's ward in N03_005; it is read
-when present. Those files carry one feature per island, so features sharing an
-N03_007 code are merged into one area.
+when present.
+
+Files carry one feature per polygon (per island, in N03 and in files derived
+from it that keep only a `name`), so features sharing a code are merged into one
+area; features without a code are merged by name. A zipped Shapefile (older N03
+editions, municipal GIS exports) is read too, see `service.geo.shapefile`.
+Repairs made on the way (a ring closed, a self-intersecting polygon split) are
+reported in the `notes` list the caller passes.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from typing import Any
 import shapely
 from shapely.geometry import GeometryCollection, MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
+
+from service.domain import characters
 
 NAME_PROPERTIES = ("name", "name_ja", "NAME")
 N03_NAME_KEYS = ("N03_001", "N03_003", "N03_004", "N03_005")
@@ -59,15 +67,17 @@ class ImportedArea:
     properties: dict[str, Any]
 
 
-def read_areas(data: bytes | str, *, name_property: str | None = None) -> list[ImportedArea]:
-    """Parse a GeoJSON document into areas, in document order.
+def read_areas(data: bytes | str, *, name_property: str | None = None, code_property: str | None = None,
+               notes: list[str] | None = None) -> list[ImportedArea]:
+    """Parse a GeoJSON document (or a zipped Shapefile) into areas, in document order.
 
     The name of each area is `str(properties[name_property])` when `name_property`
     is given; otherwise the joined N03 names for N03 features, otherwise the first
     non-null of the "name", "name_ja" and "NAME" properties. A bare geometry has no
-    properties and gets the empty name. The code is N03_007 for N03 features,
-    otherwise the "code" property when present. N03 features sharing a non-null
-    code are merged into the first one, whichever name is chosen.
+    properties and gets the empty name. The code is `properties[code_property]`
+    when `code_property` is given, N03_007 for N03 features, otherwise the "code"
+    property when present. Features sharing a code, or without a code sharing a
+    name, are merged into the first one. Repairs are appended to `notes`.
 
     Raises `GeoJSONError` when the document is not JSON, not GeoJSON, has no
     features, when a feature's geometry is not polygonal (points, lines, or
@@ -75,7 +85,17 @@ def read_areas(data: bytes | str, *, name_property: str | None = None) -> list[I
     is malformed or out of range (|lon| > 180 or |lat| > 90), or when a feature has
     no name.
     """
-    document = _load_json(data)
+    if isinstance(data, bytes) and data[:4] == b"PK\x03\x04":
+        from service.geo.shapefile import ShapefileError, features_from_zip
+
+        try:
+            document: Any = {"type": "FeatureCollection", "features": features_from_zip(data)}
+        except ShapefileError as exc:
+            raise GeoJSONError(str(exc)) from None
+    else:
+        document = _load_json(data)
+    if notes is None:
+        notes = []
     if not isinstance(document, dict):
         raise GeoJSONError("not GeoJSON: the document is not a JSON object")
     kind = document.get("type")
@@ -90,29 +110,30 @@ def read_areas(data: bytes | str, *, name_property: str | None = None) -> list[I
     elif kind == "Feature":
         indexed = [(0, document)]
     elif kind in _GEOMETRY_TYPES:
-        geometry = _parse_geometry(document, None)
+        geometry = _parse_geometry(document, None, notes)
         return [ImportedArea(name="", code=None, geometry=geometry, properties={})]
     else:
         raise GeoJSONError(f"not GeoJSON: unknown type {kind!r}")
 
     areas: list[ImportedArea] = []
-    # N03 islands of one municipality are collected under their code and merged
-    # once all features are read; the first feature's place in the list is kept.
+    # The polygons of one area (islands, enclaves) are collected under its code,
+    # or its name when it has none, and merged once all features are read; the
+    # first feature's place in the list is kept.
     merged_parts: dict[str, list[BaseGeometry]] = {}
     merged_slot: dict[str, int] = {}
     for index, feature in indexed:
-        area = _read_feature(feature, index, name_property)
-        if _is_n03(area.properties) and area.code is not None:
-            if area.code in merged_parts:
-                merged_parts[area.code].append(area.geometry)
-                continue
-            merged_parts[area.code] = [area.geometry]
-            merged_slot[area.code] = len(areas)
+        area = _read_feature(feature, index, name_property, code_property, notes)
+        key = f"code:{area.code}" if area.code is not None else f"name:{area.name}"
+        if key in merged_parts:
+            merged_parts[key].append(area.geometry)
+            continue
+        merged_parts[key] = [area.geometry]
+        merged_slot[key] = len(areas)
         areas.append(area)
 
-    for code, parts in merged_parts.items():
+    for key, parts in merged_parts.items():
         if len(parts) > 1:
-            slot = merged_slot[code]
+            slot = merged_slot[key]
             first = areas[slot]
             areas[slot] = ImportedArea(
                 name=first.name,
@@ -141,7 +162,8 @@ def n03_name_parts(properties: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def _is_n03(properties: Mapping[str, Any]) -> bool:
+def is_n03(properties: Mapping[str, Any]) -> bool:
+    """Tell whether a feature's properties are 国土数値情報 N03's."""
     return "N03_001" in properties and N03_CODE_KEY in properties
 
 
@@ -154,13 +176,20 @@ def _load_json(data: bytes | str) -> Any:
         except UnicodeDecodeError as exc:
             raise GeoJSONError(f"not GeoJSON: the file is not UTF-8 text ({exc.reason})") from None
     try:
-        return json.loads(data, parse_constant=_refuse_constant)
+        document = json.loads(data, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise GeoJSONError(
             f"not GeoJSON: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
     except RecursionError:
         raise GeoJSONError("not GeoJSON: the JSON is nested too deeply") from None
+    # The import takes a body larger than the input boundary parses, so the boundary's
+    # character rule is applied here, to the same effect.
+    refused = characters.json_text_may_refuse(data) and characters.refused_in(document)
+    if refused:
+        where, message = next(iter(refused.items()))
+        raise GeoJSONError(f"not usable: {where}: {message}")
+    return document
 
 
 def _refuse_constant(name: str) -> Any:
@@ -169,7 +198,8 @@ def _refuse_constant(name: str) -> Any:
     raise GeoJSONError(f"not GeoJSON: {name} is not a valid JSON number")
 
 
-def _read_feature(feature: Any, index: int, name_property: str | None) -> ImportedArea:
+def _read_feature(feature: Any, index: int, name_property: str | None, code_property: str | None,
+                  notes: list[str]) -> ImportedArea:
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise GeoJSONError('not a GeoJSON Feature (needs "type": "Feature")', index)
     properties = feature.get("properties")
@@ -177,15 +207,15 @@ def _read_feature(feature: Any, index: int, name_property: str | None) -> Import
         properties = {}
     if not isinstance(properties, dict):
         raise GeoJSONError('"properties" must be an object or null', index)
-    geometry = _parse_geometry(feature.get("geometry"), index)
+    geometry = _parse_geometry(feature.get("geometry"), index, notes)
 
-    is_n03 = _is_n03(properties)
+    n03 = is_n03(properties)
     if name_property is not None:
         value = properties.get(name_property)
         if value is None:
             raise GeoJSONError(f"property {name_property!r} is missing or null", index)
         name = str(value)
-    elif is_n03:
+    elif n03:
         name = "".join(n03_name_parts(properties))
     else:
         found = next((properties[key] for key in NAME_PROPERTIES if properties.get(key) is not None), None)
@@ -196,16 +226,21 @@ def _read_feature(feature: Any, index: int, name_property: str | None) -> Import
             )
         name = str(found)
 
-    raw_code = properties.get(N03_CODE_KEY) if is_n03 else properties.get("code")
+    if code_property is not None:
+        raw_code = properties.get(code_property)
+        if raw_code is None:
+            raise GeoJSONError(f"property {code_property!r} is missing or null", index)
+    else:
+        raw_code = properties.get(N03_CODE_KEY) if n03 else properties.get("code")
     code = None if raw_code is None else str(raw_code)
     return ImportedArea(name=name, code=code, geometry=geometry, properties=dict(properties))
 
 
-def _parse_geometry(geometry: Any, index: int | None) -> BaseGeometry:
+def _parse_geometry(geometry: Any, index: int | None, notes: list[str]) -> BaseGeometry:
     """Build a valid Polygon or MultiPolygon from a GeoJSON geometry object."""
     if geometry is None:
         raise GeoJSONError("the feature has no geometry", index)
-    polygons = _collect_polygons(geometry, index)
+    polygons = _collect_polygons(geometry, index, notes)
     if not polygons:
         raise GeoJSONError("the GeometryCollection holds no Polygon or MultiPolygon", index)
     repaired: list[Polygon] = []
@@ -216,7 +251,10 @@ def _parse_geometry(geometry: Any, index: int | None) -> BaseGeometry:
             # Self-intersecting rings (a bow-tie drawn by hand, rings touching
             # along a line) are common in hand-made files; make_valid keeps the
             # area that was drawn, and what collapses to lines or points is dropped.
-            repaired.extend(_polygon_parts(shapely.make_valid(polygon)))
+            parts = _polygon_parts(shapely.make_valid(polygon))
+            repaired.extend(parts)
+            notes.append(_where(index) + f"an invalid polygon ({shapely.is_valid_reason(polygon)}) was repaired "
+                         f"into {len(parts)} polygon{'s' if len(parts) != 1 else ''}")
     if not repaired:
         raise GeoJSONError("the geometry has no area left after repairing it", index)
     if len(repaired) == 1:
@@ -229,7 +267,11 @@ def _parse_geometry(geometry: Any, index: int | None) -> BaseGeometry:
     return _polygonal(shapely.unary_union(repaired))
 
 
-def _collect_polygons(geometry: Any, index: int | None) -> list[Polygon]:
+def _where(index: int | None) -> str:
+    return f"feature {index}: " if index is not None else ""
+
+
+def _collect_polygons(geometry: Any, index: int | None, notes: list[str]) -> list[Polygon]:
     if not isinstance(geometry, dict):
         raise GeoJSONError("geometry must be a GeoJSON geometry object", index)
     kind = geometry.get("type")
@@ -247,31 +289,32 @@ def _collect_polygons(geometry: Any, index: int | None) -> list[Polygon]:
             # outlines); only the polygonal members describe the area.
             if isinstance(member, dict) and member.get("type") in _NOT_AREA_TYPES:
                 continue
-            polygons.extend(_collect_polygons(member, index))
+            polygons.extend(_collect_polygons(member, index, notes))
         return polygons
     coordinates = geometry.get("coordinates")
     if kind == "Polygon":
-        return [_polygon(coordinates, index)]
+        return [_polygon(coordinates, index, notes)]
     if kind == "MultiPolygon":
         if not isinstance(coordinates, list):
             raise GeoJSONError("MultiPolygon coordinates must be a list of polygons", index)
-        return [_polygon(polygon, index) for polygon in coordinates]
+        return [_polygon(polygon, index, notes) for polygon in coordinates]
     raise GeoJSONError(f"unknown geometry type {kind!r}", index)
 
 
-def _polygon(rings: Any, index: int | None) -> Polygon:
+def _polygon(rings: Any, index: int | None, notes: list[str]) -> Polygon:
     if not isinstance(rings, list) or not rings:
         raise GeoJSONError("Polygon coordinates must be a non-empty list of rings", index)
-    shell, *holes = (_ring(ring, index) for ring in rings)
+    shell, *holes = (_ring(ring, index, notes) for ring in rings)
     return Polygon(shell, holes)
 
 
-def _ring(ring: Any, index: int | None) -> list[tuple[float, float]]:
+def _ring(ring: Any, index: int | None, notes: list[str]) -> list[tuple[float, float]]:
     if not isinstance(ring, list):
         raise GeoJSONError("a ring must be a list of positions", index)
     points = [_position(position, index) for position in ring]
     if points and points[0] != points[-1]:
         points.append(points[0])
+        notes.append(_where(index) + "an unclosed ring was closed")
     if len(points) < 4:
         raise GeoJSONError("a ring needs at least 4 positions", index)
     return points

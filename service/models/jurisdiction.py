@@ -20,6 +20,7 @@ class Jurisdiction(db.Model):
     name_ja: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str] = mapped_column(String(100))
     prefecture_ja: Mapped[str | None] = mapped_column(String(20))
+    county_ja: Mapped[str | None] = mapped_column(String(20))
     boundary: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

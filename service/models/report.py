@@ -74,6 +74,7 @@ class Report(db.Model):
     reporter_phone: Mapped[str | None] = mapped_column(String(50))
     device_id: Mapped[str | None] = mapped_column(String(200))
     tracking_token_hash: Mapped[str] = mapped_column(String(64))
+    # An HMAC of the sender's scope and the Idempotency-Key (service/domain/idempotency.py), never the key itself.
     idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
 

@@ -2,7 +2,9 @@
 
 Categories are services, reports are service requests, public history entries
 are the request updates of the FixMyStreet extension. Only public fields are
-read: never contact data, device ids, internal notes or hidden reports.
+read: never contact data, device ids, internal notes or hidden reports, and a
+report's place and words are shown as the disclosure policy of every public
+surface decides (service.domain.disclosure).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from service.domain import status as statuses
+from service.domain.disclosure import disclose_report, public_text
 from service.models import Category, HistoryEntry, Report
 from service.open311 import Open311Error
 from service.timefmt import iso_tokyo
@@ -133,13 +136,14 @@ def latest_public_reply(report: Report) -> str:
     """The status notes: the last public reply staff wrote, or nothing."""
     for entry in reversed(report.history):
         if entry.public_reply and entry.kind in ("transition", "comment"):
-            return entry.public_reply
+            return public_text(entry.public_reply) or ""
     return ""
 
 
-def service_request(report: Report, language: str, media_url: str | None) -> dict[str, Any]:
-    """A report as a GeoReport service request (public fields only)."""
+def service_request(report: Report, language: str, media_url: str | None, decimals: int) -> dict[str, Any]:
+    """A report as a GeoReport service request (public fields only; ``decimals`` of the public coordinates)."""
     processed = report.processing_state == "done"
+    shown = disclose_report(report, decimals)
     department = report.department if processed else None
     return {
         "service_request_id": report.public_id,
@@ -147,17 +151,17 @@ def service_request(report: Report, language: str, media_url: str | None) -> dic
         "status_notes": latest_public_reply(report),
         "service_name": _text(report.category, "name", language),
         "service_code": report.category.code,
-        "description": report.description,
+        "description": shown.description,
         "agency_responsible": _text(department, "name", language) if department is not None else "",
         "service_notice": "",
         "requested_datetime": iso_tokyo(report.created_at),
         "updated_datetime": iso_tokyo(report.updated_at),
         "expected_datetime": iso_tokyo(report.resolution_due_at) or "",
-        "address": (report.address or "") if processed else "",
+        "address": shown.address or "",
         "address_id": "",
         "zipcode": ((report.address_parts or {}).get("postcode") or "") if processed else "",
-        "lat": report.lat,
-        "long": report.lon,
+        "lat": shown.lat,
+        "long": shown.lon,
         "media_url": media_url or "",
     }
 
@@ -178,7 +182,7 @@ def request_updates(report: Report, since: datetime, until: datetime,
             "service_request_id": report.public_id,
             "status": UPDATE_STATUS.get(current, "OPEN"),
             "updated_datetime": iso_tokyo(entry.created_at),
-            "description": entry.public_reply or "",
+            "description": public_text(entry.public_reply) or "",
             "media_url": media_url(report) or "",
         })
     return updates

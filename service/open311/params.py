@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from service.domain import dates
 from service.open311 import Open311Error
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -47,9 +48,16 @@ def parse_datetime(value: str, name: str) -> datetime:
 
 
 def window(start: str | None, end: str | None, now: datetime) -> Window:
-    """The requested range: at most 90 days; the most recent 90 days by default."""
+    """The requested range: at most 90 days; the most recent 90 days by default.
+
+    Each date given is within the service's range (service/domain/dates.py), before any
+    arithmetic on it could overflow.
+    """
     end_at = parse_datetime(end, "end_date") if end else None
     start_at = parse_datetime(start, "start_date") if start else None
+    for name, given in (("start_date", start_at), ("end_date", end_at)):
+        if given is not None and not dates.within(given):
+            raise Open311Error(400, f"{name} must be a day {dates.RANGE}")
     if end_at is None:
         end_at = now if start_at is None else min(now, start_at + MAX_RANGE)
         end_at = max(end_at, start_at) if start_at is not None else end_at

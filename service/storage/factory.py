@@ -33,7 +33,7 @@ def photo_store_from_settings(settings: Mapping[str, Any]) -> PhotoStore:
     """Build the store that ``PHOTO_STORAGE`` names: ``local`` (the default) or ``s3``.
 
     ``local`` reads ``PHOTO_DIR``. ``s3`` reads ``S3_BUCKET``,
-    ``S3_ENDPOINT_URL``, ``S3_REGION``, ``S3_ACCESS_KEY_ID``,
+    ``S3_ENDPOINT_URL``, ``S3_PUBLIC_ENDPOINT_URL``, ``S3_REGION``, ``S3_ACCESS_KEY_ID``,
     ``S3_SECRET_ACCESS_KEY``, ``S3_PREFIX`` and ``S3_CREATE_BUCKET``.
     Raises :class:`ValueError` for an unknown backend or a missing
     ``PHOTO_DIR`` or ``S3_BUCKET``.
@@ -51,6 +51,7 @@ def photo_store_from_settings(settings: Mapping[str, Any]) -> PhotoStore:
         return S3PhotoStore(
             bucket=bucket,
             endpoint_url=_text(settings, "S3_ENDPOINT_URL"),
+            public_endpoint_url=_text(settings, "S3_PUBLIC_ENDPOINT_URL"),
             region=_text(settings, "S3_REGION") or "ap-northeast-1",
             access_key_id=_text(settings, "S3_ACCESS_KEY_ID"),
             secret_access_key=_text(settings, "S3_SECRET_ACCESS_KEY"),

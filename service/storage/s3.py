@@ -36,6 +36,7 @@ class S3PhotoStore:
         *,
         bucket: str,
         endpoint_url: str | None = None,
+        public_endpoint_url: str | None = None,
         region: str = "ap-northeast-1",
         access_key_id: str | None = None,
         secret_access_key: str | None = None,
@@ -44,7 +45,10 @@ class S3PhotoStore:
     ) -> None:
         """Build the client; with ``create_bucket`` also make the bucket if missing.
 
-        Raises :class:`ValueError` for an empty bucket name or an unsafe prefix.
+        ``public_endpoint_url`` is the store as browsers reach it, when that
+        differs from ``endpoint_url`` (inside a compose network, say); presigned
+        URLs name it, since a signature covers the host. Raises
+        :class:`ValueError` for an empty bucket name or an unsafe prefix.
         Without explicit keys, boto3's usual credential chain applies (its
         environment variables, config files, instance or task roles).
         """
@@ -74,6 +78,9 @@ class S3PhotoStore:
             region_name=region,
         )
         self._client = session.client("s3", endpoint_url=endpoint_url, config=config)
+        # Presigning is computed locally, so this client never opens a connection.
+        self._signing_client = (session.client("s3", endpoint_url=public_endpoint_url, config=config)
+                                if public_endpoint_url else self._client)
         if create_bucket:
             self.ensure_bucket()
 
@@ -163,7 +170,7 @@ class S3PhotoStore:
                 f"expires_in must be between 1 and {MAX_SIGNED_URL_SECONDS} seconds, "
                 f"not {expires_in}"
             )
-        return self._client.generate_presigned_url(
+        return self._signing_client.generate_presigned_url(
             "get_object",
             Params={"Bucket": self._bucket, "Key": self.object_key(key)},
             ExpiresIn=expires_in,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -87,12 +88,67 @@ def test_same_idempotency_key_and_body_answers_the_same_report(client):
     assert own.status_code == 200 and "reporter" in own.get_json()
 
 
-def test_same_idempotency_key_with_another_body_is_a_conflict(client):
-    assert post_json(client, VALID, **{"Idempotency-Key": "k-2"}).status_code == 201
-    response = post_json(client, {**VALID, "description": "別の内容"}, **{"Idempotency-Key": "k-2"})
+def test_same_idempotency_key_from_the_same_device_with_another_body_is_a_conflict(client):
+    device = {"device_id": "phone-a"}
+    assert post_json(client, {**VALID, **device}, **{"Idempotency-Key": "k-2"}).status_code == 201
+    response = post_json(client, {**VALID, **device, "description": "別の内容"}, **{"Idempotency-Key": "k-2"})
     assert response.status_code == 409
     assert response.content_type == "application/problem+json"
     assert row_counts()["report"] == 1
+
+
+def test_same_idempotency_key_from_another_device_makes_its_own_report_and_learns_nothing(client):
+    first = post_json(client, {**VALID, "device_id": "phone-a"}, **{"Idempotency-Key": "k-1"})
+    same_body = post_json(client, {**VALID, "device_id": "phone-b"}, **{"Idempotency-Key": "k-1"})
+    other_body = post_json(client, {**VALID, "device_id": "phone-c", "description": "別の内容"}, **{"Idempotency-Key": "k-1"})
+    assert first.status_code == same_body.status_code == other_body.status_code == 201
+    token = first.get_json()["tracking_token"]
+    for response in (same_body, other_body):
+        assert "Idempotent-Replayed" not in response.headers
+        assert response.get_json()["id"] != first.get_json()["id"]
+        assert token not in response.get_data(as_text=True)
+    assert row_counts()["report"] == 3
+    # Each device's own retry still answers its own report.
+    retry = post_json(client, {**VALID, "device_id": "phone-b"}, **{"Idempotency-Key": "k-1"})
+    assert retry.headers["Idempotent-Replayed"] == "true" and retry.get_json() == same_body.get_json()
+
+
+def test_without_device_id_a_key_answers_only_the_same_request_from_the_same_address(client):
+    here, there = {"REMOTE_ADDR": "100.64.0.7"}, {"REMOTE_ADDR": "100.64.9.9"}
+
+    def send(body, environ):
+        return client.post("/api/v1/reports", json=body, headers={"Idempotency-Key": "1"}, environ_base=environ)
+
+    first = send(VALID, here)
+    retry = send(VALID, here)
+    neighbour = send({**VALID, "description": "別の内容"}, here)
+    elsewhere = send(VALID, there)
+    assert [r.status_code for r in (first, retry, neighbour, elsewhere)] == [201] * 4
+    assert retry.headers["Idempotent-Replayed"] == "true" and retry.get_json() == first.get_json()
+    for response in (neighbour, elsewhere):
+        assert "Idempotent-Replayed" not in response.headers
+        assert first.get_json()["tracking_token"] not in response.get_data(as_text=True)
+    assert row_counts()["report"] == 3
+
+
+def test_idempotency_key_expires_a_day_after_its_report(client, fixed_clock):
+    body, key = {**VALID, "device_id": "phone-a"}, {"Idempotency-Key": "k-day"}
+    start = fixed_clock.instant
+    first = post_json(client, body, **key)
+    fixed_clock.instant = start + timedelta(hours=23, minutes=59)
+    late_retry = post_json(client, body, **key)
+    fixed_clock.instant = start + timedelta(hours=24)
+    next_day = post_json(client, body, **key)
+    next_day_retry = post_json(client, body, **key)
+
+    assert late_retry.headers["Idempotent-Replayed"] == "true" and late_retry.get_json() == first.get_json()
+    assert next_day.status_code == 201 and "Idempotent-Replayed" not in next_day.headers
+    assert next_day.get_json()["id"] != first.get_json()["id"]
+    assert next_day_retry.get_json() == next_day.get_json()
+    assert row_counts()["report"] == 2
+    # The first report keeps its tracking token.
+    own = client.get(first.headers["Location"], headers={"X-Tracking-Token": first.get_json()["tracking_token"]})
+    assert own.status_code == 200 and own.get_json()["device_id"] == "phone-a"
 
 
 def test_retry_answers_the_first_report_even_after_its_category_was_withdrawn(client):

@@ -74,7 +74,7 @@ def test_n03_islands_are_merged_and_named_from_their_parts():
         ("千葉県千葉市中央区", "12101"),
         ("千葉県千葉市花見川区", "12102"),
         ("東京都大島町", "13361"),
-        ("東京都所属未定地", None),
+        # Land without a code is merged by its name, like any other feature without a code.
         ("東京都所属未定地", None),
     ]
     chuo = areas[0]
@@ -238,3 +238,28 @@ def test_unclosed_ring_is_closed():
 def test_utf8_file_with_byte_order_mark_is_read():
     data = "\ufeff".encode() + collection(n03("北海道", "札幌市", "中央区", "01101", 141.35, 43.06)).encode()
     assert [area.name for area in read_areas(data)] == ["北海道札幌市中央区"]
+
+
+def test_code_property_chooses_the_code_and_merges_its_polygons():
+    document = collection(
+        feature({"KEY": "12105", "label": "緑区"}, {"type": "Polygon", "coordinates": square(140.20, 35.50)}),
+        feature({"KEY": "12105", "label": "緑区"}, {"type": "Polygon", "coordinates": square(140.30, 35.50)}),
+        feature({"KEY": "12106", "label": "美浜区"}, {"type": "Polygon", "coordinates": square(140.05, 35.63)}),
+    )
+    areas = read_areas(document, name_property="label", code_property="KEY")
+    assert [(a.code, a.name) for a in areas] == [("12105", "緑区"), ("12106", "美浜区")]
+    assert isinstance(areas[0].geometry, MultiPolygon) and len(areas[0].geometry.geoms) == 2
+    with pytest.raises(GeoJSONError, match="feature 0: property 'CODE' is missing"):
+        read_areas(document, name_property="label", code_property="CODE")
+
+
+def test_features_without_a_code_merge_by_name_one_feature_per_polygon():
+    document = collection(
+        feature({"name": "千葉県千葉市緑区"}, {"type": "Polygon", "coordinates": square(140.20, 35.50, 0.0001)}),
+        feature({"name": "千葉県千葉市中央区"}, {"type": "Polygon", "coordinates": square(140.10, 35.60)}),
+        feature({"name": "千葉県千葉市緑区"}, {"type": "Polygon", "coordinates": square(140.25, 35.50, 0.05)}),
+    )
+    areas = read_areas(document)
+    assert [a.name for a in areas] == ["千葉県千葉市緑区", "千葉県千葉市中央区"]
+    # The sliver and the real ward are one area, not a sliver named like the ward and a "-3".
+    assert areas[0].geometry.area == pytest.approx(0.0001**2 + 0.05**2)

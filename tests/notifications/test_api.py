@@ -11,10 +11,10 @@ from service.domain import notifications
 from service.extensions import db
 from service.models import AuditEntry, Delivery, Subscriber
 from service.models.types import utcnow
-from tests.notifications.conftest import subscribe, transition
+from tests.notifications.conftest import LOCAL, subscribe, transition
 
 SUBSCRIBERS = "/api/v1/staff/admin/subscribers"
-POLICY = notifications.DeliveryPolicy(max_attempts=1, timeout=0.5)
+POLICY = notifications.DeliveryPolicy(max_attempts=1, timeout=0.5, outbound_policy=LOCAL)
 
 
 def deliver_all(now=None) -> list[str | None]:

@@ -20,10 +20,10 @@ from service.domain.mail import SmtpMailer
 from service.extensions import db
 from service.models import Delivery, OutboxEvent
 from service.models.types import utcnow
-from tests.notifications.conftest import subscribe, transition
+from tests.notifications.conftest import LOCAL, subscribe, transition
 
 POLICY = notifications.DeliveryPolicy(max_attempts=3, timeout=0.3, backoff_base=10, backoff_cap=3600,
-                                      base_url="https://machikoe.example.jp")
+                                      base_url="https://machikoe.example.jp", outbound_policy=LOCAL)
 STATUS_CHANGED = ["report.status_changed"]
 
 
@@ -183,7 +183,7 @@ def test_batch_starts_no_attempt_after_its_sending_window(client, keys, road_rep
     transition(client, keys, road_report, "acknowledged")
     notifications.dispatch(db.session)
     ids = [d.id for d in deliveries()]
-    policy = notifications.DeliveryPolicy(max_attempts=3, timeout=0.3, send_window=0.5)
+    policy = notifications.DeliveryPolicy(max_attempts=3, timeout=0.3, send_window=0.5, outbound_policy=LOCAL)
 
     with requests.Session() as http:
         outcomes = notifications.deliver_batch(db.session, ids, http, policy=policy, rng=random.Random(7))
@@ -207,7 +207,7 @@ def test_workers_at_once_send_each_delivery_once(client, keys, road_report, park
     assert len(ids) > 20
     # The first POST is slow, so the last worker comes while the others are still sending.
     receiver.answer("/a", 200, delay=0.5)
-    policy = notifications.DeliveryPolicy(timeout=2)
+    policy = notifications.DeliveryPolicy(timeout=2, outbound_policy=LOCAL)
     engine, together, outcomes = db.engine, threading.Barrier(2), []
 
     def worker(wait: threading.Barrier | None) -> None:
@@ -309,7 +309,8 @@ def test_email_subscriber_gets_a_japanese_and_english_mail(client, keys, road_re
     transition(client, keys, road_report, "resolved", public_reply="補修しました。")
     notifications.dispatch(db.session)
     (delivery,) = deliveries()
-    mailer = SmtpMailer(host="127.0.0.1", port=smtp_server.port, sender="machikoe@city.example.jp", timeout=2)
+    mailer = SmtpMailer(host="127.0.0.1", port=smtp_server.port, sender="machikoe@city.example.jp", timeout=2,
+                        outbound_policy=LOCAL)
 
     assert deliver(delivery, mailer=mailer) == "delivered"
     (mail,) = smtp_server.messages
@@ -329,7 +330,8 @@ def test_silent_smtp_server_costs_one_time_limit_per_batch(client, keys, road_re
     ids = [d.id for d in deliveries()]
     # It accepts connections and never says a word.
     with socket.create_server(("127.0.0.1", 0)) as silent:
-        mailer = SmtpMailer(host="127.0.0.1", port=silent.getsockname()[1], sender="machikoe@city.example.jp", timeout=0.3)
+        mailer = SmtpMailer(host="127.0.0.1", port=silent.getsockname()[1], sender="machikoe@city.example.jp", timeout=0.3,
+                            outbound_policy=LOCAL)
         started = time.monotonic()
         with requests.Session() as http:
             outcomes = notifications.deliver_batch(db.session, ids, http, policy=POLICY, mailer=mailer)

@@ -17,7 +17,7 @@ from service.domain import signatures
 from service.domain.staff_keys import create_staff
 from service.extensions import db
 from service.models import Delivery, Subscriber
-from tests.notifications.conftest import Receiver
+from tests.notifications.conftest import LOCAL_RECEIVERS, Receiver
 from tests.pipeline import conftest as pipeline_fixtures
 from tests.pipeline.conftest import SECRET
 from tests.pipeline.support import REPO_ROOT, post_report, processing_state, wait_until, worker_environment
@@ -65,8 +65,11 @@ def start_beat(worker_app: Flask, tmp_path: Path) -> Iterator[Callable[..., subp
         log.close()
 
 
-def test_staff_transition_reaches_signed_webhook_while_a_slow_one_times_out(worker_app, start_worker, start_beat, receiver: Receiver):
-    worker = start_worker("notify", MACHIKOE_NOTIFY_TIMEOUT="1")
+def test_staff_transition_reaches_signed_webhook_while_a_slow_one_times_out(worker_app, start_worker, start_beat, receiver: Receiver,
+                                                                           monkeypatch):
+    # The receivers listen on 127.0.0.1, which the operator must name for the API and the worker.
+    monkeypatch.setitem(worker_app.config, "OUTBOUND_ALLOW_PRIVATE", LOCAL_RECEIVERS)
+    worker = start_worker("notify", MACHIKOE_NOTIFY_TIMEOUT="1", MACHIKOE_OUTBOUND_ALLOW_PRIVATE=LOCAL_RECEIVERS)
     start_beat(MACHIKOE_NOTIFY_DISPATCH_INTERVAL_SECONDS="0.5")
     client = worker_app.test_client()
     _, admin_key = create_staff(db.session, name="管理者", role="admin", jurisdiction_code="990019", department_code=None)

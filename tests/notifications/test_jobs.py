@@ -21,11 +21,11 @@ from workers.celery_app import NOTIFICATIONS_QUEUE
 STATUS_CHANGED = ["report.status_changed"]
 
 
-def queued(celery: Celery) -> list[tuple[str, list[Any], str | None]]:
-    """Take every job waiting in the notifications queue: its task name, arguments and ETA."""
+def queued(celery: Celery, name: str = NOTIFICATIONS_QUEUE) -> list[tuple[str, list[Any], str | None]]:
+    """Take every job waiting in the queue (the notifications queue by default): its task name, arguments and ETA."""
     jobs = []
     with celery.connection_for_read() as connection:
-        queue = connection.SimpleQueue(NOTIFICATIONS_QUEUE)
+        queue = connection.SimpleQueue(name)
         try:
             while True:
                 message = queue.get(timeout=0.2)

@@ -82,11 +82,11 @@ def start_worker(worker_app: Flask, tmp_path: Path) -> Iterator[Callable[..., Wo
     """Start ready Celery workers for this test; each is stopped by its pid afterwards.
 
     ``threads`` gives the worker a pool of that many threads instead of the
-    solo pool; other keyword arguments are extra environment variables (``MACHIKOE_...``).
+    solo pool, ``queues`` the queues it consumes (all by default); other keyword arguments are extra environment variables (``MACHIKOE_...``).
     """
     started: list[WorkerProcess] = []
 
-    def start(name: str = "pipeline", *, threads: int = 0, **settings: str) -> WorkerProcess:
+    def start(name: str = "pipeline", *, threads: int = 0, queues: tuple[str, ...] = (), **settings: str) -> WorkerProcess:
         environment = worker_environment(
             {
                 "DATABASE_URL": worker_app.config["DATABASE_URL"],
@@ -98,7 +98,7 @@ def start_worker(worker_app: Flask, tmp_path: Path) -> Iterator[Callable[..., Wo
             }
         )
         worker = WorkerProcess(f"{name}-{len(started) + 1}", environment, tmp_path / f"worker-{len(started) + 1}.log",
-                               threads=threads)
+                               threads=threads, queues=queues)
         started.append(worker)
         worker.wait_ready()
         return worker

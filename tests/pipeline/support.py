@@ -36,12 +36,14 @@ T = TypeVar("T")
 
 
 class WorkerProcess:
-    """One ``celery -A workers worker`` process with its own log file; solo pool, or ``threads`` threads.
+    """One ``celery -A workers worker`` process with its own log file; solo pool, or ``threads`` threads;
+    every queue, or only ``queues``.
 
     The worker is configured only through its environment, as in a deployment.
     """
 
-    def __init__(self, name: str, environment: Mapping[str, str], log_path: Path, *, threads: int = 0) -> None:
+    def __init__(self, name: str, environment: Mapping[str, str], log_path: Path, *, threads: int = 0,
+                 queues: tuple[str, ...] = ()) -> None:
         self.name = name
         self.log_path = log_path
         self._log = log_path.open("wb")
@@ -49,6 +51,8 @@ class WorkerProcess:
             [
                 sys.executable, "-m", "celery", "-A", "workers", "worker",
                 *(("--pool=threads", f"--concurrency={threads}") if threads else ("--pool=solo", "--concurrency=1")),
+                # Every queue unless told, as a worker started without -Q.
+                *(("-Q", ",".join(queues)) if queues else ()),
                 "--loglevel=INFO",
                 # The test workers need not discover each other; mingling alone
                 # would add a second to every start.

@@ -80,7 +80,8 @@ def test_embedded_worker_thread_processes_posted_report(embedded_app, worker_con
 
     assert public["department"] == "道路課" and public["address"] == "みなと市中央区"
     assert len(public["photos"]) == 1
-    assert [c.hostname for c in worker_controllers] == ["embedded@machikoe"]
+    # Reports (and notifications) on one worker, remote media on its own.
+    assert [c.hostname for c in worker_controllers] == ["embedded@machikoe", "embedded-media@machikoe"]
     worker_controllers[0].stop()
     thread.join(10)
     assert not thread.is_alive()

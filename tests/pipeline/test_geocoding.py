@@ -81,13 +81,14 @@ def nominatim_app(app: Flask, nominatim: HTTPServer) -> Iterator[Callable[[], Fl
     nominatim.clear()
 
 
-def post_and_process(geocoding_app: Flask) -> dict[str, Any]:
-    """Post a report in 中央区, process it, and return its public view."""
+def post_and_process(geocoding_app: Flask, view: str = "own") -> dict[str, Any]:
+    """Post a report in 中央区, process it, and return the reporter's own view of it (or the public one)."""
     with geocoding_app.app_context():
         client = geocoding_app.test_client()
         created = post_report(client, lat=35.650, lon=139.780)
         assert processing.process(db.session, report_row(created["id"]).id, pipeline_for(geocoding_app))
-        public = client.get(f"/api/v1/reports/{created['id']}").get_json()
+        headers = {"X-Tracking-Token": created["tracking_token"]} if view == "own" else {}
+        public = client.get(f"/api/v1/reports/{created['id']}", headers=headers).get_json()
         assert public["processing"] == "done"
         return public
 
@@ -104,6 +105,14 @@ def test_address_from_nominatim_is_composed_in_japanese_and_exact(nominatim, nom
     [(request, _)] = nominatim.log
     assert float(request.args["lat"]) == pytest.approx(35.650) and float(request.args["lon"]) == pytest.approx(139.780)
     assert request.args["accept-language"] == "ja" and request.args["addressdetails"] == "1"
+
+
+def test_public_view_of_an_address_from_nominatim_stops_at_the_block(nominatim, nominatim_app):
+    nominatim.expect_request("/reverse").respond_with_json(REVERSE_ANSWER)
+
+    public = post_and_process(nominatim_app(), view="public")
+
+    assert public["address"] == "みなと市中央区海岸通一丁目" and public["ward"] == "中央区"
 
 
 def test_report_completes_with_approximate_offline_address_when_nominatim_fails(nominatim, nominatim_app):
@@ -131,7 +140,8 @@ def test_approximate_address_is_enriched_once_nominatim_answers_again(nominatim,
         assert processing.enrich_address(db.session, report_id, pipeline_for(geocoding_app))
         assert processing.approximate_addresses(db.session, older_than_seconds=0) == []
         public = geocoding_app.test_client().get(f"/api/v1/reports/{public['id']}").get_json()
-    assert public["address"] == "みなと市中央区海岸通一丁目5" and public["address_approximate"] is False
+    # The public view stops at the block; the house number stays with staff and the reporter.
+    assert public["address"] == "みなと市中央区海岸通一丁目" and public["address_approximate"] is False
     assert public["ward"] == "中央区"
 
 
@@ -146,15 +156,15 @@ def search_answer(lat: float, lon: float, address: dict[str, str]) -> list[dict[
 
 
 def post_address_hint_and_process(geocoding_app: Flask, hint: str) -> dict[str, Any]:
-    """Post a report with an address hint and no position, process it, and return its public view."""
+    """Post a report with an address hint and no position, process it, and return the reporter's own view."""
     with geocoding_app.app_context():
         client = geocoding_app.test_client()
         response = client.post("/api/v1/reports", data={"category": "road_damage", "description": "段差があります",
                                                          "address_hint": hint}, content_type="multipart/form-data")
         assert response.status_code == 201, response.get_data(as_text=True)
-        public_id = response.get_json()["id"]
+        public_id, token = response.get_json()["id"], response.get_json()["tracking_token"]
         assert processing.process(db.session, report_row(public_id).id, pipeline_for(geocoding_app))
-        public = client.get(f"/api/v1/reports/{public_id}").get_json()
+        public = client.get(f"/api/v1/reports/{public_id}", headers={"X-Tracking-Token": token}).get_json()
         assert public["processing"] == "done"
         return public
 

@@ -104,3 +104,19 @@ def test_create_bucket_makes_the_bucket_once(make_s3_store, s3_client):
     assert names.count("made-on-demand") == 1
     location = s3_client.get_bucket_location(Bucket="made-on-demand")
     assert location["LocationConstraint"] == "ap-northeast-1"
+
+
+def test_presigned_url_names_the_public_endpoint_and_still_fetches(s3_endpoint, s3_store, red_jpeg):
+    # Inside a compose network the store is reached as minio:9000; browsers
+    # reach it by another name. Here 127.0.0.1 is the inside and localhost the outside.
+    from service.storage.s3 import S3PhotoStore
+
+    public = s3_endpoint.replace("127.0.0.1", "localhost")
+    store = S3PhotoStore(bucket=s3_store.bucket, endpoint_url=s3_endpoint, public_endpoint_url=public,
+                         region="ap-northeast-1", access_key_id="testing", secret_access_key="testing")
+    store.put(KEY, red_jpeg, "image/jpeg")
+
+    url = store.signed_url(KEY, 300)
+
+    assert urlsplit(url).netloc == urlsplit(public).netloc
+    assert _fetch(url) == (200, red_jpeg, "image/jpeg")

@@ -1,0 +1,40 @@
+"""One caching policy for every answer, applied after each view.
+
+- Private answers are never stored by a browser or a proxy (``no-store``):
+  anything asked with a staff key (``Authorization``) or a tracking token
+  (``X-Tracking-Token``), everything under ``/api/v1/staff``, every answer to a
+  request that changes something (a new report's answer carries its tracking
+  token), and every error.
+- Public answers that set no policy of their own (reports, categories,
+  Open311) are ``no-cache``: a cache may keep them but must ask again before
+  reuse, so a status change shows at once. Open data and public photo files
+  set longer lifetimes themselves and keep them.
+- The answers that differ with a key or a token say so in ``Vary``, so a shared
+  cache never hands the reporter's own view to someone else.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Request, Response, request
+
+PRIVATE_HEADERS = ("Authorization", "X-Tracking-Token")
+STAFF_PREFIX = "/api/v1/staff"
+SAFE_METHODS = ("GET", "HEAD")
+
+
+def init_cache_policy(app: Flask) -> None:
+    app.after_request(apply_cache_policy)
+
+
+def apply_cache_policy(response: Response) -> Response:
+    response.vary.update(PRIVATE_HEADERS)
+    if is_private(request) or not 200 <= response.status_code < 400:
+        response.headers["Cache-Control"] = "no-store"
+    elif "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def is_private(req: Request) -> bool:
+    return (req.method not in SAFE_METHODS or req.path == STAFF_PREFIX or req.path.startswith(STAFF_PREFIX + "/")
+            or any(req.headers.get(name) for name in PRIVATE_HEADERS))

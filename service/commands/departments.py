@@ -1,0 +1,105 @@
+"""`machikoe departments`: the departments (課) of a jurisdiction."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from service.commands.common import emit, guarded, json_option, jurisdiction_option, operator_for
+from service.domain import admin
+from service.domain import jurisdictions as setup
+from service.extensions import db
+from service.models import Department
+
+COLUMNS = ("code", "name_ja", "name_en", "fallback", "active", "email", "webhook_url")
+
+
+@click.group("departments")
+def departments() -> None:
+    """Departments (課) of a jurisdiction."""
+
+
+def _find(code: str, jurisdiction_code: str) -> tuple[Department, object]:
+    jurisdiction, operator = operator_for(db.session, jurisdiction_code)
+    department = db.session.scalar(select(Department).where(Department.jurisdiction_id == jurisdiction.id,
+                                                            Department.code == code))
+    if department is None:
+        raise setup.SetupError(f"jurisdiction {jurisdiction.code} has no department {code!r}")
+    return department, operator
+
+
+@departments.command("create")
+@jurisdiction_option
+@click.option("--code", required=True)
+@click.option("--name-ja", required=True)
+@click.option("--name-en", required=True)
+@click.option("--fallback", is_flag=True, help="receives reports no rule matches")
+@click.option("--email", default=None)
+@click.option("--webhook-url", default=None)
+@with_appcontext
+@guarded
+def create(jurisdiction_code, code, name_ja, name_en, fallback, email, webhook_url) -> None:
+    """Create a department."""
+    _, operator = operator_for(db.session, jurisdiction_code)
+    department = admin.create_department(db.session, operator, code=code, name_ja=name_ja, name_en=name_en,
+                                         fallback=fallback, email=email, webhook_url=webhook_url)
+    click.echo(f"created department {department.code} {department.name_ja}")
+
+
+@departments.command("list")
+@jurisdiction_option
+@json_option
+@with_appcontext
+@guarded
+def list_(jurisdiction_code: str, as_json: bool) -> None:
+    """List a jurisdiction's departments."""
+    jurisdiction, _ = operator_for(db.session, jurisdiction_code)
+    rows = [admin.department_snapshot(d) for d in db.session.scalars(
+        select(Department).where(Department.jurisdiction_id == jurisdiction.id).order_by(Department.code))]
+    emit(rows, COLUMNS, as_json)
+
+
+@departments.command("show")
+@click.argument("code")
+@jurisdiction_option
+@json_option
+@with_appcontext
+@guarded
+def show(code: str, jurisdiction_code: str, as_json: bool) -> None:
+    """Show one department."""
+    department, _ = _find(code, jurisdiction_code)
+    emit(admin.department_snapshot(department), COLUMNS, as_json)
+
+
+@departments.command("update")
+@click.argument("code")
+@jurisdiction_option
+@click.option("--name-ja")
+@click.option("--name-en")
+@click.option("--email")
+@click.option("--webhook-url")
+@click.option("--fallback", is_flag=True, default=None, help="make it the fallback department")
+@click.option("--active/--inactive", default=None, help="whether it takes reports")
+@json_option
+@with_appcontext
+@guarded
+def update(code, jurisdiction_code, name_ja, name_en, email, webhook_url, fallback, active, as_json) -> None:
+    """Change a department (names, contacts, fallback, active)."""
+    department, operator = _find(code, jurisdiction_code)
+    changes = {k: v for k, v in {"name_ja": name_ja, "name_en": name_en, "email": email, "webhook_url": webhook_url,
+                                 "fallback": fallback, "active": active}.items() if v is not None}
+    admin.update_department(db.session, operator, department, changes)
+    emit(admin.department_snapshot(department), COLUMNS, as_json)
+
+
+@departments.command("delete")
+@click.argument("code")
+@jurisdiction_option
+@with_appcontext
+@guarded
+def delete(code: str, jurisdiction_code: str) -> None:
+    """Delete a department nothing refers to (otherwise: update --inactive)."""
+    department, operator = _find(code, jurisdiction_code)
+    admin.delete_department(db.session, operator, department)
+    click.echo(f"deleted department {code}")
