@@ -25,6 +25,7 @@ from service.channels.line import messages as say
 from service.channels.line import rating
 from service.channels.line.client import LineApiError, LineClient
 from service.domain.coverage import coverage
+from service.domain.idempotency import IdempotencyKey
 from service.domain.intake import IntakeError, MissingLocation, OutsideCoverage, UnknownCategory, UploadedPhoto, submit_report
 from service.models import Category, LineEvent, LineReport, LineUser
 from service.photos.inspect import PhotoRejected, inspect_photo
@@ -224,11 +225,11 @@ def _submit(context: LineContext, user: LineUser, state: talk.State) -> tuple[ta
                               "lon": state.lon, "attributes": dict(state.attributes)}
     if state.address:
         fields["address_hint"] = state.address[:200]
-    key = f"line:{user.id}:{state.conversation_id}"
+    key = IdempotencyKey(f"line:{state.conversation_id}", "line", str(user.id))
     try:
         result = submit_report(context.session, context.store, fields=fields, photos=photos, idempotency_key=key,
                                secret=context.secret, locate=context.locate_address, year_end_break=context.year_end_break,
-                               source="line")
+                               source="line", now=context.now())
     except (OutsideCoverage, MissingLocation) as exc:
         return replace(state, step="location"), [say.refused(exc.message_ja if language == "ja" else exc.message_en, language)]
     except UnknownCategory:
