@@ -52,7 +52,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_PHOTO_BYTES", "MACHIKOE_MAX_PHOTO_BYTES", int, 10 * 1024 * 1024, "bytes per photo"),
     Setting("MAX_REQUEST_BYTES", "MACHIKOE_MAX_REQUEST_BYTES", int, 52 * 1024 * 1024, "bytes per request body"),
     Setting("MAX_JSON_BYTES", "MACHIKOE_MAX_JSON_BYTES", int, 64 * 1024, "bytes per body without file parts (JSON, urlencoded form)"),
-    Setting("MAX_IMAGE_PIXELS", "MACHIKOE_MAX_IMAGE_PIXELS", int, 50_000_000, "pixels per photo; more is a decompression bomb"),
+    Setting("MAX_IMAGE_PIXELS", "MACHIKOE_MAX_IMAGE_PIXELS", int, 210_000_000, "pixels per photo, at intake and in the photo step; 200 MP phone modes fit"),
     Setting("SERVE_CONNECTION_LIMIT", "MACHIKOE_SERVE_CONNECTION_LIMIT", int, 1000, "connections `machikoe serve` holds open at once"),
     Setting("SERVE_CLIENT_TIMEOUT", "MACHIKOE_SERVE_CLIENT_TIMEOUT", float, 30.0, "seconds under `machikoe serve` for a request's headers, and for any silence"),
     Setting("PAGE_SIZE_MAX", "MACHIKOE_PAGE_SIZE_MAX", int, 100, "largest page a list returns"),

@@ -59,9 +59,22 @@ class ReportCreatedSchema(Schema):
     created_at = fields.String(metadata={"description": "ISO 8601 with offset, Asia/Tokyo"})
 
 
+PHOTO_STATE_DESCRIPTION = (
+    "how far the report's photos have come: none (no photo sent), pending (not all worked on yet), "
+    "complete (every photo has its derivatives) or incomplete (at least one photo was rejected after "
+    "intake, so fewer photos are shown than were sent)"
+)
+
+
 class PhotoPublicSchema(Schema):
-    large_url = fields.String()
-    thumb_url = fields.String()
+    large_url = fields.String(metadata={"description": "JPEG (or WebP, by setting) whose long side is 1600 px, never upscaled: "
+                                                       "a smaller photo keeps its own size; upright, sRGB, no metadata"})
+    thumb_url = fields.String(metadata={"description": "the same picture with a long side of 400 px, never upscaled"})
+
+
+class RejectedPhotoSchema(Schema):
+    position = fields.Integer(metadata={"description": "the photo's place in the order sent, from 0 (as in photos[0])"})
+    reason = fields.String(metadata={"description": "why the photo could not be made into derivatives"})
 
 
 class HistoryPublicSchema(Schema):
@@ -100,7 +113,8 @@ class ReportPublicSchema(Schema):
     department = fields.String(allow_none=True)
     duplicate_of = fields.String(allow_none=True)
     primary = fields.Nested(PrimaryReportSchema, allow_none=True, metadata={"description": "for a duplicate: the report it was merged into, whose status it follows"})
-    photos = fields.List(fields.Nested(PhotoPublicSchema))
+    photos = fields.List(fields.Nested(PhotoPublicSchema), metadata={"description": "the photos that are ready and shown"})
+    photo_state = fields.String(metadata={"description": PHOTO_STATE_DESCRIPTION})
     history = fields.List(fields.Nested(HistoryPublicSchema))
     processing = fields.String(metadata={"description": "pending, processing, done or failed"})
     created_at = fields.String()
@@ -121,6 +135,8 @@ class ReportOwnSchema(ReportPublicSchema):
     address_hint = fields.String(allow_none=True)
     accuracy_m = fields.Float(allow_none=True)
     attributes = fields.Dict()
+    rejected_photos = fields.List(fields.Nested(RejectedPhotoSchema),
+                                  metadata={"description": "the photos sent that could not be processed, and why"})
 
 
 class ReportListQuerySchema(StrictSchema):

@@ -15,6 +15,7 @@ from schemas.common import (
     StrictSchema,
     status_enum,
 )
+from schemas.report import PHOTO_STATE_DESCRIPTION
 
 TEXT = validate.Length(max=4000)
 SORTS = ("created", "-created", "updated", "-updated", "priority", "-priority", "distance")
@@ -55,14 +56,15 @@ class ReporterContactSchema(Schema):
 
 class StaffPhotoSchema(Schema):
     id = fields.String()
-    state = fields.String()
-    reject_reason = fields.String(allow_none=True)
+    position = fields.Integer(metadata={"description": "place in the order the resident sent, from 0"})
+    state = fields.String(metadata={"description": "stored (waiting for its derivatives), ready, or rejected (see reject_reason)"})
+    reject_reason = fields.String(allow_none=True, metadata={"description": "why the photo could not be processed"})
     hidden = fields.Boolean()
     content_type = fields.String()
     width = fields.Integer()
     height = fields.Integer()
-    large_url = fields.String(allow_none=True)
-    thumb_url = fields.String(allow_none=True)
+    large_url = fields.String(allow_none=True, metadata={"description": "long side 1600 px, never upscaled"})
+    thumb_url = fields.String(allow_none=True, metadata={"description": "long side 400 px, never upscaled"})
     original_url = fields.String(allow_none=True, metadata={"description": "signed, time-limited"})
     exif_lat = fields.Float(allow_none=True)
     exif_lon = fields.Float(allow_none=True)
@@ -123,6 +125,7 @@ class StaffReportSchema(Schema):
     duplicate_of = fields.String(allow_none=True)
     duplicate_candidates = fields.List(fields.Nested(CandidateSchema))
     photos = fields.List(fields.Nested(StaffPhotoSchema))
+    photo_state = fields.String(metadata={"description": PHOTO_STATE_DESCRIPTION})
     history = fields.List(fields.Nested(StaffHistorySchema))
     processing = fields.String()
     processing_error = fields.String(allow_none=True)

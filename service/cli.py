@@ -75,8 +75,8 @@ def serve(host: str, port: int, threads: int) -> None:
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     _upgrade()
-    if app.config["SEED_DEMO"] and database_is_empty(db.session):
-        jurisdiction = seed_demo(db.session)
+    if app.config["SEED_DEMO"] and database_is_empty(db.session()):
+        jurisdiction = seed_demo(db.session())
         log.info("seeded the demo jurisdiction %s (%s)", jurisdiction.code, jurisdiction.name_en)
     db.session.remove()
     try:
@@ -101,11 +101,11 @@ def seed_demo_command() -> None:
     from service.seed import demo_exists, seed_demo
 
     _upgrade()
-    existing = demo_exists(db.session)
+    existing = demo_exists(db.session())
     if existing is not None:
         click.echo(f"the demo jurisdiction {existing.code} {existing.name_ja} exists already; nothing to do")
         return
-    jurisdiction = seed_demo(db.session)
+    jurisdiction = seed_demo(db.session())
     click.echo(f"seeded {jurisdiction.code} {jurisdiction.name_ja} ({jurisdiction.name_en})")
 
 

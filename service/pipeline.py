@@ -19,7 +19,7 @@ def pipeline_for(app: Flask) -> Pipeline:
 
 def _build(app: Flask) -> Pipeline:
     config = app.config
-    offline = AreaGeocoder(lambda: db.session)
+    offline = AreaGeocoder(db.session)
     geocoder = offline
     if config["GEOCODER"] == "nominatim":
         cache = RedisCache.from_url(config["REDIS_URL"]) if config.get("REDIS_URL") else MemoryCache()
@@ -42,6 +42,7 @@ def _build(app: Flask) -> Pipeline:
         offline=offline,
         settings=PipelineSettings(
             photo_format=config["PHOTO_FORMAT"],
+            max_pixels=config["MAX_IMAGE_PIXELS"],
             keep_originals=config["KEEP_ORIGINALS"],
             duplicate_radius_m=config["DUPLICATE_RADIUS_M"],
             duplicate_window_days=config["DUPLICATE_WINDOW_DAYS"],

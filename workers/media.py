@@ -37,10 +37,10 @@ def fetch_limits() -> remote_media.FetchLimits:
 def fetch_media(self, remote_media_id: int) -> str:
     """Fetch one media_url into a photo of its report; a refused URL is recorded, not retried."""
     try:
-        return remote_media.fetch_media(db.session, remote_media_id, pipeline_for(current_app), fetch_limits())
+        return remote_media.fetch_media(db.session(), remote_media_id, pipeline_for(current_app), fetch_limits())
     except remote_media.MediaUnavailable as exc:
         if self.request.retries >= self.max_retries:
-            remote_media.finish(db.session, remote_media_id, "failed", f"gave up after {self.request.retries} retries: {exc}")
+            remote_media.finish(db.session(), remote_media_id, "failed", f"gave up after {self.request.retries} retries: {exc}")
             return "failed"
         raise
     finally:

@@ -59,7 +59,7 @@ def dispatch_events(self: Task) -> int:
     created = 0
     for _ in range(DISPATCH_ROUNDS):
         try:
-            dispatched = notifications.dispatch(db.session, limit=DISPATCH_BATCH)
+            dispatched = notifications.dispatch(db.session(), limit=DISPATCH_BATCH)
         finally:
             db.session.remove()
         _send_batches(self.app, dispatched.delivery_ids)
@@ -78,7 +78,7 @@ def deliver(self: Task, *delivery_ids: int) -> int:
     """
     try:
         with requests.Session() as http:
-            outcomes = notifications.deliver_batch(db.session, delivery_ids, http, policy=delivery_policy(current_app.config),
+            outcomes = notifications.deliver_batch(db.session(), delivery_ids, http, policy=delivery_policy(current_app.config),
                                                    mailer=mailer(current_app.config))
     finally:
         db.session.remove()
@@ -97,7 +97,7 @@ def deliver(self: Task, *delivery_ids: int) -> int:
 def retry_deliveries(self: Task) -> int:
     """Send every due delivery again: failed attempts whose wait is over, and attempts that were lost."""
     try:
-        due = notifications.due_deliveries(db.session)
+        due = notifications.due_deliveries(db.session())
     finally:
         db.session.remove()
     _send_batches(self.app, due)
@@ -114,7 +114,7 @@ def _send_batches(celery: Celery, delivery_ids: list[int]) -> None:
 def rating_reminders() -> int:
     """Remind residents once to rate reports resolved a while ago and still unrated."""
     try:
-        reminded = reminders.remind_ratings(db.session, after_days=current_app.config["RATING_REMINDER_DAYS"],
+        reminded = reminders.remind_ratings(db.session(), after_days=current_app.config["RATING_REMINDER_DAYS"],
                                             window_days=current_app.config["RATING_WINDOW_DAYS"])
     finally:
         db.session.remove()
@@ -125,7 +125,7 @@ def rating_reminders() -> int:
 def overdue() -> int:
     """Record once each missed first-response and resolution target of open reports."""
     try:
-        flagged = reminders.flag_overdue(db.session)
+        flagged = reminders.flag_overdue(db.session())
     finally:
         db.session.remove()
     if flagged:

@@ -32,10 +32,10 @@ log = logging.getLogger(__name__)
 )
 def process_report(self, report_id: int) -> None:
     try:
-        processing.process(db.session, report_id, pipeline_for(current_app))
+        processing.process(db.session(), report_id, pipeline_for(current_app))
     except processing.TemporaryFailure as exc:
         if self.request.retries >= self.max_retries:
-            processing.mark_failed(db.session, report_id, f"gave up after {self.request.retries} retries: {exc}")
+            processing.mark_failed(db.session(), report_id, f"gave up after {self.request.retries} retries: {exc}")
             return
         raise
     finally:
@@ -46,7 +46,7 @@ def process_report(self, report_id: int) -> None:
 def sweep() -> int:
     """Re-enqueue reports whose job was lost (broker down at intake, worker killed)."""
     try:
-        ids = processing.sweep(db.session, older_than_seconds=current_app.config["SWEEP_AFTER_SECONDS"])
+        ids = processing.sweep(db.session(), older_than_seconds=current_app.config["SWEEP_AFTER_SECONDS"])
     finally:
         db.session.remove()
     for report_id in ids:
@@ -54,7 +54,7 @@ def sweep() -> int:
     if ids:
         log.info("sweep re-enqueued %d reports", len(ids))
     try:
-        media = remote_media.pending_media(db.session, stale_after_seconds=current_app.config["SWEEP_AFTER_SECONDS"])
+        media = remote_media.pending_media(db.session(), stale_after_seconds=current_app.config["SWEEP_AFTER_SECONDS"])
     finally:
         db.session.remove()
     for media_id in media:
@@ -67,7 +67,7 @@ def sweep() -> int:
         current_app.extensions["celery"].send_task(LINE_EVENTS, args=[line_events])
     if current_app.config["GEOCODER"] != "offline":
         try:
-            approximate = processing.approximate_addresses(db.session, older_than_seconds=current_app.config["ENRICH_AFTER_SECONDS"])
+            approximate = processing.approximate_addresses(db.session(), older_than_seconds=current_app.config["ENRICH_AFTER_SECONDS"])
         finally:
             db.session.remove()
         for report_id in approximate:
@@ -79,6 +79,6 @@ def sweep() -> int:
 def enrich_address(report_id: int) -> bool:
     """Replace an approximate (offline) address once the geocoder answers again."""
     try:
-        return processing.enrich_address(db.session, report_id, pipeline_for(current_app))
+        return processing.enrich_address(db.session(), report_id, pipeline_for(current_app))
     finally:
         db.session.remove()

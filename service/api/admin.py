@@ -93,7 +93,7 @@ class DepartmentCollection(MethodView):
         """Add a department; `fallback` makes it take the reports no rule matches."""
         admin = current_admin()
         try:
-            return setup.department_snapshot(setup.create_department(db.session, admin, **body))
+            return setup.department_snapshot(setup.create_department(db.session(), admin, **body))
         except SetupError as exc:
             refuse(exc, "code")
 
@@ -107,7 +107,7 @@ class DepartmentItem(MethodView):
         """Change names, where notifications go, the fallback flag, or whether it takes reports."""
         admin = current_admin()
         department = found(Department, admin, "department", code=code)
-        return setup.department_snapshot(setup.update_department(db.session, admin, department, changes))
+        return setup.department_snapshot(setup.update_department(db.session(), admin, department, changes))
 
     @blp.response(204)
     @blp.doc(security=SECURITY, responses=WRITE)
@@ -116,7 +116,7 @@ class DepartmentItem(MethodView):
         admin = current_admin()
         department = found(Department, admin, "department", code=code)
         try:
-            setup.delete_department(db.session, admin, department)
+            setup.delete_department(db.session(), admin, department)
         except SetupError as exc:
             refuse(exc)
 
@@ -138,7 +138,7 @@ class CategoryCollection(MethodView):
         """Add a category, with its SLA targets and Open311 attributes, after the existing ones."""
         admin = current_admin()
         try:
-            return setup.category_snapshot(setup.create_category(db.session, admin, **body))
+            return setup.category_snapshot(setup.create_category(db.session(), admin, **body))
         except SetupError as exc:
             refuse(exc, "code")
 
@@ -153,7 +153,7 @@ class CategoryItem(MethodView):
         admin = current_admin()
         category = found(Category, admin, "category", code=code)
         try:
-            return setup.category_snapshot(setup.update_category(db.session, admin, category, changes))
+            return setup.category_snapshot(setup.update_category(db.session(), admin, category, changes))
         except SetupError as exc:
             refuse(exc, "resolution_days")
 
@@ -167,7 +167,7 @@ class RuleCollection(MethodView):
         admin = current_admin()
         query = (select(RoutingRule).where(RoutingRule.jurisdiction_id == admin.jurisdiction_id)
                  .order_by(RoutingRule.priority, RoutingRule.id))
-        return [setup.rule_snapshot(db.session, r) for r in db.session.scalars(query)]
+        return [setup.rule_snapshot(db.session(), r) for r in db.session.scalars(query)]
 
     @blp.arguments(RuleCreateSchema)
     @blp.response(201, RuleSchema)
@@ -176,10 +176,10 @@ class RuleCollection(MethodView):
         """Send reports of a category (or any) in an area (or anywhere) to a department."""
         admin = current_admin()
         try:
-            rule = setup.create_rule(db.session, admin, **body)
+            rule = setup.create_rule(db.session(), admin, **body)
         except SetupError as exc:
             refuse(exc, next((name for name in ("department", "category", "area") if f"no {name}" in str(exc)), "_"))
-        return setup.rule_snapshot(db.session, rule)
+        return setup.rule_snapshot(db.session(), rule)
 
 
 @blp.route("/rules/<int:rule_id>")
@@ -189,7 +189,7 @@ class RuleItem(MethodView):
     def delete(self, rule_id: int) -> None:
         """Delete a routing rule; reports it routed keep their department."""
         admin = current_admin()
-        setup.delete_rule(db.session, admin, found(RoutingRule, admin, "routing rule", id=rule_id))
+        setup.delete_rule(db.session(), admin, found(RoutingRule, admin, "routing rule", id=rule_id))
 
 
 @blp.route("/areas")
@@ -219,7 +219,7 @@ class AreaItem(MethodView):
     def delete(self, area_id: int) -> None:
         """Delete an area together with the routing rules that name it."""
         admin = current_admin()
-        setup.delete_area(db.session, admin, found(Area, admin, "area", id=area_id))
+        setup.delete_area(db.session(), admin, found(Area, admin, "area", id=area_id))
 
 
 IMPORT_DOC = {
@@ -254,7 +254,7 @@ class AreaImport(MethodView):
         admin = current_admin()
         options, data = _import_request()
         try:
-            created, updated = setup.import_layer(db.session, admin, data, layer=options["layer"],
+            created, updated = setup.import_layer(db.session(), admin, data, layer=options["layer"],
                                                   name_property=options.get("name_property"))
         except SetupError as exc:
             refuse(exc, "file")
@@ -278,7 +278,7 @@ class StaffCollection(MethodView):
         """Add a staff member; the answer shows the API key once, and it is stored hashed."""
         admin = current_admin()
         try:
-            member, key = setup.create_staff_key(db.session, admin, **body)
+            member, key = setup.create_staff_key(db.session(), admin, **body)
         except SetupError as exc:
             refuse(exc, "name" if "name" in str(exc) else "department")
         return {**_staff(member), "api_key": key}
@@ -291,7 +291,7 @@ class StaffItem(MethodView):
     def delete(self, staff_id: int) -> None:
         """Revoke a staff member's key: it answers 401 from now on."""
         admin = current_admin()
-        setup.revoke_staff_key(db.session, admin, found(Staff, admin, "staff member", id=staff_id))
+        setup.revoke_staff_key(db.session(), admin, found(Staff, admin, "staff member", id=staff_id))
 
 
 @blp.route("/clients")
@@ -312,7 +312,7 @@ class ClientCollection(MethodView):
         admin = current_admin()
         code = db.session.scalar(select(Jurisdiction.code).where(Jurisdiction.id == admin.jurisdiction_id))
         try:
-            client, key = api_clients.create_client(db.session, name=body["name"], jurisdiction_code=code, admin=admin)
+            client, key = api_clients.create_client(db.session(), name=body["name"], jurisdiction_code=code, admin=admin)
         except api_clients.ApiClientError as exc:
             db.session.rollback()
             abort(422, str(exc), errors={"name": [str(exc)]})
@@ -326,7 +326,7 @@ class ClientItem(MethodView):
     def delete(self, client_id: int) -> None:
         """Revoke a client system's api_key: Open311 answers 403 to it from now on."""
         admin = current_admin()
-        api_clients.revoke_client(db.session, admin, found(ApiClient, admin, "client", id=client_id))
+        api_clients.revoke_client(db.session(), admin, found(ApiClient, admin, "client", id=client_id))
 
 
 def _client(c: ApiClient) -> dict[str, Any]:

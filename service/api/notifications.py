@@ -47,7 +47,7 @@ class SubscriberCollection(MethodView):
         """Who is told about the reports of your jurisdiction (secrets are never shown again)."""
         admin = current_admin()
         query = select(Subscriber).where(Subscriber.jurisdiction_id == admin.jurisdiction_id).order_by(Subscriber.id)
-        return [manage.snapshot(db.session, s) for s in db.session.scalars(query)]
+        return [manage.snapshot(db.session(), s) for s in db.session.scalars(query)]
 
     @blp.arguments(SubscriberCreateSchema)
     @blp.response(201, SubscriberCreatedSchema)
@@ -56,10 +56,10 @@ class SubscriberCollection(MethodView):
         """Add a subscriber; the answer shows its HMAC secret once (generated unless given)."""
         admin = current_admin()
         try:
-            subscriber, secret = manage.create_subscriber(db.session, admin, policy=outbound.configured(current_app.config), **body)
+            subscriber, secret = manage.create_subscriber(db.session(), admin, policy=outbound.configured(current_app.config), **body)
         except manage.SubscriberError as exc:
             refuse(exc)
-        return {**manage.snapshot(db.session, subscriber), "secret": secret}
+        return {**manage.snapshot(db.session(), subscriber), "secret": secret}
 
 
 @blp.route("/admin/subscribers/<int:subscriber_id>")
@@ -68,7 +68,7 @@ class SubscriberItem(MethodView):
     @blp.doc(security=SECURITY, responses=READ)
     def get(self, subscriber_id: int) -> dict[str, Any]:
         """One subscriber."""
-        return manage.snapshot(db.session, found(Subscriber, current_admin(), "subscriber", id=subscriber_id))
+        return manage.snapshot(db.session(), found(Subscriber, current_admin(), "subscriber", id=subscriber_id))
 
     @blp.arguments(SubscriberPatchSchema)
     @blp.response(200, SubscriberSchema)
@@ -78,7 +78,7 @@ class SubscriberItem(MethodView):
         admin = current_admin()
         subscriber = found(Subscriber, admin, "subscriber", id=subscriber_id)
         try:
-            return manage.snapshot(db.session, manage.update_subscriber(db.session, admin, subscriber, changes,
+            return manage.snapshot(db.session(), manage.update_subscriber(db.session(), admin, subscriber, changes,
                                                                         outbound.configured(current_app.config)))
         except manage.SubscriberError as exc:
             refuse(exc)
@@ -88,7 +88,7 @@ class SubscriberItem(MethodView):
     def delete(self, subscriber_id: int) -> None:
         """Delete a subscriber and its deliveries."""
         admin = current_admin()
-        manage.delete_subscriber(db.session, admin, found(Subscriber, admin, "subscriber", id=subscriber_id))
+        manage.delete_subscriber(db.session(), admin, found(Subscriber, admin, "subscriber", id=subscriber_id))
 
 
 @blp.route("/deliveries")
@@ -121,10 +121,10 @@ class DeliveryReplay(MethodView):
         delivery = row[0]
         before = {"state": delivery.state, "attempts": delivery.attempts}
         try:
-            notifications.replay(db.session, delivery)
+            notifications.replay(db.session(), delivery)
         except ValueError as exc:
             abort(409, str(exc))
-        audit(db.session, admin, "delivery.replay", "delivery", delivery.uid, before,
+        audit(db.session(), admin, "delivery.replay", "delivery", delivery.uid, before,
               {"state": delivery.state, "attempts": delivery.attempts})
         db.session.commit()
         jobs.deliver(delivery.id)

@@ -14,6 +14,7 @@ from flask import current_app
 
 from service.api.language import localised
 from service.api.urls import external_url
+from service.domain import photo_step
 from service.domain import status as statuses
 from service.domain.disclosure import Disclosed, disclose_report, public_text
 from service.geo.display import display_boundary
@@ -128,6 +129,7 @@ def _report(report: Report, language: str, shown: Disclosed) -> dict[str, Any]:
         "duplicate_of": report.duplicate_of.public_id if report.duplicate_of_id and report.duplicate_of else None,
         "primary": _primary(report, language),
         "photos": public_photos(report),
+        "photo_state": photo_step.photo_state(report),
         "history": history,
         "processing": report.processing_state,
         "created_at": iso_tokyo(report.created_at),
@@ -155,6 +157,8 @@ def report_own(report: Report, language: str) -> dict[str, Any]:
             "address_hint": report.address_hint,
             "accuracy_m": report.accuracy_m,
             "attributes": report.attributes or {},
+            "rejected_photos": [{"position": position, "reason": reason}
+                                for position, reason in photo_step.rejected_photos(report)],
         }
     )
     return body

@@ -124,7 +124,7 @@ class CategoryList(MethodView):
         query = select(Category, Jurisdiction.code).join(Jurisdiction, Category.jurisdiction_id == Jurisdiction.id)
         query = query.where(Category.active.is_(True)).order_by(Jurisdiction.code, Category.position, Category.id)
         if lat is not None and lon is not None:
-            jurisdiction_id = coverage.jurisdiction_at(db.session, lon, lat)
+            jurisdiction_id = coverage.jurisdiction_at(db.session(), lon, lat)
             if jurisdiction_id is None:
                 return []
             query = query.where(Category.jurisdiction_id == jurisdiction_id)
@@ -158,7 +158,7 @@ class ReportCollection(MethodView):
         key = _idempotency_key(fields.get("device_id"))
         try:
             result = submit_report(
-                db.session,
+                db.session(),
                 current_app.extensions["photo_store"],
                 fields=fields,
                 photos=photos,
@@ -254,7 +254,7 @@ class ReportRating(MethodView):
         if report is None or not tokens.token_matches(request.headers.get("X-Tracking-Token"), report.tracking_token_hash):
             abort(404, "No report opens with this id and tracking token.")
         try:
-            rating = rate(db.session, report, score=body["score"], fixed=body["fixed"], comment=body.get("comment"),
+            rating = rate(db.session(), report, score=body["score"], fixed=body["fixed"], comment=body.get("comment"),
                           window_days=current_app.config["RATING_WINDOW_DAYS"])
         except RatingNotAllowed as exc:
             db.session.rollback()

@@ -108,7 +108,7 @@ def apply_change(staff: Staff, report: Report, action: str, change) -> None:
     except workflow.WorkflowError as exc:
         db.session.rollback()
         abort(422, str(exc), errors={exc.field or "_": [str(exc)]})
-    audit(db.session, staff, action, "report", report.public_id, before, _snapshot(report))
+    audit(db.session(), staff, action, "report", report.public_id, before, _snapshot(report))
     db.session.commit()
 
 
@@ -178,9 +178,9 @@ class StaffReportItem(MethodView):
                 abort(422, "Unknown category.", errors={"category": [f"No active category {changes['category']!r}."]})
             report.category_id = category.id
             report.category = category
-            route(db.session, report)
+            route(db.session(), report)
         workflow.touch(report)
-        audit(db.session, staff, "report.update", "report", report.public_id, before, _snapshot(report))
+        audit(db.session(), staff, "report.update", "report", report.public_id, before, _snapshot(report))
         db.session.commit()
         return full_response(report, staff)
 
@@ -202,7 +202,7 @@ class StaffTransition(MethodView):
             if primary is None:
                 abort(422, "No report with this id in your jurisdiction.", errors={"duplicate_of": ["Unknown report."]})
         apply_change(staff, report, "report.transition", lambda: workflow.transition(
-            db.session, report, workflow.Actor.of(staff), to=body["to"], public_reply=body.get("public_reply"),
+            db.session(), report, workflow.Actor.of(staff), to=body["to"], public_reply=body.get("public_reply"),
             internal_note=body.get("internal_note"), reason=body.get("reason"), forwarded_to=body.get("forwarded_to"),
             duplicate_of=primary))
         return full_response(report, staff, 201)
@@ -217,7 +217,7 @@ class StaffComment(MethodView):
         """A public reply or an internal note, without a status change."""
         staff, report = writable_report(report_id)
         apply_change(staff, report, "report.comment", lambda: workflow.comment(
-            db.session, report, workflow.Actor.of(staff), public_reply=body.get("public_reply"),
+            db.session(), report, workflow.Actor.of(staff), public_reply=body.get("public_reply"),
             internal_note=body.get("internal_note")))
         return full_response(report, staff, 201)
 
@@ -235,7 +235,7 @@ class StaffAssign(MethodView):
         if department is None:
             abort(422, "No such department in your jurisdiction.", errors={"department": ["Unknown department."]})
         apply_change(staff, report, "report.assign", lambda: workflow.assign(
-            db.session, report, workflow.Actor.of(staff), department, reason=body.get("reason")))
+            db.session(), report, workflow.Actor.of(staff), department, reason=body.get("reason")))
         return full_response(report, staff)
 
 
@@ -276,7 +276,7 @@ class StaffOriginal(MethodView):
         if photo.original_key is None:
             abort(404, "No original is kept for this photo.")
         response = _image(photo.original_key, photo.content_type, private=True)
-        audit(db.session, staff, "photo.original_viewed", "photo", photo.public_id, after={"report": photo.report.public_id})
+        audit(db.session(), staff, "photo.original_viewed", "photo", photo.public_id, after={"report": photo.report.public_id})
         db.session.commit()
         return response
 

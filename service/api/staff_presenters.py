@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from service.api.language import localised
 from service.api.urls import external_url
+from service.domain import photo_step
 from service.domain import status as statuses
 from service.extensions import db
 from service.models import DuplicateCandidate, Photo, Report, Staff
@@ -37,6 +38,7 @@ def _photo(photo: Photo, staff: Staff) -> dict[str, Any]:
     ready = photo.state == "ready"
     return {
         "id": photo.public_id,
+        "position": photo.position,
         "state": photo.state,
         "reject_reason": photo.reject_reason,
         "hidden": photo.hidden,
@@ -89,6 +91,7 @@ def report_full(report: Report, staff: Staff, language: str) -> dict[str, Any]:
             {"id": pid, "distance_m": d, "status": st, "created_at": iso_tokyo(at)} for d, pid, st, at in candidates
         ],
         "photos": [_photo(p, staff) for p in report.photos],
+        "photo_state": photo_step.photo_state(report),
         "history": [
             {
                 "at": iso_tokyo(h.created_at), "kind": h.kind, "actor_type": h.actor_type, "actor_id": h.actor_id,

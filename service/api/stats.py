@@ -49,7 +49,7 @@ class Stats(MethodView):
             groups = stats.parse_groups(group_by)
         except stats.StatsError as exc:
             abort(422, str(exc), errors={exc.field: [str(exc)]})
-        rows = stats.figures(db.session, _scope(staff), within, groups, clock.now(), year_end_break=current_app.config["YEAR_END_BREAK"])
+        rows = stats.figures(db.session(), _scope(staff), within, groups, clock.now(), year_end_break=current_app.config["YEAR_END_BREAK"])
         if format == "csv" or (format is None and wants_csv()):
             return _csv(groups, rows)
         return {"start": within.first.isoformat(), "end": within.end.isoformat(), "group_by": groups, "percentile": PERCENTILE, "groups": rows}
@@ -65,7 +65,7 @@ class Timeseries(MethodView):
         staff = current_staff()
         within = _period(start, end)
         try:
-            series = stats.timeseries(db.session, _scope(staff), within, metric, group_by or None, clock.now(),
+            series = stats.timeseries(db.session(), _scope(staff), within, metric, group_by or None, clock.now(),
                                       year_end_break=current_app.config["YEAR_END_BREAK"])
         except stats.StatsError as exc:
             abort(422, str(exc), errors={exc.field: [str(exc)]})

@@ -25,7 +25,7 @@ def record(area: Area) -> dict:
 
 
 def _find(ref: str, jurisdiction_code: str):
-    jurisdiction, operator = operator_for(db.session, jurisdiction_code)
+    jurisdiction, operator = operator_for(db.session(), jurisdiction_code)
     layer, _, code = ref.partition(":")
     area = db.session.scalar(select(Area).where(Area.jurisdiction_id == jurisdiction.id, Area.layer == layer,
                                                 Area.code == setup.area_code(code)))
@@ -46,8 +46,8 @@ def _find(ref: str, jurisdiction_code: str):
 @guarded
 def import_(file, jurisdiction_code, layer, name_property, code_property, force, dry_run) -> None:
     """Import areas from GeoJSON (国土数値情報 N03 included) or a zipped Shapefile."""
-    jurisdiction, operator = operator_for(db.session, jurisdiction_code)
-    plan = setup.plan_areas(db.session, jurisdiction, file.read(), layer=layer, name_property=name_property,
+    jurisdiction, operator = operator_for(db.session(), jurisdiction_code)
+    plan = setup.plan_areas(db.session(), jurisdiction, file.read(), layer=layer, name_property=name_property,
                             code_property=code_property, force=force)
     for note in plan.notes:
         click.echo(f"note: {note}")
@@ -60,7 +60,7 @@ def import_(file, jurisdiction_code, layer, name_property, code_property, force,
         click.echo(f"would import {new + replaced} areas into layer {layer} ({new} new, {replaced} replaced); "
                    "nothing was written (--dry-run)")
         return
-    created, updated = admin.import_layer(db.session, operator, b"", layer=layer, name_property=name_property,
+    created, updated = admin.import_layer(db.session(), operator, b"", layer=layer, name_property=name_property,
                                           plan=plan)
     click.echo(f"imported {created + updated} areas into layer {layer} ({created} new, {updated} replaced)")
 
@@ -73,7 +73,7 @@ def import_(file, jurisdiction_code, layer, name_property, code_property, force,
 @guarded
 def list_(jurisdiction_code: str, layer: str | None, as_json: bool) -> None:
     """List a jurisdiction's areas (without their polygons)."""
-    jurisdiction, _ = operator_for(db.session, jurisdiction_code)
+    jurisdiction, _ = operator_for(db.session(), jurisdiction_code)
     query = select(Area).where(Area.jurisdiction_id == jurisdiction.id).order_by(Area.layer, Area.code)
     if layer:
         query = query.where(Area.layer == layer)
@@ -103,7 +103,7 @@ def show(ref: str, jurisdiction_code: str, as_json: bool) -> None:
 def update(ref: str, jurisdiction_code: str, name_ja: str | None, name_en: str | None, as_json: bool) -> None:
     """Rename an area (its polygon changes by importing again)."""
     area, _, operator = _find(ref, jurisdiction_code)
-    admin.rename_area(db.session, operator, area, name_ja=name_ja, name_en=name_en)
+    admin.rename_area(db.session(), operator, area, name_ja=name_ja, name_en=name_en)
     emit(record(area), COLUMNS, as_json)
 
 
@@ -115,5 +115,5 @@ def update(ref: str, jurisdiction_code: str, name_ja: str | None, name_en: str |
 def delete(ref: str, jurisdiction_code: str) -> None:
     """Delete an area and the routing rules that refer to it."""
     area, _, operator = _find(ref, jurisdiction_code)
-    admin.delete_area(db.session, operator, area)
+    admin.delete_area(db.session(), operator, area)
     click.echo(f"deleted area {ref}")

@@ -21,7 +21,7 @@ def categories() -> None:
 
 
 def _find(code: str, jurisdiction_code: str):
-    jurisdiction, operator = operator_for(db.session, jurisdiction_code)
+    jurisdiction, operator = operator_for(db.session(), jurisdiction_code)
     category = db.session.scalar(select(Category).where(Category.jurisdiction_id == jurisdiction.id,
                                                         Category.code == code))
     if category is None:
@@ -36,7 +36,7 @@ def _find(code: str, jurisdiction_code: str):
 @guarded
 def list_(jurisdiction_code: str, as_json: bool) -> None:
     """List a jurisdiction's categories, in the order residents see them."""
-    jurisdiction, _ = operator_for(db.session, jurisdiction_code)
+    jurisdiction, _ = operator_for(db.session(), jurisdiction_code)
     rows = [admin.category_snapshot(c) for c in db.session.scalars(
         select(Category).where(Category.jurisdiction_id == jurisdiction.id).order_by(Category.position, Category.id))]
     emit(rows, COLUMNS, as_json)
@@ -70,5 +70,5 @@ def update(code, jurisdiction_code, name_ja, name_en, first_response_days, resol
     category, operator = _find(code, jurisdiction_code)
     changes = {k: v for k, v in {"name_ja": name_ja, "name_en": name_en, "first_response_days": first_response_days,
                                  "resolution_days": resolution_days, "active": active}.items() if v is not None}
-    admin.update_category(db.session, operator, category, changes)
+    admin.update_category(db.session(), operator, category, changes)
     emit(admin.category_snapshot(category), COLUMNS, as_json)

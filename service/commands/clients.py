@@ -27,7 +27,7 @@ def record(client: ApiClient) -> dict:
 
 
 def _find(client_id: int, jurisdiction_code: str):
-    jurisdiction, operator = operator_for(db.session, jurisdiction_code)
+    jurisdiction, operator = operator_for(db.session(), jurisdiction_code)
     client = db.session.get(ApiClient, client_id)
     if client is None or client.jurisdiction_id != jurisdiction.id:
         raise setup.SetupError(f"jurisdiction {jurisdiction.code} has no client {client_id}")
@@ -42,7 +42,7 @@ def _find(client_id: int, jurisdiction_code: str):
 @guarded
 def create(name: str, jurisdiction_code: str, as_json: bool) -> None:
     """Create a client system; its api_key is shown once and stored hashed."""
-    client, key = create_client(db.session, name=name, jurisdiction_code=jurisdiction_code)
+    client, key = create_client(db.session(), name=name, jurisdiction_code=jurisdiction_code)
     if as_json:
         click.echo(json.dumps({"id": client.id, "name": client.name, "jurisdiction": setup.jurisdiction_code(
             jurisdiction_code), "api_key": key}, ensure_ascii=False))
@@ -57,7 +57,7 @@ def create(name: str, jurisdiction_code: str, as_json: bool) -> None:
 @guarded
 def list_(jurisdiction_code: str, as_json: bool) -> None:
     """List client systems (never their keys)."""
-    jurisdiction, _ = operator_for(db.session, jurisdiction_code)
+    jurisdiction, _ = operator_for(db.session(), jurisdiction_code)
     found = db.session.scalars(select(ApiClient).where(ApiClient.jurisdiction_id == jurisdiction.id).order_by(ApiClient.id))
     emit([record(c) for c in found], COLUMNS, as_json)
 
@@ -82,5 +82,5 @@ def show(client_id: int, jurisdiction_code: str, as_json: bool) -> None:
 def revoke(client_id: int, jurisdiction_code: str) -> None:
     """Revoke a client's api_key for good (its reports stay)."""
     client, operator = _find(client_id, jurisdiction_code)
-    revoke_client(db.session, operator, client)
+    revoke_client(db.session(), operator, client)
     click.echo(f"revoked the api_key of client {client.id} {client.name}")

@@ -21,7 +21,7 @@ def departments() -> None:
 
 
 def _find(code: str, jurisdiction_code: str) -> tuple[Department, object]:
-    jurisdiction, operator = operator_for(db.session, jurisdiction_code)
+    jurisdiction, operator = operator_for(db.session(), jurisdiction_code)
     department = db.session.scalar(select(Department).where(Department.jurisdiction_id == jurisdiction.id,
                                                             Department.code == code))
     if department is None:
@@ -41,8 +41,8 @@ def _find(code: str, jurisdiction_code: str) -> tuple[Department, object]:
 @guarded
 def create(jurisdiction_code, code, name_ja, name_en, fallback, email, webhook_url) -> None:
     """Create a department."""
-    _, operator = operator_for(db.session, jurisdiction_code)
-    department = admin.create_department(db.session, operator, code=code, name_ja=name_ja, name_en=name_en,
+    _, operator = operator_for(db.session(), jurisdiction_code)
+    department = admin.create_department(db.session(), operator, code=code, name_ja=name_ja, name_en=name_en,
                                          fallback=fallback, email=email, webhook_url=webhook_url)
     click.echo(f"created department {department.code} {department.name_ja}")
 
@@ -54,7 +54,7 @@ def create(jurisdiction_code, code, name_ja, name_en, fallback, email, webhook_u
 @guarded
 def list_(jurisdiction_code: str, as_json: bool) -> None:
     """List a jurisdiction's departments."""
-    jurisdiction, _ = operator_for(db.session, jurisdiction_code)
+    jurisdiction, _ = operator_for(db.session(), jurisdiction_code)
     rows = [admin.department_snapshot(d) for d in db.session.scalars(
         select(Department).where(Department.jurisdiction_id == jurisdiction.id).order_by(Department.code))]
     emit(rows, COLUMNS, as_json)
@@ -89,7 +89,7 @@ def update(code, jurisdiction_code, name_ja, name_en, email, webhook_url, fallba
     department, operator = _find(code, jurisdiction_code)
     changes = {k: v for k, v in {"name_ja": name_ja, "name_en": name_en, "email": email, "webhook_url": webhook_url,
                                  "fallback": fallback, "active": active}.items() if v is not None}
-    admin.update_department(db.session, operator, department, changes)
+    admin.update_department(db.session(), operator, department, changes)
     emit(admin.department_snapshot(department), COLUMNS, as_json)
 
 
@@ -101,5 +101,5 @@ def update(code, jurisdiction_code, name_ja, name_en, email, webhook_url, fallba
 def delete(code: str, jurisdiction_code: str) -> None:
     """Delete a department nothing refers to (otherwise: update --inactive)."""
     department, operator = _find(code, jurisdiction_code)
-    admin.delete_department(db.session, operator, department)
+    admin.delete_department(db.session(), operator, department)
     click.echo(f"deleted department {code}")

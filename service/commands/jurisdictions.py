@@ -50,10 +50,10 @@ def create(code, name_ja, name_en, prefecture_ja, county_ja, boundary_file, with
     from service.seed import category_catalogue, setup_defaults
 
     fallback = next(d for d in setup_defaults().departments if d.get("fallback"))
-    jurisdiction = setup.create_jurisdiction(db.session, code=code, name_ja=name_ja, name_en=name_en,
+    jurisdiction = setup.create_jurisdiction(db.session(), code=code, name_ja=name_ja, name_en=name_en,
                                              boundary_geojson=boundary_file.read(), prefecture_ja=prefecture_ja,
                                              county_ja=county_ja, fallback=fallback)
-    added = setup.add_categories(db.session, jurisdiction, category_catalogue()) if with_categories else {}
+    added = setup.add_categories(db.session(), jurisdiction, category_catalogue()) if with_categories else {}
     db.session.commit()
     click.echo(f"created jurisdiction {jurisdiction.code} {jurisdiction.name_ja} with {len(added)} categories "
                f"and the fallback department {fallback['code']}")
@@ -76,7 +76,7 @@ def list_(as_json: bool) -> None:
 @guarded
 def show(code: str, as_json: bool) -> None:
     """Show one jurisdiction."""
-    emit(record(setup.get_jurisdiction(db.session, code)), COLUMNS, as_json)
+    emit(record(setup.get_jurisdiction(db.session(), code)), COLUMNS, as_json)
 
 
 @jurisdictions.command("update")
@@ -91,9 +91,9 @@ def show(code: str, as_json: bool) -> None:
 @guarded
 def update(code, name_ja, name_en, prefecture_ja, county_ja, boundary_file, as_json) -> None:
     """Change a jurisdiction's names or boundary."""
-    jurisdiction = setup.get_jurisdiction(db.session, code)
+    jurisdiction = setup.get_jurisdiction(db.session(), code)
     changes = {"name_ja": name_ja, "name_en": name_en, "prefecture_ja": prefecture_ja, "county_ja": county_ja}
-    setup.update_jurisdiction(db.session, jurisdiction, changes, boundary_file.read() if boundary_file else None)
+    setup.update_jurisdiction(db.session(), jurisdiction, changes, boundary_file.read() if boundary_file else None)
     emit(record(jurisdiction), COLUMNS, as_json)
 
 
@@ -104,8 +104,8 @@ def update(code, name_ja, name_en, prefecture_ja, county_ja, boundary_file, as_j
 @guarded
 def delete(code: str, yes: bool) -> None:
     """Delete a jurisdiction without reports, with its whole setup."""
-    jurisdiction = setup.get_jurisdiction(db.session, code)
+    jurisdiction = setup.get_jurisdiction(db.session(), code)
     if not yes:
         click.confirm(f"delete {jurisdiction.code} {jurisdiction.name_ja} and all its setup?", abort=True)
-    setup.delete_jurisdiction(db.session, jurisdiction)
+    setup.delete_jurisdiction(db.session(), jurisdiction)
     click.echo(f"deleted jurisdiction {code}")

@@ -25,7 +25,7 @@ def explain(lat: float, lon: float, category: str, as_json: bool) -> None:
     from service.domain.route_explanation import explain as explain_route
     from service.extensions import db
 
-    result = explain_route(db.session, lat=lat, lon=lon, category=category)
+    result = explain_route(db.session(), lat=lat, lon=lon, category=category)
     if as_json:
         emit(result.as_dict(), (), True)
         return

@@ -21,7 +21,7 @@ def rules() -> None:
 
 
 def _find(rule_id: int, jurisdiction_code: str):
-    jurisdiction, operator = operator_for(db.session, jurisdiction_code)
+    jurisdiction, operator = operator_for(db.session(), jurisdiction_code)
     rule = db.session.get(RoutingRule, rule_id)
     if rule is None or rule.jurisdiction_id != jurisdiction.id:
         raise setup.SetupError(f"jurisdiction {jurisdiction.code} has no rule {rule_id}")
@@ -38,8 +38,8 @@ def _find(rule_id: int, jurisdiction_code: str):
 @guarded
 def create(jurisdiction_code, department_code, category_code, area_ref, priority) -> None:
     """Create a routing rule."""
-    _, operator = operator_for(db.session, jurisdiction_code)
-    rule = admin.create_rule(db.session, operator, department=department_code, category=category_code, area=area_ref,
+    _, operator = operator_for(db.session(), jurisdiction_code)
+    rule = admin.create_rule(db.session(), operator, department=department_code, category=category_code, area=area_ref,
                              priority=priority)
     click.echo(f"created rule {rule.id} (priority {rule.priority})")
 
@@ -51,10 +51,10 @@ def create(jurisdiction_code, department_code, category_code, area_ref, priority
 @guarded
 def list_(jurisdiction_code: str, as_json: bool) -> None:
     """List a jurisdiction's rules in the order they are tried."""
-    jurisdiction, _ = operator_for(db.session, jurisdiction_code)
+    jurisdiction, _ = operator_for(db.session(), jurisdiction_code)
     found = db.session.scalars(select(RoutingRule).where(RoutingRule.jurisdiction_id == jurisdiction.id)
                                .order_by(RoutingRule.priority, RoutingRule.id))
-    emit([admin.rule_snapshot(db.session, r) for r in found], COLUMNS, as_json)
+    emit([admin.rule_snapshot(db.session(), r) for r in found], COLUMNS, as_json)
 
 
 @rules.command("show")
@@ -66,7 +66,7 @@ def list_(jurisdiction_code: str, as_json: bool) -> None:
 def show(rule_id: int, jurisdiction_code: str, as_json: bool) -> None:
     """Show one rule."""
     rule, _ = _find(rule_id, jurisdiction_code)
-    emit(admin.rule_snapshot(db.session, rule), COLUMNS, as_json)
+    emit(admin.rule_snapshot(db.session(), rule), COLUMNS, as_json)
 
 
 @rules.command("update")
@@ -81,8 +81,8 @@ def update(rule_id: int, jurisdiction_code: str, priority: int | None, departmen
            as_json: bool) -> None:
     """Change a rule's priority or department."""
     rule, operator = _find(rule_id, jurisdiction_code)
-    admin.update_rule(db.session, operator, rule, priority=priority, department=department_code)
-    emit(admin.rule_snapshot(db.session, rule), COLUMNS, as_json)
+    admin.update_rule(db.session(), operator, rule, priority=priority, department=department_code)
+    emit(admin.rule_snapshot(db.session(), rule), COLUMNS, as_json)
 
 
 @rules.command("delete")
@@ -93,5 +93,5 @@ def update(rule_id: int, jurisdiction_code: str, priority: int | None, departmen
 def delete(rule_id: int, jurisdiction_code: str) -> None:
     """Delete a rule (reports keep the reason they were routed by)."""
     rule, operator = _find(rule_id, jurisdiction_code)
-    admin.delete_rule(db.session, operator, rule)
+    admin.delete_rule(db.session(), operator, rule)
     click.echo(f"deleted rule {rule_id}")

@@ -43,7 +43,7 @@ def setup(code, boundaries, boundary_file, name_ja, name_en, name_property, code
     data = boundaries.read()
     progress(f"reading {boundaries.name} ({len(data) / 1e6:.1f} MB)")
     result = set_up_municipality(
-        db.session, code=code, boundaries=data, boundary=boundary_file.read() if boundary_file else None,
+        db.session(), code=code, boundaries=data, boundary=boundary_file.read() if boundary_file else None,
         defaults=setup_defaults(), name_ja=name_ja, name_en=name_en, name_property=name_property,
         code_property=code_property, force=force, dry_run=dry_run, progress=progress)
     summary = result.summary()

@@ -24,7 +24,7 @@ def staff() -> None:
 
 
 def _find(member_id: int, jurisdiction_code: str):
-    jurisdiction, operator = operator_for(db.session, jurisdiction_code)
+    jurisdiction, operator = operator_for(db.session(), jurisdiction_code)
     member = db.session.get(Staff, member_id)
     if member is None or member.jurisdiction_id != jurisdiction.id:
         raise setup.SetupError(f"jurisdiction {jurisdiction.code} has no staff member {member_id}")
@@ -41,7 +41,7 @@ def _find(member_id: int, jurisdiction_code: str):
 @guarded
 def create(name: str, role: str, jurisdiction_code: str, department_code: str | None, as_json: bool) -> None:
     """Create a staff member; the API key is shown once and stored hashed."""
-    member, key = create_staff(db.session, name=name, role=role, jurisdiction_code=jurisdiction_code,
+    member, key = create_staff(db.session(), name=name, role=role, jurisdiction_code=jurisdiction_code,
                                department_code=department_code)
     if as_json:
         click.echo(json.dumps({"id": member.id, "name": member.name, "role": member.role, "api_key": key},
@@ -58,7 +58,7 @@ def create(name: str, role: str, jurisdiction_code: str, department_code: str | 
 @guarded
 def list_(jurisdiction_code: str, include_revoked: bool, as_json: bool) -> None:
     """List staff members (never their keys)."""
-    jurisdiction, _ = operator_for(db.session, jurisdiction_code)
+    jurisdiction, _ = operator_for(db.session(), jurisdiction_code)
     query = select(Staff).where(Staff.jurisdiction_id == jurisdiction.id).order_by(Staff.id)
     if not include_revoked:
         query = query.where(Staff.revoked_at.is_(None))
@@ -90,7 +90,7 @@ def update(member_id: int, jurisdiction_code: str, name: str | None, role: str |
            as_json: bool) -> None:
     """Rename a staff member or change their role or department (their key stays)."""
     member, operator = _find(member_id, jurisdiction_code)
-    admin.update_staff(db.session, operator, member, name=name, role=role, department=department_code)
+    admin.update_staff(db.session(), operator, member, name=name, role=role, department=department_code)
     emit(admin.staff_snapshot(member), COLUMNS, as_json)
 
 
@@ -102,5 +102,5 @@ def update(member_id: int, jurisdiction_code: str, name: str | None, role: str |
 def revoke(member_id: int, jurisdiction_code: str) -> None:
     """Revoke a staff member's key for good (their history stays); create a new member for a new key."""
     member, operator = _find(member_id, jurisdiction_code)
-    admin.revoke_staff_key(db.session, operator, member)
+    admin.revoke_staff_key(db.session(), operator, member)
     click.echo(f"revoked the key of staff {member.id} {member.name}")

@@ -21,7 +21,7 @@ def subscribers() -> None:
 
 
 def _find(subscriber_id: int, jurisdiction_code: str):
-    jurisdiction, operator = operator_for(db.session, jurisdiction_code)
+    jurisdiction, operator = operator_for(db.session(), jurisdiction_code)
     subscriber = db.session.get(Subscriber, subscriber_id)
     if subscriber is None or subscriber.jurisdiction_id != jurisdiction.id:
         raise setup.SetupError(f"jurisdiction {jurisdiction.code} has no subscriber {subscriber_id}")
@@ -40,10 +40,10 @@ def _find(subscriber_id: int, jurisdiction_code: str):
 @guarded
 def create(jurisdiction_code, kind, name, department, url, email, as_json) -> None:
     """Create a subscriber; a webhook's signing secret is shown once."""
-    _, operator = operator_for(db.session, jurisdiction_code)
-    subscriber, secret = manage.create_subscriber(db.session, operator, department=department, secret=None, kind=kind,
+    _, operator = operator_for(db.session(), jurisdiction_code)
+    subscriber, secret = manage.create_subscriber(db.session(), operator, department=department, secret=None, kind=kind,
                                                   name=name, url=url, email=email)
-    emit({**manage.snapshot(db.session, subscriber), "secret": secret}, COLUMNS, as_json)
+    emit({**manage.snapshot(db.session(), subscriber), "secret": secret}, COLUMNS, as_json)
 
 
 @subscribers.command("list")
@@ -53,9 +53,9 @@ def create(jurisdiction_code, kind, name, department, url, email, as_json) -> No
 @guarded
 def list_(jurisdiction_code: str, as_json: bool) -> None:
     """List subscribers (never their secrets)."""
-    jurisdiction, _ = operator_for(db.session, jurisdiction_code)
+    jurisdiction, _ = operator_for(db.session(), jurisdiction_code)
     found = db.session.scalars(select(Subscriber).where(Subscriber.jurisdiction_id == jurisdiction.id).order_by(Subscriber.id))
-    emit([manage.snapshot(db.session, s) for s in found], COLUMNS, as_json)
+    emit([manage.snapshot(db.session(), s) for s in found], COLUMNS, as_json)
 
 
 @subscribers.command("show")
@@ -67,7 +67,7 @@ def list_(jurisdiction_code: str, as_json: bool) -> None:
 def show(subscriber_id: int, jurisdiction_code: str, as_json: bool) -> None:
     """Show one subscriber."""
     subscriber, _ = _find(subscriber_id, jurisdiction_code)
-    emit(manage.snapshot(db.session, subscriber), COLUMNS, as_json)
+    emit(manage.snapshot(db.session(), subscriber), COLUMNS, as_json)
 
 
 @subscribers.command("update")
@@ -84,8 +84,8 @@ def update(subscriber_id, jurisdiction_code, name, url, email, active, as_json) 
     """Change a subscriber; --inactive stops deliveries without losing their history."""
     subscriber, operator = _find(subscriber_id, jurisdiction_code)
     changes = {k: v for k, v in {"name": name, "url": url, "email": email, "active": active}.items() if v is not None}
-    manage.update_subscriber(db.session, operator, subscriber, changes)
-    emit(manage.snapshot(db.session, subscriber), COLUMNS, as_json)
+    manage.update_subscriber(db.session(), operator, subscriber, changes)
+    emit(manage.snapshot(db.session(), subscriber), COLUMNS, as_json)
 
 
 @subscribers.command("delete")
@@ -96,5 +96,5 @@ def update(subscriber_id, jurisdiction_code, name, url, email, active, as_json) 
 def delete(subscriber_id: int, jurisdiction_code: str) -> None:
     """Delete a subscriber with its deliveries."""
     subscriber, operator = _find(subscriber_id, jurisdiction_code)
-    manage.delete_subscriber(db.session, operator, subscriber)
+    manage.delete_subscriber(db.session(), operator, subscriber)
     click.echo(f"deleted subscriber {subscriber_id}")

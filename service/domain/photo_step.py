@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from service.models import Report
+from service.photos import MAX_PIXELS
 from service.photos.derivatives import Derivative, PhotoRejected, make_derivatives
 from service.photos.metadata import PhotoMetadata, read_private_metadata
 from service.storage.base import ObjectNotFound, PhotoStore
@@ -21,6 +22,14 @@ from service.storage.base import ObjectNotFound, PhotoStore
 
 class StoreUnavailable(RuntimeError):
     """The photo store failed to read or write for a reason that may pass."""
+
+
+@dataclass(frozen=True)
+class PhotoSettings:
+    """How derivatives are made: the output format and the same pixel limit as intake."""
+
+    image_format: str = "JPEG"
+    max_pixels: int = MAX_PIXELS
 
 
 @dataclass(frozen=True)
@@ -43,13 +52,34 @@ class PhotoOutcome:
     content_type: str | None = None
 
 
+def photo_state(report: Report) -> str:
+    """How far the report's photos have come, in one word that every view shows.
+
+    ``none``: the report has no photo; ``pending``: at least one photo is still
+    waiting for its derivatives; ``incomplete``: every photo has been worked on
+    and at least one was rejected, so the report is shown with fewer photos
+    than were sent; ``complete``: every photo has its derivatives.
+    """
+    states = [photo.state for photo in report.photos]
+    if not states:
+        return "none"
+    if "stored" in states:
+        return "pending"
+    return "incomplete" if "rejected" in states else "complete"
+
+
+def rejected_photos(report: Report) -> list[tuple[int, str]]:
+    """The position (from 0, in the order sent) and reason of every photo that was rejected after intake."""
+    return [(photo.position, photo.reject_reason or "rejected") for photo in report.photos if photo.state == "rejected"]
+
+
 def jobs_for(report: Report) -> list[PhotoJob]:
     """The report's photos still waiting for their derivatives."""
     return [PhotoJob(photo.id, photo.public_id, photo.original_key) for photo in report.photos
             if photo.state == "stored" and photo.original_key is not None]
 
 
-def render(job: PhotoJob, store: PhotoStore, image_format: str) -> PhotoOutcome:
+def render(job: PhotoJob, store: PhotoStore, settings: PhotoSettings) -> PhotoOutcome:
     """Read the original, keep its private metadata, make and store the derivatives.
 
     Raises :class:`StoreUnavailable` when the store fails; a photo that is not
@@ -63,7 +93,7 @@ def render(job: PhotoJob, store: PhotoStore, image_format: str) -> PhotoOutcome:
         raise StoreUnavailable(f"photo store: {type(exc).__name__}") from exc
     metadata = read_private_metadata(original)
     try:
-        derivatives = make_derivatives(original, image_format=image_format)
+        derivatives = make_derivatives(original, image_format=settings.image_format, max_pixels=settings.max_pixels)
     except PhotoRejected as exc:
         return PhotoOutcome(job.photo_id, "rejected", exc.reason, metadata)
     extension = "webp" if derivatives.large.content_type == "image/webp" else "jpg"
@@ -113,10 +143,10 @@ def record(report: Report, outcomes: list[PhotoOutcome], *, keep_originals: bool
 class Rendering:
     """The photo work of one report, under way in a thread of its own."""
 
-    def __init__(self, jobs: list[PhotoJob], store: PhotoStore, image_format: str) -> None:
+    def __init__(self, jobs: list[PhotoJob], store: PhotoStore, settings: PhotoSettings) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="photo-step")
         self._future: Future[list[PhotoOutcome]] = self._pool.submit(
-            lambda: [render(job, store, image_format) for job in jobs])
+            lambda: [render(job, store, settings) for job in jobs])
         self._pool.shutdown(wait=False)
 
     def outcomes(self) -> list[PhotoOutcome]:

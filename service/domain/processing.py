@@ -35,6 +35,7 @@ from service.geo.grid import cells_covering, geohash_encode, haversine_m
 from service.geocoding import Geocoder, GeocodeResult, GeocoderUnavailable, Place
 from service.models import Department, DuplicateCandidate, HistoryEntry, Report
 from service.models.types import utcnow
+from service.photos import MAX_PIXELS
 from service.storage.base import PhotoStore
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class TemporaryFailure(RuntimeError):
 @dataclass(frozen=True)
 class PipelineSettings:
     photo_format: str = "JPEG"
+    max_pixels: int = MAX_PIXELS
     keep_originals: bool = True
     duplicate_radius_m: float = 50.0
     duplicate_window_days: int = 30
@@ -107,7 +109,7 @@ def process(session: Session, report_id: int, pipeline: Pipeline) -> bool:
         return False
     done = report.processing_steps or {}
     # The photos are worked on in their own thread while the other steps query the database.
-    rendering = photo_step.Rendering(photo_step.jobs_for(report), pipeline.store, pipeline.settings.photo_format) \
+    rendering = photo_step.Rendering(photo_step.jobs_for(report), pipeline.store, _photo_settings(pipeline)) \
         if "photos" not in done else None
     try:
         for step in LATER_STEPS:
@@ -148,11 +150,15 @@ def derive_photos(session: Session, report_id: int, pipeline: Pipeline) -> None:
     if report is None:
         return
     try:
-        outcomes = [photo_step.render(job, pipeline.store, pipeline.settings.photo_format)
+        outcomes = [photo_step.render(job, pipeline.store, _photo_settings(pipeline))
                     for job in photo_step.jobs_for(report)]
     except photo_step.StoreUnavailable as exc:
         raise TemporaryFailure(str(exc)) from exc
     _commit(session, pipeline, photo_step.record(report, outcomes, keep_originals=pipeline.settings.keep_originals))
+
+
+def _photo_settings(pipeline: Pipeline) -> photo_step.PhotoSettings:
+    return photo_step.PhotoSettings(image_format=pipeline.settings.photo_format, max_pixels=pipeline.settings.max_pixels)
 
 
 def _record_photos(report: Report, rendering: photo_step.Rendering, pipeline: Pipeline) -> list[str]:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import warnings
 from dataclasses import dataclass
 
 from PIL import Image
 
 from service.photos import PhotoRejected
 
-ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIF": "image/heic"}
-EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "HEIF": "heic"}
+# An MPO (some Android and stereo cameras) begins with an ordinary JPEG, its
+# first picture, which is the one used; any JPEG viewer shows it as such.
+ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIF": "image/heic"}
+EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "HEIF": "heic"}
 
 # Start-of-frame markers of the Huffman-coded 8-bit processes that phones and
 # cameras write (baseline, extended sequential, progressive), with whether the
@@ -57,25 +58,24 @@ def inspect_photo(data: bytes, *, max_pixels: int) -> PhotoInfo:
     if not data:
         raise PhotoRejected("the file is empty")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as img:
-                fmt = img.format or ""
-                if fmt not in ACCEPTED_FORMATS:
-                    raise PhotoRejected("not a JPEG, PNG, WebP or HEIC image")
-                width, height = img.size
-                if width < 1 or height < 1:
-                    raise PhotoRejected("the image has no pixels")
-                if width * height > max_pixels:
-                    raise PhotoRejected(f"the image has more than {max_pixels} pixels")
-                if not (fmt == "JPEG" and jpeg_structure_is_whole(data, (width, height))):
-                    if fmt == "JPEG":
-                        img.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-                    img.load()
+        with Image.open(io.BytesIO(data)) as img:
+            fmt = img.format or ""
+            if fmt not in ACCEPTED_FORMATS:
+                raise PhotoRejected("not a JPEG, PNG, WebP or HEIC image")
+            width, height = img.size
+            if width < 1 or height < 1:
+                raise PhotoRejected("the image has no pixels")
+            # The pixel count comes from the header, before any pixel is
+            # decoded: this is the guard against decompression bombs.
+            if width * height > max_pixels:
+                raise PhotoRejected(f"the image has more than {max_pixels} pixels ({width}x{height})")
+            jpeg = fmt in ("JPEG", "MPO")
+            if not (jpeg and jpeg_structure_is_whole(data, (width, height))):
+                if jpeg:
+                    img.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+                img.load()
     except PhotoRejected:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise PhotoRejected(f"the image has more than {max_pixels} pixels") from None
     except Image.UnidentifiedImageError:
         raise PhotoRejected("not a JPEG, PNG, WebP or HEIC image") from None
     except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:

@@ -385,12 +385,12 @@ def test_corrupt_png_is_rejected() -> None:
 
 
 def test_photo_over_the_pixel_limit_is_rejected_before_decoding() -> None:
-    data = blank_png_of_size(8000, 6000)
+    data = blank_png_of_size(16400, 12900)
 
     with pytest.raises(PhotoRejected) as rejected:
         make_derivatives(data)
 
-    assert rejected.value.reason == "image has too many pixels: 8000x6000 is more than 40000000"
+    assert rejected.value.reason == "image has too many pixels: 16400x12900 is more than 210000000"
 
 
 def test_decompression_bomb_is_rejected() -> None:
