@@ -15,9 +15,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.channels.line import conversation as talk
@@ -65,12 +65,12 @@ def handle(context: LineContext, event_id: int, *, stale_after: timedelta = time
     with its worker and may be taken again.
     """
     session = context.session
-    claimed = session.execute(
+    claimed = cast(CursorResult[Any], session.execute(
         update(LineEvent).where(LineEvent.id == event_id, or_(
             LineEvent.state == "pending",
             (LineEvent.state == "handling") & (LineEvent.handled_at < context.now() - stale_after)))
         .values(state="handling", handled_at=context.now(), attempts=LineEvent.attempts + 1)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False))).rowcount
     session.commit()
     if claimed != 1:
         return

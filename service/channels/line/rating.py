@@ -46,16 +46,17 @@ def turn(session: Session, user: LineUser, state: State, given: object, *, windo
         return replace(state, rating=pending), [say.ask_comment(language)]
     assert isinstance(given, TextSent) and state.rating is not None
     pending = state.rating
-    report = _own_report(session, user, pending["report"])
+    public_id, score, fixed = str(pending["report"]), int(pending["score"]), bool(pending["fixed"])
+    report = _own_report(session, user, public_id)
     comment = given.text.strip()
     if report is None:
         return replace(state, rating=None), []
     try:
-        rate(session, report, score=pending["score"], fixed=pending["fixed"],
+        rate(session, report, score=score, fixed=fixed,
              comment=None if comment.lower() in NO_COMMENT else comment[:2000], window_days=window_days, now=now)
     except RatingNotAllowed as exc:
         return replace(state, rating=None), [say.plain(str(exc))]
-    return replace(state, rating=None), [say.rated(pending["fixed"], language)]
+    return replace(state, rating=None), [say.rated(fixed, language)]
 
 
 def _own_report(session: Session, user: LineUser, public_id: str) -> Report | None:

@@ -50,7 +50,7 @@ def webhook(jurisdiction_code: str):
         abort(400, "The body is not a LINE webhook body.")
     if not isinstance(events, list):
         abort(400, "The body is not a LINE webhook body.")
-    new_ids = store_events.store(db.session, channel.jurisdiction_id, events)
+    new_ids = store_events.store(db.session(), channel.jurisdiction_id, events)
     if new_ids:
         jobs.line_events(new_ids)
     current_app.logger.debug("LINE webhook: %d events, %d new", len(events), len(new_ids))
