@@ -45,18 +45,18 @@ def turn(session: Session, user: LineUser, state: State, given: object, *, windo
         pending = {"report": public_id, "score": int(score), "fixed": fixed == "yes"}
         return replace(state, rating=pending), [say.ask_comment(language)]
     assert isinstance(given, TextSent) and state.rating is not None
-    pending = state.rating
-    public_id, score, fixed = str(pending["report"]), int(pending["score"]), bool(pending["fixed"])
+    asked: dict[str, Any] = state.rating
+    public_id, chosen, is_fixed = str(asked["report"]), int(asked["score"]), bool(asked["fixed"])
     report = _own_report(session, user, public_id)
     comment = given.text.strip()
     if report is None:
         return replace(state, rating=None), []
     try:
-        rate(session, report, score=score, fixed=fixed,
+        rate(session, report, score=chosen, fixed=is_fixed,
              comment=None if comment.lower() in NO_COMMENT else comment[:2000], window_days=window_days, now=now)
     except RatingNotAllowed as exc:
         return replace(state, rating=None), [say.plain(str(exc))]
-    return replace(state, rating=None), [say.rated(fixed, language)]
+    return replace(state, rating=None), [say.rated(is_fixed, language)]
 
 
 def _own_report(session: Session, user: LineUser, public_id: str) -> Report | None:
