@@ -110,6 +110,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MEDIA_FETCH_MAX_REDIRECTS", "MACHIKOE_MEDIA_FETCH_MAX_REDIRECTS", int, 3, "redirects followed when fetching a media_url"),
     Setting("OUTBOUND_ALLOW_PRIVATE", "MACHIKOE_OUTBOUND_ALLOW_PRIVATE", _outbound_allowed, "", "comma-separated private networks and host names that media_url, webhooks, push gateways and SMTP may reach; none by default"),
     Setting("OPENDATA_COORDINATE_DECIMALS", "MACHIKOE_OPENDATA_COORDINATE_DECIMALS", int, 4, "decimals of every public coordinate: reports, Open311, open data (4 is about 10 m)"),
+    Setting("LINE_API_BASE_URL", "MACHIKOE_LINE_API_BASE_URL", str, "https://api.line.me", "LINE Messaging API base URL"),
+    Setting("LINE_DATA_API_BASE_URL", "MACHIKOE_LINE_DATA_API_BASE_URL", str, "https://api-data.line.me", "LINE content API base URL"),
+    Setting("LINE_CONVERSATION_TIMEOUT_MINUTES", "MACHIKOE_LINE_CONVERSATION_TIMEOUT_MINUTES", int, 30, "a LINE conversation left this long starts over"),
     Setting("LOG_LEVEL", "MACHIKOE_LOG_LEVEL", str, "INFO", "log level"),
 )
 

@@ -25,6 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from service.api.limits import init_limiter
     from service.api.outages import init_outage_handlers
     from service.api.problems import ProblemApi, handle_unexpected
+    from service.channels.line import webhook as line_webhook
     from service.clock import init_clock
     from service.datadir import secure_data_dir
     from service.extensions import db, migrate
@@ -77,6 +78,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["TRUSTED_PROXY_HOPS"], x_proto=settings["TRUSTED_PROXY_HOPS"])  # type: ignore[method-assign]
     init_cache_policy(app)
     app.register_blueprint(docs.blp)
+    app.register_blueprint(line_webhook.bp)
     celery_init_app(app)
     app.extensions["photo_store"] = photo_store_from_settings(settings)
     app.extensions["api"] = api

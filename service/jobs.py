@@ -25,6 +25,7 @@ RETRY_DELIVERIES = "machikoe.retry_deliveries"
 RATING_REMINDERS = "machikoe.rating_reminders"
 OVERDUE = "machikoe.overdue"
 NOTIFICATION_SWEEPS = (RETRY_DELIVERIES, RATING_REMINDERS, OVERDUE)
+LINE_EVENTS = "machikoe.line_events"
 
 
 class Jobs:
@@ -43,6 +44,10 @@ class Jobs:
     def deliver(self, delivery_id: int) -> bool:
         """Ask a worker to attempt a delivery; the retry sweep sends it when the broker is away."""
         return self._send(DELIVER, delivery_id)
+
+    def line_events(self, event_ids: list[int]) -> bool:
+        """Ask a worker to handle stored LINE webhook events, in order."""
+        return self._send(LINE_EVENTS, event_ids)
 
     def dispatch_events(self) -> bool:
         """Ask a worker to turn pending outbox events into deliveries."""

@@ -37,7 +37,7 @@ def joined_celery_app(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
-    celery_app = Celery(app.name, task_cls=FlaskTask, include=["workers.tasks", "workers.notifications", "workers.media"])
+    celery_app = Celery(app.name, task_cls=FlaskTask, include=["workers.tasks", "workers.notifications", "workers.media", "workers.line"])
     celery_app.config_from_object(app.config["CELERY"])
     return celery_app
 

@@ -18,6 +18,7 @@ from celery import Celery, Task, shared_task
 from flask import current_app
 
 from service import urls
+from service.channels.line.client import LineEndpoints
 from service.domain import notifications, outbound, reminders
 from service.domain.mail import Mailer, SmtpMailer
 from service.extensions import db
@@ -40,7 +41,8 @@ def delivery_policy(config: dict[str, Any]) -> notifications.DeliveryPolicy:
                                         backoff_base=config["NOTIFY_BACKOFF_BASE_SECONDS"],
                                         backoff_cap=config["NOTIFY_BACKOFF_CAP_SECONDS"], base_url=urls.base_url(config["PUBLIC_BASE_URL"], config.get("TRUSTED_HOSTS")),
                                         coordinate_decimals=config["OPENDATA_COORDINATE_DECIMALS"],
-                                        outbound_policy=outbound.configured(config))
+                                        outbound_policy=outbound.configured(config),
+                                        line=LineEndpoints(config["LINE_API_BASE_URL"], config["LINE_DATA_API_BASE_URL"]))
 
 
 def mailer(config: dict[str, Any]) -> Mailer | None:

@@ -7,10 +7,12 @@ import logging
 from celery import shared_task
 from flask import current_app
 
+from service import clock
+from service.channels.line import store_events
 from service.domain import processing, remote_media
 from service.domain.remote_media import FETCH_MEDIA
 from service.extensions import db
-from service.jobs import ENRICH_ADDRESS, PROCESS_REPORT, SWEEP
+from service.jobs import ENRICH_ADDRESS, LINE_EVENTS, PROCESS_REPORT, SWEEP
 from service.pipeline import pipeline_for
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,12 @@ def sweep() -> int:
         db.session.remove()
     for media_id in media:
         current_app.extensions["celery"].send_task(FETCH_MEDIA, args=[media_id])
+    try:
+        line_events = store_events.stale(db.session, current_app.config["SWEEP_AFTER_SECONDS"], clock.now())
+    finally:
+        db.session.remove()
+    if line_events:
+        current_app.extensions["celery"].send_task(LINE_EVENTS, args=[line_events])
     if current_app.config["GEOCODER"] != "offline":
         try:
             approximate = processing.approximate_addresses(db.session(), older_than_seconds=current_app.config["ENRICH_AFTER_SECONDS"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from service.channels.line.commands import line
 from service.commands.areas import areas
 from service.commands.categories import categories
 from service.commands.clients import clients
@@ -15,7 +16,7 @@ from service.commands.setup import setup
 from service.commands.staff import staff
 from service.commands.subscribers import subscribers
 
-GROUPS = (setup, routing, jurisdictions, departments, categories, areas, rules, staff, clients, subscribers)
+GROUPS = (setup, routing, jurisdictions, departments, categories, areas, rules, staff, clients, subscribers, line)
 
 
 def register(cli: click.Group) -> None:

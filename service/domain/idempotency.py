@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session
 from service.models import Report
 
 KEY_LIFETIME = timedelta(hours=24)
-SCOPE_KINDS = ("device", "address")
+# A LINE conversation is its own scope: the resident on one channel.
+SCOPE_KINDS = ("device", "address", "line")
 
 
 @dataclass(frozen=True)

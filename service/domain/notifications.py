@@ -31,6 +31,8 @@ import requests
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session, lazyload
 
+from service.channels.line import push as line_push
+from service.channels.line.client import LineApiError, LineEndpoints
 from service.domain import outbound, signatures
 from service.domain.mail import Mailer
 from service.domain.notification_bodies import mail_text, webhook_body
@@ -56,6 +58,7 @@ class DeliveryPolicy:
     backoff_cap: float = 3600.0
     base_url: str = ""
     coordinate_decimals: int = 4
+    line: LineEndpoints | None = None
     # A batch starts attempts only this long after its claim; an attempt started
     # within it ends, every hop's time limit later, while the claim still holds.
     send_window: float = 30.0
@@ -114,6 +117,8 @@ def hears(subscriber: Subscriber, event: OutboxEvent, report: Report) -> bool:
         return False
     if subscriber.event_types is not None and event.event_type not in subscriber.event_types:
         return False
+    if subscriber.kind == line_push.KIND:
+        return line_push.hears(event, report)
     # The push gateway pushes to the resident's device; without one there is nobody to tell.
     return subscriber.kind != "push_gateway" or bool(report.device_id)
 
@@ -330,6 +335,8 @@ def _sender(delivery: Delivery, event: OutboxEvent, report: Report | None, subsc
         return _refusal("the report no longer exists")
     if not subscriber.active:
         return _refusal("the subscriber is inactive")
+    if subscriber.kind == line_push.KIND:
+        return _line_push(delivery, event, report, policy)
     if subscriber.kind == "email":
         if mailer is None:
             return _refusal("e-mail is not configured (SMTP_HOST is unset)")
@@ -347,6 +354,21 @@ def _sender(delivery: Delivery, event: OutboxEvent, report: Report | None, subsc
     def send() -> int:
         signed = {**headers, signatures.HEADER: signatures.signature_header(secret, int(time.time()), body)}
         return _post(http, url, body, signed, policy.timeout)
+
+    return send
+
+
+def _line_push(delivery: Delivery, event: OutboxEvent, report: Report, policy: DeliveryPolicy) -> Callable[[], int | None]:
+    try:
+        push = line_push.prepare(event, report, policy.line, delivery.uid)
+    except line_push.PushRefused as exc:
+        return _refusal(str(exc))
+
+    def send() -> int | None:
+        try:
+            return push()
+        except LineApiError as exc:
+            raise DeliveryFailed(f"LINE push failed ({exc})", exc.status) from None
 
     return send
 

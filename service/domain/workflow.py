@@ -100,7 +100,8 @@ def transition(session: Session, report: Report, actor: Actor, *, to: str, publi
     if current in CLOSED_STATUSES and to in statuses.OPEN_STATUSES:
         record_event(session, "report.reopened", report, payload)
     if entry.public_reply:
-        record_event(session, "report.replied", report, {"status": to})
+        # Marked, so a channel that tells the status change with its reply does not tell the reply twice.
+        record_event(session, "report.replied", report, {"status": to, "with_transition": True})
     return entry
 
 

@@ -5,6 +5,7 @@ from service.models.category import Category
 from service.models.client import ApiClient, RemoteMedia
 from service.models.duplicate import DuplicateCandidate
 from service.models.jurisdiction import Area, Department, Jurisdiction, RoutingRule
+from service.models.line import LineChannel, LineEvent, LineReport, LineUser
 from service.models.notification import SUBSCRIBER_KINDS, Delivery, Subscriber
 from service.models.outbox import OutboxEvent
 from service.models.photo import Photo
@@ -24,6 +25,10 @@ __all__ = [
     "DuplicateCandidate",
     "HistoryEntry",
     "Jurisdiction",
+    "LineChannel",
+    "LineEvent",
+    "LineReport",
+    "LineUser",
     "OutboxEvent",
     "Photo",
     "Rating",

@@ -1,0 +1,1 @@
+"""Channels: conversations that turn into the same domain calls as the resident API."""

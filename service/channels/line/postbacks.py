@@ -1,0 +1,10 @@
+"""The data of the postback buttons Machikoe puts in a chat."""
+
+SUBMIT = "action=submit"
+RESTART = "action=restart"
+START = "action=start"
+USE_PHOTO_LOCATION = "action=photo_location"
+CATEGORY = "category="
+ANSWER = "answer="
+RATE = "rate="
+FIXED = "fixed="
