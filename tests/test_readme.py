@@ -64,7 +64,8 @@ def served(tmp_path):
             time.sleep(0.2)
         yield port, env, tmp_path
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
