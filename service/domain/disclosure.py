@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from service.models import Report
+from service.privacy.masking import mask_personal_data
 
 # The parts of an address that name an area rather than a building, widest first.
 BLOCK_PARTS = ("prefecture", "city", "ward", "district", "block")
@@ -66,12 +67,14 @@ def public_address(parts: Mapping[str, str] | None) -> str | None:
 def public_text(text: str | None) -> str | None:
     """Free text (a description, a public reply) as the public may read it.
 
-    Moderators redact a report's description in place, so the stored text is
-    already what may be shown; this is where masking of personal data in text
-    (telephone numbers, e-mail addresses, names) belongs, so that every public
-    surface gets it at once.
+    Moderators redact a report's description in place; on top of that, the
+    personal data residents type (e-mail addresses, telephone numbers,
+    マイナンバー, licence plates, house numbers) is masked here, so every public
+    surface gets it at once. Staff and the reporter see the text as written.
     """
-    return text
+    if not text:
+        return text
+    return mask_personal_data(text).text
 
 
 def public_range(low: float, high: float, decimals: int) -> tuple[float, float]:
