@@ -19,6 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """
     from config.settings import derive_settings, load_settings
     from service.api import admin, docs, health, notifications, open311, opendata, photos, resident, staff, stats
+    from service.api.auth import init_staff_authentication
     from service.api.limits import init_limiter
     from service.api.outages import init_outage_handlers
     from service.api.problems import ProblemApi, handle_unexpected
@@ -68,6 +69,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_outage_handlers(app)
     init_request_ids(app)
     init_limiter(app)
+    init_staff_authentication(app)
+    open311.init_routing_errors(app)
     app.register_blueprint(docs.blp)
     celery_init_app(app)
     app.extensions["photo_store"] = photo_store_from_settings(settings)

@@ -82,8 +82,7 @@ def parse_post(form: Mapping[str, list[str]]) -> PostedRequest:
     for name, values in form.items():
         match = ATTRIBUTE.match(name)
         if match:
-            if not match.group(2) and len(values) > 1:
-                raise Open311Error(400, f"{name} is given more than once; use {name}[] for several values")
+            # A repeated single-value attribute is refused once its definition is known.
             attributes.setdefault(match.group(1), []).extend(v.strip() for v in values)
         elif name not in KNOWN:
             ignored.append(name)
