@@ -28,7 +28,7 @@ from service.extensions import db
 from service.jobs import jobs
 from service.models import ApiClient, Category, HistoryEntry, Jurisdiction, RemoteMedia, Report
 from service.open311 import Open311Error, mapping, params, xml
-from service.open311.posting import parse_post
+from service.open311.posting import LIMITS, parse_post
 from service.photos.inspect import PhotoRejected, inspect_photo
 from service.pipeline import pipeline_for
 from service.timefmt import iso_tokyo
@@ -49,8 +49,17 @@ MAX_IGNORED_RECORDED = 30
 ERRORS_SCHEMA = {"type": "array", "minItems": 1, "items": {
     "type": "object", "required": ["code", "description"],
     "properties": {"code": {"type": "integer"}, "description": {"type": "string"}}}}
-# Query parameters with their types; the others are strings.
+# Query parameters as the calls check them; the others are plain strings.
+JURISDICTION_ID = {"type": "string", "pattern": "^([0-9]{6})?$", "description": "local government code (6 digits)"}
+LISTED = {"type": "string", "pattern": "[^,\\s]", "description": "one value, a comma-separated list, or repeated"}
+# An empty date is taken as one not given.
+OPTIONAL_DATETIME = {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "maxLength": 0}]}
 QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
+    "jurisdiction_id": JURISDICTION_ID,
+    "service_request_id": LISTED,
+    "service_code": LISTED,
+    "start_date": OPTIONAL_DATETIME,
+    "end_date": OPTIONAL_DATETIME,
     "page": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
     "page_size": {"type": "integer", "minimum": 1, "maximum": params.DEFAULT_LIMIT},
     "status": {"type": "string", "enum": ["open", "closed", "open,closed", "closed,open"]},
@@ -149,7 +158,7 @@ def _jurisdiction() -> Jurisdiction:
 
 
 def _jurisdiction_code() -> str:
-    return (params.single(request.values.getlist("jurisdiction_id"), "jurisdiction_id") or "").strip()
+    return params.single(request.values.getlist("jurisdiction_id"), "jurisdiction_id") or ""
 
 
 def _category(jurisdiction_id: int, code: str) -> Category:
@@ -210,11 +219,16 @@ def service_definition(service_code: str, fmt: str) -> Response:
 POST_BODY = {
     "required": True,
     "content": {media: {"schema": {"type": "object", "required": ["api_key", "service_code"], "properties": {
-        **{name: {"type": "string"} for name in (
-            "api_key", "jurisdiction_id", "service_code", "address_string", "address_id", "email", "device_id",
-            "account_id", "first_name", "last_name", "phone", "media_url")},
-        "lat": {"type": "number"}, "long": {"type": "number"},
-        "description": {"type": "string", "maxLength": 4000},
+        **{name: {"type": "string", "maxLength": LIMITS[name]} for name in (
+            "api_key", "address_string", "address_id", "device_id", "account_id", "first_name", "last_name")},
+        "jurisdiction_id": JURISDICTION_ID,
+        "service_code": {"type": "string", "pattern": "\\S", "maxLength": LIMITS["service_code"]},
+        "email": {"type": "string", "format": "email", "maxLength": LIMITS["email"]},
+        "phone": {"type": "string", "pattern": "^[0-9+\\-() ]*$", "maxLength": LIMITS["phone"]},
+        "media_url": {"type": "string", "format": "uri", "maxLength": LIMITS["media_url"]},
+        "lat": {"type": "number", "minimum": -90, "maximum": 90},
+        "long": {"type": "number", "minimum": -180, "maximum": 180},
+        "description": {"type": "string", "maxLength": LIMITS["description"]},
         **({"media": {"type": "array", "items": {"type": "string", "format": "binary"}}}
            if media == "multipart/form-data" else {}),
     }, "additionalProperties": {"type": "string", "description": "attribute[code] and attribute[code][]"}}}

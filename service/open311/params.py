@@ -86,7 +86,7 @@ def open_closed(values: Sequence[str]) -> list[str]:
 
 def positive(value: str | None, name: str, default: int, maximum: int) -> int:
     """A whole number from 1 to ``maximum``; ``default`` when absent."""
-    if value is None or value == "":
+    if value is None:
         return default
     # str.isdigit() also takes superscripts and other scripts' digits, which int() refuses.
     if not WHOLE_NUMBER.fullmatch(value) or not 1 <= int(value) <= maximum:

@@ -56,7 +56,7 @@ def test_a_bad_repeated_parameter_is_an_open311_error(client, query: str, fmt: s
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 @pytest.mark.parametrize("query", ["page_size=%C2%B9", "page=%C2%B2", "page_size=%D9%A3", "page=%EF%BC%91",
-                                   "page_size=+5", "page= 1", "page=1e3", "page_size=-1"])
+                                   "page_size=+5", "page= 1", "page=1e3", "page_size=-1", "page=", "page_size="])
 def test_page_numbers_are_ascii_digits_only(client, query: str, fmt: str) -> None:
     """Superscripts, Arabic-Indic and full-width digits are digits to str.isdigit(), not to int()."""
     assert "must be a whole number" in assert_open311_error(client.get(f"{BASE}/requests.{fmt}?{query}"), 400, fmt)
