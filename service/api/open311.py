@@ -323,18 +323,20 @@ def list_requests(fmt: str) -> Response:
     jurisdiction = _jurisdiction()
     args = request.args
     ids = params.comma_list(args.getlist("service_request_id"), "service_request_id")
+    codes = params.comma_list(args.getlist("service_code"), "service_code")
+    for code in codes:
+        _category(jurisdiction.id, code)
+    window = _window()
+    wanted = params.open_closed(args.getlist("status"))
     query = select(Report).where(Report.jurisdiction_id == jurisdiction.id, Report.hidden.is_(False))
+    # GeoReport v2: ids override every other filter. The others are still
+    # checked, so that a malformed parameter never passes silently.
     if ids:
         query = query.where(Report.public_id.in_(ids))
     else:
-        codes = params.comma_list(args.getlist("service_code"), "service_code")
-        for code in codes:
-            _category(jurisdiction.id, code)
-        window = _window()
         query = query.where(Report.created_at >= window.start, Report.created_at <= window.end)
         if codes:
             query = query.join(Category, Report.category_id == Category.id).where(Category.code.in_(codes))
-        wanted = params.open_closed(args.getlist("status"))
         if len(wanted) == 1:
             query = query.where(Report.status.in_([s for s, o in mapping.OPEN311_STATUS.items() if o == wanted[0]]))
     page_size = params.positive(params.single(args.getlist("page_size"), "page_size"), "page_size",

@@ -47,8 +47,10 @@ def test_status_and_service_code_may_be_repeated_or_comma_lists(client, api_key:
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 @pytest.mark.parametrize("query", ["status=open&status=pending", "service_code=streetlight&service_code=no_such",
-                                   "page=1&page=2", "start_date=2024-01-01&start_date=2024-01-02"])
-def test_a_bad_repeated_parameter_is_an_open311_error(client, query: str, fmt: str) -> None:
+                                   "page=1&page=2", "start_date=2024-01-01&start_date=2024-01-02",
+                                   "service_request_id=abc&status=pending",
+                                   "service_request_id=abc&start_date=yesterday"])
+def test_a_bad_repeated_or_overridden_parameter_is_an_open311_error(client, query: str, fmt: str) -> None:
     response = client.get(f"{BASE}/requests.{fmt}?{query}")
     assert response.status_code in (400, 404)
     assert_open311_error(response, response.status_code, fmt)
