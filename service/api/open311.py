@@ -216,6 +216,9 @@ def service_definition(service_code: str, fmt: str) -> Response:
     return _answer(mapping.service_definition(category, preferred_language()), "service_definition")
 
 
+# A request inside the demo jurisdiction 「みなと市」 that `machikoe serve` seeds.
+POST_EXAMPLE = {"api_key": "mk_0123abcd_the-key-of-your-client-system", "service_code": "road_damage",
+                "lat": 35.65, "long": 139.78, "description": "歩道に穴があります", "attribute[lane_blocked]": "no"}
 POST_BODY = {
     "required": True,
     "content": {media: {"schema": {"type": "object", "required": ["api_key", "service_code"], "properties": {
@@ -231,7 +234,8 @@ POST_BODY = {
         "description": {"type": "string", "maxLength": LIMITS["description"]},
         **({"media": {"type": "array", "items": {"type": "string", "format": "binary"}}}
            if media == "multipart/form-data" else {}),
-    }, "additionalProperties": {"type": "string", "description": "attribute[code] and attribute[code][]"}}}
+    }, "additionalProperties": {"type": "string", "description": "attribute[code] and attribute[code][]"},
+        "example": POST_EXAMPLE}}
         for media in ("application/x-www-form-urlencoded", "multipart/form-data")},
 }
 
