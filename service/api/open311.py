@@ -28,7 +28,7 @@ from service.extensions import db
 from service.jobs import jobs
 from service.models import ApiClient, Category, HistoryEntry, Jurisdiction, RemoteMedia, Report
 from service.open311 import Open311Error, mapping, params, xml
-from service.open311.posting import LIMITS, parse_post
+from service.open311.posting import LIMITS, MEDIA_FIELDS, parse_post
 from service.photos.inspect import PhotoRejected, inspect_photo
 from service.pipeline import pipeline_for
 from service.timefmt import iso_tokyo
@@ -42,7 +42,6 @@ blp = Blueprint("open311", __name__, url_prefix="/open311/v2",
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 # The route converter of the format: `fmt` is json or xml, in the routes and in the contract.
 FORMAT = "<any(json, xml):fmt>"
-MEDIA_FILE_FIELDS = ("media", "media[]")
 PREFIX = "/open311/"
 MAX_IGNORED_RECORDED = 30
 
@@ -291,9 +290,9 @@ def create_request(fmt: str) -> Response:
 
 def _uploaded_media(room: int) -> list[UploadedPhoto]:
     """Photos sent as multipart ``media`` files, checked like the resident API's photos."""
-    if any(name not in MEDIA_FILE_FIELDS for name in request.files):
+    if any(name not in MEDIA_FIELDS for name in request.files):
         raise Open311Error(400, "a file field is not known; send photos as media")
-    files = [f for name in MEDIA_FILE_FIELDS for f in request.files.getlist(name)]
+    files = [f for name in MEDIA_FIELDS for f in request.files.getlist(name)]
     if len(files) > room:
         raise Open311Error(400, f"at most {current_app.config['MAX_PHOTOS']} photos per request, media_url included")
     photos = []

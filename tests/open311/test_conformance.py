@@ -168,3 +168,27 @@ def test_the_contract_declares_formats_and_document_shapes(app) -> None:
             success = next(r for code, r in operation["responses"].items() if str(code).startswith("2"))
             expected = "object" if path in objects else "array"
             assert success["content"]["application/json"]["schema"]["type"] == expected, path
+
+
+def multipart(api_key: str, part: bytes) -> tuple[bytes, str]:
+    fields = {"api_key": api_key, "service_code": "road_damage", "lat": "35.650", "long": "139.780"}
+    body = b"".join(f'--B\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items())
+    return body + part + b"--B--\r\n", "multipart/form-data; boundary=B"
+
+
+@pytest.mark.parametrize("part", [b"Content-Disposition: form-data\r\n\r\nvalue\r\n",
+                                  b'Content-Disposition: form-data; name=""\r\n\r\nvalue\r\n'],
+                         ids=["no name", "empty name"])
+def test_a_form_field_without_a_name_is_refused(client, api_key: str, part: bytes) -> None:
+    body, content_type = multipart(api_key, b"--B\r\n" + part)
+    response = client.post(f"{BASE}/requests.xml", data=body, content_type=content_type)
+    assert "needs a name" in assert_open311_error(response, 400, "xml")
+    assert report_count() == 0
+
+
+@pytest.mark.parametrize("field", ["media", "media[]"])
+def test_media_sent_as_text_is_refused(client, api_key: str, field: str) -> None:
+    body, content_type = multipart(api_key, f'--B\r\nContent-Disposition: form-data; name="{field}"\r\n\r\nabc\r\n'.encode())
+    response = client.post(f"{BASE}/requests.json", data=body, content_type=content_type)
+    assert "media" in assert_open311_error(response, 400)
+    assert report_count() == 0
