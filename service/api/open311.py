@@ -48,17 +48,20 @@ MAX_IGNORED_RECORDED = 30
 ERRORS_SCHEMA = {"type": "array", "minItems": 1, "items": {
     "type": "object", "required": ["code", "description"],
     "properties": {"code": {"type": "integer"}, "description": {"type": "string"}}}}
+def _or_empty(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema``, or an empty string: an empty form field is taken as one not sent."""
+    return {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
+
+
 # Query parameters as the calls check them; the others are plain strings.
 JURISDICTION_ID = {"type": "string", "pattern": "^([0-9]{6})?$", "description": "local government code (6 digits)"}
 LISTED = {"type": "string", "pattern": "[^,\\s]", "description": "one value, a comma-separated list, or repeated"}
-# An empty date is taken as one not given.
-OPTIONAL_DATETIME = {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "maxLength": 0}]}
 QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "jurisdiction_id": JURISDICTION_ID,
     "service_request_id": LISTED,
     "service_code": LISTED,
-    "start_date": OPTIONAL_DATETIME,
-    "end_date": OPTIONAL_DATETIME,
+    "start_date": _or_empty({"type": "string", "format": "date-time"}),
+    "end_date": _or_empty({"type": "string", "format": "date-time"}),
     "page": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
     "page_size": {"type": "integer", "minimum": 1, "maximum": params.DEFAULT_LIMIT},
     "status": {"type": "string", "enum": ["open", "closed", "open,closed", "closed,open"]},
@@ -225,9 +228,9 @@ POST_BODY = {
             "api_key", "address_string", "address_id", "device_id", "account_id", "first_name", "last_name")},
         "jurisdiction_id": JURISDICTION_ID,
         "service_code": {"type": "string", "pattern": "\\S", "maxLength": LIMITS["service_code"]},
-        "email": {"type": "string", "format": "email", "maxLength": LIMITS["email"]},
+        "email": _or_empty({"type": "string", "format": "email", "maxLength": LIMITS["email"]}),
         "phone": {"type": "string", "pattern": "^[0-9+\\-() ]*$", "maxLength": LIMITS["phone"]},
-        "media_url": {"type": "string", "format": "uri", "maxLength": LIMITS["media_url"]},
+        "media_url": _or_empty({"type": "string", "format": "uri", "maxLength": LIMITS["media_url"]}),
         "lat": {"type": "number", "minimum": -90, "maximum": 90},
         "long": {"type": "number", "minimum": -180, "maximum": 180},
         "description": {"type": "string", "maxLength": LIMITS["description"]},
