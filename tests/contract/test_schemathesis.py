@@ -10,6 +10,12 @@ It runs as an admin, and Open311 POSTs carry a client system's api_key made
 with `machikoe clients create` (see hooks.py). Rate limits stay on but are set
 far above what the run sends, so intake and ratings are answered, not refused
 with 429, and the limits' own code paths still run.
+
+baseline.json lists the failures known today outside Open311 and staff
+authentication (ids beyond the column types, PATCH without a body, the
+contract looser than the server on dates, pairs and enums); each entry goes
+when its fix lands (MACHIKOE_CONTRACT_BASELINE=prune), and any failure not
+listed fails the test.
 """
 
 from __future__ import annotations
@@ -31,6 +37,10 @@ from tests import services
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = Path(__file__).with_name("schemathesis.toml")
+# Failures already known and owned elsewhere (input bounds, ids, PATCH bodies, dates): the run fails on any
+# other. MACHIKOE_CONTRACT_BASELINE=update merges a run's failures in; =prune drops those no longer seen.
+BASELINE = Path(__file__).with_name("baseline.json")
+BASELINE_MODE = os.environ.get("MACHIKOE_CONTRACT_BASELINE", "")
 CHECKS = "all"
 PHASES = "examples,coverage,fuzzing,stateful"
 HIGH_LIMIT = "100000/minute"
@@ -106,6 +116,7 @@ def test_api_keeps_its_contract_under_generated_requests(live_server, tmp_path):
         "--checks", CHECKS, "--phases", PHASES, "-n", str(EXAMPLES), "--seed", "20261122",
         "--max-time", MAX_TIME, "--request-timeout", "20", "-H", f"Authorization: Bearer {keys['MACHIKOE_CONTRACT_STAFF_KEY']}",
         "--no-color", "--generation-deterministic", "--suppress-health-check", "all", "--warnings", "off",
+        "--baseline", str(BASELINE), *([f"--baseline-{BASELINE_MODE}"] if BASELINE_MODE else []),
     ]
     env = {**os.environ, **keys, "SCHEMATHESIS_HOOKS": "tests.contract.hooks", "PYTHONPATH": str(ROOT)}
     result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=int(MAX_TIME) + 120,
