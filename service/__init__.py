@@ -20,6 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """
     from config.settings import derive_settings, load_settings
     from service.api import admin, docs, health, notifications, open311, opendata, photos, resident, staff, stats
+    from service.api.auth import init_staff_authentication
     from service.api.boundary import init_boundary
     from service.api.caching import init_cache_policy
     from service.api.limits import init_limiter
@@ -70,6 +71,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_error_handler(Exception, handle_unexpected)
     init_outage_handlers(app)
     init_request_ids(app)
+    # A staff request without a valid key is answered 401 before its body or query is read.
+    init_staff_authentication(app)
     init_boundary(app)
     init_limiter(app)
     if settings["TRUSTED_PROXY_HOPS"]:
@@ -77,6 +80,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # address and scheme; only as many hops as the operator trusts are read.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["TRUSTED_PROXY_HOPS"], x_proto=settings["TRUSTED_PROXY_HOPS"])  # type: ignore[method-assign]
     init_cache_policy(app)
+    open311.init_routing_errors(app)
     app.register_blueprint(docs.blp)
     app.register_blueprint(line_webhook.bp)
     celery_init_app(app)

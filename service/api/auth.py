@@ -1,10 +1,15 @@
-"""Staff authentication: `Authorization: Bearer <api key>`."""
+"""Staff authentication: `Authorization: Bearer <api key>`.
+
+Every path under /api/v1/staff/ is authenticated before anything else about
+the request is looked at (its route, its query, its body): a client without a
+valid key learns nothing but 401, whatever it sends.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import g, request
+from flask import Flask, g, request
 from sqlalchemy import select
 
 from service import clock
@@ -18,6 +23,24 @@ CHALLENGE = 'Bearer realm="machikoe"'
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 SECURITY = [{"bearerAuth": []}]
+STAFF_PREFIX = "/api/v1/staff/"
+# Views under the staff prefix that authenticate by other means: the original
+# photo link carries its own signature.
+KEYLESS_ENDPOINTS = frozenset({"staff.original_photo"})
+
+
+def init_staff_authentication(app: Flask) -> None:
+    """Check the staff key of every request under /api/v1/staff/ before its view parses anything."""
+    app.before_request(_authenticate_staff_paths)
+
+
+def _authenticate_staff_paths() -> None:
+    if not (request.path + "/").startswith(STAFF_PREFIX) or request.endpoint in KEYLESS_ENDPOINTS:
+        return
+    # A preflight never carries credentials; Flask answers it with the allowed methods.
+    if request.method == "OPTIONS":
+        return
+    current_staff()
 
 
 def current_staff() -> Staff:

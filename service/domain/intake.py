@@ -85,12 +85,14 @@ def submit_report(
     reporter_account_id: str | None = None,
     media_urls: Sequence[str] = (),
     now: datetime | None = None,
+    created_details: dict[str, Any] | None = None,
 ) -> IntakeResult:
     """Store a new report, or answer a retried one (see :mod:`service.domain.idempotency`).
 
     Without ``lat``/``lon`` the report is placed by the first photo's EXIF
     GPS position, else by ``locate(address_hint)``. ``media_urls`` (checked
     by the caller) are recorded for a worker to fetch, in the same transaction.
+    ``created_details`` go into the staff-only details of the creation entry.
 
     Raises :class:`MissingLocation`, :class:`OutsideCoverage`,
     :class:`UnknownCategory` or :class:`IdempotencyConflict`; nothing is
@@ -171,7 +173,8 @@ def submit_report(
                     state="stored",
                 )
             )
-        session.add(HistoryEntry(report=report, kind="created", actor_type="resident", to_status="received"))
+        session.add(HistoryEntry(report=report, kind="created", actor_type="resident", to_status="received",
+                                 details=created_details or {}))
         session.add_all(RemoteMedia(report=report, url=url, state="pending") for url in media_urls)
         record_event(session, "report.received", report, {"category": category.code})
         try:

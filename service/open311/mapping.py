@@ -83,13 +83,12 @@ def _attribute(a: dict[str, Any], index: int, language: str) -> dict[str, Any]:
 def attribute_values(category: Category, given: dict[str, list[str]]) -> dict[str, Any]:
     """Check ``attribute[code]`` form values against the category, and return them as stored.
 
-    Raises :class:`Open311Error` (400) for an unknown code, a missing required
-    attribute, a value not in the list, or a value of the wrong type.
+    Codes the category does not define are left out (see :func:`undefined_attributes`):
+    clients such as FixMyStreet send their own, and a report is not refused for them.
+    Raises :class:`Open311Error` (400) for a missing required attribute, a
+    value not in the list, or a value of the wrong type.
     """
     known = {a["code"]: a for a in category.attributes or []}
-    unknown = sorted(set(given) - set(known))
-    if unknown:
-        raise Open311Error(400, f"attribute[{unknown[0]}] is not an attribute of service {category.code}")
     values: dict[str, Any] = {}
     for code, definition in known.items():
         items = [v for v in given.get(code, []) if v != ""]
@@ -101,13 +100,17 @@ def attribute_values(category: Category, given: dict[str, list[str]]) -> dict[st
     return values
 
 
+def undefined_attributes(category: Category, given: dict[str, list[str]]) -> list[str]:
+    """The codes of ``attribute[code]`` fields the category does not define, sorted."""
+    return sorted(set(given) - {a["code"] for a in category.attributes or []})
+
+
 def _attribute_value(code: str, definition: dict[str, Any], items: list[str]) -> Any:
     datatype = definition.get("datatype", "string")
     keys = {str(v["key"]) for v in definition.get("values", [])}
     if datatype == "multivaluelist":
-        wrong = [v for v in items if v not in keys]
-        if wrong:
-            raise Open311Error(400, f"attribute[{code}] has no value {wrong[0]!r}")
+        if any(v not in keys for v in items):
+            raise Open311Error(400, f"attribute[{code}] takes only the values of its list")
         return list(dict.fromkeys(items))
     if len(items) > 1:
         raise Open311Error(400, f"attribute[{code}] takes one value")
@@ -115,7 +118,7 @@ def _attribute_value(code: str, definition: dict[str, Any], items: list[str]) ->
     if len(value) > MAX_TEXT:
         raise Open311Error(400, f"attribute[{code}] is longer than {MAX_TEXT} characters")
     if datatype == "singlevaluelist" and value not in keys:
-        raise Open311Error(400, f"attribute[{code}] has no value {value!r}")
+        raise Open311Error(400, f"attribute[{code}] takes only the values of its list")
     if datatype == "number":
         try:
             number = float(value)
@@ -155,14 +158,15 @@ def service_request(report: Report, language: str, media_url: str | None, decima
         "agency_responsible": _text(department, "name", language) if department is not None else "",
         "service_notice": "",
         "requested_datetime": iso_tokyo(report.created_at),
-        "updated_datetime": iso_tokyo(report.updated_at),
-        "expected_datetime": iso_tokyo(report.resolution_due_at) or "",
+        # The GeoReport v2 schemas take a datetime or null here, and a URI or null for media_url.
+        "updated_datetime": iso_tokyo(report.updated_at) or None,
+        "expected_datetime": iso_tokyo(report.resolution_due_at) or None,
         "address": shown.address or "",
         "address_id": "",
         "zipcode": ((report.address_parts or {}).get("postcode") or "") if processed else "",
         "lat": shown.lat,
         "long": shown.lon,
-        "media_url": media_url or "",
+        "media_url": media_url or None,
     }
 
 
@@ -183,7 +187,7 @@ def request_updates(report: Report, since: datetime, until: datetime,
             "status": UPDATE_STATUS.get(current, "OPEN"),
             "updated_datetime": iso_tokyo(entry.created_at),
             "description": public_text(entry.public_reply) or "",
-            "media_url": media_url(report) or "",
+            "media_url": media_url(report) or None,
         })
     return updates
 

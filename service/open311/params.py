@@ -6,6 +6,8 @@ description naming the parameter when a value cannot be used.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,6 +19,7 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 MAX_RANGE = timedelta(days=90)
 DEFAULT_LIMIT = 1000
 MAX_IDS = 100
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass(frozen=True)
@@ -25,16 +28,27 @@ class Window:
     end: datetime
 
 
-def comma_list(value: str | None, name: str, limit: int = MAX_IDS) -> list[str]:
-    """The non-empty items of a comma-separated parameter (at most ``limit``)."""
-    if value is None:
+def comma_list(values: Sequence[str], name: str, limit: int = MAX_IDS) -> list[str]:
+    """The distinct non-empty items of a parameter (at most ``limit``).
+
+    GeoReport v2 lists values both ways, so ``values`` are all the times the
+    parameter was given, and each may be a comma-separated list.
+    """
+    if not values:
         return []
-    items = [item.strip() for item in value.split(",") if item.strip()]
+    items = list(dict.fromkeys(item.strip() for value in values for item in value.split(",") if item.strip()))
     if not items:
         raise Open311Error(400, f"{name} is empty")
     if len(items) > limit:
         raise Open311Error(400, f"{name} lists more than {limit} values")
-    return list(dict.fromkeys(items))
+    return items
+
+
+def single(values: Sequence[str], name: str) -> str | None:
+    """The one value of a parameter that takes one; None when it is absent."""
+    if len(values) > 1:
+        raise Open311Error(400, f"{name} is given more than once")
+    return values[0] if values else None
 
 
 def parse_datetime(value: str, name: str) -> datetime:
@@ -70,19 +84,19 @@ def window(start: str | None, end: str | None, now: datetime) -> Window:
     return Window(start_at, end_at)
 
 
-def open_closed(value: str | None) -> list[str]:
+def open_closed(values: Sequence[str]) -> list[str]:
     """The wanted Open311 statuses among open and closed; all when the parameter is absent."""
-    wanted = comma_list(value, "status", limit=2)
-    wrong = [s for s in wanted if s not in ("open", "closed")]
-    if wrong:
-        raise Open311Error(400, f"status must be open or closed, not {wrong[0]!r}")
+    wanted = comma_list(values, "status", limit=2)
+    if any(s not in ("open", "closed") for s in wanted):
+        raise Open311Error(400, "status must be open or closed")
     return wanted
 
 
 def positive(value: str | None, name: str, default: int, maximum: int) -> int:
     """A whole number from 1 to ``maximum``; ``default`` when absent."""
-    if value is None or value == "":
+    if value is None:
         return default
-    if not value.isdigit() or not 1 <= int(value) <= maximum:
+    # str.isdigit() also takes superscripts and other scripts' digits, which int() refuses.
+    if not WHOLE_NUMBER.fullmatch(value) or not 1 <= int(value) <= maximum:
         raise Open311Error(400, f"{name} must be a whole number from 1 to {maximum}")
     return int(value)

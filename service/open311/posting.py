@@ -24,6 +24,8 @@ LIMITS = {"description": 4000, "address_string": 500, "address_id": 200, "email"
           "account_id": 200, "first_name": 100, "last_name": 100, "phone": 50, "media_url": 2000,
           "service_code": 50, "jurisdiction_id": 6, "api_key": 200}
 KNOWN = set(LIMITS) | {"lat", "long"}
+# Photos come as files of these multipart fields, never as text.
+MEDIA_FIELDS = ("media", "media[]")
 
 
 @dataclass(frozen=True)
@@ -80,10 +82,13 @@ def parse_post(form: Mapping[str, list[str]]) -> PostedRequest:
     attributes: dict[str, list[str]] = {}
     ignored: list[str] = []
     for name, values in form.items():
+        if not isinstance(name, str) or not name:
+            raise Open311Error(400, "every form field needs a name")
+        if name in MEDIA_FIELDS:
+            raise Open311Error(400, "media must be sent as a file of a multipart form, not as text")
         match = ATTRIBUTE.match(name)
         if match:
-            if not match.group(2) and len(values) > 1:
-                raise Open311Error(400, f"{name} is given more than once; use {name}[] for several values")
+            # A repeated single-value attribute is refused once its definition is known.
             attributes.setdefault(match.group(1), []).extend(v.strip() for v in values)
         elif name not in KNOWN:
             ignored.append(name)

@@ -4,10 +4,15 @@ A document is the same plain structure as its JSON form: a list is written as
 repeated child elements whose name is the singular of the list's name (a list
 of ``services`` is ``<service>`` elements), a dictionary as child elements, a
 boolean as ``true``/``false`` and a missing value as an empty element.
+
+Every text is made fit for XML 1.0 first (the documents carry no XML
+attributes): whatever a report, a reply or a category holds, the document
+parses.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from xml.etree import ElementTree
 
@@ -21,6 +26,17 @@ ITEM_NAMES = {
     "endpoints": "endpoint",
     "formats": "format",
 }
+
+# The characters XML 1.0 cannot carry, even as character references
+# (https://www.w3.org/TR/xml/#charsets): C0 controls other than tab, line
+# feed and carriage return, surrogates, and U+FFFE and U+FFFF.
+NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+REPLACEMENT = "\ufffd"
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with every character XML 1.0 cannot carry replaced by U+FFFD."""
+    return NOT_XML.sub(REPLACEMENT, text)
 
 
 def render(root: str, document: Any) -> bytes:
@@ -45,4 +61,4 @@ def _fill(element: ElementTree.Element, name: str, value: Any) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = xml_safe(str(value))

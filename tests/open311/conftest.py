@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 import pytest
@@ -74,7 +75,9 @@ def xml_of(response) -> ElementTree.Element:
 # (http://wiki.open311.org/GeoReport_v2) and of the FixMyStreet updates extension.
 NULLABLE_STRING = {"type": ["string", "null"]}
 DATETIME = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$"}
-OPTIONAL_DATETIME = {"anyOf": [DATETIME, {"const": ""}, {"type": "null"}]}
+# As the open311/schema-validation GeoReport v2 schemas have them: a datetime or null, a URI or null.
+OPTIONAL_DATETIME = {"anyOf": [DATETIME, {"type": "null"}]}
+OPTIONAL_URI = {"anyOf": [{"type": "string", "format": "uri"}, {"type": "null"}]}
 
 DISCOVERY = {
     "type": "object",
@@ -165,7 +168,7 @@ SERVICE_REQUESTS = {
             "zipcode": NULLABLE_STRING,
             "lat": {"type": "number", "minimum": -90, "maximum": 90},
             "long": {"type": "number", "minimum": -180, "maximum": 180},
-            "media_url": NULLABLE_STRING,
+            "media_url": OPTIONAL_URI,
         },
         "additionalProperties": False,
     },
@@ -195,17 +198,27 @@ UPDATES = {
                                 "OPEN"]},
             "updated_datetime": DATETIME,
             "description": {"type": "string"},
-            "media_url": NULLABLE_STRING,
+            "media_url": OPTIONAL_URI,
         },
         "additionalProperties": False,
     },
 }
 
 
+def _is_uri(value: object) -> bool:
+    """An absolute URI (RFC 3986: a scheme, then its part); jsonschema checks "uri" only with rfc3987 installed."""
+    if not isinstance(value, str):
+        return True
+    parts = urlsplit(value)
+    return bool(parts.scheme) and bool(parts.netloc or parts.path) and value.strip() == value
+
+
 def assert_valid(document: Any, schema: dict[str, Any]) -> None:
     import jsonschema
 
-    jsonschema.validate(document, schema, format_checker=jsonschema.FormatChecker())
+    checker = jsonschema.FormatChecker()
+    checker.checks("uri")(_is_uri)
+    jsonschema.validate(document, schema, format_checker=checker)
 
 
 def assert_open311_error(response, status: int, fmt: str = "json") -> str:

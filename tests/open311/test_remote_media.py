@@ -175,7 +175,7 @@ def test_a_fetched_media_url_becomes_the_large_photo_of_a_processed_report(clien
     monkeypatch.setitem(app.config, "OUTBOUND_ALLOW_PRIVATE", "127.0.0.1/32")
     httpserver.expect_request("/pothole.jpg").respond_with_data(make_jpeg((1600, 1200)), content_type="image/jpeg")
     public_id = created_id(client, api_key, media_url=local(httpserver, "/pothole.jpg"))
-    assert client.get(f"{BASE}/requests/{public_id}.json").get_json()[0]["media_url"] == ""
+    assert client.get(f"{BASE}/requests/{public_id}.json").get_json()[0]["media_url"] is None
     media = db.session.scalar(select(RemoteMedia))
     assert _fetch(app, media.id) == "fetched"
     assert _fetch(app, media.id) == "fetched"
