@@ -79,9 +79,10 @@ def category_snapshot(c: Category) -> dict[str, Any]:
 def rule_snapshot(session: Session, r: RoutingRule) -> dict[str, Any]:
     area = session.get(Area, r.area_id) if r.area_id is not None else None
     return {"id": r.id, "priority": r.priority,
-            "category": session.get(Category, r.category_id).code if r.category_id is not None else None,
+            # A rule's category and department are foreign keys, so they exist.
+            "category": session.get_one(Category, r.category_id).code if r.category_id is not None else None,
             "area": f"{area.layer}:{area.code}" if area is not None else None,
-            "department": session.get(Department, r.department_id).code, "description": r.description}
+            "department": session.get_one(Department, r.department_id).code, "description": r.description}
 
 
 def area_snapshot(a: Area) -> dict[str, Any]:
@@ -95,7 +96,7 @@ def staff_snapshot(s: Staff) -> dict[str, Any]:
 
 def create_department(session: Session, admin: Staff, **fields: Any) -> Department:
     """Add a department; raises AlreadyExists for a taken code, SetupError for a bad one."""
-    jurisdiction = session.get(Jurisdiction, admin.jurisdiction_id)
+    jurisdiction = _own_jurisdiction(session, admin)
     if _department(session, admin, fields["code"]) is not None:
         raise AlreadyExists(f"department {fields['code']} exists already")
     active = fields.pop("active", True)
@@ -146,11 +147,11 @@ def delete_department(session: Session, admin: Staff, department: Department) ->
 
 def create_category(session: Session, admin: Staff, **fields: Any) -> Category:
     """Add a category after the existing ones; raises AlreadyExists for a taken code."""
-    jurisdiction = session.get(Jurisdiction, admin.jurisdiction_id)
+    jurisdiction = _own_jurisdiction(session, admin)
     if _category(session, admin, fields["code"]) is not None:
         raise AlreadyExists(f"category {fields['code']} exists already")
-    position = session.scalar(select(func.coalesce(func.max(Category.position) + 1, 0))
-                              .where(Category.jurisdiction_id == jurisdiction.id))
+    position = session.execute(select(func.coalesce(func.max(Category.position) + 1, 0))
+                               .where(Category.jurisdiction_id == jurisdiction.id)).scalar_one()
 
     def create() -> Category:
         category = add_categories(session, jurisdiction, [fields])[fields["code"]]
@@ -183,7 +184,7 @@ def update_category(session: Session, admin: Staff, category: Category, changes:
 def create_rule(session: Session, admin: Staff, *, department: str, category: str | None, area: str | None,
                 priority: int) -> RoutingRule:
     """Add a routing rule; raises SetupError naming the unknown department, category or area."""
-    jurisdiction = session.get(Jurisdiction, admin.jurisdiction_id)
+    jurisdiction = _own_jurisdiction(session, admin)
 
     def finish(added: list[object]) -> None:
         rule = next(o for o in added if isinstance(o, RoutingRule))
@@ -221,7 +222,7 @@ def import_layer(session: Session, admin: Staff, data: bytes | str, *, layer: st
 
     Raises SetupError, writing nothing, on a bad file.
     """
-    jurisdiction = session.get(Jurisdiction, admin.jurisdiction_id)
+    jurisdiction = _own_jurisdiction(session, admin)
     before = _layer_codes(session, jurisdiction.id, layer)
 
     def finish(added: list[object]) -> None:
@@ -262,7 +263,7 @@ def create_staff_key(session: Session, admin: Staff, *, name: str, role: str, de
 
     Raises SetupError on a bad name, role or department.
     """
-    code = session.scalar(select(Jurisdiction.code).where(Jurisdiction.id == admin.jurisdiction_id))
+    code = _own_jurisdiction(session, admin).code
     if department is None and role in ("manager", "staff"):
         raise SetupError(f"a {role} belongs to a department: give its code in department")
 
@@ -329,6 +330,11 @@ def _committed(session: Session, change: Callable[[], Any], conflict: str) -> An
     except IntegrityError:
         session.rollback()
         raise AlreadyExists(conflict) from None
+
+
+def _own_jurisdiction(session: Session, admin: Staff) -> Jurisdiction:
+    # A staff member's jurisdiction is a required foreign key, so it exists.
+    return session.get_one(Jurisdiction, admin.jurisdiction_id)
 
 
 def _department(session: Session, admin: Staff, code: str) -> Department | None:
