@@ -63,7 +63,7 @@ class _WithinDates:
         super().__init__(metadata=_date_metadata(kwargs, self.KIND), **kwargs)  # type: ignore[call-arg]
 
     def _deserialize(self, value, attr, data, **kwargs):
-        parsed = super()._deserialize(value, attr, data, **kwargs)  # type: ignore[misc]
+        parsed = super()._deserialize(value, attr, data, **kwargs)
         if not dates.within(parsed):
             raise ValidationError(f"Give {self.KIND} {dates.RANGE}.")
         return parsed
