@@ -130,7 +130,7 @@ def setup_signature(session: Session) -> tuple:
     return signature
 
 
-def _plain(session: Session) -> Session:
+def _plain(session: Session | scoped_session[Session]) -> Session:
     return session() if isinstance(session, scoped_session) else session
 
 
