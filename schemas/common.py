@@ -54,16 +54,16 @@ def _date_metadata(kwargs: dict, kind: str) -> dict:
     return metadata
 
 
-class _WithinDates:
+class _WithinDates(fields.Field):
     """A date or time field whose day lies within the service's range (service/domain/dates.py)."""
 
     KIND = "a date"
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(metadata=_date_metadata(kwargs, self.KIND), **kwargs)  # type: ignore[call-arg]
+        super().__init__(metadata=_date_metadata(kwargs, self.KIND), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        parsed = super()._deserialize(value, attr, data, **kwargs)  # type: ignore[misc]
+        parsed = super()._deserialize(value, attr, data, **kwargs)
         if not dates.within(parsed):
             raise ValidationError(f"Give {self.KIND} {dates.RANGE}.")
         return parsed

@@ -1,5 +1,7 @@
 """Extension objects, created unbound and attached in :func:`service.create_app`."""
 
+from typing import TYPE_CHECKING
+
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -20,4 +22,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Flask-SQLAlchemy builds db.Model at run time as a subclass of Base (adding its
+# table naming and session binding), so a type checker cannot see it. Models
+# derive from Model, which is db.Model when running and Base when type checking.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()

@@ -7,7 +7,7 @@ from flask import Flask
 from service.domain.places import AreaGeocoder
 from service.domain.processing import Pipeline, PipelineSettings
 from service.extensions import db
-from service.geocoding import FallbackGeocoder, MemoryCache, NominatimGeocoder, RedisCache
+from service.geocoding import FallbackGeocoder, Geocoder, MemoryCache, NominatimGeocoder, RedisCache
 
 
 def pipeline_for(app: Flask) -> Pipeline:
@@ -20,7 +20,7 @@ def pipeline_for(app: Flask) -> Pipeline:
 def _build(app: Flask) -> Pipeline:
     config = app.config
     offline = AreaGeocoder(db.session)
-    geocoder = offline
+    geocoder: Geocoder = offline
     if config["GEOCODER"] == "nominatim":
         cache = RedisCache.from_url(config["REDIS_URL"]) if config.get("REDIS_URL") else MemoryCache()
         nominatim = NominatimGeocoder(

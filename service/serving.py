@@ -55,9 +55,9 @@ class _GuardedServer(TcpWSGIServer):
     header_timeout = 30.0
 
     def maintenance(self, now: float) -> None:
-        super().maintenance(now)
+        super().maintenance(now)  # type: ignore[arg-type]  # types-waitress says int; waitress passes time.time()
         cutoff = time.monotonic() - self.header_timeout
-        for channel in list(self.active_channels.values()):
+        for channel in list(self.active_channels.values()):  # type: ignore[attr-defined]  # types-waitress: a channel, not the dict of them it is
             request = getattr(channel, "request", None)
             if isinstance(request, _TimedRequest) and not request.headers_finished and request.started < cutoff:
                 channel.will_close = True
@@ -86,12 +86,14 @@ def create_server(app: Callable, *, host: str, port: int, threads: int, connecti
     sockets: dict[int, Any] = {}
     servers = []
     for sockinfo in adj.listen:
-        server = _GuardedServer(with_access_log(app), sockets, dispatcher=dispatcher, adj=adj, sockinfo=sockinfo)
+        server = _GuardedServer(with_access_log(app), sockets, dispatcher=dispatcher, adj=adj,
+                                sockinfo=sockinfo)  # type: ignore[arg-type]  # types-waitress: listen holds socket tuples, not strings
         server.header_timeout = client_timeout
         servers.append(server)
     if len(servers) == 1:
         return servers[0]
-    return MultiSocketServer(sockets, adj, [(s.effective_host, s.effective_port) for s in servers], dispatcher)
+    return MultiSocketServer(sockets, adj, [(s.effective_host, s.effective_port)  # type: ignore[attr-defined]  # types-waitress lacks them; binding sets them
+                                            for s in servers], dispatcher)
 
 
 def with_access_log(app: Callable) -> Callable:

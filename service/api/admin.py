@@ -310,7 +310,8 @@ class ClientCollection(MethodView):
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Add an Open311 client system; the answer shows its api_key once, and it is stored hashed."""
         admin = current_admin()
-        code = db.session.scalar(select(Jurisdiction.code).where(Jurisdiction.id == admin.jurisdiction_id))
+        # A staff member's jurisdiction is a required foreign key, so it exists.
+        code = db.session.get_one(Jurisdiction, admin.jurisdiction_id).code
         try:
             client, key = api_clients.create_client(db.session(), name=body["name"], jurisdiction_code=code, admin=admin)
         except api_clients.ApiClientError as exc:
@@ -345,7 +346,7 @@ class AuditLog(MethodView):
         """Who changed what in your jurisdiction, newest first."""
         admin = current_admin()
         scope = AuditEntry.jurisdiction_id == admin.jurisdiction_id
-        total = db.session.scalar(select(func.count(AuditEntry.id)).where(scope))
+        total = db.session.execute(select(func.count(AuditEntry.id)).where(scope)).scalar_one()
         query = (select(AuditEntry, Staff).outerjoin(Staff, AuditEntry.staff_id == Staff.id).where(scope)
                  .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(page_size).offset((page - 1) * page_size))
         items = [_audit_entry(entry, who) for entry, who in db.session.execute(query)]

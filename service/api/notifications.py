@@ -102,7 +102,7 @@ class DeliveryCollection(MethodView):
         query = _scoped(staff)
         if state is not None:
             query = query.where(Delivery.state == state)
-        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = db.session.execute(query.order_by(Delivery.id.desc()).limit(page_size).offset((page - 1) * page_size))
         return {"items": [_delivery(*row) for row in rows], "page": page, "page_size": page_size, "total": total,
                 "links": page_links("notifications.DeliveryCollection", page, page_size, total)}

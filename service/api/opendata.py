@@ -136,7 +136,8 @@ def _export(filters: dict[str, Any], body: Iterator[str], content_type: str, fil
     response.cache_control.public = True
     response.cache_control.max_age = 300
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 def _geojson(filters: dict[str, Any]) -> Iterator[str]:

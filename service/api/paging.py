@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from flask import request, url_for
 
@@ -34,7 +35,7 @@ def parse_statuses(values: list[str]) -> list[str]:
 
 def page_links(endpoint: str, page: int, page_size: int, total: int) -> dict[str, str | None]:
     """self/next/prev links that keep the request's other query arguments."""
-    args = {k: v for k, v in request.args.items(multi=False) if k not in ("page", "page_size")}
+    args: dict[str, Any] = {k: v for k, v in request.args.items(multi=False) if k not in ("page", "page_size")}
 
     def link(p: int) -> str:
         return url_for(endpoint, page=p, page_size=page_size, **args)

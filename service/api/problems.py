@@ -83,9 +83,10 @@ class ProblemApi(Api):
             lazy=True,
         )
 
-    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
-        if error.code is None:
-            error = InternalServerError()
+    def handle_http_exception(self, error: HTTPException) -> Response:
+        code = error.code
+        if code is None:
+            error, code = InternalServerError(), 500
         data = dict(getattr(error, "data", None) or {})
         headers = dict(data.pop("headers", None) or {})
         detail = data.pop("message", None)
@@ -103,7 +104,7 @@ class ProblemApi(Api):
             errors = flattened
         if detail is None:
             detail = "The request has invalid fields." if errors else error.description
-        response = problem_response(error.code, error.name, detail, errors=errors, **data)
+        response = problem_response(code, error.name, detail, errors=errors, **data)
         for name, value in headers.items():
             response.headers[name] = value
         if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:

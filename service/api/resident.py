@@ -200,7 +200,7 @@ class ReportCollection(MethodView):
             query = query.where(Report.status.in_(wanted))
         if category:
             query = query.join(Category, Report.category_id == Category.id).where(Category.code == category)
-        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = db.session.scalars(query.order_by(Report.created_at.desc(), Report.id.desc()).limit(page_size).offset((page - 1) * page_size))
         language = preferred_language()
         return {

@@ -64,7 +64,7 @@ IF_MATCH = [{"in": "header", "name": "If-Match", "schema": {"type": "string", "m
 def visible_report(report_id: str, staff: Staff) -> Report:
     report = db.session.scalar(select(Report).where(Report.public_id == report_id))
     seen = access.visibility(staff, report) if report is not None else access.Visibility.HIDDEN
-    if seen is access.Visibility.HIDDEN:
+    if report is None or seen is access.Visibility.HIDDEN:
         abort(404, "No report has this id in your jurisdiction.")
     if seen is access.Visibility.FORBIDDEN:
         abort(403, "This report belongs to another department.")
@@ -129,7 +129,7 @@ class StaffReportCollection(MethodView):
         lat, lon = filters.get("lat"), filters.get("lon")
         if filters.get("format") == "csv" or wants_csv():
             return _csv(query.order_by(Report.created_at.desc(), Report.id.desc()))
-        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         page_size = min(page_size, 500)
         rows = db.session.scalars(_sorted(query, sort, lat, lon).options(*ROW_OPTIONS)
                                   .limit(page_size).offset((page - 1) * page_size)).all()
@@ -333,6 +333,9 @@ def _filtered(query: Select, staff: Staff, f: dict[str, Any]) -> Select:
 
 def _sorted(query: Select, sort: str, lat: float | None, lon: float | None) -> Select:
     if sort == "distance":
+        # The query schema refuses sort=distance without lat and lon.
+        if lat is None or lon is None:
+            raise ValueError("sorting by distance needs lat and lon")
         scale = math.cos(math.radians(lat))
         distance = (Report.lat - lat) * (Report.lat - lat) + (Report.lon - lon) * (Report.lon - lon) * scale * scale
         return query.order_by(distance, Report.id)
@@ -353,7 +356,7 @@ def _csv(query: Select) -> Response:
     query = (query.join(Category, Category.id == Report.category_id)
              .outerjoin(Department, Department.id == Report.department_id)
              .with_only_columns(*EXPORT_COLUMNS).execution_options(yield_per=1000))
-    rows = ([public_id, iso_tokyo(created), iso_tokyo(updated), *rest] for public_id, created, updated, *rest in db.session.execute(query))
+    rows = ([row[0], iso_tokyo(row[1]), iso_tokyo(row[2]), *row[3:]] for row in db.session.execute(query))
     response = Response(stream_with_context(csv_text(present.CSV_COLUMNS, rows)), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="reports.csv"'
     return response

@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from service.commands.common import emit, guarded, json_option, jurisdiction_option, operator_for
+from service.commands.common import Operator, emit, guarded, json_option, jurisdiction_option, operator_for
 from service.domain import admin
 from service.domain import jurisdictions as setup
 from service.extensions import db
@@ -20,7 +20,7 @@ def departments() -> None:
     """Departments (課) of a jurisdiction."""
 
 
-def _find(code: str, jurisdiction_code: str) -> tuple[Department, object]:
+def _find(code: str, jurisdiction_code: str) -> tuple[Department, Operator]:
     jurisdiction, operator = operator_for(db.session(), jurisdiction_code)
     department = db.session.scalar(select(Department).where(Department.jurisdiction_id == jurisdiction.id,
                                                             Department.code == code))

@@ -22,7 +22,7 @@ def jurisdictions() -> None:
 
 def record(j: Jurisdiction) -> dict:
     def count(model) -> int:
-        return db.session.scalar(select(func.count(model.id)).where(model.jurisdiction_id == j.id))
+        return db.session.execute(select(func.count(model.id)).where(model.jurisdiction_id == j.id)).scalar_one()
 
     minx, miny, maxx, maxy = shape(j.boundary).bounds
     return {"code": j.code, "name_ja": j.name_ja, "name_en": j.name_en, "prefecture_ja": j.prefecture_ja,

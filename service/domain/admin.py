@@ -17,7 +17,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, scoped_session
 
-from service.domain.audit import audit
+from service.domain.audit import Actor, audit
 from service.domain.jurisdictions import (
     AreaPlan,
     SetupError,
@@ -79,9 +79,10 @@ def category_snapshot(c: Category) -> dict[str, Any]:
 def rule_snapshot(session: Session, r: RoutingRule) -> dict[str, Any]:
     area = session.get(Area, r.area_id) if r.area_id is not None else None
     return {"id": r.id, "priority": r.priority,
-            "category": session.get(Category, r.category_id).code if r.category_id is not None else None,
+            # A rule's category and department are foreign keys, so they exist.
+            "category": session.get_one(Category, r.category_id).code if r.category_id is not None else None,
             "area": f"{area.layer}:{area.code}" if area is not None else None,
-            "department": session.get(Department, r.department_id).code, "description": r.description}
+            "department": session.get_one(Department, r.department_id).code, "description": r.description}
 
 
 def area_snapshot(a: Area) -> dict[str, Any]:
@@ -93,9 +94,9 @@ def staff_snapshot(s: Staff) -> dict[str, Any]:
             "key_prefix": s.key_prefix, "revoked_at": s.revoked_at.isoformat() if s.revoked_at else None}
 
 
-def create_department(session: Session, admin: Staff, **fields: Any) -> Department:
+def create_department(session: Session, admin: Actor, **fields: Any) -> Department:
     """Add a department; raises AlreadyExists for a taken code, SetupError for a bad one."""
-    jurisdiction = session.get(Jurisdiction, admin.jurisdiction_id)
+    jurisdiction = _own_jurisdiction(session, admin)
     if _department(session, admin, fields["code"]) is not None:
         raise AlreadyExists(f"department {fields['code']} exists already")
     active = fields.pop("active", True)
@@ -109,7 +110,7 @@ def create_department(session: Session, admin: Staff, **fields: Any) -> Departme
                       f"department {fields['code']} exists already")
 
 
-def update_department(session: Session, admin: Staff, department: Department, changes: dict[str, Any]) -> Department:
+def update_department(session: Session, admin: Actor, department: Department, changes: dict[str, Any]) -> Department:
     """Change names, contacts, the fallback flag or whether the department takes reports."""
     before = department_snapshot(department)
     for name in DEPARTMENT_FIELDS:
@@ -127,7 +128,7 @@ def update_department(session: Session, admin: Staff, department: Department, ch
     return department
 
 
-def delete_department(session: Session, admin: Staff, department: Department) -> None:
+def delete_department(session: Session, admin: Actor, department: Department) -> None:
     """Delete a department nothing refers to; raises InUse otherwise (deactivate it instead)."""
     uses = {
         "reports": session.scalar(select(func.count(Report.id)).where(Report.department_id == department.id)),
@@ -144,13 +145,13 @@ def delete_department(session: Session, admin: Staff, department: Department) ->
     session.commit()
 
 
-def create_category(session: Session, admin: Staff, **fields: Any) -> Category:
+def create_category(session: Session, admin: Actor, **fields: Any) -> Category:
     """Add a category after the existing ones; raises AlreadyExists for a taken code."""
-    jurisdiction = session.get(Jurisdiction, admin.jurisdiction_id)
+    jurisdiction = _own_jurisdiction(session, admin)
     if _category(session, admin, fields["code"]) is not None:
         raise AlreadyExists(f"category {fields['code']} exists already")
-    position = session.scalar(select(func.coalesce(func.max(Category.position) + 1, 0))
-                              .where(Category.jurisdiction_id == jurisdiction.id))
+    position = session.execute(select(func.coalesce(func.max(Category.position) + 1, 0))
+                               .where(Category.jurisdiction_id == jurisdiction.id)).scalar_one()
 
     def create() -> Category:
         category = add_categories(session, jurisdiction, [fields])[fields["code"]]
@@ -163,7 +164,7 @@ def create_category(session: Session, admin: Staff, **fields: Any) -> Category:
     return _committed(session, create, f"category {fields['code']} exists already")
 
 
-def update_category(session: Session, admin: Staff, category: Category, changes: dict[str, Any]) -> Category:
+def update_category(session: Session, admin: Actor, category: Category, changes: dict[str, Any]) -> Category:
     """Change a category; ``active`` false withdraws it from residents without losing its reports.
 
     Raises SetupError when the SLA targets would end up with resolution before first response.
@@ -180,10 +181,10 @@ def update_category(session: Session, admin: Staff, category: Category, changes:
     return category
 
 
-def create_rule(session: Session, admin: Staff, *, department: str, category: str | None, area: str | None,
+def create_rule(session: Session, admin: Actor, *, department: str, category: str | None, area: str | None,
                 priority: int) -> RoutingRule:
     """Add a routing rule; raises SetupError naming the unknown department, category or area."""
-    jurisdiction = session.get(Jurisdiction, admin.jurisdiction_id)
+    jurisdiction = _own_jurisdiction(session, admin)
 
     def finish(added: list[object]) -> None:
         rule = next(o for o in added if isinstance(o, RoutingRule))
@@ -193,7 +194,7 @@ def create_rule(session: Session, admin: Staff, *, department: str, category: st
                                                      area_ref=area, priority=priority))
 
 
-def update_rule(session: Session, admin: Staff, rule: RoutingRule, *, priority: int | None = None,
+def update_rule(session: Session, admin: Actor, rule: RoutingRule, *, priority: int | None = None,
                 department: str | None = None) -> RoutingRule:
     """Change a rule's priority or department; raises SetupError for an unknown department."""
     before = rule_snapshot(session, rule)
@@ -209,19 +210,19 @@ def update_rule(session: Session, admin: Staff, rule: RoutingRule, *, priority: 
     return rule
 
 
-def delete_rule(session: Session, admin: Staff, rule: RoutingRule) -> None:
+def delete_rule(session: Session, admin: Actor, rule: RoutingRule) -> None:
     audit(session, admin, "rule.delete", "rule", rule.id, rule_snapshot(session, rule), None)
     session.delete(rule)
     session.commit()
 
 
-def import_layer(session: Session, admin: Staff, data: bytes | str, *, layer: str, name_property: str | None,
+def import_layer(session: Session, admin: Actor, data: bytes | str, *, layer: str, name_property: str | None,
                  plan: AreaPlan | None = None) -> tuple[int, int]:
     """Import a GeoJSON file (or a plan made from one) into a layer; return (created, updated).
 
     Raises SetupError, writing nothing, on a bad file.
     """
-    jurisdiction = session.get(Jurisdiction, admin.jurisdiction_id)
+    jurisdiction = _own_jurisdiction(session, admin)
     before = _layer_codes(session, jurisdiction.id, layer)
 
     def finish(added: list[object]) -> None:
@@ -233,7 +234,7 @@ def import_layer(session: Session, admin: Staff, data: bytes | str, *, layer: st
     return _within(session, finish, lambda: import_areas(session, jurisdiction, data, layer=layer, name_property=name_property))
 
 
-def rename_area(session: Session, admin: Staff, area: Area, *, name_ja: str | None = None,
+def rename_area(session: Session, admin: Actor, area: Area, *, name_ja: str | None = None,
                 name_en: str | None = None) -> Area:
     """Change an area's names, audited."""
     before = area_snapshot(area)
@@ -246,7 +247,7 @@ def rename_area(session: Session, admin: Staff, area: Area, *, name_ja: str | No
     return area
 
 
-def delete_area(session: Session, admin: Staff, area: Area) -> None:
+def delete_area(session: Session, admin: Actor, area: Area) -> None:
     """Delete an area and, by the foreign key's cascade, the routing rules that refer to it."""
     rules = session.scalars(select(RoutingRule).where(RoutingRule.area_id == area.id).order_by(RoutingRule.id)).all()
     before = {**area_snapshot(area), "rules": [rule_snapshot(session, r) for r in rules]}
@@ -257,12 +258,12 @@ def delete_area(session: Session, admin: Staff, area: Area) -> None:
     session.commit()
 
 
-def create_staff_key(session: Session, admin: Staff, *, name: str, role: str, department: str | None) -> tuple[Staff, str]:
+def create_staff_key(session: Session, admin: Actor, *, name: str, role: str, department: str | None) -> tuple[Staff, str]:
     """A staff member of the admin's jurisdiction with a new key (returned once).
 
     Raises SetupError on a bad name, role or department.
     """
-    code = session.scalar(select(Jurisdiction.code).where(Jurisdiction.id == admin.jurisdiction_id))
+    code = _own_jurisdiction(session, admin).code
     if department is None and role in ("manager", "staff"):
         raise SetupError(f"a {role} belongs to a department: give its code in department")
 
@@ -277,7 +278,7 @@ def create_staff_key(session: Session, admin: Staff, *, name: str, role: str, de
         raise SetupError(str(exc)) from None
 
 
-def update_staff(session: Session, admin: Staff, member: Staff, *, name: str | None = None, role: str | None = None,
+def update_staff(session: Session, admin: Actor, member: Staff, *, name: str | None = None, role: str | None = None,
                  department: str | None = None) -> Staff:
     """Rename a staff member or change their role or department, audited; raises SetupError on a bad one."""
     before = staff_snapshot(member)
@@ -303,7 +304,7 @@ def update_staff(session: Session, admin: Staff, member: Staff, *, name: str | N
     return member
 
 
-def revoke_staff_key(session: Session, admin: Staff, member: Staff) -> None:
+def revoke_staff_key(session: Session, admin: Actor, member: Staff) -> None:
     """Revoke a key for good; revoking a revoked key changes nothing."""
     if member.revoked_at is not None:
         return
@@ -331,11 +332,16 @@ def _committed(session: Session, change: Callable[[], Any], conflict: str) -> An
         raise AlreadyExists(conflict) from None
 
 
-def _department(session: Session, admin: Staff, code: str) -> Department | None:
+def _own_jurisdiction(session: Session, admin: Actor) -> Jurisdiction:
+    # A staff member's jurisdiction is a required foreign key, so it exists.
+    return session.get_one(Jurisdiction, admin.jurisdiction_id)
+
+
+def _department(session: Session, admin: Actor, code: str) -> Department | None:
     return session.scalar(select(Department).where(Department.jurisdiction_id == admin.jurisdiction_id, Department.code == code))
 
 
-def _category(session: Session, admin: Staff, code: str) -> Category | None:
+def _category(session: Session, admin: Actor, code: str) -> Category | None:
     return session.scalar(select(Category).where(Category.jurisdiction_id == admin.jurisdiction_id, Category.code == code))
 
 

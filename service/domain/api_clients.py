@@ -33,12 +33,12 @@ def create_client(session: Session, *, name: str, jurisdiction_code: str,
     name = name.strip()
     if not name or len(name) > 200:
         raise ApiClientError("a name of 1 to 200 characters is needed")
-    if normalize(jurisdiction_code) is None:
+    code = normalize(jurisdiction_code)
+    if code is None:
         raise ApiClientError(f"{jurisdiction_code!r} is not a valid local government code (6 digits with check digit, or N03's 5)")
-    jurisdiction_code = normalize(jurisdiction_code)
-    jurisdiction_id = session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == jurisdiction_code))
+    jurisdiction_id = session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == code))
     if jurisdiction_id is None:
-        raise ApiClientError(f"no jurisdiction {jurisdiction_code} is served here")
+        raise ApiClientError(f"no jurisdiction {code} is served here")
     key, prefix, key_hash = new_api_key()
     client = ApiClient(name=name, jurisdiction_id=jurisdiction_id, key_prefix=prefix, key_hash=key_hash)
     session.add(client)

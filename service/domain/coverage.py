@@ -85,7 +85,7 @@ class Coverage:
             self._snapshots.clear()
 
     def _current(self, session: Session) -> _Snapshot:
-        database = str(_plain(session).get_bind().url)
+        database = str(_plain(session).get_bind().engine.url)
         snapshot = self._snapshots.get(database)
         now = time.monotonic()
         if snapshot is not None and now - snapshot.checked_at < self._recheck_seconds:
@@ -125,12 +125,12 @@ def setup_signature(session: Session) -> tuple:
         select(func.count(Category.id)).scalar_subquery(),
         select(func.max(Category.updated_at)).scalar_subquery(),
     )).one()
-    signature = (str(session.get_bind().url), *row)
+    signature = (str(session.get_bind().engine.url), *row)
     session.info[_SIGNATURE_KEY] = (session.get_transaction(), signature)
     return signature
 
 
-def _plain(session: Session) -> Session:
+def _plain(session: Session | scoped_session[Session]) -> Session:
     return session() if isinstance(session, scoped_session) else session
 
 

@@ -27,7 +27,7 @@ def record_event(session: Session, event_type: str, report: Report, payload: dic
         raise ValueError(f"unknown event type {event_type!r}")
     event = OutboxEvent(event_type=event_type, payload={"report_id": report.public_id, **(payload or {})})
     if report.id is None:
-        event.report = report
+        event.report = report  # type: ignore[unreachable]  # SQLAlchemy types the key as int; it is None until the flush
     else:
         event.report_id = report.id
     session.add(event)

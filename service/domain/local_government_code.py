@@ -25,7 +25,7 @@ def is_valid(code: str) -> bool:
     return check_digit(code[:5]) == code[5]
 
 
-def normalize(code: str) -> str | None:
+def normalize(code: object) -> str | None:
     """The six-digit form of a local government code, or None when it is not one.
 
     国土数値情報 files write the five digits without the check digit (N03_007

@@ -150,8 +150,11 @@ def dispatch(session: Session, limit: int = 200, now: datetime | None = None) ->
     )}
     created: list[Delivery] = []
     for event in events:
-        report = reports.get(event.report_id)
-        for subscriber in subscribers if report is not None else ():
+        # An event without a report, or whose report is gone, is heard by no one.
+        report = reports.get(event.report_id) if event.report_id is not None else None
+        if report is None:
+            continue
+        for subscriber in subscribers:
             if (event.id, subscriber.id) not in existing and hears(subscriber, event, report):
                 created.append(Delivery(uid=f"dlv_{secrets.token_hex(12)}", outbox_event_id=event.id,
                                         subscriber_id=subscriber.id, state="pending", attempts=0, next_attempt_at=now))
@@ -278,7 +281,7 @@ def _claim(session: Session, delivery_ids: list[int], now: datetime, policy: Del
         .execution_options(populate_existing=True)
     )} if report_ids else {}
     attempts = [_Attempt(delivery.id, delivery.uid, event.event_type, subscriber.id, delivery.attempts + 1,
-                         _sender(delivery, event, reports.get(event.report_id), subscriber, policy, mailer, http))
+                         _sender(delivery, event, reports.get(event.report_id) if event.report_id is not None else None, subscriber, policy, mailer, http))
                 for delivery, subscriber, event in rows]
     session.commit()
     return attempts

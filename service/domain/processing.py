@@ -25,7 +25,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, lazyload
 
-from service.domain import photo_step
+from service.domain import photo_step, rows
 from service.domain.coverage import coverage
 from service.domain.events import record_event
 from service.domain.route_explanation import decide
@@ -91,7 +91,7 @@ def claim(session: Session, report_id: int, stale_after_seconds: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    return result.rowcount == 1
+    return rows.changed(result) == 1
 
 
 def process(session: Session, report_id: int, pipeline: Pipeline) -> bool:
@@ -363,7 +363,8 @@ def enrich_address(session: Session, report_id: int, pipeline: Pipeline) -> bool
         return False
     if result is None or result.approximate:
         return False
-    report = session.get(Report, report_id)
+    # The service never deletes a report, so the one read above is still there.
+    report = session.get_one(Report, report_id)
     ward = (report.address_parts or {}).get("ward")
     report.address, report.address_approximate = result.address, False
     report.address_parts = {**result.parts, **({"ward": ward} if ward and "ward" not in result.parts else {})}

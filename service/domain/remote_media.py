@@ -36,7 +36,7 @@ from urllib.parse import urljoin, urlsplit
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from service.domain import outbound, processing, tokens
+from service.domain import outbound, processing, rows, tokens
 from service.domain.intake import original_key
 from service.models import Photo, RemoteMedia, Report
 from service.models.types import utcnow
@@ -261,7 +261,7 @@ def claim(session: Session, remote_media_id: int, stale_after_seconds: float) ->
         .values(state="fetching", claimed_at=now).execution_options(synchronize_session=False)
     )
     session.commit()
-    if result.rowcount != 1:
+    if rows.changed(result) != 1:
         return None
     return session.get(RemoteMedia, remote_media_id)
 
@@ -312,8 +312,10 @@ def fetch_media(session: Session, remote_media_id: int, pipeline: processing.Pip
         finish(session, remote_media_id, "pending", str(exc))
         raise
     pipeline.store.put(original_key(info), data, info.content_type)
-    media = session.get(RemoteMedia, remote_media_id)
-    report = session.get(Report, media.report_id)
+    # This worker claimed the media above, and a media's report is its foreign
+    # key; the service deletes neither.
+    media = session.get_one(RemoteMedia, remote_media_id)
+    report = session.get_one(Report, media.report_id)
     last = session.scalar(select(func.max(Photo.position)).where(Photo.report_id == report.id))
     photo = Photo(public_id=tokens.new_public_id(), report=report, position=(last + 1) if last is not None else 0,
                   content_hash=info.sha256, content_type=info.content_type, byte_size=info.byte_size,

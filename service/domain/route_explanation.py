@@ -87,7 +87,8 @@ def explain(session: Session, *, lat: float, lon: float, category: str) -> Expla
     if jurisdiction_id is None:
         return Explanation(lat, lon, category, None, [], [], None,
                            "outside every jurisdiction: intake refuses the report")
-    jurisdiction = session.get(Jurisdiction, jurisdiction_id)
+    # Coverage found this jurisdiction in the same session a moment ago.
+    jurisdiction = session.get_one(Jurisdiction, jurisdiction_id)
     hits = coverage.areas_at(session, lon, lat, jurisdiction_id)
     summary = {"code": jurisdiction.code, "name_ja": jurisdiction.name_ja}
     areas = [{"layer": a.layer, "code": a.code, "name_ja": a.name_ja} for a in hits]

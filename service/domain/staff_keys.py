@@ -36,19 +36,19 @@ def create_staff(session: Session, *, name: str, role: str, jurisdiction_code: s
         raise StaffKeyError("a name of 1 to 200 characters is needed")
     if role not in ROLES:
         raise StaffKeyError(f"role must be one of {', '.join(ROLES)}")
-    if normalize(jurisdiction_code) is None:
+    code = normalize(jurisdiction_code)
+    if code is None:
         raise StaffKeyError(f"{jurisdiction_code!r} is not a valid local government code (6 digits with check digit, or N03's 5)")
-    jurisdiction_code = normalize(jurisdiction_code)
-    jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code))
+    jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
     if jurisdiction is None:
-        raise StaffKeyError(f"no jurisdiction {jurisdiction_code} is served here")
+        raise StaffKeyError(f"no jurisdiction {code} is served here")
     department = None
     if department_code is not None:
         department = session.scalar(
             select(Department).where(Department.jurisdiction_id == jurisdiction.id, Department.code == department_code)
         )
         if department is None:
-            raise StaffKeyError(f"jurisdiction {jurisdiction_code} has no department {department_code!r}")
+            raise StaffKeyError(f"jurisdiction {code} has no department {department_code!r}")
     elif role in ("manager", "staff"):
         raise StaffKeyError(f"a {role} belongs to a department: give --department")
     key, prefix, key_hash = new_api_key()

@@ -336,7 +336,7 @@ def _names(session: Session, jurisdiction_id: int) -> dict[str, dict[int, tuple[
     return names
 
 
-def _ratio(part: int | None, whole: int | None) -> float | None:
+def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 

@@ -8,9 +8,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from service.domain import outbound
-from service.domain.audit import audit
+from service.domain.audit import Actor, audit
 from service.domain.notifications import new_secret
-from service.models import Delivery, Department, Staff, Subscriber
+from service.models import Delivery, Department, Subscriber
 from service.timefmt import iso_tokyo
 
 FIELDS = ("name", "url", "email", "event_types", "active")
@@ -32,7 +32,7 @@ def snapshot(session: Session, s: Subscriber) -> dict[str, Any]:
             "created_at": iso_tokyo(s.created_at)}
 
 
-def create_subscriber(session: Session, admin: Staff, *, department: str | None, secret: str | None,
+def create_subscriber(session: Session, admin: Actor, *, department: str | None, secret: str | None,
                       policy: outbound.Policy | None = None, **fields: Any) -> tuple[Subscriber, str | None]:
     """Add a subscriber and commit; return it with its secret (generated when not given; none for e-mail).
 
@@ -51,7 +51,7 @@ def create_subscriber(session: Session, admin: Staff, *, department: str | None,
     return subscriber, secret
 
 
-def update_subscriber(session: Session, admin: Staff, subscriber: Subscriber, changes: dict[str, Any],
+def update_subscriber(session: Session, admin: Actor, subscriber: Subscriber, changes: dict[str, Any],
                       policy: outbound.Policy | None = None) -> Subscriber:
     """Change a subscriber and commit.
 
@@ -75,7 +75,7 @@ def update_subscriber(session: Session, admin: Staff, subscriber: Subscriber, ch
     return subscriber
 
 
-def delete_subscriber(session: Session, admin: Staff, subscriber: Subscriber) -> None:
+def delete_subscriber(session: Session, admin: Actor, subscriber: Subscriber) -> None:
     """Delete a subscriber with its deliveries, and commit."""
     audit(session, admin, "subscriber.delete", "subscriber", subscriber.id, snapshot(session, subscriber), None)
     session.execute(delete(Delivery).where(Delivery.subscriber_id == subscriber.id))
@@ -83,7 +83,7 @@ def delete_subscriber(session: Session, admin: Staff, subscriber: Subscriber) ->
     session.commit()
 
 
-def _department_id(session: Session, admin: Staff, code: str | None) -> int | None:
+def _department_id(session: Session, admin: Actor, code: str | None) -> int | None:
     if code is None:
         return None
     department_id = session.scalar(select(Department.id).where(Department.jurisdiction_id == admin.jurisdiction_id,

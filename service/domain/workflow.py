@@ -63,11 +63,11 @@ def transition(session: Session, report: Report, actor: Actor, *, to: str, publi
             raise WorkflowError(f"Say to whom it was forwarded: {', '.join(FORWARD_TARGETS)} or another body.", "forwarded_to")
         details["forwarded_to"] = forwarded_to.strip()
     if to == "duplicate":
-        _check_duplicate(report, duplicate_of)
+        primary = _check_duplicate(report, duplicate_of)
         if session.scalar(select(func.count()).select_from(Report).where(Report.duplicate_of_id == report.id)):
             raise WorkflowError("Other reports are merged into this one; it cannot become a duplicate itself.", "duplicate_of")
-        report.duplicate_of_id = duplicate_of.id
-        details["duplicate_of"] = duplicate_of.public_id
+        report.duplicate_of_id = primary.id
+        details["duplicate_of"] = primary.public_id
     elif current == "duplicate":
         report.duplicate_of_id = None
     now = utcnow()
@@ -159,7 +159,8 @@ def touch(report: Report) -> None:
     report.updated_at = utcnow()
 
 
-def _check_duplicate(report: Report, primary: Report | None) -> None:
+def _check_duplicate(report: Report, primary: Report | None) -> Report:
+    """The report `report` may be marked a duplicate of; a WorkflowError when there is none."""
     if primary is None:
         raise WorkflowError("A duplicate needs duplicate_of: the id of the report it repeats.", "duplicate_of")
     if primary.id == report.id:
@@ -168,6 +169,7 @@ def _check_duplicate(report: Report, primary: Report | None) -> None:
         raise WorkflowError("No report with this id in your jurisdiction.", "duplicate_of")
     if primary.status == "duplicate" or primary.duplicate_of_id is not None:
         raise WorkflowError("That report is itself a duplicate; point to its primary report instead.", "duplicate_of")
+    return primary
 
 
 def _text(value: str | None) -> str | None:

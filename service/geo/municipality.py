@@ -50,13 +50,20 @@ def select_municipality(areas: list[ImportedArea], code5: str, name_ja: str | No
     return Municipality(name_parts=common, areas=kept, left_out=len(areas) - len(kept))
 
 
+def _code(area: ImportedArea) -> str:
+    # Only N03 areas that carry a code are passed to _from_n03.
+    if area.code is None:
+        raise ValueError(f"N03 area {area.name!r} has no code")
+    return area.code
+
+
 def _from_n03(areas: list[ImportedArea], n03: list[ImportedArea], code5: str) -> Municipality | None:
     own = [a for a in n03 if a.code == code5]
     if own:
         return Municipality(name_parts=n03_name_parts(own[0].properties), areas=own, left_out=len(areas) - len(own))
     city = int(code5)
-    nearby = sorted((a for a in n03 if a.code.isdigit() and city < int(a.code) <= city + WARD_CODE_SPAN),
-                    key=lambda a: a.code)
+    nearby = sorted((a for a in n03 if _code(a).isdigit() and city < int(_code(a)) <= city + WARD_CODE_SPAN),
+                    key=_code)
     if not nearby:
         return None
     city_name = nearby[0].properties.get("N03_003")

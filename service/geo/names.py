@@ -45,7 +45,7 @@ def split_place_name(name: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def join_once(outer: Iterable[str], inner: Iterable[str]) -> tuple[str, ...]:
+def join_once(outer: Iterable[str | None], inner: Iterable[str | None]) -> tuple[str, ...]:
     """The outer parts followed by the inner ones that are not among them already.
 
     `join_once(("千葉県", "千葉市"), ("千葉県", "千葉市", "中央区"))` and

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import redis
 from redis.backoff import NoBackoff
@@ -128,7 +128,9 @@ class RedisCache:
         if self._paused():
             return None
         try:
-            raw = self._redis.get(self._prefix + key)
+            # redis-py types its synchronous and asyncio clients alike; this one is
+            # synchronous and answers the stored bytes or None.
+            raw = cast(bytes | None, self._redis.get(self._prefix + key))
         except redis.RedisError as error:
             self._pause("read", error)
             return None

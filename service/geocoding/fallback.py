@@ -35,7 +35,8 @@ class FallbackGeocoder:
             result = None
         if result is not None:
             return result
-        return _approximate(self.fallback.reverse(lat, lon))
+        fallback_result = self.fallback.reverse(lat, lon)
+        return _approximate(fallback_result) if fallback_result is not None else None
 
     def forward(self, query: str) -> Place | None:
         try:
@@ -51,5 +52,5 @@ class FallbackGeocoder:
         return dataclasses.replace(fallback_place, result=_approximate(fallback_place.result))
 
 
-def _approximate(result: GeocodeResult | None) -> GeocodeResult | None:
-    return dataclasses.replace(result, approximate=True) if result is not None else None
+def _approximate(result: GeocodeResult) -> GeocodeResult:
+    return dataclasses.replace(result, approximate=True)

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.extensions import db
+from service.extensions import Model
 from service.models.types import UTCDateTime, utcnow
 
 
-class Category(db.Model):
+class Category(Model):
     __tablename__ = "category"
     __table_args__ = (UniqueConstraint("jurisdiction_id", "code"),)
 

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from service.extensions import db
+from service.extensions import Model
 from service.models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from service.models.report import Report
 
 
-class ApiClient(db.Model):
+class ApiClient(Model):
     __tablename__ = "api_client"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,7 +28,7 @@ class ApiClient(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class RemoteMedia(db.Model):
+class RemoteMedia(Model):
     """A photo given by URL (Open311 media_url), fetched by a worker within limits."""
 
     __tablename__ = "remote_media"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import Float, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.extensions import db
+from service.extensions import Model
 
 
-class DuplicateCandidate(db.Model):
+class DuplicateCandidate(Model):
     __tablename__ = "duplicate_candidate"
     __table_args__ = (UniqueConstraint("report_id", "candidate_id"),)
 

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from service.extensions import db
+from service.extensions import Model
 from service.models.types import UTCDateTime, utcnow
 
 
-class Jurisdiction(db.Model):
+class Jurisdiction(Model):
     __tablename__ = "jurisdiction"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,7 +27,7 @@ class Jurisdiction(db.Model):
     departments: Mapped[list[Department]] = relationship(back_populates="jurisdiction", order_by="Department.id")
 
 
-class Department(db.Model):
+class Department(Model):
     __tablename__ = "department"
     __table_args__ = (UniqueConstraint("jurisdiction_id", "code"),)
 
@@ -44,7 +44,7 @@ class Department(db.Model):
     jurisdiction: Mapped[Jurisdiction] = relationship(back_populates="departments")
 
 
-class Area(db.Model):
+class Area(Model):
     __tablename__ = "area"
     __table_args__ = (UniqueConstraint("jurisdiction_id", "layer", "code"),)
 
@@ -59,7 +59,7 @@ class Area(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class RoutingRule(db.Model):
+class RoutingRule(Model):
     __tablename__ = "routing_rule"
 
     id: Mapped[int] = mapped_column(primary_key=True)

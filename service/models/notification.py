@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.extensions import db
+from service.extensions import Model
 from service.models.types import UTCDateTime, utcnow
 
 SUBSCRIBER_KINDS = ("department_webhook", "push_gateway", "email")
 
 
-class Subscriber(db.Model):
+class Subscriber(Model):
     """A receiver of events: a department's webhook or e-mail, or the app's push gateway."""
 
     __tablename__ = "subscriber"
@@ -32,7 +32,7 @@ class Subscriber(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Delivery(db.Model):
+class Delivery(Model):
     """One outbox event on its way to one subscriber: retried with backoff, then dead-lettered."""
 
     __tablename__ = "delivery"

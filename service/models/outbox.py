@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from service.extensions import db
+from service.extensions import Model
 from service.models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from service.models.report import Report
 
 
-class OutboxEvent(db.Model):
+class OutboxEvent(Model):
     __tablename__ = "outbox_event"
     __table_args__ = (Index("ix_outbox_event_state_created", "state", "created_at"),)
 

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from service.extensions import db
+from service.extensions import Model
 from service.models.types import UTCDateTime, utcnow
 
 
-class Photo(db.Model):
+class Photo(Model):
     __tablename__ = "photo"
     __table_args__ = (UniqueConstraint("report_id", "position"),)
 

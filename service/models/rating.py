@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.extensions import db
+from service.extensions import Model
 from service.models.types import UTCDateTime, utcnow
 
 
-class Rating(db.Model):
+class Rating(Model):
     """One rating; a later rating within the window replaces it, and the old row is kept."""
 
     __tablename__ = "rating"

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from service.extensions import db
+from service.extensions import Model
 from service.models.types import UTCDateTime, utcnow
 
 OPEN_CONDITION = "status IN ('received', 'acknowledged', 'in_progress')"
@@ -17,7 +17,7 @@ FIGURE_COLUMNS = ("department_id", "category_id", "ward", "status", "first_respo
                   "rating_fixed")
 
 
-class Report(db.Model):
+class Report(Model):
     __tablename__ = "report"
     __table_args__ = (
         Index("ix_report_jurisdiction_status_created", "jurisdiction_id", "status", "created_at"),
@@ -117,7 +117,7 @@ class Report(db.Model):
     history = relationship("HistoryEntry", order_by="HistoryEntry.id", back_populates="report", lazy="selectin")
 
 
-class HistoryEntry(db.Model):
+class HistoryEntry(Model):
     """One thing that happened to a report: its creation, a status change, a reply, a routing."""
 
     __tablename__ = "history_entry"

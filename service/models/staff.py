@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from service.extensions import db
+from service.extensions import Model
 from service.models.types import UTCDateTime, utcnow
 
 ROLES = ("admin", "manager", "staff", "viewer")
 
 
-class Staff(db.Model):
+class Staff(Model):
     __tablename__ = "staff"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
-from PIL import Image, ImageCms, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
 from service.photos import MAX_PIXELS, PhotoRejected
 
@@ -212,7 +212,7 @@ def _decode(
     return opened, icc_profile, method
 
 
-def _open(data: bytes) -> Image.Image:
+def _open(data: bytes) -> ImageFile.ImageFile:
     """Read the image header, rejecting what is not an image."""
     try:
         return Image.open(io.BytesIO(data))
@@ -338,7 +338,7 @@ def _scale_to_8_bit(image: Image.Image, *, top: int | None) -> Image.Image:
     values present: 8-bit data is kept, 16-bit data is scaled from 65535, and
     anything else is stretched between its own extremes.
     """
-    low, high = image.getextrema()
+    low, high = _extrema(image)
     if top is None:
         if low >= 0 and high <= 255:
             return image.convert("L")
@@ -393,13 +393,22 @@ def _srgb_profile() -> ImageCms.ImageCmsProfile:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
+def _extrema(image: Image.Image) -> tuple[float, float]:
+    """The lowest and the highest value of a single-band image."""
+    low, high = image.getextrema()
+    # Pillow answers one pair per band for an image of several bands.
+    if isinstance(low, tuple) or isinstance(high, tuple):
+        raise ValueError(f"a {image.mode} image has more than one band")
+    return low, high
+
+
 def _output_mode(image: Image.Image, image_format: str) -> Image.Image:
     """Give the encoder a mode it stores as is: L or RGB, or RGBA for WEBP with real transparency."""
     if image.mode == "RGB" or (image.mode == "L" and image_format == "JPEG"):
         return image
     if image.mode != "RGBA":
         return image.convert("RGB")
-    if image_format == "WEBP" and image.getchannel("A").getextrema()[0] < 255:
+    if image_format == "WEBP" and _extrema(image.getchannel("A"))[0] < 255:
         return image
     # JPEG has no alpha channel, and a photo is expected to look as it does
     # on a white page.
