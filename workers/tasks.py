@@ -60,7 +60,7 @@ def sweep() -> int:
     for media_id in media:
         current_app.extensions["celery"].send_task(FETCH_MEDIA, args=[media_id])
     try:
-        line_events = store_events.stale(db.session, current_app.config["SWEEP_AFTER_SECONDS"], clock.now())
+        line_events = store_events.stale(db.session(), current_app.config["SWEEP_AFTER_SECONDS"], clock.now())
     finally:
         db.session.remove()
     if line_events:

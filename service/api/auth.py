@@ -22,7 +22,7 @@ from service.models import Staff
 CHALLENGE = 'Bearer realm="machikoe"'
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
-SECURITY = [{"bearerAuth": []}]
+SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 STAFF_PREFIX = "/api/v1/staff/"
 # Views under the staff prefix that authenticate by other means: the original
 # photo link carries its own signature.

@@ -111,9 +111,8 @@ def _unrouted() -> Response | None:
     error = request.routing_exception
     if error is None or isinstance(error, RequestRedirect) or not (request.path + "/").startswith(PREFIX):
         return None
-    if isinstance(error, HTTPException):
-        return _http_error(error)
-    return None
+    # Routing raises only HTTPExceptions (404, 405) besides the redirect handled above.
+    return _http_error(error)
 
 
 @blp.before_request
@@ -135,8 +134,9 @@ def _http_error(error: HTTPException) -> Response:
     # Werkzeug's own descriptions are fixed texts; a message from this code names fields, not their values.
     description = (getattr(error, "data", None) or {}).get("message") or error.description or error.name
     response = _answer([{"code": status, "description": description}], "errors", status)
-    if status == 405 and getattr(error, "valid_methods", None):
-        response.headers["Allow"] = ", ".join(error.valid_methods)
+    allowed = getattr(error, "valid_methods", None)
+    if status == 405 and allowed:
+        response.headers["Allow"] = ", ".join(allowed)
     return response
 
 
@@ -257,10 +257,10 @@ def create_request(fmt: str) -> Response:
     # The api_key is one of the form fields, so a body that is not a form cannot carry one.
     if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         raise Open311Error(400, "send the request form-encoded (application/x-www-form-urlencoded or multipart/form-data)")
-    client = api_clients.authenticate(db.session, params.single(request.form.getlist("api_key"), "api_key"))
+    client = api_clients.authenticate(db.session(), params.single(request.form.getlist("api_key"), "api_key"))
     if client is None:
         raise Open311Error(403, "api_key was not provided or is not valid")
-    jurisdiction = db.session.get(Jurisdiction, client.jurisdiction_id)
+    jurisdiction = db.session.get_one(Jurisdiction, client.jurisdiction_id)
     if _jurisdiction_code() and _jurisdiction().id != jurisdiction.id:
         raise Open311Error(403, "this api_key is not valid for this jurisdiction_id")
     posted = parse_post(request.form.to_dict(flat=False))
@@ -280,7 +280,7 @@ def create_request(fmt: str) -> Response:
     _check_place(client, posted.lat, posted.lon, posted.address, pipeline.locate)
     try:
         result = submit_report(
-            db.session, current_app.extensions["photo_store"], fields=posted.intake_fields(attributes), photos=photos,
+            db.session(), current_app.extensions["photo_store"], fields=posted.intake_fields(attributes), photos=photos,
             idempotency_key=None, secret=config["SECRET_KEY"], locate=pipeline.locate,
             year_end_break=config["YEAR_END_BREAK"], source="open311", api_client_id=client.id,
             reporter_account_id=posted.account_id, media_urls=media_urls,
@@ -323,7 +323,7 @@ def _check_place(client: ApiClient, lat: float | None, lon: float | None, addres
         if placed is None:
             raise Open311Error(400, "the address cannot be placed; give lat and long")
         lat, lon = placed
-    if coverage.jurisdiction_at(db.session, lon, lat) != client.jurisdiction_id:
+    if coverage.jurisdiction_at(db.session(), lon, lat) != client.jurisdiction_id:
         raise Open311Error(400, "this location is outside the jurisdiction of this api_key")
 
 

@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from service.extensions import db
+from service.extensions import Model
 from service.models.types import UTCDateTime, utcnow
 
 
-class LineChannel(db.Model):
+class LineChannel(Model):
     """A jurisdiction's LINE official account: its secret and token, never shown once set."""
 
     __tablename__ = "line_channel"
@@ -37,7 +37,7 @@ class LineChannel(db.Model):
         return f"<LineChannel jurisdiction={self.jurisdiction_id}>"
 
 
-class LineUser(db.Model):
+class LineUser(Model):
     """A resident on one jurisdiction's channel, with the conversation in progress."""
 
     __tablename__ = "line_user"
@@ -56,7 +56,7 @@ class LineUser(db.Model):
         return f"<LineUser {self.id}>"
 
 
-class LineEvent(db.Model):
+class LineEvent(Model):
     """A webhook event as LINE sent it, kept until a job has handled it; a redelivery finds its row."""
 
     __tablename__ = "line_event"
@@ -73,7 +73,7 @@ class LineEvent(db.Model):
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class LineReport(db.Model):
+class LineReport(Model):
     """Which LINE user sent a report, so its status changes and the rating reach the same chat."""
 
     __tablename__ = "line_report"
