@@ -91,9 +91,10 @@ def _check_form() -> None:
             abort(413, f"A form may have at most {MAX_FORM_FIELDS} fields.")
     refused: dict[str, list[str]] = {}
     for name, value in request.form.items(multi=True):
-        bad = characters.refused_character(name, text=False) or characters.refused_character(value, text=True)
+        # A multipart part may come without a name; the view that reads the form refuses it.
+        bad = characters.refused_character(name or "", text=False) or characters.refused_character(value or "", text=True)
         if bad:
-            refused[_printable(name)] = [characters.explain(bad)]
+            refused[_printable(name or "")] = [characters.explain(bad)]
     for name, upload in request.files.items(multi=True):
         bad = characters.refused_character(name, text=False) or characters.refused_character(upload.filename or "", text=False)
         if bad:
