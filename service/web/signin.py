@@ -57,8 +57,23 @@ def load_staff() -> Response | None:
         return None
     g.staff = signed_in_staff()
     if g.staff is None:
-        return redirect(url_for("staff_web.login", next=request.full_path if request.method == "GET" else None))
+        return to_sign_in()
     return None
+
+
+def to_sign_in() -> Response:
+    """To the sign-in page, and back here afterwards (for a page one can come back to: a GET).
+
+    An htmx request is told to load the sign-in page as a whole page
+    (``HX-Redirect``), not to swap it into a fragment of the page.
+    """
+    here = request.full_path.rstrip("?") if request.method == "GET" else None
+    target = url_for("staff_web.login", next=here)
+    if request.headers.get("HX-Request"):
+        response = Response(status=401)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
 
 
 def staff_required(*roles: str) -> Callable[[F], F]:
@@ -68,7 +83,7 @@ def staff_required(*roles: str) -> Callable[[F], F]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if g.get("staff") is None:
-                return redirect(url_for("staff_web.login", next=request.full_path))
+                return to_sign_in()
             if roles and g.staff.role not in roles:
                 abort(403)
             return view(*args, **kwargs)

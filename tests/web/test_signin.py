@@ -48,7 +48,9 @@ def actions(app: Flask, member_id: int) -> list[str]:
 def test_a_staff_page_sends_a_visitor_to_sign_in_and_back(app, client):
     member_id, login, _ = make_account(app, "staff")
     answer = client.get("/staff/account")
-    assert answer.status_code == 302 and answer.headers["Location"] == "/staff/login?next=/staff/account?"
+    assert answer.status_code == 302 and answer.headers["Location"] == "/staff/login?next=/staff/account"
+    fragment = client.get("/staff/account", headers={"HX-Request": "true"})
+    assert fragment.status_code == 401 and fragment.headers["HX-Redirect"] == "/staff/login?next=/staff/account"
     signed = sign_in(client, login, next_path="/staff/account")
     assert signed.status_code == 302 and signed.headers["Location"] == "/staff/account"
     page = client.get("/staff/account")
@@ -155,6 +157,14 @@ def test_an_idle_session_ends_and_a_used_one_lives_until_its_lifetime(app, clien
     assert sign_in(client, login).status_code == 302
     fixed_clock.instant += timedelta(minutes=31)
     assert client.get("/staff/").headers["Location"].startswith("/staff/login")
+
+
+def test_htmx_requests_pass_the_csrf_check_with_the_token_in_a_header(app, client):
+    _, login, _ = make_account(app, "staff")
+    sign_in(client, login)
+    token = csrf_of(client, "/staff/")
+    assert client.post("/staff/logout", headers={"HX-Request": "true"}).status_code == 400
+    assert client.post("/staff/logout", headers={"HX-Request": "true", "X-CSRFToken": token}).status_code == 302
 
 
 def test_signing_out_ends_the_session(app, client):
