@@ -200,3 +200,48 @@ def test_staff_create_refuses_an_admin_without_a_second_factor_and_leaves_nothin
     assert short.exit_code != 0 and "at least 12" in short.output
     with app.app_context():
         assert db.session.scalars(select(Staff)).all() == []
+
+
+def test_a_member_changes_their_own_password_with_the_current_one(app, client):
+    member_id, login, _ = make_account(app, "staff")
+    sign_in(client, login)
+    token = csrf_of(client, "/staff/account")
+    new = "a brand new passphrase"
+    wrong = client.post("/staff/account/password", data={"csrf_token": token, "current_password": "not it at all",
+                                                         "new_password": new, "new_password_again": new})
+    assert wrong.status_code == 400 and "現在のパスワードが違うか" in wrong.get_data(as_text=True)
+    mismatch = client.post("/staff/account/password", data={"csrf_token": token, "current_password": PASSWORD,
+                                                            "new_password": new, "new_password_again": new + "x"})
+    assert mismatch.status_code == 400
+    changed = client.post("/staff/account/password", data={"csrf_token": token, "current_password": PASSWORD,
+                                                           "new_password": new, "new_password_again": new})
+    assert changed.status_code == 302
+    assert "パスワードを変更しました。" in client.get("/staff/account").get_data(as_text=True)
+    client.post("/staff/logout", data={"csrf_token": csrf_of(client, "/staff/")})
+    assert sign_in(client, login).status_code == 401
+    assert sign_in(client, login, new).status_code == 302
+    assert "staff.password_changed" in actions(app, member_id)
+
+
+@pytest.mark.parametrize(("role", "removed"), [("staff", True), ("manager", False)])
+def test_only_roles_that_may_sign_in_without_a_second_factor_can_remove_it(app, client, role, removed):
+    member_id, login, secret = make_account(app, role, totp=True)
+    sign_in(client, login)
+    client.post("/staff/login/code", data={"csrf_token": csrf_of(client, "/staff/login/code"), "code": current_code(app, secret)})
+    answer = client.post("/staff/account/totp/remove", data={"csrf_token": csrf_of(client, "/staff/account"),
+                                                             "current_password": PASSWORD})
+    assert answer.status_code == (302 if removed else 400)
+    with app.app_context():
+        assert (db.session.get(Staff, member_id).totp_secret is None) is removed
+    assert ("staff.totp_removed" in actions(app, member_id)) is removed
+
+
+def test_a_totp_code_signs_in_once(app, client, fixed_clock):
+    _, login, secret = make_account(app, "admin", None)
+    code = current_code(app, secret)
+    for expected in (302, 401):
+        client.delete_cookie(COOKIE)
+        sign_in(client, login)
+        answer = client.post("/staff/login/code", data={"csrf_token": csrf_of(client, "/staff/login/code"), "code": code})
+        assert answer.status_code == expected
+    assert "確認コードが違います" in answer.get_data(as_text=True)
