@@ -34,5 +34,7 @@ def test_an_unknown_page_is_shown_as_a_page(page, console_errors, live_server, s
     assert response is not None and response.status == 404
     assert page.get_by_role("heading", level=1).inner_text() == "ページが見つかりません"
     screenshot(page, "not-found")
+    page.get_by_role("link", name="最初のページへ戻る").click()
+    assert page.url.endswith("/staff/login?next=/staff/")
     # The browser logs the 404 of the address itself; nothing else may go wrong.
     assert [e for e in console_errors if "404" not in e] == []
