@@ -114,6 +114,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LINE_API_BASE_URL", "MACHIKOE_LINE_API_BASE_URL", str, "https://api.line.me", "LINE Messaging API base URL"),
     Setting("LINE_DATA_API_BASE_URL", "MACHIKOE_LINE_DATA_API_BASE_URL", str, "https://api-data.line.me", "LINE content API base URL"),
     Setting("LINE_CONVERSATION_TIMEOUT_MINUTES", "MACHIKOE_LINE_CONVERSATION_TIMEOUT_MINUTES", int, 30, "a LINE conversation left this long starts over"),
+    Setting("STAFF_SESSION_IDLE_MINUTES", "MACHIKOE_STAFF_SESSION_IDLE_MINUTES", int, 30, "a page session left unused this long ends (sign in again)"),
+    Setting("STAFF_SESSION_LIFETIME_HOURS", "MACHIKOE_STAFF_SESSION_LIFETIME_HOURS", int, 12, "a page session ends this long after it began, used or not"),
+    Setting("SESSION_COOKIE_SECURE", "MACHIKOE_SESSION_COOKIE_SECURE", _bool, None, "send the session cookie over https only; on for requests that came over https when unset"),
+    Setting("STAFF_SIGNIN_LOCK_AFTER", "MACHIKOE_STAFF_SIGNIN_LOCK_AFTER", int, 10, "failed sign-ins in a row that lock an account until an admin unlocks it"),
+    Setting("STAFF_TOTP_ALL_ROLES", "MACHIKOE_STAFF_TOTP_ALL_ROLES", _bool, False, "require the second factor (TOTP) of every role, not only admin and manager"),
+    Setting("STAFF_PASSWORD_MIN_LENGTH", "MACHIKOE_STAFF_PASSWORD_MIN_LENGTH", int, 12, "characters a staff password needs at least"),
+    Setting("RATE_LIMIT_SIGNINS_PER_ACCOUNT", "MACHIKOE_RATE_LIMIT_SIGNINS_PER_ACCOUNT", str, "5/minute;20/hour", "failed sign-ins per login name; past it every attempt gets 429"),
+    Setting("RATE_LIMIT_SIGNINS_PER_ADDRESS", "MACHIKOE_RATE_LIMIT_SIGNINS_PER_ADDRESS", str, "20/minute;100/hour", "failed sign-ins per client address; past it every attempt gets 429"),
+    Setting("MAP_TILE_URL", "MACHIKOE_MAP_TILE_URL", str, "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png", "map tiles of the pages ({z}/{x}/{y}); its host is allowed in the pages' Content-Security-Policy"),
+    Setting("MAP_TILE_ATTRIBUTION", "MACHIKOE_MAP_TILE_ATTRIBUTION", str, "地理院タイル（国土地理院）", "attribution shown on the pages' maps"),
     Setting("LOG_LEVEL", "MACHIKOE_LOG_LEVEL", str, "INFO", "log level"),
 )
 

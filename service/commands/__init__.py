@@ -15,8 +15,9 @@ from service.commands.rules import rules
 from service.commands.setup import setup
 from service.commands.staff import staff
 from service.commands.subscribers import subscribers
+from service.commands.web import web
 
-GROUPS = (setup, routing, jurisdictions, departments, categories, areas, rules, staff, clients, subscribers, line)
+GROUPS = (setup, routing, jurisdictions, departments, categories, areas, rules, staff, clients, subscribers, line, web)
 
 
 def register(cli: click.Group) -> None:

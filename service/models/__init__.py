@@ -12,6 +12,7 @@ from service.models.photo import Photo
 from service.models.rating import Rating
 from service.models.report import HistoryEntry, Report
 from service.models.staff import ROLES, Staff
+from service.models.web_session import WebSession
 
 __all__ = [
     "ROLES",
@@ -37,4 +38,5 @@ __all__ = [
     "RoutingRule",
     "Staff",
     "Subscriber",
+    "WebSession",
 ]
