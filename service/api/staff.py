@@ -25,6 +25,7 @@ from schemas.staff import (
 from service import clock
 from service.api import staff_presenters as present
 from service.api.auth import SECURITY, current_staff, require
+from service.api.contract import with_character_rule
 from service.api.csv_files import csv_text
 from service.api.language import preferred_language
 from service.api.paging import page_links, parse_bbox, parse_statuses, wants_csv
@@ -255,7 +256,8 @@ class StaffDerivative(MethodView):
 @blp.route("/photos/<string:photo_id>/original", endpoint="original_photo")
 class StaffOriginal(MethodView):
     @blp.doc(security=SECURITY,
-             parameters=[{"in": "query", "name": "signature", "schema": {"type": "string"}, "required": True}],
+             parameters=[{"in": "query", "name": "signature", "schema": with_character_rule({"type": "string"}, line=True),
+                          "required": True}],
              responses={200: {"description": "The original as uploaded (with its metadata)",
                               "content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}, "image/heic": {}}},
                         **PROBLEMS,
