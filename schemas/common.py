@@ -6,7 +6,7 @@ import math
 import re
 from typing import Any, ClassVar
 
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from service.domain import dates
 
@@ -19,21 +19,21 @@ class StrictSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    @pre_load
-    def _json_numbers_are_numbers(self, data: Any, **kwargs) -> Any:
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _json_numbers_are_numbers(self, data: dict, original_data: Any, **kwargs) -> None:
         # A query or form arrives as a multidict (or service.api.body.FormFields) of strings, which
         # the fields convert; a JSON body arrives as a plain dict whose numbers are typed, and
         # there "5" is not the integer the contract declares, nor 5.5 or true an integer.
-        if type(data) is not dict:
-            return data
+        # Only values their field took are looked at, so each field reports one error.
+        if type(original_data) is not dict:
+            return
         wrong = {}
         for name, field in self.load_fields.items():
             key = field.data_key or name
-            if key in data and isinstance(field, fields.Number) and not _json_number(data[key], field):
+            if isinstance(field, fields.Number) and name in data and not _json_number(original_data.get(key), field):
                 wrong[key] = ["Not a JSON integer." if isinstance(field, fields.Integer) else "Not a JSON number."]
         if wrong:
             raise ValidationError(wrong)
-        return data
 
 
 def _json_number(value: Any, field: fields.Number) -> bool:
