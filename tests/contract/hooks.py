@@ -54,12 +54,12 @@ def _positive(case: Any) -> bool:
 
 
 def _carry_pii(body: dict[str, Any], places: dict[tuple[str, ...], str]) -> None:
-    """Replace the generated values of private fields that are present with known ones, which are valid too."""
+    """Give the private fields known values, which are valid too (a report's ``reporter`` only where one was sent)."""
     for path, name in places.items():
-        holder = body
+        holder: Any = body
         for step in path[:-1]:
             holder = holder.get(step) if isinstance(holder, dict) else None
-        if isinstance(holder, dict) and isinstance(holder.get(path[-1]), str):
+        if isinstance(holder, dict):
             holder[path[-1]] = PII[name]
     description = body.get("description")
     if isinstance(description, str) and description.strip() and len(description) + len(CONTACT_IN_TEXT) <= DESCRIPTION_MAX:

@@ -98,7 +98,7 @@ def test_a_json_integer_is_a_json_integer(client, keys, road_report, spec, value
     response = client.patch(path, json={"priority": value}, headers=keys.header("admin"))
     assert response.status_code == 422 and response.content_type == "application/problem+json"
     assert list(response.get_json()["errors"]) == ["priority"]
-    if isinstance(value, str):
+    if value == "3":  # the field alone would have taken it
         assert response.get_json()["errors"]["priority"] == ["Not a JSON integer."]
     assert client.get(path, headers=keys.header("admin")).get_json()["priority"] == before
     assert client.patch(path, json={"priority": 3}, headers=keys.header("admin")).get_json()["priority"] == 3
