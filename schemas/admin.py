@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from schemas.common import Flag, PageLinksSchema, PatchSchema, StrictSchema, WebUrl
+from schemas.common import EmailAddress, Flag, PageLinksSchema, PatchSchema, StrictSchema, WebUrl
 
 CODE = validate.Regexp(r"^[a-z0-9][a-z0-9_\-]{0,49}$",
                       error="1–50 lower-case letters, digits, '_' or '-', starting with a letter or digit.")
@@ -21,7 +21,7 @@ class DepartmentCreateSchema(StrictSchema):
     name_ja = fields.String(required=True, validate=NAME, metadata={"example": "道路課"})
     name_en = fields.String(required=True, validate=NAME, metadata={"example": "Roads"})
     fallback = Flag(load_default=False, metadata={"description": "takes the reports no rule matches; one per jurisdiction"})
-    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    email = EmailAddress(allow_none=True)
     webhook_url = WebUrl(allow_none=True)
     active = Flag(load_default=True)
 
@@ -30,7 +30,7 @@ class DepartmentPatchSchema(PatchSchema):
     name_ja = fields.String(validate=NAME)
     name_en = fields.String(validate=NAME)
     fallback = Flag()
-    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    email = EmailAddress(allow_none=True)
     webhook_url = WebUrl(allow_none=True)
     active = Flag()
 

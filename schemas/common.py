@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from typing import Any, ClassVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
@@ -10,15 +12,42 @@ from service.domain import dates
 
 
 class StrictSchema(Schema):
-    """Unknown fields are an error, so a typo never passes silently. (Control characters never
-    reach a schema: the input boundary, service/api/boundary.py, refuses them in every request.)"""
+    """Unknown fields are an error, so a typo never passes silently, and a JSON number field
+    takes a JSON number only. (Control characters never reach a schema: the input boundary,
+    service/api/boundary.py, refuses them in every request.)"""
 
     class Meta:
         unknown = RAISE
 
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _json_numbers_are_numbers(self, data: dict, original_data: Any, **kwargs) -> None:
+        # A query or form arrives as a multidict (or service.api.body.FormFields) of strings, which
+        # the fields convert; a JSON body arrives as a plain dict whose numbers are typed, and
+        # there "5" is not the integer the contract declares, nor 5.5 or true an integer.
+        # Only values their field took are looked at, so each field reports one error.
+        if type(original_data) is not dict:
+            return
+        wrong = {}
+        for name, field in self.load_fields.items():
+            key = field.data_key or name
+            if isinstance(field, fields.Number) and name in data and not _json_number(original_data.get(key), field):
+                wrong[key] = ["Not a JSON integer." if isinstance(field, fields.Integer) else "Not a JSON number."]
+        if wrong:
+            raise ValidationError(wrong)
+
+
+def _json_number(value: Any, field: fields.Number) -> bool:
+    if value is None:
+        return True  # allow_none decides
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return not isinstance(field, fields.Integer) or isinstance(value, int)
+
 
 class PatchSchema(StrictSchema):
     """A partial change: every field is optional, and at least one must be given."""
+
+    OPENAPI: ClassVar[dict] = {"minProperties": 1}
 
     @validates_schema
     def _something_to_change(self, data: dict, **kwargs) -> None:
@@ -94,13 +123,61 @@ def both_or_neither(first: str, second: str) -> dict:
                       {"not": {"anyOf": [{"required": [first]}, {"required": [second]}]}}]}
 
 
-class WebUrl(fields.URL):
-    """An absolute http or https URL of at most 2,000 characters (a host without a dot is allowed)."""
+_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST_NAME = f"{_LABEL}(?:\\.{_LABEL})*"
+_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_H16 = "[0-9A-Fa-f]{1,4}"
+_LS32 = f"(?:{_H16}:{_H16}|{_OCTET}(?:\\.{_OCTET}){{3}})"
+# RFC 3986's IPv6address, one alternative per place of the "::".
+_IPV6 = "(?:" + "|".join((
+    f"(?:{_H16}:){{6}}{_LS32}", f"::(?:{_H16}:){{5}}{_LS32}", f"(?:{_H16})?::(?:{_H16}:){{4}}{_LS32}",
+    *(f"(?:(?:{_H16}:){{0,{n}}}{_H16})?::(?:{_H16}:){{{4 - n}}}{_LS32}" for n in (1, 2)),
+    f"(?:(?:{_H16}:){{0,3}}{_H16})?::{_H16}:{_LS32}", f"(?:(?:{_H16}:){{0,4}}{_H16})?::{_LS32}",
+    f"(?:(?:{_H16}:){{0,5}}{_H16})?::{_H16}", f"(?:(?:{_H16}:){{0,6}}{_H16})?::")) + ")"
+_URI_CHARACTER = "(?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})"
+# The URLs the service calls (webhooks, push gateways): http or https, a host name or IP address
+# (IPv6 in brackets), a port, then a path, query and fragment of URI characters. The contract
+# states this very pattern, and everything it matches is also a URI, so the two agree exactly.
+WEB_URL_PATTERN = (f"^https?://(?:{_HOST_NAME}\\.?|\\[{_IPV6}\\])(?::[0-9]{{1,5}})?"
+                   f"(?:[/?]{_URI_CHARACTER}*)?(?:#{_URI_CHARACTER}*)?$")
+# An e-mail address as the service takes it: a dot-atom, then a host name of two labels or more.
+_ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+EMAIL_PATTERN = f"^{_ATOM}(?:\\.{_ATOM})*@{_LABEL}(?:\\.{_LABEL})+$"
+
+
+class _Pattern(fields.String):
+    """A string that is whole matched by ``PATTERN``, which the contract states as it is."""
+
+    PATTERN = ""
+    FORMAT = ""
+    MAX_LENGTH = 0
+    ERROR = ""
 
     def __init__(self, **kwargs) -> None:
-        metadata = {"format": "uri", "pattern": "^https?://", "maxLength": 2000, **(kwargs.pop("metadata", None) or {})}
-        super().__init__(schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2000),
-                         metadata=metadata, **kwargs)
+        metadata = {"format": self.FORMAT, "pattern": self.PATTERN, "maxLength": self.MAX_LENGTH,
+                    **(kwargs.pop("metadata", None) or {})}
+        super().__init__(validate=validate.Length(max=self.MAX_LENGTH), metadata=metadata, **kwargs)
+        self._compiled = re.compile(self.PATTERN)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not self._compiled.fullmatch(text):
+            raise ValidationError(self.ERROR)
+        return text
+
+
+class WebUrl(_Pattern):
+    """An absolute http or https URL of at most 2,000 characters (a host without a dot is allowed).
+
+    A host in Unicode is given in its ASCII form (``xn--``), as in any URI."""
+
+    PATTERN, FORMAT, MAX_LENGTH, ERROR = WEB_URL_PATTERN, "uri", 2000, "Not a valid URL."
+
+
+class EmailAddress(_Pattern):
+    """An e-mail address of at most 254 characters (a domain in Unicode in its ASCII form)."""
+
+    PATTERN, FORMAT, MAX_LENGTH, ERROR = EMAIL_PATTERN, "email", 254, "Not a valid email address."
 
 
 class Coordinate(fields.Float):

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from schemas.common import Flag, PageLinksSchema, PatchSchema, StrictSchema, WebUrl
+from schemas.common import EmailAddress, Flag, PageLinksSchema, PatchSchema, StrictSchema, WebUrl
 
 KINDS = ("department_webhook", "push_gateway", "email")
 EVENT_TYPES = ("report.received", "report.routed", "report.status_changed", "report.replied", "report.resolved",
@@ -29,7 +29,7 @@ class SubscriberCreateSchema(StrictSchema):
                                metadata={"description": "a department code: hear only that department's reports"})
     url = WebUrl(load_default=None, allow_none=True,
                  metadata={"example": "https://example.jp/hooks/machikoe", "description": "required for a webhook or push gateway"})
-    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254),
+    email = EmailAddress(load_default=None, allow_none=True,
                          metadata={"description": "required for an e-mail subscriber"})
     secret = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=16, max=200),
                            metadata={"description": "the HMAC key; generated (and shown once) when not given"})
@@ -50,7 +50,7 @@ class SubscriberPatchSchema(PatchSchema):
     name = fields.String(validate=validate.Length(min=1, max=200))
     department = fields.String(allow_none=True, validate=validate.Length(max=50))
     url = WebUrl(allow_none=True)
-    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    email = EmailAddress(allow_none=True)
     event_types = EVENTS
     active = Flag()
 

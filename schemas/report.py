@@ -6,14 +6,23 @@ from typing import ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from schemas.common import STATUS_LIST, Coordinate, Flag, PageLinksSchema, StrictSchema, both_or_neither, status_enum
+from schemas.common import (
+    STATUS_LIST,
+    Coordinate,
+    EmailAddress,
+    Flag,
+    PageLinksSchema,
+    StrictSchema,
+    both_or_neither,
+    status_enum,
+)
 
 ATTRIBUTE_VALUE = fields.Raw()
 
 
 class ReporterSchema(StrictSchema):
     name = fields.String(validate=validate.Length(max=200))
-    email = fields.Email(validate=validate.Length(max=254))
+    email = EmailAddress()
     phone = fields.String(validate=[validate.Length(max=50), validate.Regexp(r"^[0-9+\-() ]*$", error="Not a phone number.")])
 
 

@@ -82,7 +82,7 @@ def test_the_contract_declares_what_the_server_enforces(spec):
     imports = {p["name"]: p for p in paths["/api/v1/staff/admin/areas/import"]["post"]["parameters"]}
     assert imports["layer"]["required"] is True
     webhook = spec["components"]["schemas"]["DepartmentCreate"]["properties"]["webhook_url"]
-    assert webhook["format"] == "uri" and webhook["pattern"] == "^https?://"
+    assert webhook["format"] == "uri" and webhook["pattern"].startswith("^https?://")
     assert spec["components"]["schemas"]["Transition"]["properties"]["to"]["enum"][0] == "received"
 
 

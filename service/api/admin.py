@@ -34,6 +34,7 @@ from schemas.open311 import ApiClientCreatedSchema, ApiClientCreateSchema, ApiCl
 from service.api.auth import SECURITY, current_staff, require
 from service.api.body import form_fields
 from service.api.boundary import large_body
+from service.api.contract import with_character_rule
 from service.api.paging import page_links
 from service.api.problems import abort
 from service.domain import access, api_clients
@@ -227,15 +228,17 @@ IMPORT_DOC = {
     "content": {
         "application/geo+json": {"schema": {"type": "object", "description": "a GeoJSON FeatureCollection, Feature or geometry"}},
         "application/json": {"schema": {"type": "object", "description": "a GeoJSON FeatureCollection, Feature or geometry"}},
-        "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+        "multipart/form-data": {"schema": with_character_rule({"type": "object", "required": ["file"], "properties": {
             "file": {"type": "string", "format": "binary", "description": "a GeoJSON file (国土数値情報 N03 included)"},
-            "layer": {"type": "string"}, "name_property": {"type": "string"}}}},
+            "layer": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_\\-]{0,49}$"},
+            "name_property": {"type": "string", "minLength": 1, "maxLength": 100}}}, line=False)},
     },
 }
 IMPORT_PARAMETERS = [
     {"in": "query", "name": "layer", "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_\\-]{0,49}$"}, "required": True,
      "description": "the layer (a multipart form may give it as a field instead)"},
-    {"in": "query", "name": "name_property", "schema": {"type": "string"}, "required": False,
+    {"in": "query", "name": "name_property", "required": False,
+     "schema": with_character_rule({"type": "string", "minLength": 1, "maxLength": 100}, line=True),
      "description": "the feature property holding the name (or a form field)"},
 ]
 

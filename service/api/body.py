@@ -101,9 +101,14 @@ def json_object(request: Request) -> dict[str, Any]:
     return body
 
 
-def form_fields(request: Request) -> dict[str, Any]:
+class FormFields(dict[str, Any]):
+    """The fields of a form: their values are text, which a schema's number fields convert
+    (a schema takes a plain dict as a JSON object, whose numbers must already be numbers)."""
+
+
+def form_fields(request: Request) -> FormFields:
     """The non-file fields of a multipart form, nested ones parsed from JSON."""
-    fields: dict[str, Any] = {}
+    fields = FormFields()
     for name in request.form:
         values = request.form.getlist(name)
         if len(values) > 1:

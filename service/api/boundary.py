@@ -39,6 +39,10 @@ def init_boundary(app: Flask) -> None:
 
 def check_request() -> None:
     """Refuse what no view should parse or see; a JSON body is parsed once here, into ``g.json_body``."""
+    if request.routing_exception is not None:
+        # No view takes the request: it is answered 404 or 405 (under /open311/ as an Open311
+        # document) whatever it holds, and nothing of it is parsed.
+        return
     _check_lines("path", (request.view_args or {}).items())
     if request.query_string.count(b"&") >= MAX_QUERY_PARAMETERS:
         abort(400, f"A query may have at most {MAX_QUERY_PARAMETERS} parameters.")

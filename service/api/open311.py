@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from service import clock
+from service.api.contract import with_character_rule
 from service.api.idempotency_header import idempotency_header
 from service.api.language import preferred_language
 from service.api.limits import client_budgets, within
@@ -80,6 +81,14 @@ QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
+ERROR_DESCRIPTIONS = {400: "Missing or invalid parameter", 403: "Missing or invalid api_key",
+                      404: "Unknown service_code, request, token or jurisdiction_id",
+                      409: "The Idempotency-Key was already used for a different request",
+                      413: "Body larger than the service takes", 422: "A parameter holds a control character",
+                      429: "Too many requests (see Retry-After)"}
+BOUNDARY_CODES = (413, 422, 429)
+
+
 def _doc(summary: str, *codes: int, query: tuple[str, ...] = (), success: int = 200,
          document: str = "array", idempotent: bool = False) -> dict[str, Any]:
     """An operation's documentation: the .json and .xml bodies, the Open311 errors and its query parameters.
@@ -87,19 +96,19 @@ def _doc(summary: str, *codes: int, query: tuple[str, ...] = (), success: int = 
     ``document`` is the JSON type of the success body: a list for most calls,
     an object for discovery and service definitions.
     """
-    descriptions = {400: "Missing or invalid parameter", 403: "Missing or invalid api_key",
-                    404: "Unknown service_code, request, token or jurisdiction_id",
-                    409: "The Idempotency-Key was already used for a different request",
-                    429: "Too many service requests from this api_key (see Retry-After)"}
     xml_body = {"text/xml": {"schema": {"type": "string"}}}
     errors = {"application/json": {"schema": ERRORS_SCHEMA}, **xml_body}
     success_schema = {"type": "array", "items": {"type": "object"}} if document == "array" else {"type": "object"}
-    responses: dict[Any, Any] = {code: {"description": descriptions[code], "content": errors} for code in codes}
+    # Every error under /open311/ is an Open311 document, the input boundary's refusals included.
+    responses: dict[Any, Any] = {code: {"description": ERROR_DESCRIPTIONS[code], "content": errors}
+                                 for code in (*codes, *BOUNDARY_CODES)}
+    responses["default"] = {"description": "Any other error, as an Open311 error document", "content": errors}
     responses[success] = {"description": "The GeoReport v2 document, in the format the path ends with (json or xml)",
                           "content": {"application/json": {"schema": success_schema}, **xml_body}}
     return {"summary": summary, "responses": responses,
-            "parameters": [{"in": "query", "name": name, "schema": QUERY_SCHEMAS.get(name, {"type": "string"}),
-                            "required": False} for name in query]
+            "parameters": [{"in": "query", "name": name, "required": False,
+                            "schema": with_character_rule(QUERY_SCHEMAS.get(name, {"type": "string"}), line=True)}
+                           for name in query]
             + ([{"in": "header", "name": "Idempotency-Key", "required": False,
                  "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7e]+$"}}]
                if idempotent else [])}
@@ -247,7 +256,7 @@ POST_EXAMPLE = {"api_key": "mk_0123abcd_the-key-of-your-client-system", "service
                 "lat": 35.65, "long": 139.78, "description": "歩道に穴があります", "attribute[lane_blocked]": "no"}
 POST_BODY = {
     "required": True,
-    "content": {media: {"schema": {"type": "object", "required": ["api_key", "service_code"], "properties": {
+    "content": {media: {"schema": with_character_rule({"type": "object", "required": ["api_key", "service_code"], "properties": {
         **{name: {"type": "string", "maxLength": LIMITS[name]} for name in (
             "api_key", "address_string", "address_id", "device_id", "account_id", "first_name", "last_name")},
         "jurisdiction_id": JURISDICTION_ID,
@@ -260,8 +269,8 @@ POST_BODY = {
         "description": {"type": "string", "maxLength": LIMITS["description"]},
         **({"media": {"type": "array", "items": {"type": "string", "format": "binary"}}}
            if media == "multipart/form-data" else {}),
-    }, "additionalProperties": {"type": "string", "description": "attribute[code] and attribute[code][]"},
-        "example": POST_EXAMPLE}}
+    }, "additionalProperties": {"type": "string", "description": "attribute[code] and attribute[code][]"}}, line=False),
+        "example": POST_EXAMPLE}
         for media in ("application/x-www-form-urlencoded", "multipart/form-data")},
 }
 

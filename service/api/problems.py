@@ -62,12 +62,21 @@ class ProblemApi(Api):
         super().__init__(*args, **kwargs)
 
     def init_app(self, app: Any, *, spec_kwargs: dict[str, Any] | None = None) -> None:
-        from service.api.contract import IdConverter, SchemaRules, id_parameter
+        from werkzeug.routing import UnicodeConverter
+
+        from service.api.contract import IdConverter, SchemaRules, id_parameter, line_parameter
 
         # Before any blueprint is registered: their routes bind the converter named "int".
         app.url_map.converters["int"] = IdConverter
         self.register_converter(IdConverter, id_parameter)
+        self.register_converter(UnicodeConverter, line_parameter)
         super().init_app(app, spec_kwargs={"extra_plugins": [SchemaRules()], **(spec_kwargs or {})})
+
+    def _init_spec(self, **kwargs: Any) -> None:
+        from service.api.contract import declare_character_rule
+
+        super()._init_spec(**kwargs)
+        declare_character_rule(self.ma_plugin.converter)
 
     def _register_responses(self) -> None:
         import http

@@ -24,7 +24,7 @@ from schemas.report import (
 )
 from service import clock
 from service.api import presenters
-from service.api.body import form_fields, json_object
+from service.api.body import JSON_FIELDS_IN_FORMS, form_fields, json_object
 from service.api.idempotency_header import idempotency_header
 from service.api.language import preferred_language
 from service.api.limits import Budget, address_key, client_address, counting_refusals, report_budgets, within
@@ -54,22 +54,12 @@ from service.timefmt import iso_tokyo
 
 blp = Blueprint("resident", __name__, url_prefix="/api/v1", description="Residents: categories, reports and their status")
 
+# A multipart report has the JSON report's fields, its nested objects as JSON parts, and photos.
 MULTIPART_DOC = {
-    "type": "object",
-    "required": ["category", "description"],
-    "properties": {
-        "category": {"type": "string"},
-        "description": {"type": "string", "maxLength": 4000},
-        "lat": {"type": "number"},
-        "lon": {"type": "number"},
-        "accuracy_m": {"type": "number"},
-        "address_hint": {"type": "string"},
-        "device_id": {"type": "string"},
-        "reporter": {"type": "string", "description": "a JSON object {name, email, phone}"},
-        "attributes": {"type": "string", "description": "a JSON object {code: value}"},
-        "photos": {"type": "array", "items": {"type": "string", "format": "binary"}, "maxItems": 5},
-    },
+    "allOf": [{"$ref": "#/components/schemas/ReportCreate"}],
+    "properties": {"photos": {"type": "array", "items": {"type": "string", "format": "binary"}, "maxItems": 5}},
 }
+MULTIPART_ENCODING = {name: {"contentType": "application/json"} for name in JSON_FIELDS_IN_FORMS}
 
 # Loading keeps no state in the schema, so one instance serves every request
 # (building one costs more than the load itself).
@@ -137,9 +127,11 @@ class ReportCollection(MethodView):
     @blp.doc(
         requestBody={
             "required": True,
-            "content": {"application/json": {"schema": ReportCreateSchema}, "multipart/form-data": {"schema": MULTIPART_DOC}},
+            "content": {"application/json": {"schema": ReportCreateSchema},
+                        "multipart/form-data": {"schema": MULTIPART_DOC, "encoding": MULTIPART_ENCODING}},
         },
-        parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string", "maxLength": 255}, "required": False}],
+        parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
+                     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"}}],
         responses=ERRORS,
     )
     @blp.response(201, ReportCreatedSchema, headers={"Location": {"schema": {"type": "string"}}})

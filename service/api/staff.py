@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Response, current_app, request, stream_with_context
@@ -25,6 +26,7 @@ from schemas.staff import (
 from service import clock
 from service.api import staff_presenters as present
 from service.api.auth import SECURITY, current_staff, require
+from service.api.contract import with_character_rule
 from service.api.csv_files import csv_text
 from service.api.language import preferred_language
 from service.api.paging import page_links, parse_bbox, parse_statuses, wants_csv
@@ -255,7 +257,8 @@ class StaffDerivative(MethodView):
 @blp.route("/photos/<string:photo_id>/original", endpoint="original_photo")
 class StaffOriginal(MethodView):
     @blp.doc(security=SECURITY,
-             parameters=[{"in": "query", "name": "signature", "schema": {"type": "string"}, "required": True}],
+             parameters=[{"in": "query", "name": "signature", "schema": with_character_rule({"type": "string"}, line=True),
+                          "required": True}],
              responses={200: {"description": "The original as uploaded (with its metadata)",
                               "content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}, "image/heic": {}}},
                         **PROBLEMS,
@@ -356,10 +359,17 @@ def _csv(query: Select) -> Response:
     query = (query.join(Category, Category.id == Report.category_id)
              .outerjoin(Department, Department.id == Report.department_id)
              .with_only_columns(*EXPORT_COLUMNS).execution_options(yield_per=1000))
-    rows = ([row[0], iso_tokyo(row[1]), iso_tokyo(row[2]), *row[3:]] for row in db.session.execute(query))
-    response = Response(stream_with_context(csv_text(present.CSV_COLUMNS, rows)), mimetype="text/csv")
+    response = Response(stream_with_context(csv_text(present.CSV_COLUMNS, _export_rows(query))), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="reports.csv"'
     return response
+
+
+def _export_rows(query: Select) -> Iterator[list[Any]]:
+    # The query runs when the stream starts, in the session the stream's context has: a
+    # server-side cursor opened in the view would belong to a session that is gone by then
+    # (PostgreSQL: InvalidCursorName mid-answer).
+    for row in db.session.execute(query):
+        yield [row[0], iso_tokyo(row[1]), iso_tokyo(row[2]), *row[3:]]
 
 
 def _snapshot(report: Report) -> dict[str, Any]:

@@ -12,9 +12,28 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_NEVER = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+# Code point ranges, first and last included: refused everywhere, and refused in a single line too.
+SURROGATES = (0xD800, 0xDFFF)
+CONTROLS = ((0x00, 0x08), (0x0B, 0x0C), (0x0E, 0x1F), (0x7F, 0x9F), (0xFFFE, 0xFFFF))
+NEVER = (*CONTROLS, SURROGATES)
+LINE_BREAKS = ((0x09, 0x0A), (0x0D, 0x0D))
+
+
+def _escaped_class(ranges: tuple[tuple[int, int], ...]) -> str:
+    """A regular-expression class body of ``ranges``, written in escapes that Python's re and
+    ECMA-262 (JSON Schema's ``pattern``) read alike, so the class also goes into the contract."""
+    return "".join(f"\\u{low:04x}" if low == high else f"\\u{low:04x}-\\u{high:04x}" for low, high in ranges)
+
+
+_NEVER = _escaped_class(NEVER)
+_NEVER_IN_LINE = _escaped_class(LINE_BREAKS + NEVER)
 _IN_TEXT = re.compile(f"[{_NEVER}]")
-_IN_LINE = re.compile(f"[\t\n\r{_NEVER}]")
+_IN_LINE = re.compile(f"[{_NEVER_IN_LINE}]")
+# The same policy as a JSON Schema ``pattern`` for the contract: text that holds no refused character.
+# A lone surrogate is left out there: no Unicode string holds one (so validators refuse a pattern
+# that names them), and only a JSON escape can send one, which the server refuses all the same.
+TEXT_PATTERN = f"^[^{_escaped_class(CONTROLS)}]*$"
+LINE_PATTERN = f"^[^{_escaped_class(tuple(sorted(LINE_BREAKS + CONTROLS)))}]*$"
 
 
 def refused_character(value: str, *, text: bool) -> str | None:

@@ -1,7 +1,8 @@
 """Personal data the hostile corpus sends, and a scan of log records for it.
 
 Any test (the hostile corpus, the contract run) can send :data:`PII` in its requests,
-capture logs at DEBUG with pytest's ``caplog``, and assert ``leaks(caplog.records, …) == []``.
+capture logs at DEBUG with pytest's ``caplog``, and assert ``leaks(caplog.records, …) == []``;
+a test that runs a server process scans its output with :func:`leaking_lines`.
 """
 
 from __future__ import annotations
@@ -36,7 +37,24 @@ def leaks(records: Iterable[logging.LogRecord], secrets: Iterable[str]) -> list[
     found = []
     for record in records:
         line = formatter.format(record)
-        texts = (line, json.dumps(json.loads(line), ensure_ascii=False), repr(record.args), record.getMessage())
-        if any(secret in text for text in texts for secret in wanted):
+        if _holds((*_readings(line), repr(record.args), record.getMessage()), wanted):
             found.append(line)
     return found
+
+
+def leaking_lines(lines: Iterable[str], secrets: Iterable[str]) -> list[str]:
+    """Every line of a server's output (a log file) that holds one of ``secrets``, as written or JSON-decoded."""
+    wanted = [s for s in secrets if s]
+    return [line for line in lines if _holds(_readings(line), wanted)]
+
+
+def _readings(line: str) -> tuple[str, ...]:
+    """A line as written and, when it is JSON, decoded, so that ``\\u`` escapes hide nothing."""
+    try:
+        return line, json.dumps(json.loads(line), ensure_ascii=False)
+    except ValueError:
+        return (line,)
+
+
+def _holds(texts: Iterable[str], wanted: list[str]) -> bool:
+    return any(secret in text for text in texts for secret in wanted)
