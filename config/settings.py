@@ -113,6 +113,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LINE_API_BASE_URL", "MACHIKOE_LINE_API_BASE_URL", str, "https://api.line.me", "LINE Messaging API base URL"),
     Setting("LINE_DATA_API_BASE_URL", "MACHIKOE_LINE_DATA_API_BASE_URL", str, "https://api-data.line.me", "LINE content API base URL"),
     Setting("LINE_CONVERSATION_TIMEOUT_MINUTES", "MACHIKOE_LINE_CONVERSATION_TIMEOUT_MINUTES", int, 30, "a LINE conversation left this long starts over"),
+    Setting("RETENTION_DAYS", "MACHIKOE_RETENTION_DAYS", int, 365, "days after a report is closed until its personal data is removed, for a jurisdiction without its own setting"),
+    Setting("PRIVACY_PURGE_INTERVAL_SECONDS", "MACHIKOE_PRIVACY_PURGE_INTERVAL_SECONDS", float, 3600.0, "how often the retention purge runs"),
     Setting("LOG_LEVEL", "MACHIKOE_LOG_LEVEL", str, "INFO", "log level"),
 )
 
