@@ -92,5 +92,5 @@ class Erase(MethodView):
         admin = current_admin()
         removed = rights.erase(db.session(), admin, _identity(body))
         db.session.commit()
-        removed.delete_objects(current_app.extensions["photo_store"])
+        removed.delete_objects(db.session(), current_app.extensions["photo_store"])
         return removed.as_dict()

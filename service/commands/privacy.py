@@ -70,7 +70,7 @@ def run_purge(jurisdiction_code: str | None = None) -> list[dict[str, Any]]:
                            lambda j: Operator(jurisdiction_id=j.id), jurisdiction_code)
     db.session.commit()
     for part in done:
-        part.removed.delete_objects(current_app.extensions["photo_store"])
+        part.removed.delete_objects(db.session(), current_app.extensions["photo_store"])
     return [part.as_dict() for part in done]
 
 
@@ -167,7 +167,7 @@ def erase(jurisdiction_code: str, kind: str, value: str, yes: bool, as_json: boo
         click.confirm(f"Erase the personal data found by this {kind} in {jurisdiction_code}?", abort=True)
     removed = rights.erase(db.session(), operator, identity)
     db.session.commit()
-    removed.delete_objects(current_app.extensions["photo_store"])
+    removed.delete_objects(db.session(), current_app.extensions["photo_store"])
     emit(removed.as_dict(), (), as_json)
 
 

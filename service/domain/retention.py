@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from service.domain.audit import Actor, audit
 from service.models import Jurisdiction, LineEvent, LineReport, Photo, Report
-from service.privacy.personal_data import Removed, fields_of, held_in_report, remove_from_reports
+from service.privacy.personal_data import LINE_EVENTS_IN_HAND, Removed, fields_of, held_in_report, remove_from_reports
 from service.timefmt import iso_tokyo
 
 
@@ -95,7 +95,7 @@ def purge(session: Session, now: datetime, default_days: int, actor_for: Callabl
         # A webhook event holds the sender's LINE id and what they wrote; once
         # handled, it is kept only as long as the reports it made.
         events = session.execute(delete(LineEvent).where(
-            LineEvent.jurisdiction_id == jurisdiction.id, LineEvent.state != "pending",
+            LineEvent.jurisdiction_id == jurisdiction.id, LineEvent.state.notin_(LINE_EVENTS_IN_HAND),
             LineEvent.received_at <= cutoff(jurisdiction, now, default_days)))
         result = Purged(jurisdiction.code, removed, events.rowcount or 0, retention_days(jurisdiction, default_days))  # type: ignore[attr-defined]
         if removed.reports or result.line_events_deleted:

@@ -23,7 +23,15 @@ from sqlalchemy.orm import Session
 
 from service.domain.audit import Actor, audit
 from service.models import AuditEntry, Delivery, LineEvent, LineReport, LineUser, OutboxEvent, Rating, Report, Subscriber
-from service.privacy.personal_data import CORRECTABLE, IDENTITIES, Removed, fields_of, remove_from_reports, remove_line_users
+from service.privacy.personal_data import (
+    CORRECTABLE,
+    IDENTITIES,
+    LINE_EVENTS_IN_HAND,
+    Removed,
+    fields_of,
+    remove_from_reports,
+    remove_line_users,
+)
 from service.timefmt import iso_tokyo
 
 
@@ -216,7 +224,7 @@ def erase(session: Session, actor: Actor, identity: Identity) -> Removed:
     removed = remove_from_reports(session, holdings.reports)
     removed.line_users_deleted += line_users_deleted
     for event in line_events:
-        if event.state != "pending":
+        if event.state not in LINE_EVENTS_IN_HAND:
             session.delete(event)
     audit(session, actor, "privacy.erased", "person", identity.kind, after=removed.as_dict())
     session.flush()
