@@ -24,7 +24,6 @@ from service.extensions import db
 blp = Blueprint("privacy", __name__, url_prefix="/api/v1/staff/admin/privacy",
                 description="Admins: a person's data in their jurisdiction, found, exported, corrected or erased")
 
-EXPORT_HEADER = ("section", "record", "field", "value")
 
 
 def _identity(body: dict[str, Any]) -> rights.Identity:
@@ -59,7 +58,7 @@ class Export(MethodView):
         db.session.commit()
         if body["format"] == "json":
             return holdings.body
-        response = Response("".join(csv_text(EXPORT_HEADER, rights.rows(holdings), bom=True)), mimetype="text/csv")
+        response = Response("".join(csv_text(rights.EXPORT_HEADER, rights.rows(holdings), bom=True)), mimetype="text/csv")
         response.headers["Content-Disposition"] = 'attachment; filename="personal-data.csv"'
         return response
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +21,6 @@ from service.models import Jurisdiction
 from service.privacy.personal_data import CORRECTABLE, IDENTITIES
 from service.privacy.register import register as register_entry
 
-EXPORT_HEADER = ("section", "record", "field", "value")
 PURGE_COLUMNS = ("jurisdiction", "report", "closed_at", "fields")
 PURGED_COLUMNS = ("jurisdiction", "retention_days", "reports", "originals_deleted", "line_users_deleted",
                   "line_events_deleted")
@@ -126,8 +124,8 @@ def export(jurisdiction_code: str, kind: str, value: str, output: str) -> None:
     if output == "json":
         click.echo(json.dumps(holdings.body, ensure_ascii=False, indent=2, default=str))
         return
-    for piece in csv_text(EXPORT_HEADER, rights.rows(holdings)):
-        sys.stdout.write(piece)
+    for piece in csv_text(rights.EXPORT_HEADER, rights.rows(holdings)):
+        click.echo(piece, nl=False)
 
 
 @privacy.command("correct")

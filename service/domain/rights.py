@@ -136,13 +136,21 @@ def find(session: Session, jurisdiction_id: int, identity: Identity) -> Holdings
         "idempotency_keys": [{"report": r.public_id, "key_hmac": r.idempotency_key} for r in reports if r.idempotency_key],
         "outbox": [{"id": e.id, "event_type": e.event_type, "report": report_ids.get(e.report_id or 0), "state": e.state,
                     "created_at": iso_tokyo(e.created_at),
-                    "deliveries": [{"id": d.uid, "subscriber": s.name, "kind": s.kind, "address": s.email or s.url,
-                                    "state": d.state} for d, s in deliveries if d.outbox_event_id == e.id]}
+                    "deliveries": [{"id": d.uid, "subscriber": s.name, "kind": s.kind,
+                                    "address": _address(s, e, reports), "state": d.state}
+                                   for d, s in deliveries if d.outbox_event_id == e.id]}
                    for e in events],
         "audit": [{"id": a.id, "action": a.action, "target_type": a.target_type, "target_id": a.target_id,
                    "staff_id": a.staff_id, "created_at": iso_tokyo(a.created_at)} for a in audits],
     }
     return Holdings(identity, reports, line_users, body)
+
+
+def _address(subscriber: Subscriber, event: OutboxEvent, reports: list[Report]) -> str | None:
+    """Where a delivery went: the push gateway is sent the reporter's device id, the others their own address."""
+    if subscriber.kind == "push_gateway":
+        return next((r.device_id for r in reports if r.id == event.report_id), None)
+    return subscriber.email or subscriber.url
 
 
 def _line_events(session: Session, jurisdiction_id: int, line_users: list[LineUser]) -> list[LineEvent]:
@@ -167,6 +175,9 @@ def _report(report: Report) -> dict[str, Any]:
 
 def _plain(value: Any) -> Any:
     return iso_tokyo(value) if hasattr(value, "tzinfo") else value
+
+
+EXPORT_HEADER = ("section", "record", "field", "value")
 
 
 def rows(holdings: Holdings) -> Iterator[tuple[str, str, str, Any]]:

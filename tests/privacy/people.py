@@ -25,7 +25,8 @@ def report_with_photo(client, *, email: str = EMAIL, phone: str = PHONE, device:
     response = client.post("/api/v1/reports", data={
         "category": "road_damage", "description": description, "lat": "35.65", "lon": "139.78", "device_id": device,
         "reporter": f'{{"name": "佐藤花子", "email": "{email}", "phone": "{phone}"}}',
-        "photos": [(io.BytesIO(make_jpeg((320, 240), color)), "a.jpg")]}, content_type="multipart/form-data")
+        "photos": [(io.BytesIO(make_jpeg((320, 240), color)), "a.jpg")]}, content_type="multipart/form-data",
+        headers={"Idempotency-Key": f"retry-{device}-{color}"})
     assert response.status_code == 201, response.get_json()
     report = db.session.scalar(select(Report).where(Report.public_id == response.get_json()["id"]))
     processing.process(db.session, report.id, pipeline_for(client.application))
