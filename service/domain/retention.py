@@ -19,13 +19,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, or_, select
+from sqlalchemy import ColumnElement, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from service.domain.audit import Actor, audit
-from service.models import Jurisdiction, LineEvent, LineReport, Photo, Report
-from service.privacy.personal_data import LINE_EVENTS_IN_HAND, Removed, fields_of, held_in_report, remove_from_reports
+from service.models import Jurisdiction, LineEvent, LineReport, LineUser, Photo, Report
+from service.privacy.personal_data import (
+    LINE_EVENTS_IN_HAND,
+    Removed,
+    fields_of,
+    held_in_report,
+    remove_from_reports,
+    remove_line_users,
+)
 from service.timefmt import iso_tokyo
+
+BATCH = 500
 
 
 def retention_days(jurisdiction: Jurisdiction, default_days: int) -> int:
@@ -45,11 +54,20 @@ def holds_personal_data() -> ColumnElement[bool]:
                exists().where(LineReport.report_id == Report.id))
 
 
-def due_reports(session: Session, jurisdiction: Jurisdiction, now: datetime, default_days: int) -> list[Report]:
+def due_reports(session: Session, jurisdiction: Jurisdiction, now: datetime, default_days: int,
+                limit: int | None = None) -> list[Report]:
     return list(session.scalars(
         select(Report).where(Report.jurisdiction_id == jurisdiction.id, Report.closed_at.isnot(None),
                              Report.closed_at <= cutoff(jurisdiction, now, default_days), holds_personal_data())
-        .order_by(Report.id)))
+        .order_by(Report.id).limit(limit)))
+
+
+def stale_line_users(session: Session, jurisdiction: Jurisdiction, now: datetime, default_days: int) -> list[int]:
+    """LINE users no report links, silent since before the cutoff: someone who talked and never reported."""
+    last_seen = func.coalesce(LineUser.conversation_at, LineUser.created_at)
+    return list(session.scalars(select(LineUser.id).where(
+        LineUser.jurisdiction_id == jurisdiction.id, ~exists().where(LineReport.line_user_id == LineUser.id),
+        last_seen <= cutoff(jurisdiction, now, default_days))))
 
 
 def _jurisdictions(session: Session, code: str | None) -> list[Jurisdiction]:
@@ -90,15 +108,28 @@ def purge(session: Session, now: datetime, default_days: int, actor_for: Callabl
     """Remove the personal data of every due report, audited; the caller commits, then deletes the originals."""
     done = []
     for jurisdiction in _jurisdictions(session, jurisdiction_code):
-        reports = due_reports(session, jurisdiction, now, default_days)
-        removed = remove_from_reports(session, reports)
+        removed, seen = Removed(), set[int]()
+        # In batches, so a first run over years of closed reports never holds them all at once;
+        # a purged report no longer matches, so each batch is new.
+        while batch := due_reports(session, jurisdiction, now, default_days, BATCH):
+            if batch[0].id in seen:  # never loop on a report removal could not clear
+                break
+            seen.update(report.id for report in batch)
+            part = remove_from_reports(session, batch)
+            removed.reports += part.reports
+            removed.object_keys += part.object_keys
+            removed.line_users_deleted += part.line_users_deleted
+            if len(batch) < BATCH:
+                break
+        removed.line_users_deleted += remove_line_users(session, stale_line_users(session, jurisdiction, now, default_days),
+                                                        only_unlinked=True)
         # A webhook event holds the sender's LINE id and what they wrote; once
         # handled, it is kept only as long as the reports it made.
         events = session.execute(delete(LineEvent).where(
             LineEvent.jurisdiction_id == jurisdiction.id, LineEvent.state.notin_(LINE_EVENTS_IN_HAND),
             LineEvent.received_at <= cutoff(jurisdiction, now, default_days)))
         result = Purged(jurisdiction.code, removed, events.rowcount or 0, retention_days(jurisdiction, default_days))  # type: ignore[attr-defined]
-        if removed.reports or result.line_events_deleted:
+        if removed.reports or removed.line_users_deleted or result.line_events_deleted:
             audit(session, actor_for(jurisdiction), "privacy.purged", "jurisdiction", jurisdiction.code,
                   after=result.as_dict())
         done.append(result)

@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from service.models import LineReport, LineUser, Photo, Report
+from service.models import HistoryEntry, LineReport, LineUser, Photo, Report
+from service.privacy.stored_masks import masked
 from service.storage.base import PhotoStore
 
 
@@ -26,6 +27,7 @@ class Removal(StrEnum):
     CLEAR = "clear"  # set to NULL
     FILE = "file"  # the stored object is deleted, then the column set to NULL
     ROW = "row"  # the row is deleted (a LINE user, once no report links it)
+    MASK = "mask"  # free text: the personal data written in it is masked in place, the rest stays
 
 
 class Readers(StrEnum):
@@ -68,6 +70,9 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
     PersonalField(Report.idempotency_key, "再送識別キー（端末IDから導いたHMAC）", readers=Readers.NOBODY,
                   collected_by=("app",)),
     PersonalField(Report.description_original, "モデレーション前の説明文", readers=Readers.ADMIN),
+    PersonalField(Report.description, "説明文に書かれた連絡先など（電話番号・メールアドレス・番地等）", removal=Removal.MASK),
+    PersonalField(HistoryEntry.public_reply, "職員の回答に書かれた連絡先など", removal=Removal.MASK, collected_by=()),
+    PersonalField(HistoryEntry.internal_note, "職員の内部メモに書かれた連絡先など", removal=Removal.MASK, collected_by=()),
     PersonalField(Photo.original_key, "写真の原本（メタデータ付き）", removal=Removal.FILE),
     PersonalField(Photo.exif_lat, "写真の撮影位置（緯度）"),
     PersonalField(Photo.exif_lon, "写真の撮影位置（経度）"),
@@ -84,7 +89,13 @@ CORRECTABLE = {f.name: f for f in PERSONAL_FIELDS if f.correctable}
 
 
 def fields_of(model: type) -> tuple[PersonalField, ...]:
-    return tuple(f for f in PERSONAL_FIELDS if f.column.class_ is model)
+    """The fields of ``model`` that hold personal data as a whole (free text apart), removed outright."""
+    return tuple(f for f in PERSONAL_FIELDS if f.column.class_ is model and f.removal is not Removal.MASK)
+
+
+def text_fields_of(model: type) -> tuple[PersonalField, ...]:
+    """The free-text fields of ``model`` that may hold personal data among other words."""
+    return tuple(f for f in PERSONAL_FIELDS if f.column.class_ is model and f.removal is Removal.MASK)
 
 
 def held(row: Any) -> list[str]:
@@ -133,13 +144,18 @@ def remove_from_reports(session: Session, reports: Sequence[Report]) -> Removed:
 
     The kept originals are listed in the result for :meth:`Removed.delete_objects`.
 
-    What the figures read (status, dates, department, category, ratings) is
-    left as it was, so the figures come out the same after removal. Removing
+    Contact and phone numbers written into the description, the public
+    replies and the internal notes are masked in place, as the public sees
+    them. What the figures read (status, dates, department, category,
+    ratings) is left as it was, so the figures come out the same after removal. Removing
     twice changes nothing the second time.
     """
     removed = Removed()
     for report in reports:
         _clear(report)
+        _mask(report)
+        for entry in report.history:
+            _mask(entry)
         for photo in report.photos:
             for f in fields_of(Photo):
                 if f.removal is Removal.FILE and getattr(photo, f.name) is not None:
@@ -168,6 +184,14 @@ def remove_line_users(session: Session, line_user_ids: Iterable[int], *, only_un
         return 0
     session.execute(delete(LineUser).where(LineUser.id.in_(wanted)))
     return len(wanted)
+
+
+def _mask(row: Any) -> None:
+    # Only a changed text is written, so a second removal leaves the row untouched.
+    for f in text_fields_of(type(row)):
+        text = getattr(row, f.name)
+        if text and masked(text) != text:
+            setattr(row, f.name, masked(text))
 
 
 def _clear(row: Any) -> None:

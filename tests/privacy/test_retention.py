@@ -19,7 +19,7 @@ STATS = "/api/v1/staff/stats?from=2024-01-01&to=2025-07-01&group_by=department,m
 
 def _old_and_recent(client, fixed_clock):
     now = fixed_clock()
-    old = report_with_photo(client)
+    old = report_with_photo(client, description="歩道の段差が危ないです。090-1111-2222まで")
     close(old, now - timedelta(days=400), score=5)
     link_line_user(old, now - timedelta(days=401))
     recent = report_with_photo(client, email="jiro@example.jp", device="device-jiro", color=(20, 160, 40))
@@ -58,7 +58,8 @@ def test_purge_removes_contact_originals_and_line_ids_and_the_figures_stay(app, 
     purged = db.session.get(Report, old.id)
     db.session.refresh(purged)
     assert (purged.reporter_name, purged.reporter_email, purged.reporter_phone, purged.device_id) == (None,) * 4
-    assert purged.description == "歩道の段差が危ないです" and purged.status == "resolved"
+    # The words stay; the number written into them is masked, for staff too.
+    assert purged.description == "歩道の段差が危ないです。［電話番号］まで" and purged.status == "resolved"
     assert not store(app).exists(original_key)
     assert db.session.scalar(select(Photo.original_key).where(Photo.report_id == old.id)) is None
     assert db.session.scalar(select(func.count()).select_from(LineUser)) == 0
@@ -102,6 +103,17 @@ def test_purge_is_idempotent_and_audited_once(app, client, keys, runner, fixed_c
     assert len(audits) == 1
     assert audits[0].target_id == "990019" and audits[0].after["reports"] == [old.public_id]
     assert "hanako" not in json.dumps(audits[0].after).lower()
+
+
+def test_a_line_user_who_never_reported_is_removed_after_the_days(app, client, keys, runner, fixed_clock):
+    jurisdiction_id = db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == "990019"))
+    db.session.add_all([LineUser(jurisdiction_id=jurisdiction_id, user_id="U-silent", language="ja", conversation={"step": "photo"},
+                             conversation_at=fixed_clock() - timedelta(days=366), created_at=fixed_clock() - timedelta(days=400)),
+                        LineUser(jurisdiction_id=jurisdiction_id, user_id="U-talking", language="ja", conversation={},
+                             conversation_at=fixed_clock() - timedelta(days=3), created_at=fixed_clock() - timedelta(days=400))])
+    db.session.commit()
+    _purge(runner)
+    assert db.session.scalars(select(LineUser.user_id)).all() == ["U-talking"]
 
 
 def test_a_jurisdictions_own_days_decide(app, client, keys, runner, fixed_clock):
