@@ -13,17 +13,24 @@ from collections.abc import Iterable
 from sqlalchemy.orm import Session
 
 from service.domain.audit import Actor, audit
-from service.models import Report
-from service.privacy.personal_data import Readers, fields_of
+from service.models import Photo, Report
+from service.privacy.personal_data import Readers, Removal, fields_of
 
 CONTACT_VIEWED = "report.contact_viewed"
 EXPORTED = "report.exported"
 
 
 def shown_contact(report: Report) -> list[str]:
-    """The personal fields of ``report`` that the staff report view shows, where set."""
-    return [f.name for f in fields_of(Report)
-            if f.readers is Readers.STAFF and getattr(report, f.name) is not None]
+    """The personal fields of ``report`` and its photos' metadata that the staff report view shows, where set.
+
+    An original itself is audited when it is fetched, not when its link is shown.
+    """
+    shown = [f.name for f in fields_of(Report) if f.readers is Readers.STAFF and getattr(report, f.name) is not None]
+    for f in fields_of(Photo):
+        name = f"photo.{f.name}"
+        if f.removal is not Removal.FILE and name not in shown and any(getattr(p, f.name) is not None for p in report.photos):
+            shown.append(name)
+    return shown
 
 
 def audit_contact_view(session: Session, staff: Actor, report: Report) -> bool:

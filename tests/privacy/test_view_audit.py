@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import io
+
 from sqlalchemy import select
 
+from service.domain import processing
 from service.extensions import db
-from service.models import AuditEntry, Staff
+from service.models import AuditEntry, Report, Staff
+from service.pipeline import pipeline_for
+from tests.conftest import make_jpeg
+from tests.photos.factories import camera_exif
 from tests.staff.conftest import submit
 
 VIEWED = "report.contact_viewed"
@@ -60,3 +66,15 @@ def test_a_json_list_shows_no_contact_and_is_not_an_export(client, keys, road_re
     listing = client.get("/api/v1/staff/reports", headers=keys.header("admin"))
     assert "resident@example.jp" not in listing.get_data(as_text=True)
     assert _rows("report.exported") == [] and _rows(VIEWED) == []
+
+
+def test_a_photos_gps_position_shown_to_staff_is_audited(client, keys):
+    photo = make_jpeg((320, 240), exif=camera_exif(lat=35.6501, lon=139.7802, taken="2025:06:14 10:00:00"))
+    response = client.post("/api/v1/reports", data={"category": "road_damage", "description": "写真", "lat": "35.65",
+                                                     "lon": "139.78", "photos": [(io.BytesIO(photo), "a.jpg")]},
+                           content_type="multipart/form-data")
+    report = db.session.scalar(select(Report).where(Report.public_id == response.get_json()["id"]))
+    processing.process(db.session, report.id, pipeline_for(client.application))
+    view = client.get(f"/api/v1/staff/reports/{report.public_id}", headers=keys.header("road_staff")).get_json()
+    assert view["photos"][0]["exif_lat"] is not None
+    assert _rows(VIEWED)[0].after == {"fields": ["photo.exif_lat", "photo.exif_lon", "photo.taken_at"]}
