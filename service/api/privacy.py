@@ -14,16 +14,23 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from schemas.privacy import CorrectedSchema, CorrectSchema, ErasedSchema, ExportSchema, HoldingsSchema, PersonSchema
-from service.api.admin import WRITE, current_admin
-from service.api.auth import SECURITY
+from service.api.admin import WRITE
+from service.api.auth import SECURITY, current_staff, require
 from service.api.csv_files import csv_text
 from service.api.problems import abort
-from service.domain import rights
+from service.domain import access, rights
 from service.extensions import db
+from service.models import Staff
 
 blp = Blueprint("privacy", __name__, url_prefix="/api/v1/staff/admin/privacy",
                 description="Admins: a person's data in their jurisdiction, found, exported, corrected or erased")
 
+
+
+def current_admin() -> Staff:
+    staff = current_staff()
+    require(access.is_admin(staff), "Only admins answer a person's requests about their data.")
+    return staff
 
 
 def _identity(body: dict[str, Any]) -> rights.Identity:
