@@ -142,13 +142,12 @@ class Removed:
 def remove_from_reports(session: Session, reports: Sequence[Report]) -> Removed:
     """Clear every personal field of ``reports`` and their photos, unlink and delete their LINE users.
 
-    The kept originals are listed in the result for :meth:`Removed.delete_objects`.
-
     Contact and phone numbers written into the description, the public
     replies and the internal notes are masked in place, as the public sees
     them. What the figures read (status, dates, department, category,
-    ratings) is left as it was, so the figures come out the same after removal. Removing
-    twice changes nothing the second time.
+    ratings) is left as it was, so the figures come out the same after
+    removal. Removing twice changes nothing the second time. The kept
+    originals are listed in the result for :meth:`Removed.delete_objects`.
     """
     removed = Removed()
     for report in reports:
@@ -190,8 +189,9 @@ def _mask(row: Any) -> None:
     # Only a changed text is written, so a second removal leaves the row untouched.
     for f in text_fields_of(type(row)):
         text = getattr(row, f.name)
-        if text and masked(text) != text:
-            setattr(row, f.name, masked(text))
+        public = masked(text)
+        if public != text:
+            setattr(row, f.name, public)
 
 
 def _clear(row: Any) -> None:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from service.cli import cli
+from service.domain import retention
 from service.extensions import db
 from service.models import AuditEntry, Jurisdiction, LineEvent, LineReport, LineUser, Photo, Report
 from tests.privacy.people import close, link_line_user, report_with_photo, store
@@ -139,3 +140,15 @@ def test_the_beat_job_purges(app, client, keys, fixed_clock):
     schedule = celery_settings("memory://", 30.0, purge_interval=600.0)["beat_schedule"]
     assert schedule["privacy_purge"]["task"] == "machikoe.privacy_purge"  # type: ignore[index]
     assert schedule["privacy_purge"]["schedule"] == 600.0  # type: ignore[index]
+
+
+def test_many_due_reports_are_purged_in_batches(app, client, keys, runner, fixed_clock, monkeypatch):
+    monkeypatch.setattr(retention, "BATCH", 2)
+    due = []
+    for number in range(5):
+        report = report_with_photo(client, email=f"p{number}@example.jp", color=(number * 40, 10, 10))
+        close(report, fixed_clock() - timedelta(days=400 + number))
+        due.append(report.public_id)
+    ours = next(part for part in _purge(runner) if part["jurisdiction"] == "990019")
+    assert sorted(ours["reports"]) == sorted(due) and ours["originals_deleted"] == 5
+    assert db.session.scalar(select(func.count()).select_from(Report).where(Report.reporter_email.isnot(None))) == 0
