@@ -81,6 +81,9 @@ class Correct(MethodView):
         changes = {f"reporter_{name}": value for name, value in body["changes"].items()}
         try:
             holdings = rights.correct(db.session(), admin, _identity(body), changes)
+        except rights.NobodyFound as exc:
+            db.session.rollback()
+            abort(404, str(exc))
         except rights.RightsError as exc:
             db.session.rollback()
             abort(422, str(exc), errors={"changes": [str(exc)]})

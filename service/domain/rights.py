@@ -39,6 +39,10 @@ class RightsError(ValueError):
     """An identity or a correction that cannot be used: the message says why."""
 
 
+class NobodyFound(RightsError):
+    """No report holds the data of the person named, so there is nothing to correct."""
+
+
 @dataclass(frozen=True)
 class Identity:
     kind: str
@@ -210,13 +214,16 @@ def disclose(session: Session, actor: Actor, identity: Identity, action: str = "
 
 
 def correct(session: Session, actor: Actor, identity: Identity, changes: dict[str, str | None]) -> Holdings:
-    """Set the given contact fields on every report of the person; raises :class:`RightsError` for other fields."""
+    """Set the given contact fields on every report of the person.
+
+    Raises :class:`RightsError` for other fields, :class:`NobodyFound` when no report is the person's.
+    """
     unknown = sorted(set(changes) - set(CORRECTABLE))
     if unknown or not changes:
         raise RightsError(f"Only {', '.join(CORRECTABLE)} can be corrected" + (f", not {', '.join(unknown)}." if unknown else "."))
     holdings = find(session, actor.jurisdiction_id, identity)
     if not holdings.reports:
-        raise RightsError("No report holds this person's data.")
+        raise NobodyFound("No report in your jurisdiction holds this person's data.")
     for report in holdings.reports:
         for name, value in changes.items():
             setattr(report, name, (value or "").strip() or None)
