@@ -135,6 +135,11 @@ def report_budgets(device_id: str | None) -> list[Budget]:
     return budgets
 
 
+def client_budgets(api_client_id: int) -> list[Budget]:
+    """An Open311 service request spends its API client's budget: one client sends for many residents."""
+    return [Budget("reports-client", "RATE_LIMIT_REPORTS_PER_CLIENT", f"client:{api_client_id}")]
+
+
 def admit(budgets: Sequence[Budget]) -> None:
     """Answer 429 when any of ``budgets`` is spent; spend nothing."""
     if not _enabled():

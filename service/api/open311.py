@@ -19,12 +19,22 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from service import clock
+from service.api.idempotency_header import idempotency_header
 from service.api.language import preferred_language
+from service.api.limits import client_budgets, within
 from service.api.presenters import public_photos
 from service.api.urls import external_url
 from service.domain import api_clients, outbound, remote_media
 from service.domain.coverage import coverage
-from service.domain.intake import MissingLocation, OutsideCoverage, UnknownCategory, UploadedPhoto, submit_report
+from service.domain.idempotency import IdempotencyKey
+from service.domain.intake import (
+    IdempotencyConflict,
+    MissingLocation,
+    OutsideCoverage,
+    UnknownCategory,
+    UploadedPhoto,
+    submit_report,
+)
 from service.domain.local_government_code import normalize
 from service.extensions import db
 from service.jobs import jobs
@@ -71,14 +81,16 @@ QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
 
 
 def _doc(summary: str, *codes: int, query: tuple[str, ...] = (), success: int = 200,
-         document: str = "array") -> dict[str, Any]:
+         document: str = "array", idempotent: bool = False) -> dict[str, Any]:
     """An operation's documentation: the .json and .xml bodies, the Open311 errors and its query parameters.
 
     ``document`` is the JSON type of the success body: a list for most calls,
     an object for discovery and service definitions.
     """
     descriptions = {400: "Missing or invalid parameter", 403: "Missing or invalid api_key",
-                    404: "Unknown service_code, request, token or jurisdiction_id"}
+                    404: "Unknown service_code, request, token or jurisdiction_id",
+                    409: "The Idempotency-Key was already used for a different request",
+                    429: "Too many service requests from this api_key (see Retry-After)"}
     xml_body = {"text/xml": {"schema": {"type": "string"}}}
     errors = {"application/json": {"schema": ERRORS_SCHEMA}, **xml_body}
     success_schema = {"type": "array", "items": {"type": "object"}} if document == "array" else {"type": "object"}
@@ -87,7 +99,10 @@ def _doc(summary: str, *codes: int, query: tuple[str, ...] = (), success: int = 
                           "content": {"application/json": {"schema": success_schema}, **xml_body}}
     return {"summary": summary, "responses": responses,
             "parameters": [{"in": "query", "name": name, "schema": QUERY_SCHEMAS.get(name, {"type": "string"}),
-                            "required": False} for name in query]}
+                            "required": False} for name in query]
+            + ([{"in": "header", "name": "Idempotency-Key", "required": False,
+                 "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7e]+$"}}]
+               if idempotent else [])}
 
 
 def _answer(document: Any, root: str, status: int = 200) -> Response:
@@ -134,6 +149,8 @@ def _http_error(error: HTTPException) -> Response:
     # Werkzeug's own descriptions are fixed texts; a message from this code names fields, not their values.
     description = (getattr(error, "data", None) or {}).get("message") or error.description or error.name
     response = _answer([{"code": status, "description": description}], "errors", status)
+    # Headers an abort carries (Retry-After on a 429) belong to the answer in either format.
+    response.headers.update((getattr(error, "data", None) or {}).get("headers") or {})
     allowed = getattr(error, "valid_methods", None)
     if status == 405 and allowed:
         response.headers["Allow"] = ", ".join(allowed)
@@ -251,7 +268,7 @@ POST_BODY = {
 
 @blp.route(f"/requests.{FORMAT}", methods=["POST"])
 @blp.doc(**_doc("Create a service request (synchronous: the answer carries its service_request_id)", 400, 403, 404,
-                success=201),
+                409, 429, success=201, idempotent=True),
          requestBody=POST_BODY)
 def create_request(fmt: str) -> Response:
     # The api_key is one of the form fields, so a body that is not a form cannot carry one.
@@ -278,23 +295,32 @@ def create_request(fmt: str) -> Response:
     photos = _uploaded_media(config["MAX_PHOTOS"] - len(media_urls))
     pipeline = pipeline_for(current_app)
     _check_place(client, posted.lat, posted.lon, posted.address, pipeline.locate)
-    try:
-        result = submit_report(
-            db.session(), current_app.extensions["photo_store"], fields=posted.intake_fields(attributes), photos=photos,
-            idempotency_key=None, secret=config["SECRET_KEY"], locate=pipeline.locate,
-            year_end_break=config["YEAR_END_BREAK"], source="open311", api_client_id=client.id,
-            reporter_account_id=posted.account_id, media_urls=media_urls,
-            created_details={"ignored_fields": ignored[:MAX_IGNORED_RECORDED]} if ignored else None,
-        )
-    except (MissingLocation, OutsideCoverage) as exc:
-        raise Open311Error(400, exc.message_en) from None
-    except UnknownCategory:
-        raise Open311Error(404, "service_code was not found") from None
-    jobs.process_report(result.report.id)
-    for media_id in db.session.scalars(select(RemoteMedia.id).where(RemoteMedia.report_id == result.report.id)):
-        jobs.fetch_media(media_id)
-    return _answer([{"service_request_id": result.report.public_id, "service_notice": "",
-                     "account_id": posted.account_id or ""}], "service_requests", 201)
+    key = idempotency_header()
+    with within(client_budgets(client.id)):
+        try:
+            result = submit_report(
+                db.session(), current_app.extensions["photo_store"], fields=posted.intake_fields(attributes), photos=photos,
+                idempotency_key=IdempotencyKey(key, "client", str(client.id)) if key else None, secret=config["SECRET_KEY"],
+                locate=pipeline.locate, year_end_break=config["YEAR_END_BREAK"], source="open311", api_client_id=client.id,
+                reporter_account_id=posted.account_id, media_urls=media_urls,
+                created_details={"ignored_fields": ignored[:MAX_IGNORED_RECORDED]} if ignored else None,
+                now=clock.now(),
+            )
+        except (MissingLocation, OutsideCoverage) as exc:
+            raise Open311Error(400, exc.message_en) from None
+        except UnknownCategory:
+            raise Open311Error(404, "service_code was not found") from None
+        except IdempotencyConflict:
+            raise Open311Error(409, "this Idempotency-Key was already used for a different request") from None
+    if result.created:
+        jobs.process_report(result.report.id)
+        for media_id in db.session.scalars(select(RemoteMedia.id).where(RemoteMedia.report_id == result.report.id)):
+            jobs.fetch_media(media_id)
+    response = _answer([{"service_request_id": result.report.public_id, "service_notice": "",
+                         "account_id": posted.account_id or ""}], "service_requests", 201)
+    if not result.created:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 def _uploaded_media(room: int) -> list[UploadedPhoto]:

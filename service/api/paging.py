@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from urllib.parse import urlencode
 
 from flask import request, url_for
 
@@ -34,11 +34,17 @@ def parse_statuses(values: list[str]) -> list[str]:
 
 
 def page_links(endpoint: str, page: int, page_size: int, total: int) -> dict[str, str | None]:
-    """self/next/prev links that keep the request's other query arguments."""
-    args: dict[str, Any] = {k: v for k, v in request.args.items(multi=False) if k not in ("page", "page_size")}
+    """self/next/prev links that keep the request's other query arguments.
+
+    The arguments go into the query string as text, every repeat kept, and never
+    to ``url_for`` as keywords: there ``endpoint``, ``_anchor``, ``_scheme`` or
+    ``_external`` would change the link itself, or fail.
+    """
+    path = url_for(endpoint)
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "page_size")]
 
     def link(p: int) -> str:
-        return url_for(endpoint, page=p, page_size=page_size, **args)
+        return path + "?" + urlencode([("page", p), ("page_size", page_size), *kept])
 
     last = max(1, -(-total // page_size))
     return {"self": link(page), "next": link(page + 1) if page < last else None, "prev": link(page - 1) if page > 1 else None}

@@ -25,6 +25,7 @@ from schemas.report import (
 from service import clock
 from service.api import presenters
 from service.api.body import form_fields, json_object
+from service.api.idempotency_header import idempotency_header
 from service.api.language import preferred_language
 from service.api.limits import Budget, address_key, client_address, counting_refusals, report_budgets, within
 from service.api.paging import page_links, parse_bbox, parse_statuses
@@ -300,12 +301,9 @@ def _checked_photos(files: list[tuple[str, bytes]]) -> list[UploadedPhoto]:
 
 def _idempotency_key(device_id: str | None) -> IdempotencyKey | None:
     """The request's Idempotency-Key, scoped to the app's device id, or else to the connecting address."""
-    key = request.headers.get("Idempotency-Key")
+    key = idempotency_header()
     if key is None:
         return None
-    if not 1 <= len(key) <= 255 or not key.isascii() or not key.isprintable():
-        abort(400, "Idempotency-Key must be 1 to 255 printable ASCII characters.",
-              errors={"Idempotency-Key": ["1 to 255 printable ASCII characters."]})
     if device_id:
         return IdempotencyKey(key, "device", device_id)
     return IdempotencyKey(key, "address", client_address())

@@ -1,8 +1,7 @@
 """Idempotency keys: a retry is answered like its first copy, within its sender's scope, for a day.
 
 A key means something only within the scope of whoever sent it: the device
-(the app's ``device_id``), or else the connecting address; Open311 requests
-carry no key. Another sender using the same key makes a report of its own and
+(the app's ``device_id``), an Open311 API client, or else the connecting address. Another sender using the same key makes a report of its own and
 learns nothing of the first: neither its tracking token nor that the key was used. Many
 residents share one address behind carrier-grade NAT, so a key sent from an
 address without a device id answers only the very same request (same body,
@@ -29,8 +28,8 @@ from sqlalchemy.orm import Session
 from service.models import Report
 
 KEY_LIFETIME = timedelta(hours=24)
-# A LINE conversation is its own scope: the resident on one channel.
-SCOPE_KINDS = ("device", "address", "line")
+# A LINE conversation is its own scope: the resident on one channel; an Open311 client is one sender.
+SCOPE_KINDS = ("device", "address", "line", "client")
 
 
 @dataclass(frozen=True)

@@ -386,16 +386,22 @@ def _refusal(reason: str) -> Callable[[], None]:
 def _post(http: requests.Session, url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
     """POST, following 307/308 redirects only within the same scheme, host and port."""
     origin = urlsplit(url)[:2]
+    # Each hop gets ``timeout`` in all, not per read; the connection is not kept,
+    # so the next hop's is watched from its start.
+    headers = {**headers, "Connection": "close"}
     for _ in range(MAX_REDIRECTS + 1):
-        try:
-            response = http.post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False)
-        except outbound.Refused:
-            raise DeliveryFailed(outbound.REFUSED) from None
-        except requests.Timeout:
-            raise DeliveryFailed(f"no answer within {timeout:g} s", timed_out=True) from None
-        except requests.RequestException as exc:
-            raise DeliveryFailed(f"connection failed ({type(exc).__name__})") from None
-        response.close()
+        with outbound.watched(timeout) as watchdog:
+            try:
+                response = http.post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False)
+            except outbound.Refused:
+                raise DeliveryFailed(outbound.REFUSED) from None
+            except requests.RequestException as exc:
+                if watchdog.fired or isinstance(exc, requests.Timeout):
+                    raise DeliveryFailed(f"no answer within {timeout:g} s", timed_out=True) from None
+                raise DeliveryFailed(f"connection failed ({type(exc).__name__})") from None
+            response.close()
+            if watchdog.fired:
+                raise DeliveryFailed(f"no answer within {timeout:g} s", timed_out=True)
         if 200 <= response.status_code < 300:
             return response.status_code
         location = response.headers.get("Location")

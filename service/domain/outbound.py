@@ -16,16 +16,25 @@ Errors: :class:`Refused` (the policy does not allow the destination, or the
 name does not resolve; its message is the same whatever lies behind it) and
 ``OSError`` (``TimeoutError`` included) when an allowed destination cannot be
 reached.
+
+A socket timeout bounds each read, not an exchange: a peer that sends one byte
+just inside every timeout holds a connection for as long as it likes. A
+:class:`Watchdog` bounds the whole exchange: it shuts its sockets down when its
+time is up, which wakes any read blocked on them. Connections that a guarded
+requests session opens inside :func:`watched` are given to that watchdog.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import ipaddress
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -224,6 +233,65 @@ def connect(host: str, port: int, policy: Policy, *, timeout: float, resolver: R
     raise failure
 
 
+class Watchdog:
+    """Shuts the sockets it watches down ``seconds`` after it starts, so that no read outlives the deadline."""
+
+    def __init__(self, seconds: float) -> None:
+        self.fired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, seconds), self._fire)
+        self._timer.daemon = True
+
+    def watch(self, sock: socket.socket) -> bool:
+        """Watch ``sock`` too; False when the time is already up (``sock`` is then shut down)."""
+        with self._lock:
+            self._sockets.append(sock)
+            fired = self.fired
+        if fired:
+            _shut_down(sock)
+        return not fired
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut_down(sock)
+
+    def __enter__(self) -> Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self._timer.cancel()
+
+
+def _shut_down(sock: socket.socket) -> None:
+    # The plain socket's shutdown, also for a TLS socket: it wakes a reader
+    # blocked in another thread without touching the TLS state.
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+_watchdog: contextvars.ContextVar[Watchdog | None] = contextvars.ContextVar("outbound_watchdog", default=None)
+
+
+@contextlib.contextmanager
+def watched(seconds: float) -> Iterator[Watchdog]:
+    """Bound everything a guarded requests session does inside to ``seconds`` in all.
+
+    Send ``Connection: close`` with such requests: a connection kept from an
+    earlier request would not be watched.
+    """
+    with Watchdog(seconds) as watchdog:
+        token = _watchdog.set(watchdog)
+        try:
+            yield watchdog
+        finally:
+            _watchdog.reset(token)
+
+
 def guard(session: requests.Session, policy: Policy) -> requests.Session:
     """Make every connection of this requests session go through the policy; return the session.
 
@@ -253,6 +321,10 @@ class _GuardedConnection:
             raise NewConnectionError(conn, f"Failed to establish a new connection: {exc}") from exc
         for option in conn.socket_options or ():
             sock.setsockopt(*option)
+        watchdog = _watchdog.get()
+        if watchdog is not None and not watchdog.watch(sock):
+            sock.close()
+            raise ConnectTimeoutError(conn, f"Connection to {conn.host} timed out (the exchange's time was up)")
         return sock
 
 

@@ -20,17 +20,14 @@ slow or answered with a server error; worth another try later).
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import logging
 import socket
 import ssl
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
 from sqlalchemy import ColumnElement, func, or_, select, update
@@ -144,53 +141,20 @@ class Deadline:
         return left
 
 
-class _Watchdog:
-    """Shuts the watched socket down when the deadline passes, so that no read outlives it."""
-
-    def __init__(self, deadline: Deadline) -> None:
-        self.deadline = deadline
-        self.fired = False
-        self._socket: socket.socket | None = None
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(max(0.0, deadline.at - time.monotonic()), self._fire)
-        self._timer.daemon = True
-
-    def watch(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._socket = sock
-            fired = self.fired
-        if fired:
-            raise MediaUnavailable(TOO_SLOW)
-
-    def _fire(self) -> None:
-        with self._lock:
-            self.fired = True
-            if self._socket is not None:
-                # The plain socket's shutdown, also for a TLS socket: it wakes a
-                # reader blocked in another thread without touching the TLS state.
-                with contextlib.suppress(OSError):
-                    socket.socket.shutdown(self._socket, socket.SHUT_RDWR)
-
-    def __enter__(self) -> _Watchdog:
-        self._timer.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self._timer.cancel()
-
-
 def _get(scheme: str, host: str, port: int, path: str, limits: FetchLimits, deadline: Deadline,
          resolve: outbound.Resolver | None) -> tuple[int, str | None, bytes]:
     connection: http.client.HTTPConnection | None = None
     sock: socket.socket | None = None
-    with _Watchdog(deadline) as watchdog:
+    with outbound.Watchdog(deadline.remaining()) as watchdog:
         try:
             sock = outbound.connect(host, port, limits.outbound_policy, timeout=deadline.remaining(), resolver=resolve)
-            watchdog.watch(sock)
+            if not watchdog.watch(sock):
+                raise MediaUnavailable(TOO_SLOW)
             if scheme == "https":
                 sock.settimeout(deadline.remaining())
                 sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
-                watchdog.watch(sock)
+                if not watchdog.watch(sock):
+                    raise MediaUnavailable(TOO_SLOW)
                 connection = http.client.HTTPSConnection(host, port, timeout=deadline.remaining())
             else:
                 connection = http.client.HTTPConnection(host, port, timeout=deadline.remaining())
@@ -229,7 +193,7 @@ def _get(scheme: str, host: str, port: int, path: str, limits: FetchLimits, dead
 
 
 def _read_capped(sock: socket.socket, response: http.client.HTTPResponse, max_bytes: int, deadline: Deadline,
-                 watchdog: _Watchdog) -> bytes:
+                 watchdog: outbound.Watchdog) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:

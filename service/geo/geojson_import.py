@@ -37,6 +37,9 @@ from service.domain import characters
 NAME_PROPERTIES = ("name", "name_ja", "NAME")
 N03_NAME_KEYS = ("N03_001", "N03_003", "N03_004", "N03_005")
 N03_CODE_KEY = "N03_007"
+# The area table keeps names of up to 200 characters and codes of up to 100.
+NAME_MAX = 200
+CODE_MAX = 100
 
 _NOT_AREA_TYPES = frozenset({"Point", "MultiPoint", "LineString", "MultiLineString"})
 _GEOMETRY_TYPES = _NOT_AREA_TYPES | {"Polygon", "MultiPolygon", "GeometryCollection"}
@@ -233,7 +236,21 @@ def _read_feature(feature: Any, index: int, name_property: str | None, code_prop
     else:
         raw_code = properties.get(N03_CODE_KEY) if n03 else properties.get("code")
     code = None if raw_code is None else str(raw_code)
+    _check_line("name", name, NAME_MAX, index)
+    if code is not None:
+        _check_line("code", code, CODE_MAX, index)
     return ImportedArea(name=name, code=code, geometry=geometry, properties=dict(properties))
+
+
+def _check_line(what: str, value: str, limit: int, index: int) -> None:
+    """A name or code fits its column and is one line of printable text."""
+    if not value.strip():
+        raise GeoJSONError(f"the {what} is empty", index)
+    if len(value) > limit:
+        raise GeoJSONError(f"the {what} is {len(value)} characters long; at most {limit} are kept", index)
+    refused = characters.refused_character(value, text=False)
+    if refused is not None:
+        raise GeoJSONError(f"the {what}: {characters.explain(refused)}", index)
 
 
 def _parse_geometry(geometry: Any, index: int | None, notes: list[str]) -> BaseGeometry:

@@ -120,3 +120,14 @@ def test_deleting_an_area_removes_the_rules_that_name_it(client, keys):
     assert entry["action"] == "area.delete"
     assert [r["department"] for r in entry["before"]["rules"]] == ["parks"]
     assert ("area.delete", "area", str(park["id"])) in audit_actions(client, keys)
+
+
+def test_a_name_or_code_too_long_for_its_column_is_refused_and_nothing_is_imported(client, keys):
+    long_name = {"type": "FeatureCollection", "features": [feature("港北地区", "kohoku", square(139.77, 35.63)),
+                                                           feature("区" * 201, "long", square(139.79, 35.63))]}
+    response = call(client, keys, "POST", "/areas/import?layer=district", long_name)
+    assert response.status_code == 422
+    assert "feature 1" in response.get_json()["detail"] and "201 characters" in response.get_json()["detail"]
+    long_code = {"type": "FeatureCollection", "features": [feature("港北地区", "k" * 101, square(139.77, 35.63))]}
+    assert call(client, keys, "POST", "/areas/import?layer=district", long_code).status_code == 422
+    assert areas(client, keys, "?layer=district") == []

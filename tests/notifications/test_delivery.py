@@ -21,6 +21,7 @@ from service.extensions import db
 from service.models import Delivery, OutboxEvent
 from service.models.types import utcnow
 from tests.notifications.conftest import LOCAL, subscribe, transition
+from tests.open311.drip import drip_server
 
 POLICY = notifications.DeliveryPolicy(max_attempts=3, timeout=0.3, backoff_base=10, backoff_cap=3600,
                                       base_url="https://machikoe.example.jp", outbound_policy=LOCAL)
@@ -351,3 +352,18 @@ def test_email_without_smtp_server_is_retried(client, keys, road_report):
 
     assert deliver(delivery) == "pending"
     assert deliveries()[0].last_error == "e-mail is not configured (SMTP_HOST is unset)"
+
+
+def test_a_receiver_dripping_its_answer_is_cut_off_at_the_timeout_for_the_whole_post(client, keys, road_report):
+    # One byte every 0.1 s keeps each read inside a 0.3 s read timeout, for as long as the receiver likes.
+    with drip_server(interval=0.1, longest=10) as receiver:
+        for path in ("/headers/hook", "/body/hook"):
+            subscribe(client, keys, url=receiver.url(path), event_types=STATUS_CHANGED)
+        transition(client, keys, road_report, "acknowledged")
+        notifications.dispatch(db.session)
+        for delivery in deliveries():
+            started = time.monotonic()
+            assert deliver(delivery) == "pending"
+            assert time.monotonic() - started < 1.0
+        assert [(d.attempts, d.last_error) for d in deliveries()] == [(1, "no answer within 0.3 s")] * 2
+        assert len(receiver.connections) == 2
