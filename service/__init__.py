@@ -19,7 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Only wiring happens here: settings, extensions, blueprints, error handlers.
     """
     from config.settings import derive_settings, load_settings
-    from service.api import admin, docs, health, notifications, open311, opendata, photos, resident, staff, stats
+    from service.api import admin, docs, health, notifications, open311, opendata, photos, privacy, resident, staff, stats
     from service.api.auth import init_staff_authentication
     from service.api.boundary import init_boundary
     from service.api.caching import init_cache_policy
@@ -57,7 +57,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             },
         },
         CELERY=celery_settings(settings["CELERY_BROKER_URL"], settings["SWEEP_INTERVAL_SECONDS"],
-                               settings["NOTIFY_DISPATCH_INTERVAL_SECONDS"], settings["NOTIFY_SWEEP_INTERVAL_SECONDS"]),
+                               settings["NOTIFY_DISPATCH_INTERVAL_SECONDS"], settings["NOTIFY_SWEEP_INTERVAL_SECONDS"],
+                               settings["PRIVACY_PURGE_INTERVAL_SECONDS"]),
         JSON_SORT_KEYS=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -68,7 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api = ProblemApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "description": "a staff API key"})
     for blueprint in (resident.blp, photos.blp, staff.blp, stats.blp, admin.blp, notifications.blp, health.blp,
-                      open311.blp, opendata.blp):
+                      open311.blp, opendata.blp, privacy.blp):
         api.register_blueprint(blueprint)
     app.register_error_handler(Exception, handle_unexpected)
     init_outage_handlers(app)

@@ -26,6 +26,7 @@ RATING_REMINDERS = "machikoe.rating_reminders"
 OVERDUE = "machikoe.overdue"
 NOTIFICATION_SWEEPS = (RETRY_DELIVERIES, RATING_REMINDERS, OVERDUE)
 LINE_EVENTS = "machikoe.line_events"
+PRIVACY_PURGE = "machikoe.privacy_purge"
 
 
 class Jobs:
@@ -58,6 +59,10 @@ class Jobs:
         # Every job is sent even when one fails, so one broker hiccup does not skip the others.
         sent = [self._send(name) for name in NOTIFICATION_SWEEPS]
         return all(sent)
+
+    def privacy_purge(self) -> bool:
+        """Ask a worker to remove the personal data whose retention has run out."""
+        return self._send(PRIVACY_PURGE)
 
     def _send(self, name: str, *args: object) -> bool:
         celery = current_app.extensions["celery"]

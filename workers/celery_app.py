@@ -6,7 +6,7 @@ from celery import Celery, Task
 from flask import Flask
 from kombu import Queue
 
-from service.jobs import DELIVER, DISPATCH_EVENTS, FETCH_MEDIA, NOTIFICATION_SWEEPS
+from service.jobs import DELIVER, DISPATCH_EVENTS, FETCH_MEDIA, NOTIFICATION_SWEEPS, PRIVACY_PURGE
 
 # Deliveries and media fetches wait on other people's servers, so each has a
 # queue of its own: workers started with `-Q celery` keep processing reports
@@ -37,13 +37,13 @@ def joined_celery_app(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
-    celery_app = Celery(app.name, task_cls=FlaskTask, include=["workers.tasks", "workers.notifications", "workers.media", "workers.line"])
+    celery_app = Celery(app.name, task_cls=FlaskTask, include=["workers.tasks", "workers.notifications", "workers.media", "workers.line", "workers.privacy"])
     celery_app.config_from_object(app.config["CELERY"])
     return celery_app
 
 
 def celery_settings(broker_url: str, sweep_interval: float, dispatch_interval: float = 5.0,
-                    notify_sweep_interval: float = 60.0) -> dict[str, object]:
+                    notify_sweep_interval: float = 60.0, purge_interval: float = 3600.0) -> dict[str, object]:
     """Celery's configuration: the database is the record, the broker only wakes workers.
 
     A worker started without `-Q` consumes both queues, so no job waits for a
@@ -54,6 +54,7 @@ def celery_settings(broker_url: str, sweep_interval: float, dispatch_interval: f
         "dispatch_events": {"task": DISPATCH_EVENTS, "schedule": dispatch_interval, "options": {"expires": dispatch_interval}},
         **{name.rsplit(".", 1)[1]: {"task": name, "schedule": notify_sweep_interval, "options": {"expires": notify_sweep_interval}}
            for name in NOTIFICATION_SWEEPS},
+        "privacy_purge": {"task": PRIVACY_PURGE, "schedule": purge_interval, "options": {"expires": purge_interval}},
     }
     return {
         "broker_url": broker_url,

@@ -35,6 +35,7 @@ def start_embedded_worker(app: Flask) -> threading.Thread:
     _start_sweep_timer(app, float(app.config["SWEEP_INTERVAL_SECONDS"]))
     _start_sweep_timer(app, float(app.config["NOTIFY_DISPATCH_INTERVAL_SECONDS"]), "dispatch_events")
     _start_sweep_timer(app, float(app.config["NOTIFY_SWEEP_INTERVAL_SECONDS"]), "notification_sweeps")
+    _start_sweep_timer(app, float(app.config["PRIVACY_PURGE_INTERVAL_SECONDS"]), "privacy_purge")
     log.info("embedded workers started")
     return thread
 

@@ -16,7 +16,7 @@ from service.api.language import localised
 from service.api.urls import external_url
 from service.domain import photo_step
 from service.domain import status as statuses
-from service.domain.disclosure import Disclosed, disclose_report, public_text
+from service.domain.disclosure import Disclosed, disclose_report, public_reply
 from service.geo.display import display_boundary
 from service.models import Category, HistoryEntry, Jurisdiction, Photo, Report
 from service.timefmt import iso_tokyo
@@ -96,7 +96,7 @@ def _history(entry: HistoryEntry, language: str) -> dict[str, Any] | None:
         "status_label": statuses.label(status, language) if status else None,
         "status_label_ja": statuses.label(status, "ja") if status else None,
         "status_label_en": statuses.label(status, "en") if status else None,
-        "public_reply": public_text(entry.public_reply),
+        "public_reply": public_reply(entry),
     }
 
 

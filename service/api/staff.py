@@ -38,6 +38,7 @@ from service.domain.sla import overdue_condition
 from service.extensions import db
 from service.geo.grid import haversine_m
 from service.models import Category, Department, Photo, Rating, Report, Staff
+from service.privacy.view_audit import audit_contact_view, audit_export
 from service.storage.base import ObjectNotFound
 from service.timefmt import iso_tokyo
 
@@ -115,8 +116,12 @@ def apply_change(staff: Staff, report: Report, action: str, change) -> None:
 
 
 def full_response(report: Report, staff: Staff, status: int = 200) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """The staff view of a report; showing reporter contact is audited, like a change."""
     db.session.refresh(report)
-    return present.report_full(report, staff, preferred_language()), status, {"ETag": workflow.etag(report)}
+    body = present.report_full(report, staff, preferred_language())
+    if audit_contact_view(db.session(), staff, report):
+        db.session.commit()
+    return body, status, {"ETag": workflow.etag(report)}
 
 
 @blp.route("/reports")
@@ -130,7 +135,7 @@ class StaffReportCollection(MethodView):
         query = _filtered(scoped(staff), staff, filters)
         lat, lon = filters.get("lat"), filters.get("lon")
         if filters.get("format") == "csv" or wants_csv():
-            return _csv(query.order_by(Report.created_at.desc(), Report.id.desc()))
+            return _csv(query.order_by(Report.created_at.desc(), Report.id.desc()), staff)
         total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         page_size = min(page_size, 500)
         rows = db.session.scalars(_sorted(query, sort, lat, lon).options(*ROW_OPTIONS)
@@ -355,21 +360,25 @@ EXPORT_COLUMNS = (Report.public_id, Report.created_at, Report.updated_at, Report
                   Report.priority, Report.ward, Report.address, Report.lat, Report.lon, Report.description)
 
 
-def _csv(query: Select) -> Response:
+def _csv(query: Select, staff: Staff) -> Response:
     query = (query.join(Category, Category.id == Report.category_id)
              .outerjoin(Department, Department.id == Report.department_id)
              .with_only_columns(*EXPORT_COLUMNS).execution_options(yield_per=1000))
-    response = Response(stream_with_context(csv_text(present.CSV_COLUMNS, _export_rows(query))), mimetype="text/csv")
+    response = Response(stream_with_context(csv_text(present.CSV_COLUMNS, _audited_rows(query, staff))), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="reports.csv"'
     return response
 
 
-def _export_rows(query: Select) -> Iterator[list[Any]]:
-    # The query runs when the stream starts, in the session the stream's context has: a
-    # server-side cursor opened in the view would belong to a session that is gone by then
-    # (PostgreSQL: InvalidCursorName mid-answer).
-    for row in db.session.execute(query):
-        yield [row[0], iso_tokyo(row[1]), iso_tokyo(row[2]), *row[3:]]
+def _audited_rows(query: Select, staff: Staff) -> Iterator[list[Any]]:
+    """The export's rows; once they are out (or the client has gone), one audit row lists the reports sent."""
+    sent: list[str] = []
+    try:
+        for row in db.session.execute(query):
+            sent.append(row[0])
+            yield [row[0], iso_tokyo(row[1]), iso_tokyo(row[2]), *row[3:]]
+    finally:
+        audit_export(db.session(), staff, sent, "reports.csv")
+        db.session.commit()
 
 
 def _snapshot(report: Report) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from service.commands.categories import categories
 from service.commands.clients import clients
 from service.commands.departments import departments
 from service.commands.jurisdictions import jurisdictions
+from service.commands.privacy import privacy
 from service.commands.routing import routing
 from service.commands.rules import rules
 from service.commands.setup import setup
@@ -17,7 +18,7 @@ from service.commands.staff import staff
 from service.commands.subscribers import subscribers
 from service.commands.web import web
 
-GROUPS = (setup, routing, jurisdictions, departments, categories, areas, rules, staff, clients, subscribers, line, web)
+GROUPS = (setup, routing, jurisdictions, departments, categories, areas, rules, staff, clients, subscribers, line, web, privacy)
 
 
 def register(cli: click.Group) -> None:

@@ -10,7 +10,9 @@ they cannot disagree about them:
   丁目, never the house number, and nothing at all when the geocoder gave no
   parts (a bare display name may hold anything);
 - text residents or staff wrote goes out through :func:`public_text`, the one
-  place where personal data in free text is to be masked.
+  place where personal data in free text is to be masked; a report's
+  description and its public replies are masked once, when written, and the
+  stored copy is read (:func:`disclose_report`, :func:`public_reply`).
 
 Staff and the reporter's own view (opened with its tracking token) are not
 public and read the stored record instead.
@@ -20,10 +22,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from service.models import Report
-from service.privacy.masking import mask_personal_data
+from service.models import HistoryEntry, Report
+from service.privacy.stored_masks import masked, public_copy
 
 # The parts of an address that name an area rather than a building, widest first.
 BLOCK_PARTS = ("prefecture", "city", "ward", "district", "block")
@@ -48,9 +50,15 @@ def disclose(*, lat: float, lon: float, address_parts: Mapping[str, str] | None,
 
 
 def disclose_report(report: Report, decimals: int) -> Disclosed:
-    """:func:`disclose` for a report object."""
-    return disclose(lat=report.lat, lon=report.lon, address_parts=report.address_parts, description=report.description,
-                    processed=report.processing_state == "done", decimals=decimals)
+    """:func:`disclose` for a report object, with the description masked when it was written."""
+    shown = disclose(lat=report.lat, lon=report.lon, address_parts=report.address_parts, description=None,
+                     processed=report.processing_state == "done", decimals=decimals)
+    return replace(shown, description=public_copy(report.description, report.description_public) or "")
+
+
+def public_reply(entry: HistoryEntry) -> str | None:
+    """A history entry's public reply as the public reads it, masked when it was written."""
+    return public_copy(entry.public_reply, entry.public_reply_public)
 
 
 def public_coordinate(value: float, decimals: int) -> float:
@@ -72,9 +80,7 @@ def public_text(text: str | None) -> str | None:
     マイナンバー, licence plates, house numbers) is masked here, so every public
     surface gets it at once. Staff and the reporter see the text as written.
     """
-    if not text:
-        return text
-    return mask_personal_data(text).text
+    return masked(text)
 
 
 def public_range(low: float, high: float, decimals: int) -> tuple[float, float]:

@@ -22,6 +22,9 @@ class Jurisdiction(Model):
     prefecture_ja: Mapped[str | None] = mapped_column(String(20))
     county_ja: Mapped[str | None] = mapped_column(String(20))
     boundary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Days after a report is closed until its personal data is removed
+    # (service/privacy/retention.py); None follows the RETENTION_DAYS setting.
+    retention_days: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     departments: Mapped[list[Department]] = relationship(back_populates="jurisdiction", order_by="Department.id")

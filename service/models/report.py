@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.extensions import Model
 from service.models.types import UTCDateTime, utcnow
+from service.privacy import stored_masks
 
 OPEN_CONDITION = "status IN ('received', 'acknowledged', 'in_progress')"
 FIGURE_COLUMNS = ("department_id", "category_id", "ward", "status", "first_response_at", "resolved_at",
@@ -45,6 +46,10 @@ class Report(Model):
     routing_reason: Mapped[str | None] = mapped_column(Text)
 
     description: Mapped[str] = mapped_column(Text)
+    # The description as the public reads it, masked once per version of the
+    # text when it is written (service/privacy/stored_masks.py), so a public
+    # read costs nothing extra. Staff and the reporter read ``description``.
+    description_public: Mapped[str | None] = mapped_column(Text)
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     accuracy_m: Mapped[float | None] = mapped_column(Float)
@@ -131,8 +136,14 @@ class HistoryEntry(Model):
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
     public_reply: Mapped[str | None] = mapped_column(Text)
+    # The reply as the public reads it, masked once when it is written.
+    public_reply_public: Mapped[str | None] = mapped_column(Text)
     internal_note: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     report = relationship("Report", back_populates="history")
+
+
+stored_masks.keep_masked(Report, "description", "description_public")
+stored_masks.keep_masked(HistoryEntry, "public_reply", "public_reply_public")

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from service.domain import status as statuses
-from service.domain.disclosure import disclose_report, public_text
+from service.domain.disclosure import disclose_report, public_reply
 from service.models import Category, HistoryEntry, Report
 from service.open311 import Open311Error
 from service.timefmt import iso_tokyo
@@ -139,7 +139,7 @@ def latest_public_reply(report: Report) -> str:
     """The status notes: the last public reply staff wrote, or nothing."""
     for entry in reversed(report.history):
         if entry.public_reply and entry.kind in ("transition", "comment"):
-            return public_text(entry.public_reply) or ""
+            return public_reply(entry) or ""
     return ""
 
 
@@ -186,7 +186,7 @@ def request_updates(report: Report, since: datetime, until: datetime,
             "service_request_id": report.public_id,
             "status": UPDATE_STATUS.get(current, "OPEN"),
             "updated_datetime": iso_tokyo(entry.created_at),
-            "description": public_text(entry.public_reply) or "",
+            "description": public_reply(entry) or "",
             "media_url": media_url(report) or None,
         })
     return updates
