@@ -1,4 +1,4 @@
-"""Residents following a report ("me too"): an e-mail with its opt-in, or an app's device
+"""Residents following a report ("me too"): an e-mail with its opt-in, or an app's device; category translations
 
 Revision ID: 0021
 Revises: 0018
@@ -27,7 +27,10 @@ def upgrade():
         sa.UniqueConstraint('report_id', 'email', name='uq_report_follower_email'),
         sa.UniqueConstraint('report_id', 'device_id', name='uq_report_follower_device'),
     )
+    # Added in place (no batch): SQLite must not rebuild the category table, which reports refer to.
+    op.add_column('category', sa.Column('translations', sa.JSON(), nullable=True))
 
 
 def downgrade():
+    op.drop_column('category', 'translations')
     op.drop_table('report_follower')

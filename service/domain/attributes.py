@@ -92,3 +92,19 @@ def _number(code: str, value: Any) -> float | int:
     if not math.isfinite(number):
         raise AttributeRefused(code, "The answer must be a number.")
     return number
+
+
+def question(definition: Mapping[str, Any], language: str) -> tuple[str, list[dict[str, str]]]:
+    """An attribute's question and its choices ({key, name}) in ``language``, falling back to Japanese.
+
+    Words come from the attribute's ``translations`` ({language: {"description",
+    "values": {key: name}}}), else its ``description_<language>`` and choices'
+    ``name_<language>`` fields, else their Japanese ones.
+    """
+    words = (definition.get("translations") or {}).get(language) or {}
+    names = words.get("values") or {}
+    description = (words.get("description") or definition.get(f"description_{language}") or definition.get("description_ja")
+                   or definition.get("description") or "")
+    choices = [{"key": v["key"], "name": names.get(v["key"]) or v.get(f"name_{language}") or v.get("name_ja") or v["key"]}
+               for v in definition.get("values", [])]
+    return description, choices

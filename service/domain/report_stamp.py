@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from service.models import Category, Report
@@ -33,16 +35,22 @@ class ReportStamp:
 
 def report_stamp(session: Session, public_id: str) -> ReportStamp | None:
     """The stamp of the report with this public id, or None when there is none."""
-    primary = aliased(Report)
-    row = session.execute(
-        select(Report.hidden, Report.tracking_token_hash, Report.version, Report.updated_at, Category.updated_at,
-               primary.version, primary.updated_at)
-        .join(Category, Category.id == Report.category_id)
-        .outerjoin(primary, primary.id == Report.duplicate_of_id)
-        .where(Report.public_id == public_id)
-    ).one_or_none()
+    row = session.execute(_stamp_query(), {"public_id": public_id}).one_or_none()
     if row is None:
         return None
     hidden, token_hash, *changes = row
     fingerprint = "|".join([public_id, *(str(value) for value in changes)])
     return ReportStamp(hidden=bool(hidden), tracking_token_hash=token_hash, fingerprint=fingerprint)
+
+
+@cache
+def _stamp_query() -> Select[bool, str, int, datetime, datetime, int, datetime]:
+    # Built once: putting together a select of an aliased table costs more than running it.
+    primary = aliased(Report)
+    return (
+        select(Report.hidden, Report.tracking_token_hash, Report.version, Report.updated_at, Category.updated_at,
+               primary.version, primary.updated_at)
+        .join(Category, Category.id == Report.category_id)
+        .outerjoin(primary, primary.id == Report.duplicate_of_id)
+        .where(Report.public_id == bindparam("public_id"))
+    )

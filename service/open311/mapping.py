@@ -65,6 +65,7 @@ def service_definition(category: Category, language: str) -> dict[str, Any]:
 
 def _attribute(a: dict[str, Any], index: int, language: str) -> dict[str, Any]:
     datatype = a.get("datatype", "string")
+    description, choices = attributes.question(a, language)
     return {
         "variable": bool(a.get("variable", True)),
         "code": a["code"],
@@ -73,9 +74,8 @@ def _attribute(a: dict[str, Any], index: int, language: str) -> dict[str, Any]:
         "datatype_description": a.get(f"datatype_description_{language}") or a.get("datatype_description_ja")
         or a.get("datatype_description") or "",
         "order": int(a.get("order", index)),
-        "description": a.get(f"description_{language}") or a.get("description_ja") or a.get("description") or "",
-        "values": [{"key": v["key"], "name": v.get(f"name_{language}") or v.get("name_ja") or v["key"]}
-                   for v in a.get("values", [])],
+        "description": description,
+        "values": choices,
     }
 
 
