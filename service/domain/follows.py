@@ -9,6 +9,7 @@ signed link given with the follow and in every mail.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -103,3 +104,18 @@ def followers_to_notify(session: Session, report_id: int) -> list[Follower]:
             seen.add(contact)
             chosen.append(follower)
     return chosen
+
+
+def device_followed(session: Session, report_ids: Collection[int]) -> set[int]:
+    """Those of ``report_ids`` that an app's device follows, itself or through a report merged into it."""
+    if not report_ids:
+        return set()
+    direct = select(Follower.report_id).where(Follower.device_id.is_not(None), Follower.report_id.in_(report_ids))
+    merged = (select(Report.duplicate_of_id).join(Follower, Follower.report_id == Report.id)
+              .where(Follower.device_id.is_not(None), Report.duplicate_of_id.in_(report_ids)))
+    return {report_id for report_id in session.scalars(direct.union(merged)) if report_id is not None}
+
+
+def follower_devices(session: Session, report: Report) -> list[str]:
+    """The devices to push the report's events to besides the reporter's own, one each."""
+    return [f.device_id for f in followers_to_notify(session, report.id) if f.device_id and f.device_id != report.device_id]
