@@ -45,6 +45,26 @@ class DepartmentSchema(Schema):
     active = fields.Boolean()
 
 
+LANGUAGE_KEYS = validate.OneOf(["ja-x-easy", "zh-Hans", "ko", "vi", "pt"])
+
+
+class CategoryWordsSchema(StrictSchema):
+    name = fields.String(validate=NAME)
+    description = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+
+class AttributeWordsSchema(StrictSchema):
+    description = fields.String(validate=validate.Length(min=1, max=500))
+    values = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=50)), values=fields.String(validate=NAME),
+                         metadata={"description": "choice key → its name"})
+
+
+def translations_field(words: type[Schema]) -> fields.Dict:
+    return fields.Dict(keys=fields.String(validate=LANGUAGE_KEYS), values=fields.Nested(words),
+                       metadata={"description": "the languages beyond Japanese and English (やさしい日本語 is ja-x-easy); "
+                                                "a text missing in one shows in Japanese"})
+
+
 class AttributeValueInSchema(StrictSchema):
     key = fields.String(required=True, validate=validate.Length(min=1, max=50))
     name_ja = fields.String(required=True, validate=NAME)
@@ -60,6 +80,7 @@ class AttributeInSchema(StrictSchema):
     description_ja = fields.String(required=True, validate=validate.Length(min=1, max=500))
     description_en = fields.String(load_default=None, validate=validate.Length(max=500))
     values = fields.List(fields.Nested(AttributeValueInSchema), load_default=list, validate=validate.Length(max=100))
+    translations = translations_field(AttributeWordsSchema)
 
     @validates_schema
     def _values_match_datatype(self, data: dict, **kwargs) -> None:
@@ -85,6 +106,7 @@ class AdminAttributeSchema(Schema):
     description_ja = fields.String()
     description_en = fields.String(allow_none=True)
     values = fields.List(fields.Nested(AdminAttributeValueSchema))
+    translations = fields.Dict()
 
 
 def _unique_attribute_codes(attributes: list[dict]) -> None:
@@ -98,6 +120,7 @@ class CategoryPatchSchema(PatchSchema):
     name_en = fields.String(validate=NAME)
     description_ja = fields.String(allow_none=True, validate=TEXT)
     description_en = fields.String(allow_none=True, validate=TEXT)
+    translations = translations_field(CategoryWordsSchema)
     group = fields.String(allow_none=True, validate=validate.Length(max=100))
     keywords = fields.List(fields.String(validate=validate.Length(min=1, max=100)), validate=validate.Length(max=100))
     attributes = fields.List(fields.Nested(AttributeInSchema), validate=validate.Length(max=50))
@@ -135,6 +158,7 @@ class CategoryAdminSchema(Schema):
     name_en = fields.String()
     description_ja = fields.String(allow_none=True)
     description_en = fields.String(allow_none=True)
+    translations = fields.Dict(allow_none=True)
     group = fields.String(allow_none=True)
     keywords = fields.List(fields.String())
     attributes = fields.List(fields.Nested(AdminAttributeSchema))

@@ -2,12 +2,13 @@
 
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
-from schemas.common import Coordinate, StrictSchema
+from schemas.common import Coordinate, StrictSchema, language_query
 
 
 class CategoryQuerySchema(StrictSchema):
     lat = Coordinate(-90, 90)
     lon = Coordinate(-180, 180)
+    lang = language_query()
 
     @validates_schema
     def _both_or_neither(self, data, **kwargs):

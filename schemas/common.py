@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from service.domain import dates
+from service.domain import dates, languages
 
 
 class StrictSchema(Schema):
@@ -215,3 +215,10 @@ class PageLinksSchema(Schema):
     self = fields.String()
     next = fields.String(allow_none=True)
     prev = fields.String(allow_none=True)
+
+
+def language_query() -> fields.String:
+    """``?lang=``: the answer's language, before Accept-Language (an unsupported one is passed over)."""
+    return fields.String(load_default=None, validate=validate.Length(max=35),
+                         metadata={"description": "the answer's language, one of " + ", ".join(languages.LANGUAGES)
+                                                  + "; without it, Accept-Language, else Japanese"})

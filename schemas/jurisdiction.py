@@ -2,6 +2,8 @@
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from schemas.common import language_query
+
 
 class JurisdictionSchema(Schema):
     code = fields.String(metadata={"description": "全国地方公共団体コード (6 digits)", "example": "990019"})
@@ -21,3 +23,4 @@ class JurisdictionQuerySchema(Schema):
 
     boundary = fields.String(load_default="display", validate=validate.OneOf(["display", "exact"]),
                              metadata={"description": "display (simplified, the default) or exact (as coverage uses it)"})
+    lang = language_query()

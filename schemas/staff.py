@@ -135,6 +135,7 @@ class StaffReportSchema(Schema):
     resolved_at = fields.String(allow_none=True)
     closed_at = fields.String(allow_none=True)
     version = fields.Integer()
+    followers = fields.Integer(metadata={"description": "residents following the report (\"me too\"), with those of reports merged into it"})
 
 
 class StaffReportSummarySchema(Schema):

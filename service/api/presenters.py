@@ -14,7 +14,7 @@ from flask import current_app
 
 from service.api.language import localised
 from service.api.urls import external_url
-from service.domain import photo_step
+from service.domain import attributes, photo_step
 from service.domain import status as statuses
 from service.domain.disclosure import Disclosed, disclose_report, public_reply
 from service.geo.display import display_boundary
@@ -47,14 +47,13 @@ def category(c: Category, jurisdiction_code: str, language: str) -> dict[str, An
 
 
 def _attribute(a: dict[str, Any], language: str) -> dict[str, Any]:
+    description, choices = attributes.question(a, language)
     return {
         "code": a["code"],
         "datatype": a.get("datatype", "string"),
         "required": bool(a.get("required", False)),
-        "description": a.get(f"description_{language}") or a.get("description_ja") or "",
-        "values": [
-            {"key": v["key"], "name": v.get(f"name_{language}") or v.get("name_ja") or v["key"]} for v in a.get("values", [])
-        ],
+        "description": description,
+        "values": choices,
     }
 
 

@@ -9,9 +9,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from schemas.category import CategoryQuerySchema, CategorySchema
 from schemas.common import ProblemSchema
+from schemas.follower import FollowedSchema, FollowSchema
 from schemas.jurisdiction import JurisdictionQuerySchema, JurisdictionSchema
 from schemas.report import (
     RatingCreatedSchema,
@@ -30,13 +32,15 @@ from service.api.language import preferred_language
 from service.api.limits import Budget, address_key, client_address, counting_refusals, report_budgets, within
 from service.api.paging import page_links, parse_bbox, parse_statuses
 from service.api.problems import abort
-from service.domain import tokens
+from service.api.urls import external_url
+from service.domain import follows, tokens
 from service.domain.coverage import coverage
 from service.domain.disclosure import public_range
 from service.domain.feedback import RatingNotAllowed, rate
 from service.domain.idempotency import IdempotencyKey
 from service.domain.intake import (
     IdempotencyConflict,
+    InvalidAttributes,
     MissingLocation,
     OutsideCoverage,
     UnknownCategory,
@@ -44,13 +48,17 @@ from service.domain.intake import (
     submit_report,
 )
 from service.domain.local_government_code import normalize
+from service.domain.report_stamp import report_stamp
 from service.domain.status import label as status_label
 from service.extensions import db
 from service.jobs import jobs
-from service.models import Category, Jurisdiction, Report
+from service.models import Category, Department, HistoryEntry, Jurisdiction, Photo, Report
 from service.photos.inspect import PhotoRejected, inspect_photo
 from service.pipeline import pipeline_for
 from service.timefmt import iso_tokyo
+
+# A proxy may answer a poll for a few seconds before asking again (with If-None-Match).
+PUBLIC_REPORT_CACHE = "public, max-age=5"
 
 blp = Blueprint("resident", __name__, url_prefix="/api/v1", description="Residents: categories, reports and their status")
 
@@ -94,7 +102,7 @@ class JurisdictionItem(MethodView):
     @blp.arguments(JurisdictionQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, JurisdictionSchema)
     @blp.alt_response(404, schema=ProblemSchema, content_type="application/problem+json")
-    def get(self, code: str, boundary: str = "display") -> dict[str, Any]:
+    def get(self, code: str, boundary: str = "display", lang: str | None = None) -> dict[str, Any]:
         """One jurisdiction by its local government code (6 digits, or N03's 5), with its boundary."""
         found = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == (normalize(code) or code)))
         if found is None:
@@ -106,10 +114,12 @@ class JurisdictionItem(MethodView):
 class CategoryList(MethodView):
     @blp.arguments(CategoryQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, CategorySchema(many=True))
-    def get(self, lat: float | None = None, lon: float | None = None) -> list[dict[str, Any]]:
+    def get(self, lat: float | None = None, lon: float | None = None, lang: str | None = None) -> list[dict[str, Any]]:
         """Categories a resident can choose at a point (all active ones without a point).
 
-        Names follow Accept-Language (Japanese by default, English on request).
+        Names and questions follow `?lang=`, else Accept-Language: 日本語 (the default and
+        the fallback of a missing translation), やさしい日本語 (ja-x-easy), English,
+        中文 (zh-Hans), 한국어 (ko), Tiếng Việt (vi), Português (pt).
         """
         language = preferred_language()
         query = select(Category, Jurisdiction.code).join(Jurisdiction, Category.jurisdiction_id == Jurisdiction.id)
@@ -167,6 +177,8 @@ class ReportCollection(MethodView):
             abort(422, exc.message_en, detail_ja=exc.message_ja, errors={"lat": [exc.message_en], "lon": [exc.message_en]})
         except UnknownCategory as exc:
             abort(422, "The category is not known here.", errors={"category": [f"Unknown category {exc.code!r} at this location."]})
+        except InvalidAttributes as exc:
+            abort(422, "An answer to the category's questions is refused.", errors={"attributes": {exc.code: [exc.message]}})
         except IdempotencyConflict:
             abort(409, "This Idempotency-Key was already used for a different report.")
         if result.created:
@@ -212,20 +224,62 @@ class ReportItem(MethodView):
         responses={404: {"description": "No such report", "content": {"application/problem+json": {"schema": ProblemSchema}}},
                    403: {"description": "The tracking token is not this report's", "content": {"application/problem+json": {"schema": ProblemSchema}}}},
     )
-    @blp.response(200, ReportOwnSchema)
-    def get(self, report_id: str) -> dict[str, Any]:
-        """A report's public view; with its X-Tracking-Token, also what the resident sent privately."""
-        report = db.session.scalar(select(Report).where(Report.public_id == report_id))
+    @blp.response(200, ReportOwnSchema, headers={"ETag": {"schema": {"type": "string"}, "description": "public view only"}})
+    @blp.alt_response(304, description="Not modified: the public view has the ETag sent in If-None-Match")
+    def get(self, report_id: str) -> Any:
+        """A report's public view; with its X-Tracking-Token, also what the resident sent privately.
+
+        The public view carries an ETag; polls send it back in If-None-Match and an
+        unchanged report is answered 304 without a body.
+        """
+        stamp = report_stamp(db.session(), report_id)
         token = request.headers.get("X-Tracking-Token")
-        if report is None:
+        if stamp is None:
             abort(404, "No report has this id.")
-        owner = tokens.token_matches(token, report.tracking_token_hash)
-        if report.hidden and not owner:
+        owner = tokens.token_matches(token, stamp.tracking_token_hash)
+        if stamp.hidden and not owner:
             abort(404, "No report has this id.")
         if token and not owner:
             abort(403, "The tracking token does not open this report.")
         language = preferred_language()
-        return presenters.report_own(report, language) if owner else presenters.report_public(report, language)
+        if owner:
+            return presenters.report_own(_report_to_show(report_id), language)
+        etag = stamp.etag(language)
+        headers = {"ETag": etag, "Cache-Control": PUBLIC_REPORT_CACHE, "Vary": "Accept-Language"}
+        if request.if_none_match.contains(etag.strip('"')):
+            return current_app.response_class(status=304, headers=headers)
+        return presenters.report_public(_public_report(report_id), language), 200, headers
+
+
+def _report_to_show(public_id: str) -> Report:
+    """The report with what the reporter's own view shows loaded at once, without its jurisdiction's boundary."""
+    return db.session.execute(
+        select(Report).where(Report.public_id == public_id)
+        .options(joinedload(Report.jurisdiction).load_only(Jurisdiction.code))
+    ).unique().scalar_one()
+
+
+def _public_report(public_id: str) -> Report:
+    """The report with only the columns its public view reads (presenters.report_public), in three queries.
+
+    The public view is the hottest read, and every column the database sends
+    costs CPU to describe and convert: the full rows hold about 120.
+    """
+    return db.session.execute(select(Report).where(Report.public_id == public_id).options(*_PUBLIC_COLUMNS)).unique().scalar_one()
+
+
+_PUBLIC_COLUMNS = (
+    load_only(Report.public_id, Report.description, Report.status, Report.lat, Report.lon, Report.address_parts,
+              Report.address_approximate, Report.processing_state, Report.duplicate_of_id, Report.created_at,
+              Report.updated_at),
+    joinedload(Report.jurisdiction).load_only(Jurisdiction.code),
+    joinedload(Report.category).load_only(Category.code, Category.name_ja, Category.name_en, Category.translations),
+    joinedload(Report.department).load_only(Department.name_ja, Department.name_en),
+    selectinload(Report.photos).load_only(Photo.public_id, Photo.position, Photo.state, Photo.hidden, Photo.large_key,
+                                          Photo.thumb_key),
+    selectinload(Report.history).load_only(HistoryEntry.created_at, HistoryEntry.kind, HistoryEntry.to_status,
+                                           HistoryEntry.public_reply),
+)
 
 
 @blp.route("/reports/<string:report_id>/rating")
@@ -257,6 +311,53 @@ class ReportRating(MethodView):
         return {"score": rating.score, "fixed": rating.fixed, "comment": rating.comment,
                 "created_at": iso_tokyo(rating.created_at), "report_status": report.status,
                 "report_status_label": status_label(report.status, language)}
+
+
+@blp.route("/reports/<string:report_id>/followers")
+class ReportFollowers(MethodView):
+    @blp.arguments(FollowSchema)
+    @blp.response(201, FollowedSchema)
+    @blp.doc(responses={404: {"description": "No such report", "content": {"application/problem+json": {"schema": ProblemSchema}}},
+                        429: ERRORS[429]})
+    def post(self, body: dict[str, Any], report_id: str) -> dict[str, Any]:
+        """Follow a report ("me too") by e-mail or with the app's device, instead of sending it again.
+
+        Following again with the same contact answers the same follow, with the
+        opt-in and language of the new request. The answer's `unfollow_url`,
+        also in every mail, ends the follow without signing in.
+        """
+        with counting_refusals("follows"), within([Budget("follows", "RATE_LIMIT_FOLLOWS", address_key())]):
+            report = db.session.scalar(select(Report).where(Report.public_id == report_id, Report.hidden.is_(False)))
+            if report is None:
+                abort(404, "No report has this id.")
+            contact = follows.Contact(email=body.get("email"), device_id=body.get("device_id"),
+                                      email_updates=body["email_updates"])
+            follower, _ = follows.follow(db.session(), report, contact, preferred_language())
+            db.session.commit()
+            token = follows.unfollow_token(current_app.config["SECRET_KEY"], follower)
+            return {"report": report.public_id, "email_updates": follower.email_updates,
+                    "unfollow_url": external_url("resident.Follow", token=token)}
+
+
+@blp.route("/followers/<string:token>")
+class Follow(MethodView):
+    @blp.response(204)
+    @blp.doc(responses={404: {"description": "The link is not valid", "content": {"application/problem+json": {"schema": ProblemSchema}}}})
+    def delete(self, token: str) -> None:
+        """Stop following a report, with the link given with the follow; no sign-in. Doing it twice is not an error."""
+        _unfollow(token)
+
+    @blp.response(204)
+    @blp.doc(responses={404: {"description": "The link is not valid", "content": {"application/problem+json": {"schema": ProblemSchema}}}})
+    def post(self, token: str) -> None:
+        """The same as DELETE, for mail programs' one-click unsubscribe (RFC 8058), which POST."""
+        _unfollow(token)
+
+
+def _unfollow(token: str) -> None:
+    if not follows.unfollow(db.session(), current_app.config["SECRET_KEY"], token):
+        abort(404, "This unfollow link is not valid.")
+    db.session.commit()
 
 
 def _report_body() -> tuple[dict[str, Any], list[tuple[str, bytes]]]:

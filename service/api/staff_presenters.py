@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from service.api.language import localised
 from service.api.urls import external_url
-from service.domain import photo_step
+from service.domain import follows, photo_step
 from service.domain import status as statuses
 from service.extensions import db
 from service.models import DuplicateCandidate, Photo, Report, Staff
@@ -110,6 +110,7 @@ def report_full(report: Report, staff: Staff, language: str) -> dict[str, Any]:
         "resolved_at": iso_tokyo(report.resolved_at),
         "closed_at": iso_tokyo(report.closed_at),
         "version": report.version,
+        "followers": follows.follower_count(db.session(), report.id),
     }
 
 

@@ -32,8 +32,8 @@ from service.models import Area, Category, Department, Jurisdiction, Report, Rou
 from service.models.types import utcnow
 
 DEPARTMENT_FIELDS = ("name_ja", "name_en", "email", "webhook_url", "active")
-CATEGORY_FIELDS = ("name_ja", "name_en", "description_ja", "description_en", "group", "keywords", "attributes",
-                   "first_response_days", "resolution_days", "duplicate_radius_m", "active")
+CATEGORY_FIELDS = ("name_ja", "name_en", "description_ja", "description_en", "translations", "group", "keywords",
+                   "attributes", "first_response_days", "resolution_days", "duplicate_radius_m", "active")
 
 
 class AlreadyExists(SetupError):

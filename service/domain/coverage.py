@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 from itertools import chain
+from typing import Any
 
 from shapely.geometry import shape
 from sqlalchemy import event, func, select
@@ -37,12 +38,13 @@ class AreaHit:
 
 @dataclass(frozen=True)
 class CategoryTerms:
-    """What intake needs of an active category: its id and its response targets in business days."""
+    """What intake needs of an active category: its id, its response targets in business days, its questions."""
 
     id: int
     code: str
     first_response_days: int
     resolution_days: int
+    attributes: tuple[dict[str, Any], ...] = ()
 
 
 # How long another process's change to jurisdictions, areas or categories may go unnoticed.
@@ -141,7 +143,8 @@ def _build(session: Session, signature: tuple, checked_at: float) -> _Snapshot:
         for a in session.scalars(select(Area))
     ]
     categories = {
-        (c.jurisdiction_id, c.code): CategoryTerms(c.id, c.code, c.first_response_days, c.resolution_days)
+        (c.jurisdiction_id, c.code): CategoryTerms(c.id, c.code, c.first_response_days, c.resolution_days,
+                                                          tuple(c.attributes or ()))
         for c in session.scalars(select(Category).where(Category.active.is_(True)))
     }
     return _Snapshot(signature, PolygonIndex(jurisdictions), PolygonIndex(areas), categories, checked_at)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from service.domain import idempotency, tokens
+from service.domain.attributes import AttributeRefused, checked_answers
 from service.domain.business_days import due_at
 from service.domain.coverage import coverage
 from service.domain.events import record_event
@@ -47,6 +48,16 @@ class UnknownCategory(IntakeError):
 class MissingLocation(IntakeError):
     message_en = "Give lat and lon, a photo with its GPS position, or an address_hint we can place."
     message_ja = "位置情報（緯度・経度）、位置情報付きの写真、または場所がわかる住所を指定してください。"
+
+
+class InvalidAttributes(IntakeError):
+    """An answer to the category's extra questions is refused (see :mod:`service.domain.attributes`)."""
+
+    def __init__(self, refused: AttributeRefused) -> None:
+        super().__init__(refused.message)
+        self.code = refused.code
+        self.field = refused.field
+        self.message = refused.message
 
 
 class IdempotencyConflict(IntakeError):
@@ -95,7 +106,8 @@ def submit_report(
     ``created_details`` go into the staff-only details of the creation entry.
 
     Raises :class:`MissingLocation`, :class:`OutsideCoverage`,
-    :class:`UnknownCategory` or :class:`IdempotencyConflict`; nothing is
+    :class:`UnknownCategory`, :class:`InvalidAttributes` or
+    :class:`IdempotencyConflict`; nothing is
     written when they are raised.
     """
     now = now or utcnow()
@@ -112,7 +124,11 @@ def submit_report(
         category = coverage.category(session, jurisdiction_id, fields["category"])
         if category is None:
             raise UnknownCategory(fields["category"])
-    except (MissingLocation, OutsideCoverage, UnknownCategory):
+        try:
+            answers = checked_answers(category.attributes, fields.get("attributes") or {})
+        except AttributeRefused as exc:
+            raise InvalidAttributes(exc) from None
+    except (MissingLocation, OutsideCoverage, UnknownCategory, InvalidAttributes):
         if (existing := _replay(session, idempotency_key, stored, request_fingerprint, secret, now)) is not None:
             return existing
         raise
@@ -140,7 +156,7 @@ def submit_report(
             geohash=report_geohash(lat, lon),
             accuracy_m=fields.get("accuracy_m"),
             address_hint=fields.get("address_hint"),
-            attributes=fields.get("attributes") or {},
+            attributes=answers,
             reporter_name=reporter.get("name"),
             reporter_email=reporter.get("email"),
             reporter_phone=reporter.get("phone"),

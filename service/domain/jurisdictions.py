@@ -159,6 +159,7 @@ def add_categories(session: Session, jurisdiction: Jurisdiction, catalogue: list
             first_response_days=item.get("first_response_days", 3), resolution_days=item.get("resolution_days", 20),
             duplicate_radius_m=item.get("duplicate_radius_m"),
             description_ja=item.get("description_ja"), description_en=item.get("description_en"),
+            translations=item.get("translations", {}),
         )
         session.add(category)
         added[category.code] = category

@@ -1,7 +1,8 @@
 """What a subscriber receives about an event: the webhook JSON body and the mail text.
 
 Reporter contact never leaves in a notification. The push gateway alone gets
-the report's device id, because that is the address it pushes to; department
+the report's device id and its followers' devices, because those are the
+addresses it pushes to; department
 webhooks and mail get fields staff may see inside the municipality, and a
 link to the report in the staff API. What leaves for any other receiver is
 public: the report's place as the disclosure policy of every public surface
@@ -12,7 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import object_session
+
 from service import urls
+from service.domain import follows
 from service.domain import status as statuses
 from service.domain.disclosure import disclose_report
 from service.models import Delivery, OutboxEvent, Report, Subscriber
@@ -68,6 +72,8 @@ def webhook_body(delivery: Delivery, event: OutboxEvent, report: Report, subscri
                             "report": body_report, "data": event.payload or {}}
     if subscriber.kind == "push_gateway":
         body["device_id"] = report.device_id
+        session = object_session(report)
+        body["follower_device_ids"] = follows.follower_devices(session, report) if session is not None else []
     return body
 
 

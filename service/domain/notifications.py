@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from service.channels.line import push as line_push
 from service.channels.line.client import LineApiError, LineEndpoints
-from service.domain import outbound, signatures
+from service.domain import follows, outbound, signatures
 from service.domain.mail import Mailer
 from service.domain.notification_bodies import mail_text, webhook_body
 from service.models import Delivery, OutboxEvent, Report, Subscriber
@@ -109,8 +109,8 @@ def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def hears(subscriber: Subscriber, event: OutboxEvent, report: Report) -> bool:
-    """Whether ``subscriber`` is told about ``event`` of ``report``."""
+def hears(subscriber: Subscriber, event: OutboxEvent, report: Report, *, device_followed: bool = False) -> bool:
+    """Whether ``subscriber`` is told about ``event`` of ``report``; ``device_followed``: an app's device follows it."""
     if not subscriber.active or subscriber.jurisdiction_id != report.jurisdiction_id:
         return False
     if subscriber.department_id is not None and subscriber.department_id != report.department_id:
@@ -119,8 +119,8 @@ def hears(subscriber: Subscriber, event: OutboxEvent, report: Report) -> bool:
         return False
     if subscriber.kind == line_push.KIND:
         return line_push.hears(event, report)
-    # The push gateway pushes to the resident's device; without one there is nobody to tell.
-    return subscriber.kind != "push_gateway" or bool(report.device_id)
+    # The push gateway pushes to the reporter's and followers' devices; without one there is nobody to tell.
+    return subscriber.kind != "push_gateway" or bool(report.device_id) or device_followed
 
 
 def dispatch(session: Session, limit: int = 200, now: datetime | None = None) -> Dispatched:
@@ -145,6 +145,7 @@ def dispatch(session: Session, limit: int = 200, now: datetime | None = None) ->
     subscribers = list(session.scalars(
         select(Subscriber).where(Subscriber.active.is_(True), Subscriber.jurisdiction_id.in_(jurisdictions)).order_by(Subscriber.id)
     ))
+    followed = follows.device_followed(session, reports.keys())
     existing = {(event_id, subscriber_id) for event_id, subscriber_id in session.execute(
         select(Delivery.outbox_event_id, Delivery.subscriber_id).where(Delivery.outbox_event_id.in_([e.id for e in events]))
     )}
@@ -155,7 +156,8 @@ def dispatch(session: Session, limit: int = 200, now: datetime | None = None) ->
         if report is None:
             continue
         for subscriber in subscribers:
-            if (event.id, subscriber.id) not in existing and hears(subscriber, event, report):
+            if (event.id, subscriber.id) not in existing and hears(subscriber, event, report,
+                                                                   device_followed=report.id in followed):
                 created.append(Delivery(uid=f"dlv_{secrets.token_hex(12)}", outbox_event_id=event.id,
                                         subscriber_id=subscriber.id, state="pending", attempts=0, next_attempt_at=now))
         event.state = "dispatched"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from service.domain import languages
+
 
 @dataclass(frozen=True)
 class Status:
@@ -13,7 +15,10 @@ class Status:
     open: bool
 
     def label(self, language: str) -> str:
-        return self.label_en if language == "en" else self.label_ja
+        """The label in ``language`` (service.domain.languages), else the Japanese one."""
+        if language == "en":
+            return self.label_en
+        return languages.pick(languages.status_labels().get(self.code), language) or self.label_ja
 
 
 STATUSES: dict[str, Status] = {
@@ -43,7 +48,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 
 
 def label(code: str, language: str = "ja") -> str:
-    """The status label in ``language`` (``ja`` or ``en``); KeyError for an unknown code."""
+    """The status label in ``language`` (one of service.domain.languages.LANGUAGES); KeyError for an unknown code."""
     return STATUSES[code].label(language)
 
 

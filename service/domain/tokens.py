@@ -44,3 +44,17 @@ def fingerprint(payload: dict[str, Any], photo_hashes: list[str]) -> str:
     """A stable hash of what a request asked for, to tell a retry from a different request."""
     canonical = json.dumps({"payload": payload, "photos": photo_hashes}, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def signed_reference(secret: str, purpose: str, value: int) -> str:
+    """``value`` with an HMAC for ``purpose``: a link that acts without sign-in, and only on that row."""
+    digest = hmac.new(secret.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).digest()
+    return f"{value}.{base64.urlsafe_b64encode(digest[:18]).decode('ascii')}"
+
+
+def read_signed_reference(secret: str, purpose: str, token: str) -> int | None:
+    """The value a :func:`signed_reference` token carries, or None when it is not one for ``purpose``."""
+    value, _, _ = token.partition(".")
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        return None
+    return int(value) if hmac.compare_digest(signed_reference(secret, purpose, int(value)), token) else None

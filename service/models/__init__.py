@@ -4,6 +4,7 @@ from service.models.audit import AuditEntry
 from service.models.category import Category
 from service.models.client import ApiClient, RemoteMedia
 from service.models.duplicate import DuplicateCandidate
+from service.models.follower import Follower
 from service.models.jurisdiction import Area, Department, Jurisdiction, RoutingRule
 from service.models.line import LineChannel, LineEvent, LineReport, LineUser
 from service.models.notification import SUBSCRIBER_KINDS, Delivery, Subscriber
@@ -24,6 +25,7 @@ __all__ = [
     "Delivery",
     "Department",
     "DuplicateCandidate",
+    "Follower",
     "HistoryEntry",
     "Jurisdiction",
     "LineChannel",

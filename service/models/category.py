@@ -23,6 +23,8 @@ class Category(Model):
     name_en: Mapped[str] = mapped_column(String(100))
     description_ja: Mapped[str | None] = mapped_column(Text)
     description_en: Mapped[str | None] = mapped_column(Text)
+    # {language: {"name": ..., "description": ...}} for the languages beyond name_ja/name_en (service.domain.languages).
+    translations: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSON, default=dict)
     group: Mapped[str | None] = mapped_column(String(100))
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     attributes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -9,11 +9,11 @@ surface decides (service.domain.disclosure).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from service.domain import attributes
 from service.domain import status as statuses
 from service.domain.disclosure import disclose_report, public_reply
 from service.models import Category, HistoryEntry, Report
@@ -21,8 +21,7 @@ from service.open311 import Open311Error
 from service.timefmt import iso_tokyo
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
-MAX_TEXT = 4000
+DATATYPES = attributes.DATATYPES
 
 # Open311 knows two statuses; a report is open while staff still have to act on it.
 OPEN311_STATUS = {code: ("open" if s.open else "closed") for code, s in statuses.STATUSES.items()}
@@ -66,6 +65,7 @@ def service_definition(category: Category, language: str) -> dict[str, Any]:
 
 def _attribute(a: dict[str, Any], index: int, language: str) -> dict[str, Any]:
     datatype = a.get("datatype", "string")
+    description, choices = attributes.question(a, language)
     return {
         "variable": bool(a.get("variable", True)),
         "code": a["code"],
@@ -74,9 +74,8 @@ def _attribute(a: dict[str, Any], index: int, language: str) -> dict[str, Any]:
         "datatype_description": a.get(f"datatype_description_{language}") or a.get("datatype_description_ja")
         or a.get("datatype_description") or "",
         "order": int(a.get("order", index)),
-        "description": a.get(f"description_{language}") or a.get("description_ja") or a.get("description") or "",
-        "values": [{"key": v["key"], "name": v.get(f"name_{language}") or v.get("name_ja") or v["key"]}
-                   for v in a.get("values", [])],
+        "description": description,
+        "values": choices,
     }
 
 
@@ -85,54 +84,27 @@ def attribute_values(category: Category, given: dict[str, list[str]]) -> dict[st
 
     Codes the category does not define are left out (see :func:`undefined_attributes`):
     clients such as FixMyStreet send their own, and a report is not refused for them.
+    The rest are checked as on every intake path (service.domain.attributes).
     Raises :class:`Open311Error` (400) for a missing required attribute, a
     value not in the list, or a value of the wrong type.
     """
-    known = {a["code"]: a for a in category.attributes or []}
-    values: dict[str, Any] = {}
-    for code, definition in known.items():
+    definitions = category.attributes or []
+    answers: dict[str, Any] = {}
+    for definition in definitions:
+        code = definition["code"]
         items = [v for v in given.get(code, []) if v != ""]
-        if not items:
-            if definition.get("required") and definition.get("variable", True):
-                raise Open311Error(400, f"attribute[{code}] is required for service {category.code}")
-            continue
-        values[code] = _attribute_value(code, definition, items)
-    return values
+        if len(items) > 1 and definition.get("datatype") != "multivaluelist":
+            raise Open311Error(400, f"attribute[{code}] takes one value")
+        answers[code] = items if definition.get("datatype") == "multivaluelist" else (items[0] if items else None)
+    try:
+        return attributes.checked_answers(definitions, answers)
+    except attributes.AttributeRefused as exc:
+        raise Open311Error(400, f"attribute[{exc.code}]: {exc.message}") from None
 
 
 def undefined_attributes(category: Category, given: dict[str, list[str]]) -> list[str]:
     """The codes of ``attribute[code]`` fields the category does not define, sorted."""
     return sorted(set(given) - {a["code"] for a in category.attributes or []})
-
-
-def _attribute_value(code: str, definition: dict[str, Any], items: list[str]) -> Any:
-    datatype = definition.get("datatype", "string")
-    keys = {str(v["key"]) for v in definition.get("values", [])}
-    if datatype == "multivaluelist":
-        if any(v not in keys for v in items):
-            raise Open311Error(400, f"attribute[{code}] takes only the values of its list")
-        return list(dict.fromkeys(items))
-    if len(items) > 1:
-        raise Open311Error(400, f"attribute[{code}] takes one value")
-    value = items[0]
-    if len(value) > MAX_TEXT:
-        raise Open311Error(400, f"attribute[{code}] is longer than {MAX_TEXT} characters")
-    if datatype == "singlevaluelist" and value not in keys:
-        raise Open311Error(400, f"attribute[{code}] takes only the values of its list")
-    if datatype == "number":
-        try:
-            number = float(value)
-        except ValueError:
-            raise Open311Error(400, f"attribute[{code}] must be a number") from None
-        if not math.isfinite(number):
-            raise Open311Error(400, f"attribute[{code}] must be a number")
-        return number
-    if datatype == "datetime":
-        try:
-            datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise Open311Error(400, f"attribute[{code}] must be an ISO 8601 datetime") from None
-    return value
 
 
 def latest_public_reply(report: Report) -> str:

@@ -68,7 +68,7 @@ def test_multivaluelist_attributes_take_several_values(client, api_key: str) -> 
     assert response.status_code == 201, response.get_data(as_text=True)
     assert db.session.scalar(select(Report.attributes)) == {"surface": ["wall", "sign"]}
     missing = post_request(client, api_key, service_code="graffiti")
-    assert "attribute[surface] is required" in assert_open311_error(missing, 400)
+    assert "attribute[surface]: An answer is required." in assert_open311_error(missing, 400)
 
 
 def test_a_multipart_media_file_becomes_a_photo(client, api_key: str) -> None:

@@ -1,0 +1,160 @@
+"""Status reads: server CPU of ``GET /api/v1/reports/{id}``, uncached and answered 304, against a bare Flask answer.
+
+Apps poll a report's status and residents reload its page, so the public view
+is the hottest read. This benchmark runs in one process, without sockets, so
+that it measures the application's own CPU and nothing of the network or of
+the machine's other load: each request goes through the app's WSGI stack with
+Flask's test client, and the process CPU time (``time.process_time``) of a
+run of requests is divided by their number. The ceiling is the GET of
+``bench/bare_upload.py`` (a fixed JSON document shaped like the public view,
+from a bare Flask app) through the same test client, measured in the same run
+and taking turns with the API, so the ratios hold on a loaded machine.
+
+The API runs on a fresh PostgreSQL database named after the run (dropped at the
+end), migrated and seeded with the demo city; it gets ``--reports`` reports,
+half of them acknowledged with a public reply by staff, and each run reads
+them in turn:
+
+1. bare: the ceiling;
+2. uncached: the public view without If-None-Match (the full body);
+3. poll: the same with the ETag of the previous answer, answered 304.
+
+Targets: an uncached read at least 0.3 of the ceiling's rate, and a poll
+under 0.5 ms of CPU. Exits with status 1 when one is missed.
+
+    python bench/status_reads.py [--requests 2000] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import database_url_for, ensure_database, machine_summary, verdict
+from flask.testing import FlaskClient
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=2000, help="requests in each measured run")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each kind, taking turns; the median counts")
+    parser.add_argument("--reports", type=int, default=50, help="reports read in turn")
+    parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
+                        help="PostgreSQL URL used to create the run's database")
+    parser.add_argument("--min-ratio", type=float, default=0.3, help="uncached reads / ceiling below this fails")
+    parser.add_argument("--poll-limit-ms", type=float, default=0.5, help="CPU of a 304 poll at or above this fails")
+    return parser.parse_args()
+
+
+def cpu_per_request(send: Callable[[int], None], count: int) -> float:
+    """Milliseconds of this process's CPU per call of ``send``."""
+    started = time.process_time()
+    for index in range(count):
+        send(index)
+    return (time.process_time() - started) * 1000 / count
+
+
+def seeded_reports(client: FlaskClient, count: int) -> list[str]:
+    from service.domain.staff_keys import create_staff
+    from service.extensions import db
+
+    _, key = create_staff(db.session, name="bench", role="admin", jurisdiction_code="990019", department_code=None)
+    ids = []
+    for index in range(count):
+        response = client.post("/api/v1/reports", json={"category": "road_damage", "description": f"歩道に穴があります {index}",
+                                                        "lat": 35.65 + index * 1e-4, "lon": 139.78})
+        assert response.status_code == 201, response.get_data(as_text=True)
+        ids.append(response.get_json()["id"])
+        if index % 2:
+            moved = client.post(f"/api/v1/staff/reports/{ids[-1]}/transitions", headers={"Authorization": f"Bearer {key}"},
+                                json={"to": "acknowledged", "public_reply": "確認しました。"})
+            assert moved.status_code == 201, moved.get_data(as_text=True)
+    return ids
+
+
+def main() -> int:
+    args = parse_arguments()
+    name = f"machikoe_bench_status_{secrets.token_hex(4)}"
+    ensure_database(args.admin_url, name, fresh=True)
+    os.environ.setdefault("MACHIKOE_LOG_LEVEL", "WARNING")
+    try:
+        return measure(args, database_url_for(args.admin_url, name).replace("postgresql://", "postgresql+psycopg://"))
+    finally:
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(args.admin_url, autocommit=True) as connection:
+            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def measure(args: argparse.Namespace, database_url: str) -> int:
+    import bare_upload
+    from flask_migrate import upgrade
+
+    from service import create_app
+    from service.extensions import db
+    from service.seed import seed_demo
+
+    data_dir = tempfile.mkdtemp(prefix="machikoe-bench-status-")
+    os.environ["MACHIKOE_DATA_DIR"] = data_dir
+    app = create_app({"DATA_DIR": data_dir, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(16),
+                      "CELERY_BROKER_URL": "memory://localhost/", "LOG_LEVEL": "WARNING", "RATE_LIMITS_ENABLED": False})
+    bare = bare_upload.create_app().test_client()
+    with app.app_context():
+        upgrade()
+        seed_demo(db.session())
+        db.session.commit()
+        ids = seeded_reports(app.test_client(), args.reports)
+    # Measured outside any app context of its own, as under gunicorn: each request
+    # opens its own, with its own session and pooled connection.
+    client = app.test_client()
+    etags = {i: client.get(f"/api/v1/reports/{i}").headers["ETag"] for i in ids}
+    print(machine_summary())
+    print(f"{len(ids)} reports; {args.requests} requests a run, {args.rounds} rounds, taking turns; "
+          "CPU of this process per request (the machine is shared: only the ratios compare)")
+
+    def bare_get(index: int) -> None:
+        bare.get(f"/api/v1/reports/{ids[index % len(ids)]}").close()
+
+    def uncached(index: int) -> None:
+        response = client.get(f"/api/v1/reports/{ids[index % len(ids)]}")
+        assert response.status_code == 200
+        response.close()
+
+    def poll(index: int) -> None:
+        report_id = ids[index % len(ids)]
+        response = client.get(f"/api/v1/reports/{report_id}", headers={"If-None-Match": etags[report_id]})
+        assert response.status_code == 304
+        response.close()
+
+    runs: dict[str, list[float]] = {"bare": [], "uncached": [], "poll": []}
+    kinds = (("bare", bare_get), ("uncached", uncached), ("poll", poll))
+    for _, send in kinds:
+        cpu_per_request(send, min(200, args.requests))
+    for _ in range(args.rounds):
+        for kind, send in kinds:
+            runs[kind].append(cpu_per_request(send, args.requests))
+    cpu = {kind: statistics.median(values) for kind, values in runs.items()}
+    for kind, value in cpu.items():
+        print(f"  {kind:9} {value:.3f} ms CPU a request ({1000 / value:,.0f}/s of one core), "
+              f"ratio to the ceiling {cpu['bare'] / value:.2f}   runs: {', '.join(f'{v:.3f}' for v in runs[kind])}")
+    failures = []
+    if cpu["bare"] / cpu["uncached"] < args.min_ratio:
+        failures.append(f"an uncached read reaches {cpu['bare'] / cpu['uncached']:.2f} of the ceiling (target {args.min_ratio:g})")
+    if cpu["poll"] >= args.poll_limit_ms:
+        failures.append(f"a 304 poll costs {cpu['poll']:.3f} ms CPU (target under {args.poll_limit_ms:g} ms)")
+    return verdict(failures)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
