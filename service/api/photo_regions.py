@@ -47,7 +47,7 @@ class PhotoRegions(MethodView):
     @blp.response(200, RegionsSchema, headers={"ETag": {"schema": {"type": "string"}}})
     @blp.doc(security=SECURITY, responses=WRITE_PROBLEMS, parameters=IF_MATCH)
     def put(self, body: dict[str, Any], photo_id: str):
-        """Set the regions to blur (managers and admins): the public derivatives are made again before the answer."""
+        """Set the regions to blur (managers and admins), releasing a photo awaiting review; public derivatives are made before the answer."""
         staff = current_staff()
         require(access.can_moderate(staff), "Only managers and admins moderate photos.")
         photo = visible_photo(photo_id, staff)

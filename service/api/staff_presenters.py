@@ -35,7 +35,8 @@ def original_url(photo: Photo, staff: Staff) -> str | None:
 
 
 def _photo(photo: Photo, staff: Staff) -> dict[str, Any]:
-    ready = photo.state == "ready"
+    # Staff see the sharp derivatives of a photo held back for review too.
+    ready = photo.large_key is not None and photo.state != "rejected"
     return {
         "id": photo.public_id,
         "position": photo.position,

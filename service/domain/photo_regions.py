@@ -4,6 +4,8 @@ Staff send the whole set of regions they want active: regions already on the
 photo by id (found by the detector or drawn earlier, possibly moved) and new
 boxes without one. Every active region left out is removed, with who removed
 it and when, so a detector's region that staff judged wrong stays on record.
+A photo awaiting review (its detector failed) is released by this change,
+even one that leaves its regions as they are: staff have looked at it.
 The public derivatives of the photo are made again at once, in the request:
 it is the work of one photo, and until it is done the public would still see
 what staff have just asked to hide.
@@ -25,7 +27,7 @@ from service.storage.base import PhotoStore
 
 KINDS = ("face", "plate", "other")
 # Photos whose sharp derivatives exist, from which the public ones are made.
-RENDERED_STATES = ("ready",)
+RENDERED_STATES = ("ready", photo_step.AWAITING_REVIEW)
 
 
 @dataclass(frozen=True)
@@ -83,12 +85,15 @@ def replace_regions(session: Session, photo: Photo, staff: Staff, wanted: list[W
             region.removed_at, region.removed_by_id = now, staff.id
     session.flush()
     after = described(photo)
-    if after == before:
+    released = photo.state == photo_step.AWAITING_REVIEW
+    if after == before and not released:
         return []
     old_keys = {photo.public_large_key, photo.public_thumb_key}
     photo.regions_version += 1
     photo.public_large_key, photo.public_thumb_key = photo_step.render_public(photo, store, settings)
-    audit(session, staff, "photo.regions", "photo", photo.public_id, {"regions": before}, {"regions": after})
+    photo.state = "ready"
+    audit(session, staff, "photo.regions", "photo", photo.public_id, {"regions": before},
+          {"regions": after, **({"released": True} if released else {})})
     in_use = {photo.large_key, photo.thumb_key, photo.public_large_key, photo.public_thumb_key}
     return sorted(key for key in old_keys - in_use if key is not None)
 

@@ -14,16 +14,26 @@ thread, in the caller's transaction.
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from service.models import Photo, Report
+from PIL import Image
+
+from service.models import Photo, PhotoRegion, Report
 from service.photos import MAX_PIXELS
 from service.photos.blur import blurred
 from service.photos.derivatives import Derivative, PhotoRejected, encode_derivatives, upright_large
+from service.photos.detection import Detection, Detector
 from service.photos.metadata import PhotoMetadata, read_private_metadata
 from service.photos.regions import Box
 from service.storage.base import ObjectNotFound, PhotoStore
+
+log = logging.getLogger(__name__)
+
+# A photo whose detector failed: its sharp derivatives exist for staff, and
+# nothing is public until staff have looked and released it.
+AWAITING_REVIEW = "awaiting_review"
 
 
 class StoreUnavailable(RuntimeError):
@@ -32,10 +42,15 @@ class StoreUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class PhotoSettings:
-    """How derivatives are made: the output format and the same pixel limit as intake."""
+    """How derivatives are made: the output format, the same pixel limit as intake, and the detector.
+
+    With no ``detector`` (the operator reviews every photo by hand) public
+    derivatives blur only the regions staff draw.
+    """
 
     image_format: str = "JPEG"
     max_pixels: int = MAX_PIXELS
+    detector: Detector | None = None
 
 
 @dataclass(frozen=True)
@@ -52,7 +67,7 @@ class PhotoJob:
 @dataclass(frozen=True)
 class PhotoOutcome:
     photo_id: int
-    state: str  # "ready" or "rejected"
+    state: str  # "ready", "awaiting_review" or "rejected"
     reject_reason: str | None = None
     metadata: PhotoMetadata | None = None
     large_key: str | None = None
@@ -60,20 +75,21 @@ class PhotoOutcome:
     content_type: str | None = None
     public_large_key: str | None = None
     public_thumb_key: str | None = None
+    detections: tuple[Detection, ...] = ()
 
 
 def photo_state(report: Report) -> str:
     """How far the report's photos have come, in one word that every view shows.
 
     ``none``: the report has no photo; ``pending``: at least one photo is still
-    waiting for its derivatives; ``incomplete``: every photo has been worked on
+    waiting for its derivatives or for staff to review it; ``incomplete``: every photo has been worked on
     and at least one was rejected, so the report is shown with fewer photos
     than were sent; ``complete``: every photo has its derivatives.
     """
     states = [photo.state for photo in report.photos]
     if not states:
         return "none"
-    if "stored" in states:
+    if "stored" in states or AWAITING_REVIEW in states:
         return "pending"
     return "incomplete" if "rejected" in states else "complete"
 
@@ -111,20 +127,38 @@ def render(job: PhotoJob, store: PhotoStore, settings: PhotoSettings) -> PhotoOu
         large = upright_large(original, image_format=settings.image_format, max_pixels=settings.max_pixels)
     except PhotoRejected as exc:
         return PhotoOutcome(job.photo_id, "rejected", exc.reason, metadata)
+    detections, state = _detect(job, large, settings.detector)
     sharp = encode_derivatives(large, image_format=settings.image_format)
     extension = _extension(sharp.large.content_type)
     # Keys depend only on the photo, so a repeated run overwrites rather than duplicates.
     large_key = f"derivatives/{job.public_id}/large.{extension}"
     thumb_key = f"derivatives/{job.public_id}/thumb.{extension}"
     items = [(large_key, sharp.large), (thumb_key, sharp.thumb)]
-    public_large_key, public_thumb_key = large_key, thumb_key
-    if job.regions:
-        public = encode_derivatives(blurred(large, job.regions), image_format=settings.image_format)
+    public_large_key: str | None = large_key
+    public_thumb_key: str | None = thumb_key
+    regions = job.regions + tuple(detection.box for detection in detections)
+    if state == AWAITING_REVIEW:
+        public_large_key = public_thumb_key = None
+    elif regions:
+        public = encode_derivatives(blurred(large, regions), image_format=settings.image_format)
         public_large_key, public_thumb_key = _blurred_keys(job.public_id, job.regions_version, extension)
         items += [(public_large_key, public.large), (public_thumb_key, public.thumb)]
     _put_all(store, items)
-    return PhotoOutcome(job.photo_id, "ready", None, metadata, large_key, thumb_key, sharp.large.content_type,
-                        public_large_key, public_thumb_key)
+    return PhotoOutcome(job.photo_id, state, None, metadata, large_key, thumb_key, sharp.large.content_type,
+                        public_large_key, public_thumb_key, detections)
+
+
+def _detect(job: PhotoJob, large: Image.Image, detector: Detector | None) -> tuple[tuple[Detection, ...], str]:
+    """What the detector found in the large picture, and the photo's state: held back when it failed."""
+    if detector is None:
+        return (), "ready"
+    try:
+        return tuple(detector(large)), "ready"
+    # Whatever went wrong (a missing model, a broken runtime, a bug), a photo
+    # nobody has checked for faces must not be published sharp; it waits for staff.
+    except Exception as exc:  # noqa: BLE001
+        log.warning("photo %s awaits review: the detector failed (%s)", job.public_id, type(exc).__name__)
+        return (), AWAITING_REVIEW
 
 
 def render_public(photo: Photo, store: PhotoStore, settings: PhotoSettings) -> tuple[str, str]:
@@ -192,8 +226,12 @@ def record(report: Report, outcomes: list[PhotoOutcome], *, keep_originals: bool
         if outcome.metadata is not None:
             photo.exif_lat, photo.exif_lon, photo.taken_at = outcome.metadata.lat, outcome.metadata.lon, outcome.metadata.taken_at
         photo.state, photo.reject_reason = outcome.state, outcome.reject_reason
-        if outcome.state != "ready":
+        if outcome.state == "rejected":
             continue
+        for found in outcome.detections:
+            photo.regions.append(PhotoRegion(left=found.box.left, top=found.box.top, width=found.box.width,
+                                             height=found.box.height, kind=found.kind, source="detector",
+                                             score=found.score))
         photo.large_key, photo.thumb_key = outcome.large_key, outcome.thumb_key
         photo.large_content_type = outcome.content_type
         photo.public_large_key, photo.public_thumb_key = outcome.public_large_key, outcome.public_thumb_key
