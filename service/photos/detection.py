@@ -64,6 +64,13 @@ class FaceDetector:
         static = onnx.load_from_string(model if model is not None else _centerface_model())
         # The file is exported for one input size; any picture size is allowed
         # once its dimensions are named instead of fixed.
+        # The file also lists its weights among the graph's inputs, which keeps
+        # onnxruntime from folding batch normalisation into the convolutions;
+        # weights are constants here, so only the picture stays an input.
+        weights = {initializer.name for initializer in static.graph.initializer}
+        pictures = [node for node in static.graph.input if node.name not in weights]
+        del static.graph.input[:]
+        static.graph.input.extend(pictures)
         inputs: dict[str, list[Any]] = {node.name: [d.dim_value for d in node.type.tensor_type.shape.dim]
                                         for node in static.graph.input}
         outputs: dict[str, list[Any]] = {node.name: [d.dim_value for d in node.type.tensor_type.shape.dim]
@@ -77,8 +84,8 @@ class FaceDetector:
         # each keeps the detector from taking every core for itself.
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
-        # The exported file lists its batch-norm counters as inputs; onnxruntime
-        # says so once per counter, which is noise in the worker's log.
+        # The file carries batch-norm counters no node uses; onnxruntime drops
+        # them with one warning each, which is noise in the worker's log.
         options.log_severity_level = 3
         self._session = onnxruntime.InferenceSession(dynamic.SerializeToString(), options,
                                                      providers=["CPUExecutionProvider"])
