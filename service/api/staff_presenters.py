@@ -48,6 +48,8 @@ def _photo(photo: Photo, staff: Staff) -> dict[str, Any]:
         "height": photo.height,
         "large_url": external_url("staff.derivative_photo", photo_id=photo.public_id, size="large") if ready else None,
         "thumb_url": external_url("staff.derivative_photo", photo_id=photo.public_id, size="thumb") if ready else None,
+        "regions": len(photo.active_regions()),
+        "regions_url": external_url("photo_regions.PhotoRegions", photo_id=photo.public_id),
         "original_url": original_url(photo, staff),
         "exif_lat": photo.exif_lat,
         "exif_lon": photo.exif_lon,

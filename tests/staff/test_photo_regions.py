@@ -71,6 +71,8 @@ def test_a_staff_box_is_blurred_in_public_while_staff_and_the_original_stay_shar
     assert not region["removed"]
     shown = client.get(f"/api/v1/reports/{photographed['report']}").get_json()["photos"][0]
     assert shown["large_url"] != photographed["public"]["large_url"] and shown["large_url"].endswith("v=1")
+    staff_photo = client.get(f"/api/v1/staff/reports/{photographed['report']}", headers=keys.header("road_staff")).get_json()["photos"][0]
+    assert staff_photo["regions"] == 1 and staff_photo["regions_url"].endswith(f"/api/v1/staff/photos/{photo_id}/regions")
     public = image(client.get(shown["large_url"]))
     staff = image(client.get(f"/api/v1/staff/photos/{photo_id}/large", headers=keys.header("road_staff")))
     assert public.size == staff.size == (1000, 750)
