@@ -41,7 +41,7 @@ from common import load_average, machine_summary, phone_photo_pixels
 from PIL import Image, ImageStat
 
 from service.photos.derivatives import make_derivatives, upright_large
-from service.photos.detection import FaceDetector
+from service.photos.detection import DETECTION_SIDE, FaceDetector
 from service.photos.regions import Box
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,13 +96,13 @@ def cpu_ms(work) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--repetitions", type=int, default=5)
-    parser.add_argument("--side", type=int, action="append", help="detection side(s); default 1024")
+    parser.add_argument("--side", type=int, action="append", help=f"detection side(s); default {DETECTION_SIDE}")
     args = parser.parse_args()
     labels = json.loads((STREET / "labels.json").read_text())
     print(machine_summary())
     print(f"load average at start: {load_average():.2f} (figures are taken on a shared machine)")
     failed = False
-    for side in args.side or [1024]:
+    for side in args.side or [DETECTION_SIDE]:
         detector = FaceDetector(side=side)
         faces = found_faces = plates = found_plates = 0
         for picture, label in labelled(labels):

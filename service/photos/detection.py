@@ -29,10 +29,11 @@ from service.photos.regions import Box
 # bench/blur.py score 0.76 and more (docs/privacy-detectors.md).
 FACE_THRESHOLD = 0.3
 # The picture is looked at with its long side at most this many pixels: the
-# network's cost grows with the pixels, and a face 24 px high in a 1600 px
-# derivative is still 15 px high at 1024, where CenterFace still finds faces
-# of 10 px; at 640 it would be 9.6 px (docs/privacy-detectors.md).
-DETECTION_SIDE = 1024
+# network's cost grows with the pixels. A face 24 px high (the smallest the
+# bar counts) in a 1600 px derivative is 12 px at 800, where CenterFace still
+# found every labelled face; at 640 it is 9.6 px and faces are lost, and 1024
+# costs more than the 120 ms a derivative may add (docs/privacy-detectors.md).
+DETECTION_SIDE = 800
 # Overlapping boxes of one face: the weaker is dropped above this overlap.
 _NMS_OVERLAP = 0.3
 # The network sees inputs whose sides are multiples of its output stride.
