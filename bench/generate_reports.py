@@ -260,7 +260,7 @@ class Generator:
                 photos.append((report_id, photo_id, 0, rng.bytes(32).hex(), "image/jpeg", int(rng.integers(800_000, 4_000_000)),
                                4032, 3024, f"originals/{rng.bytes(32).hex()}.jpg", "ready", False,
                                f"derivatives/{photo_id}/large.jpg", "image/jpeg", f"derivatives/{photo_id}/thumb.jpg",
-                               created))
+                               f"derivatives/{photo_id}/large.jpg", f"derivatives/{photo_id}/thumb.jpg", 0, created))
             recent = self.recent_by_category[code]
             recent.append(report_id)
             if len(recent) > 500:
@@ -383,7 +383,8 @@ REPORT_COLUMNS = (
     "rating_fixed",
 )
 PHOTO_COLUMNS = ("report_id", "public_id", "position", "content_hash", "content_type", "byte_size", "width", "height",
-                 "original_key", "state", "hidden", "large_key", "large_content_type", "thumb_key", "created_at")
+                 "original_key", "state", "hidden", "large_key", "large_content_type", "thumb_key", "public_large_key",
+                 "public_thumb_key", "regions_version", "created_at")
 HISTORY_COLUMNS = ("report_id", "created_at", "kind", "actor_type", "from_status", "to_status", "public_reply", "reason",
                    "details")
 RATING_COLUMNS = ("report_id", "score", "fixed", "comment", "current", "created_at")

@@ -60,6 +60,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PHOTO_DIR", "MACHIKOE_PHOTO_DIR", str, None, "local photo root; DATA_DIR/photos when unset"),
     Setting("PHOTO_FORMAT", "MACHIKOE_PHOTO_FORMAT", str, "JPEG", "derivative format: JPEG or WEBP"),
     Setting("KEEP_ORIGINALS", "MACHIKOE_KEEP_ORIGINALS", _bool, True, "keep private originals after derivatives exist"),
+    Setting("PHOTO_DETECTION", "MACHIKOE_PHOTO_DETECTION", _bool, True,
+            "blur the faces a detector finds in public photos; off when staff review every photo by hand"),
     Setting("S3_BUCKET", "MACHIKOE_S3_BUCKET", str, None, "bucket for photos"),
     Setting("S3_ENDPOINT_URL", "MACHIKOE_S3_ENDPOINT_URL", str, None, "S3-compatible endpoint (MinIO and others)"),
     Setting("S3_PUBLIC_ENDPOINT_URL", "MACHIKOE_S3_PUBLIC_ENDPOINT_URL", str, None, "endpoint that browsers reach, for presigned URLs; S3_ENDPOINT_URL when unset"),

@@ -69,7 +69,8 @@ class ReportCreatedSchema(Schema):
 
 
 PHOTO_STATE_DESCRIPTION = (
-    "how far the report's photos have come: none (no photo sent), pending (not all worked on yet), "
+    "how far the report's photos have come: none (no photo sent), pending (not all worked on yet, or "
+    "held for staff to check for faces and plates), "
     "complete (every photo has its derivatives) or incomplete (at least one photo was rejected after "
     "intake, so fewer photos are shown than were sent)"
 )

@@ -47,5 +47,6 @@ def _build(app: Flask) -> Pipeline:
             duplicate_radius_m=config["DUPLICATE_RADIUS_M"],
             duplicate_window_days=config["DUPLICATE_WINDOW_DAYS"],
             stale_after_seconds=config["SWEEP_AFTER_SECONDS"],
+            photo_detection=config["PHOTO_DETECTION"],
         ),
     )

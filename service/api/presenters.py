@@ -72,8 +72,8 @@ def created(report: Report, token: str | None, language: str) -> dict[str, Any]:
 def public_photos(report: Report) -> list[dict[str, str]]:
     return [
         {
-            "large_url": external_url("photos.photo_file", photo_id=p.public_id, size="large"),
-            "thumb_url": external_url("photos.photo_file", photo_id=p.public_id, size="thumb"),
+            "large_url": external_url("photos.photo_file", photo_id=p.public_id, size="large", v=p.regions_version),
+            "thumb_url": external_url("photos.photo_file", photo_id=p.public_id, size="thumb", v=p.regions_version),
         }
         for p in report.photos
         if _photo_is_public(p)
@@ -81,7 +81,7 @@ def public_photos(report: Report) -> list[dict[str, str]]:
 
 
 def _photo_is_public(p: Photo) -> bool:
-    return p.state == "ready" and not p.hidden and p.large_key is not None and p.thumb_key is not None
+    return p.state == "ready" and not p.hidden and p.public_large_key is not None and p.public_thumb_key is not None
 
 
 def _history(entry: HistoryEntry, language: str) -> dict[str, Any] | None:

@@ -252,7 +252,7 @@ class StaffDerivative(MethodView):
     def get(self, photo_id: str, size: str) -> Response:
         """A derivative, even of a hidden photo or report, for staff who may see the report."""
         staff = current_staff()
-        photo = _photo(photo_id, staff)
+        photo = visible_photo(photo_id, staff)
         key = photo.large_key if size == "large" else photo.thumb_key
         if key is None:
             abort(404, "This photo has no derivatives (yet).")
@@ -280,7 +280,7 @@ class StaffOriginal(MethodView):
             abort(403, "This link is not valid.")
         if signed != {"photo": photo_id, "staff": staff.id}:
             abort(403, "This link was not made for you; read the report for your own.")
-        photo = _photo(photo_id, staff)
+        photo = visible_photo(photo_id, staff)
         if photo.original_key is None:
             abort(404, "No original is kept for this photo.")
         response = _image(photo.original_key, photo.content_type, private=True)
@@ -289,7 +289,8 @@ class StaffOriginal(MethodView):
         return response
 
 
-def _photo(photo_id: str, staff: Staff) -> Photo:
+def visible_photo(photo_id: str, staff: Staff) -> Photo:
+    """The photo, when its report is visible to the caller (404/403 as for the report)."""
     photo = db.session.scalar(select(Photo).where(Photo.public_id == photo_id))
     if photo is None:
         abort(404, "No photo has this id in your jurisdiction.")

@@ -35,7 +35,8 @@ def original_url(photo: Photo, staff: Staff) -> str | None:
 
 
 def _photo(photo: Photo, staff: Staff) -> dict[str, Any]:
-    ready = photo.state == "ready"
+    # Staff see the sharp derivatives of a photo held back for review too.
+    ready = photo.large_key is not None and photo.state != "rejected"
     return {
         "id": photo.public_id,
         "position": photo.position,
@@ -47,6 +48,8 @@ def _photo(photo: Photo, staff: Staff) -> dict[str, Any]:
         "height": photo.height,
         "large_url": external_url("staff.derivative_photo", photo_id=photo.public_id, size="large") if ready else None,
         "thumb_url": external_url("staff.derivative_photo", photo_id=photo.public_id, size="thumb") if ready else None,
+        "regions": len(photo.active_regions()),
+        "regions_url": external_url("photo_regions.PhotoRegions", photo_id=photo.public_id),
         "original_url": original_url(photo, staff),
         "exif_lat": photo.exif_lat,
         "exif_lon": photo.exif_lon,

@@ -1,4 +1,8 @@
-"""The photo step of processing: private metadata read, public derivatives made and stored.
+"""The photo step of processing: private metadata read, derivatives made and stored.
+
+Every photo gets sharp derivatives, which staff see. Its public derivatives
+are the same files while the photo has no active region, and blurred copies,
+under keys of their own, once it has one (service.photos.blur).
 
 The work on the pixels (decoding, resizing, encoding, writing to the store)
 touches no database row, so it runs in a thread of its own while the other
@@ -10,14 +14,26 @@ thread, in the caller's transaction.
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from service.models import Report
+from PIL import Image
+
+from service.models import Photo, PhotoRegion, Report
 from service.photos import MAX_PIXELS
-from service.photos.derivatives import Derivative, PhotoRejected, make_derivatives
+from service.photos.blur import blurred
+from service.photos.derivatives import Derivative, PhotoRejected, encode_derivatives, upright_large
+from service.photos.detection import Detection, Detector
 from service.photos.metadata import PhotoMetadata, read_private_metadata
+from service.photos.regions import Box
 from service.storage.base import ObjectNotFound, PhotoStore
+
+log = logging.getLogger(__name__)
+
+# A photo whose detector failed: its sharp derivatives exist for staff, and
+# nothing is public until staff have looked and released it.
+AWAITING_REVIEW = "awaiting_review"
 
 
 class StoreUnavailable(RuntimeError):
@@ -26,10 +42,15 @@ class StoreUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class PhotoSettings:
-    """How derivatives are made: the output format and the same pixel limit as intake."""
+    """How derivatives are made: the output format, the same pixel limit as intake, and the detector.
+
+    With no ``detector`` (the operator reviews every photo by hand) public
+    derivatives blur only the regions staff draw.
+    """
 
     image_format: str = "JPEG"
     max_pixels: int = MAX_PIXELS
+    detector: Detector | None = None
 
 
 @dataclass(frozen=True)
@@ -39,31 +60,36 @@ class PhotoJob:
     photo_id: int
     public_id: str
     original_key: str
+    regions: tuple[Box, ...] = ()
+    regions_version: int = 0
 
 
 @dataclass(frozen=True)
 class PhotoOutcome:
     photo_id: int
-    state: str  # "ready" or "rejected"
+    state: str  # "ready", "awaiting_review" or "rejected"
     reject_reason: str | None = None
     metadata: PhotoMetadata | None = None
     large_key: str | None = None
     thumb_key: str | None = None
     content_type: str | None = None
+    public_large_key: str | None = None
+    public_thumb_key: str | None = None
+    detections: tuple[Detection, ...] = ()
 
 
 def photo_state(report: Report) -> str:
     """How far the report's photos have come, in one word that every view shows.
 
     ``none``: the report has no photo; ``pending``: at least one photo is still
-    waiting for its derivatives; ``incomplete``: every photo has been worked on
+    waiting for its derivatives or for staff to review it; ``incomplete``: every photo has been worked on
     and at least one was rejected, so the report is shown with fewer photos
     than were sent; ``complete``: every photo has its derivatives.
     """
     states = [photo.state for photo in report.photos]
     if not states:
         return "none"
-    if "stored" in states:
+    if "stored" in states or AWAITING_REVIEW in states:
         return "pending"
     return "incomplete" if "rejected" in states else "complete"
 
@@ -75,8 +101,13 @@ def rejected_photos(report: Report) -> list[tuple[int, str]]:
 
 def jobs_for(report: Report) -> list[PhotoJob]:
     """The report's photos still waiting for their derivatives."""
-    return [PhotoJob(photo.id, photo.public_id, photo.original_key) for photo in report.photos
-            if photo.state == "stored" and photo.original_key is not None]
+    return [PhotoJob(photo.id, photo.public_id, photo.original_key, boxes(photo), photo.regions_version)
+            for photo in report.photos if photo.state == "stored" and photo.original_key is not None]
+
+
+def boxes(photo: Photo) -> tuple[Box, ...]:
+    """The boxes of the photo's active regions, the ones its public derivatives blur."""
+    return tuple(Box(region.left, region.top, region.width, region.height) for region in photo.active_regions())
 
 
 def render(job: PhotoJob, store: PhotoStore, settings: PhotoSettings) -> PhotoOutcome:
@@ -93,15 +124,80 @@ def render(job: PhotoJob, store: PhotoStore, settings: PhotoSettings) -> PhotoOu
         raise StoreUnavailable(f"photo store: {type(exc).__name__}") from exc
     metadata = read_private_metadata(original)
     try:
-        derivatives = make_derivatives(original, image_format=settings.image_format, max_pixels=settings.max_pixels)
+        large = upright_large(original, image_format=settings.image_format, max_pixels=settings.max_pixels)
     except PhotoRejected as exc:
         return PhotoOutcome(job.photo_id, "rejected", exc.reason, metadata)
-    extension = "webp" if derivatives.large.content_type == "image/webp" else "jpg"
+    detections, state = _detect(job, large, settings.detector)
+    sharp = encode_derivatives(large, image_format=settings.image_format)
+    extension = _extension(sharp.large.content_type)
     # Keys depend only on the photo, so a repeated run overwrites rather than duplicates.
     large_key = f"derivatives/{job.public_id}/large.{extension}"
     thumb_key = f"derivatives/{job.public_id}/thumb.{extension}"
-    _put_all(store, [(large_key, derivatives.large), (thumb_key, derivatives.thumb)])
-    return PhotoOutcome(job.photo_id, "ready", None, metadata, large_key, thumb_key, derivatives.large.content_type)
+    items = [(large_key, sharp.large), (thumb_key, sharp.thumb)]
+    public_large_key: str | None = large_key
+    public_thumb_key: str | None = thumb_key
+    regions = job.regions + tuple(detection.box for detection in detections)
+    if state == AWAITING_REVIEW:
+        public_large_key = public_thumb_key = None
+    elif regions:
+        public = encode_derivatives(blurred(large, regions), image_format=settings.image_format)
+        public_large_key, public_thumb_key = _blurred_keys(job.public_id, job.regions_version, extension)
+        items += [(public_large_key, public.large), (public_thumb_key, public.thumb)]
+    _put_all(store, items)
+    return PhotoOutcome(job.photo_id, state, None, metadata, large_key, thumb_key, sharp.large.content_type,
+                        public_large_key, public_thumb_key, detections)
+
+
+def _detect(job: PhotoJob, large: Image.Image, detector: Detector | None) -> tuple[tuple[Detection, ...], str]:
+    """What the detector found in the large picture, and the photo's state: held back when it failed."""
+    if detector is None:
+        return (), "ready"
+    try:
+        return tuple(detector(large)), "ready"
+    # Whatever went wrong (a missing model, a broken runtime, a bug), a photo
+    # nobody has checked for faces must not be published sharp; it waits for staff.
+    except Exception as exc:  # noqa: BLE001
+        log.warning("photo %s awaits review: the detector failed (%s)", job.public_id, type(exc).__name__)
+        return (), AWAITING_REVIEW
+
+
+def render_public(photo: Photo, store: PhotoStore, settings: PhotoSettings) -> tuple[str, str]:
+    """Make and store the public derivatives of a photo that has its sharp ones; return their keys.
+
+    They are made from the original when it is kept, so that outside the
+    regions they are the very pixels of the sharp derivatives, and otherwise
+    from the sharp large derivative (one JPEG generation more), always in the
+    format of the sharp ones. With no active region the public derivatives
+    are the sharp files themselves. Raises :class:`StoreUnavailable` when the
+    store fails, and :class:`ObjectNotFound` when the file to make them from
+    is missing from it.
+    """
+    if photo.large_key is None or photo.thumb_key is None:
+        raise ValueError("the photo has no derivatives yet")
+    regions = boxes(photo)
+    if not regions:
+        return photo.large_key, photo.thumb_key
+    image_format = "WEBP" if photo.large_content_type == "image/webp" else "JPEG"
+    try:
+        source = store.get(photo.original_key or photo.large_key)
+    except OSError as exc:
+        raise StoreUnavailable(f"photo store: {type(exc).__name__}") from exc
+    large = upright_large(source, image_format=image_format, max_pixels=settings.max_pixels)
+    public = encode_derivatives(blurred(large, regions), image_format=image_format)
+    large_key, thumb_key = _blurred_keys(photo.public_id, photo.regions_version, _extension(public.large.content_type))
+    _put_all(store, [(large_key, public.large), (thumb_key, public.thumb)])
+    return large_key, thumb_key
+
+
+def _blurred_keys(public_id: str, version: int, extension: str) -> tuple[str, str]:
+    # The version is in the key so that a new set of regions never overwrites
+    # the files the database still points at until the change is committed.
+    return (f"derivatives/{public_id}/blurred-{version}/large.{extension}",
+            f"derivatives/{public_id}/blurred-{version}/thumb.{extension}")
+
+
+def _extension(content_type: str) -> str:
+    return "webp" if content_type == "image/webp" else "jpg"
 
 
 def _put_all(store: PhotoStore, items: list[tuple[str, Derivative]]) -> None:
@@ -130,10 +226,15 @@ def record(report: Report, outcomes: list[PhotoOutcome], *, keep_originals: bool
         if outcome.metadata is not None:
             photo.exif_lat, photo.exif_lon, photo.taken_at = outcome.metadata.lat, outcome.metadata.lon, outcome.metadata.taken_at
         photo.state, photo.reject_reason = outcome.state, outcome.reject_reason
-        if outcome.state != "ready":
+        if outcome.state == "rejected":
             continue
+        for found in outcome.detections:
+            photo.regions.append(PhotoRegion(left=found.box.left, top=found.box.top, width=found.box.width,
+                                             height=found.box.height, kind=found.kind, source="detector",
+                                             score=found.score))
         photo.large_key, photo.thumb_key = outcome.large_key, outcome.thumb_key
         photo.large_content_type = outcome.content_type
+        photo.public_large_key, photo.public_thumb_key = outcome.public_large_key, outcome.public_thumb_key
         if not keep_originals:
             obsolete.append(photo.original_key)
             photo.original_key = None

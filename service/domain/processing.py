@@ -36,6 +36,7 @@ from service.geocoding import Geocoder, GeocodeResult, GeocoderUnavailable, Plac
 from service.models import Department, DuplicateCandidate, HistoryEntry, Report
 from service.models.types import utcnow
 from service.photos import MAX_PIXELS
+from service.photos.detection import detect_faces
 from service.storage.base import PhotoStore
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ class PipelineSettings:
     duplicate_radius_m: float = 50.0
     duplicate_window_days: int = 30
     stale_after_seconds: int = 120
+    # Faces found in each photo are blurred in public; off for operators who review every photo by hand.
+    photo_detection: bool = True
 
 
 @dataclass
@@ -158,7 +161,8 @@ def derive_photos(session: Session, report_id: int, pipeline: Pipeline) -> None:
 
 
 def _photo_settings(pipeline: Pipeline) -> photo_step.PhotoSettings:
-    return photo_step.PhotoSettings(image_format=pipeline.settings.photo_format, max_pixels=pipeline.settings.max_pixels)
+    return photo_step.PhotoSettings(image_format=pipeline.settings.photo_format, max_pixels=pipeline.settings.max_pixels,
+                                    detector=detect_faces if pipeline.settings.photo_detection else None)
 
 
 def _record_photos(report: Report, rendering: photo_step.Rendering, pipeline: Pipeline) -> list[str]:

@@ -9,7 +9,7 @@ from service.models.jurisdiction import Area, Department, Jurisdiction, RoutingR
 from service.models.line import LineChannel, LineEvent, LineReport, LineUser
 from service.models.notification import SUBSCRIBER_KINDS, Delivery, Subscriber
 from service.models.outbox import OutboxEvent
-from service.models.photo import Photo
+from service.models.photo import Photo, PhotoRegion
 from service.models.rating import Rating
 from service.models.report import HistoryEntry, Report
 from service.models.staff import ROLES, Staff
@@ -34,6 +34,7 @@ __all__ = [
     "LineUser",
     "OutboxEvent",
     "Photo",
+    "PhotoRegion",
     "Rating",
     "RemoteMedia",
     "Report",

@@ -128,14 +128,24 @@ def make_derivatives(
             has more than ``max_pixels`` pixels.
         ValueError: an argument is out of range or the format is unsupported.
     """
-    content_type = _content_type(image_format)
     if not 1 <= thumb_side <= large_side:
         raise ValueError("sides must satisfy 1 <= thumb_side <= large_side")
-    if not 1 <= quality <= 100:
-        raise ValueError("quality must be between 1 and 100")
+    _check_encoding(thumb_side, image_format, quality)
+    large = upright_large(data, large_side=large_side, image_format=image_format, max_pixels=max_pixels)
+    return encode_derivatives(large, thumb_side=thumb_side, image_format=image_format, quality=quality)
+
+
+def upright_large(data: bytes, *, large_side: int = 1600, image_format: str = "JPEG",
+                  max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """Decode a photo into the picture of the large derivative: upright, in sRGB, fitting ``large_side``.
+
+    The picture is in a mode the encoder of ``image_format`` stores as is.
+    It is the one both the sharp and the blurred derivatives are encoded
+    from, and the one a detector looks at. Raises like :func:`make_derivatives`.
+    """
+    _content_type(image_format)
     if max_pixels < 1:
         raise ValueError("max_pixels must be positive")
-
     image_format = image_format.upper()
     image, icc_profile, orientation = _decode(data, large_side=large_side, max_pixels=max_pixels)
 
@@ -149,12 +159,29 @@ def make_derivatives(
     large = _output_mode(large, image_format)
     if orientation is not None:
         large = large.transpose(orientation)
+    return large
+
+
+def encode_derivatives(large: Image.Image, *, thumb_side: int = 400, image_format: str = "JPEG",
+                       quality: int = 82) -> Derivatives:
+    """Encode the large picture from :func:`upright_large` and the thumbnail made from it; ``large`` is not changed."""
+    _check_encoding(thumb_side, image_format, quality)
+    content_type = _content_type(image_format)
+    image_format = image_format.upper()
     # The large image is encoded by the helper thread while this one makes
     # and encodes the thumbnail; both read the large image and neither changes it.
     large_encoded = _helper().submit(_encode, large, image_format, content_type, quality)
     thumb = _fit(large, thumb_side, _THUMB_RESAMPLE, _THUMB_REDUCING_GAP)
     thumb_encoded = _encode(thumb if thumb is not large else large.copy(), image_format, content_type, quality)
     return Derivatives(large=large_encoded.result(), thumb=thumb_encoded)
+
+
+def _check_encoding(thumb_side: int, image_format: str, quality: int) -> None:
+    _content_type(image_format)
+    if thumb_side < 1:
+        raise ValueError("thumb_side must be positive")
+    if not 1 <= quality <= 100:
+        raise ValueError("quality must be between 1 and 100")
 
 
 @lru_cache(maxsize=1)
