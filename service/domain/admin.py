@@ -27,6 +27,7 @@ from service.domain.jurisdictions import (
     apply_plan,
     import_areas,
 )
+from service.domain.signin import TOTP_ROLES
 from service.domain.staff_keys import ROLES, StaffKeyError, create_staff
 from service.models import Area, Category, Department, Jurisdiction, Report, RoutingRule, Staff
 from service.models.types import utcnow
@@ -299,6 +300,12 @@ def update_staff(session: Session, admin: Actor, member: Staff, *, name: str | N
     if member.role in ("manager", "staff") and member.department_id is None:
         session.rollback()
         raise SetupError(f"a {member.role} belongs to a department: give its code in department")
+    if member.role in TOTP_ROLES and member.login is not None and member.totp_secret is None:
+        # Such an account could not sign in at all: its role asks a second factor it lacks.
+        role_asked = member.role
+        session.rollback()
+        raise SetupError(f"a {role_asked} signs in with a second factor: give them one first "
+                         f"(machikoe staff reset {member.id} --totp)")
     audit(session, admin, "staff.update", "staff", member.id, before, staff_snapshot(member))
     session.commit()
     return member

@@ -245,3 +245,18 @@ def test_a_totp_code_signs_in_once(app, client, fixed_clock):
         answer = client.post("/staff/login/code", data={"csrf_token": csrf_of(client, "/staff/login/code"), "code": code})
         assert answer.status_code == expected
     assert "確認コードが違います" in answer.get_data(as_text=True)
+
+
+def test_a_signing_in_account_is_not_made_a_manager_without_a_second_factor(app, runner):
+    created = runner.invoke(cli, ["staff", "create", "--name", "道路 次郎", "--role", "staff", "--department", "road",
+                                  "--jurisdiction", "990019", "--login", "jiro", "--password-stdin", "--json"],
+                            input="a long enough password\n")
+    assert created.exit_code == 0, created.output
+    member_id = json.loads(created.output)["id"]
+    refused = runner.invoke(cli, ["staff", "update", str(member_id), "--jurisdiction", "990019", "--role", "manager"])
+    assert refused.exit_code != 0 and f"staff reset {member_id} --totp" in refused.output
+    with app.app_context():
+        assert db.session.get(Staff, member_id).role == "staff"
+    assert runner.invoke(cli, ["staff", "reset", str(member_id), "--jurisdiction", "990019", "--totp"]).exit_code == 0
+    promoted = runner.invoke(cli, ["staff", "update", str(member_id), "--jurisdiction", "990019", "--role", "manager"])
+    assert promoted.exit_code == 0, promoted.output
