@@ -40,6 +40,7 @@ class HoldingsSchema(Schema):
     ratings = fields.List(fields.Dict())
     line_users = fields.List(fields.Dict())
     line_events = fields.List(fields.Dict())
+    followers = fields.List(fields.Dict())
     idempotency_keys = fields.List(fields.Dict())
     outbox = fields.List(fields.Dict())
     audit = fields.List(fields.Dict())
@@ -54,3 +55,4 @@ class ErasedSchema(Schema):
     reports = fields.List(fields.String())
     originals_deleted = fields.Integer()
     line_users_deleted = fields.Integer()
+    followers_deleted = fields.Integer()

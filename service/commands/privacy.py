@@ -23,7 +23,7 @@ from service.privacy.register import register as register_entry
 
 PURGE_COLUMNS = ("jurisdiction", "report", "closed_at", "fields")
 PURGED_COLUMNS = ("jurisdiction", "retention_days", "reports", "originals_deleted", "line_users_deleted",
-                  "line_events_deleted")
+                  "followers_deleted", "line_events_deleted")
 
 
 @click.group("privacy")

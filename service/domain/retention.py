@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from service.domain.audit import Actor, audit
-from service.models import Jurisdiction, LineEvent, LineReport, LineUser, Photo, Report
+from service.models import Follower, Jurisdiction, LineEvent, LineReport, LineUser, Photo, Report
 from service.privacy.personal_data import (
     LINE_EVENTS_IN_HAND,
     Removed,
@@ -83,9 +83,11 @@ def plan(session: Session, now: datetime, default_days: int, jurisdiction_code: 
     for jurisdiction in _jurisdictions(session, jurisdiction_code):
         for report in due_reports(session, jurisdiction, now, default_days):
             linked = session.scalar(select(exists().where(LineReport.report_id == report.id)))
+            followed = session.scalar(select(exists().where(Follower.report_id == report.id)))
             rows.append({"jurisdiction": jurisdiction.code, "report": report.public_id,
                          "closed_at": iso_tokyo(report.closed_at),
-                         "fields": held_in_report(report) + (["line_report"] if linked else [])})
+                         "fields": held_in_report(report) + (["line_report"] if linked else [])
+                         + (["report_follower"] if followed else [])})
     return rows
 
 
@@ -115,10 +117,7 @@ def purge(session: Session, now: datetime, default_days: int, actor_for: Callabl
             if batch[0].id in seen:  # never loop on a report removal could not clear
                 break
             seen.update(report.id for report in batch)
-            part = remove_from_reports(session, batch)
-            removed.reports += part.reports
-            removed.object_keys += part.object_keys
-            removed.line_users_deleted += part.line_users_deleted
+            removed.add(remove_from_reports(session, batch))
             if len(batch) < BATCH:
                 break
         removed.line_users_deleted += remove_line_users(session, stale_line_users(session, jurisdiction, now, default_days),
@@ -129,7 +128,7 @@ def purge(session: Session, now: datetime, default_days: int, actor_for: Callabl
             LineEvent.jurisdiction_id == jurisdiction.id, LineEvent.state.notin_(LINE_EVENTS_IN_HAND),
             LineEvent.received_at <= cutoff(jurisdiction, now, default_days)))
         result = Purged(jurisdiction.code, removed, events.rowcount or 0, retention_days(jurisdiction, default_days))  # type: ignore[attr-defined]
-        if removed.reports or removed.line_users_deleted or result.line_events_deleted:
+        if removed.reports or removed.line_users_deleted or removed.followers_deleted or result.line_events_deleted:
             audit(session, actor_for(jurisdiction), "privacy.purged", "jurisdiction", jurisdiction.code,
                   after=result.as_dict())
         done.append(result)

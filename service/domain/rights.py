@@ -15,20 +15,32 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from service.domain.audit import Actor, audit
-from service.models import AuditEntry, Delivery, LineEvent, LineReport, LineUser, OutboxEvent, Rating, Report, Subscriber
+from service.models import (
+    AuditEntry,
+    Delivery,
+    Follower,
+    LineEvent,
+    LineReport,
+    LineUser,
+    OutboxEvent,
+    Rating,
+    Report,
+    Subscriber,
+)
 from service.privacy.personal_data import (
     CORRECTABLE,
     IDENTITIES,
     LINE_EVENTS_IN_HAND,
     Removed,
     fields_of,
+    remove_followers,
     remove_from_reports,
     remove_line_users,
 )
@@ -109,6 +121,7 @@ class Holdings:
     reports: list[Report]
     line_users: list[LineUser]
     body: dict[str, Any]
+    followers: list[Follower] = field(default_factory=list)
 
 
 def find(session: Session, jurisdiction_id: int, identity: Identity) -> Holdings:
@@ -124,6 +137,9 @@ def find(session: Session, jurisdiction_id: int, identity: Identity) -> Holdings
         select(Delivery, Subscriber).join(Subscriber).where(Delivery.outbox_event_id.in_([e.id for e in events]))
         .order_by(Delivery.id))) if events else []
     line_events = _line_events(session, jurisdiction_id, line_users)
+    followers = _followers(session, jurisdiction_id, identity)
+    follower_reports = {row.id: row.public_id for row in session.execute(select(Report.id, Report.public_id).where(
+        Report.id.in_({f.report_id for f in followers})))} if followers else {}
     targets = public_ids + [p.public_id for p in photos]
     audits = list(session.scalars(select(AuditEntry).where(
         AuditEntry.jurisdiction_id == jurisdiction_id, AuditEntry.target_id.in_(targets)).order_by(AuditEntry.id))) if targets else []
@@ -137,6 +153,9 @@ def find(session: Session, jurisdiction_id: int, identity: Identity) -> Holdings
                         "created_at": iso_tokyo(u.created_at), "blocked_at": iso_tokyo(u.blocked_at)} for u in line_users],
         "line_events": [{"id": e.id, "state": e.state, "received_at": iso_tokyo(e.received_at), "body": e.body}
                         for e in line_events],
+        "followers": [{"report": follower_reports[f.report_id], "email": f.email, "device_id": f.device_id,
+                       "email_updates": f.email_updates, "language": f.language, "created_at": iso_tokyo(f.created_at)}
+                      for f in followers],
         "idempotency_keys": [{"report": r.public_id, "key_hmac": r.idempotency_key} for r in reports if r.idempotency_key],
         "outbox": [{"id": e.id, "event_type": e.event_type, "report": report_ids.get(e.report_id or 0), "state": e.state,
                     "created_at": iso_tokyo(e.created_at),
@@ -147,7 +166,19 @@ def find(session: Session, jurisdiction_id: int, identity: Identity) -> Holdings
         "audit": [{"id": a.id, "action": a.action, "target_type": a.target_type, "target_id": a.target_id,
                    "staff_id": a.staff_id, "created_at": iso_tokyo(a.created_at)} for a in audits],
     }
-    return Holdings(identity, reports, line_users, body)
+    return Holdings(identity, reports, line_users, body, followers)
+
+
+def _followers(session: Session, jurisdiction_id: int, identity: Identity) -> list[Follower]:
+    """The person's follows of reports in the jurisdiction (follows keep e-mail addresses in lower case)."""
+    if identity.kind == "email":
+        condition = Follower.email == identity.value.strip().lower()
+    elif identity.kind == "device_id":
+        condition = Follower.device_id == identity.value
+    else:
+        return []
+    return list(session.scalars(select(Follower).join(Report, Report.id == Follower.report_id)
+                                .where(Report.jurisdiction_id == jurisdiction_id, condition).order_by(Follower.id)))
 
 
 def _address(subscriber: Subscriber, event: OutboxEvent, reports: list[Report]) -> str | None:
@@ -239,8 +270,10 @@ def erase(session: Session, actor: Actor, identity: Identity) -> Removed:
     holdings = find(session, actor.jurisdiction_id, identity)
     line_events = _line_events(session, actor.jurisdiction_id, holdings.line_users)
     line_users_deleted = remove_line_users(session, [u.id for u in holdings.line_users], only_unlinked=False)
-    removed = remove_from_reports(session, holdings.reports)
+    # Other residents' follows of the person's reports are theirs, and stay.
+    removed = remove_from_reports(session, holdings.reports, with_followers=False)
     removed.line_users_deleted += line_users_deleted
+    removed.followers_deleted = remove_followers(session, [f.id for f in holdings.followers])
     for event in line_events:
         if event.state not in LINE_EVENTS_IN_HAND:
             session.delete(event)

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from service.models import HistoryEntry, LineReport, LineUser, Photo, Report
+from service.models import Follower, HistoryEntry, LineReport, LineUser, Photo, Report
 from service.privacy.stored_masks import masked
 from service.storage.base import PhotoStore
 
@@ -79,12 +79,17 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
     PersonalField(Photo.taken_at, "写真の撮影日時"),
     PersonalField(LineUser.user_id, "LINEユーザーID", identity="line_id", removal=Removal.ROW,
                   readers=Readers.NOBODY, collected_by=("line",)),
+    # A follow ("me too") is kept only to notify; staff see how many follow, never who.
+    PersonalField(Follower.email, "通報をフォローした住民のメールアドレス", identity="email", removal=Removal.ROW,
+                  readers=Readers.NOBODY, collected_by=("app",)),
+    PersonalField(Follower.device_id, "通報をフォローした端末ID", identity="device_id", removal=Removal.ROW,
+                  readers=Readers.NOBODY, collected_by=("app",)),
 )
 
 # LINE webhook events not yet handled: kept (they hold a resident's message on
 # its way to a report); handled ones hold the sender's id and are removed.
 LINE_EVENTS_IN_HAND = ("pending", "handling")
-IDENTITIES = tuple(f.identity for f in PERSONAL_FIELDS if f.identity)
+IDENTITIES = tuple(dict.fromkeys(f.identity for f in PERSONAL_FIELDS if f.identity))
 CORRECTABLE = {f.name: f for f in PERSONAL_FIELDS if f.correctable}
 
 
@@ -119,10 +124,17 @@ class Removed:
     # Originals to delete from the photo store once the transaction has committed.
     object_keys: list[str] = field(default_factory=list)
     line_users_deleted: int = 0
+    followers_deleted: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {"reports": self.reports, "originals_deleted": len(self.object_keys),
-                "line_users_deleted": self.line_users_deleted}
+                "line_users_deleted": self.line_users_deleted, "followers_deleted": self.followers_deleted}
+
+    def add(self, other: Removed) -> None:
+        self.reports += other.reports
+        self.object_keys += other.object_keys
+        self.line_users_deleted += other.line_users_deleted
+        self.followers_deleted += other.followers_deleted
 
     def delete_objects(self, session: Session, store: PhotoStore) -> None:
         """Delete the originals, after the commit: a rolled-back removal never loses a file it still names.
@@ -139,10 +151,11 @@ class Removed:
             store.delete(key)
 
 
-def remove_from_reports(session: Session, reports: Sequence[Report]) -> Removed:
+def remove_from_reports(session: Session, reports: Sequence[Report], *, with_followers: bool = True) -> Removed:
     """Clear every personal field of ``reports`` and their photos, unlink and delete their LINE users.
 
-    Contact and phone numbers written into the description, the public
+    The reports' follows are deleted unless ``with_followers`` is false (an
+    erasure for one person leaves other residents' follows of their reports). Contact and phone numbers written into the description, the public
     replies and the internal notes are masked in place, as the public sees
     them. What the figures read (status, dates, department, category,
     ratings) is left as it was, so the figures come out the same after
@@ -166,8 +179,16 @@ def remove_from_reports(session: Session, reports: Sequence[Report]) -> Removed:
         linked = set(session.scalars(select(LineReport.line_user_id).where(LineReport.report_id.in_(ids))))
         session.execute(delete(LineReport).where(LineReport.report_id.in_(ids)))
         removed.line_users_deleted = remove_line_users(session, linked, only_unlinked=True)
+        if with_followers:
+            removed.followers_deleted = remove_followers(session, select(Follower.id).where(Follower.report_id.in_(ids)))
     session.flush()
     return removed
+
+
+def remove_followers(session: Session, follower_ids: Any) -> int:
+    """Delete follows (``follower_ids``: ids, or a select of them); how many went."""
+    result = session.execute(delete(Follower).where(Follower.id.in_(follower_ids)).execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def remove_line_users(session: Session, line_user_ids: Iterable[int], *, only_unlinked: bool) -> int:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from service.cli import cli
 from service.domain import retention
 from service.extensions import db
-from service.models import AuditEntry, Jurisdiction, LineEvent, LineReport, LineUser, Photo, Report
+from service.models import AuditEntry, Follower, Jurisdiction, LineEvent, LineReport, LineUser, Photo, Report
 from tests.privacy.people import close, link_line_user, report_with_photo, store
 from workers.celery_app import celery_settings
 from workers.privacy import privacy_purge
@@ -35,12 +35,18 @@ def _purge(runner, *args: str):
     return json.loads(result.output)
 
 
+def _follow(client, report, email):
+    response = client.post(f"/api/v1/reports/{report.public_id}/followers", json={"email": email, "email_updates": True})
+    assert response.status_code == 201
+
+
 def test_dry_run_lists_what_would_go_and_changes_nothing(app, client, keys, runner, fixed_clock):
     old, _, _ = _old_and_recent(client, fixed_clock)
+    _follow(client, old, "shiro@example.jp")
     planned = _purge(runner, "--dry-run")
     assert [row["report"] for row in planned] == [old.public_id]
     assert {"report.reporter_email", "report.reporter_phone", "report.device_id", "photo.original_key",
-            "line_report"} <= set(planned[0]["fields"])
+            "line_report", "report_follower"} <= set(planned[0]["fields"])
     db.session.expire_all()
     assert db.session.get(Report, old.id).reporter_email is not None
     assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "privacy.purged")) == 0
@@ -51,6 +57,8 @@ def test_dry_run_lists_what_would_go_and_changes_nothing(app, client, keys, runn
 def test_purge_removes_contact_originals_and_line_ids_and_the_figures_stay(app, client, keys, runner, fixed_clock):
     old, recent, still_open = _old_and_recent(client, fixed_clock)
     original_key = old.photos[0].original_key
+    _follow(client, old, "shiro@example.jp")
+    _follow(client, recent, "goro@example.jp")
     figures_before = client.get(STATS, headers=keys.header("admin")).get_json()["groups"]
     csv_before = client.get(STATS + "&format=csv", headers=keys.header("admin")).data
 
@@ -71,6 +79,8 @@ def test_purge_removes_contact_originals_and_line_ids_and_the_figures_stay(app, 
         assert store(app).exists(kept.photos[0].original_key)
     ours = next(part for part in done if part["jurisdiction"] == "990019")
     assert ours["reports"] == [old.public_id] and ours["originals_deleted"] == 1 and ours["line_users_deleted"] == 1
+    assert ours["followers_deleted"] == 1
+    assert db.session.execute(select(Follower.report_id, Follower.email)).all() == [(recent.id, "goro@example.jp")]
     # The staff view now shows no contact and no original link; the figures are unchanged.
     view = client.get(f"/api/v1/staff/reports/{old.public_id}", headers=keys.header("admin")).get_json()
     assert view["reporter"] == {"name": None, "email": None, "phone": None} and view["device_id"] is None

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from service.cli import cli
 from service.domain.rights import Identity, phone_digits
 from service.extensions import db
-from service.models import AuditEntry, LineEvent, LineUser, Report
+from service.models import AuditEntry, Follower, LineEvent, LineUser, Report
 from service.privacy.personal_data import IDENTITIES
 from tests.privacy.people import DEVICE, EMAIL, LINE_ID, PHONE, link_line_user, report_with_photo, store
 
@@ -123,7 +123,8 @@ def test_erasing_removes_contact_ids_originals_and_line_data(app, client, keys, 
     erased = client.post("/api/v1/staff/admin/privacy/erase", json={"by": "device_id", "value": DEVICE},
                          headers=keys.header("admin"))
     assert erased.status_code == 200
-    assert erased.get_json() == {"reports": [first.public_id, second.public_id], "originals_deleted": 2, "line_users_deleted": 1}
+    assert erased.get_json() == {"reports": [first.public_id, second.public_id], "originals_deleted": 2, "line_users_deleted": 1,
+                                 "followers_deleted": 0}
     assert not any(store(app).exists(key) for key in originals)
     assert store(app).exists(other.photos[0].original_key)
     assert db.session.scalar(select(func.count()).select_from(LineUser)) == 0
@@ -170,3 +171,19 @@ def test_the_schema_knows_every_identity_kind():
     from schemas.privacy import IDENTITY_KINDS
 
     assert IDENTITY_KINDS == IDENTITIES
+
+
+def test_a_follower_is_found_exported_and_erased_while_other_follows_stay(client, keys, person):
+    first, _, other = person
+    for report, email in ((other, EMAIL), (other, "jiro@example.jp"), (first, "jiro@example.jp")):
+        assert client.post(f"/api/v1/reports/{report.public_id}/followers", json={"email": email, "email_updates": True}).status_code in (200, 201)
+    found = client.post(FIND, json={"by": "email", "value": EMAIL.upper()}, headers=keys.header("admin")).get_json()
+    assert [(f["report"], f["email"], f["email_updates"]) for f in found["followers"]] == [(other.public_id, EMAIL.lower(), True)]
+    exported = client.post("/api/v1/staff/admin/privacy/export", json={"by": "email", "value": EMAIL, "format": "csv"},
+                           headers=keys.header("admin"))
+    assert exported.status_code == 200
+    assert ["followers", other.public_id, "email", EMAIL.lower()] in list(csv.reader(io.StringIO(exported.get_data(as_text=True))))
+    erased = client.post("/api/v1/staff/admin/privacy/erase", json={"by": "email", "value": EMAIL}, headers=keys.header("admin"))
+    assert erased.status_code == 200 and erased.get_json()["followers_deleted"] == 1
+    left = db.session.execute(select(Follower.report_id, Follower.email).order_by(Follower.id)).all()
+    assert left == [(other.id, "jiro@example.jp"), (first.id, "jiro@example.jp")]
