@@ -53,11 +53,19 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Group the tests of GROUPED_DIRECTORIES; run ``engine_independent`` tests on SQLite only."""
     tests = Path(__file__).parent
+    kept, deselected = [], []
     for item in items:
         parts = item.path.relative_to(tests).parts if item.path.is_relative_to(tests) else ()
         if parts and parts[0] in GROUPED_DIRECTORIES and not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(parts[0]))
+        callspec = getattr(item, "callspec", None)
+        on_postgresql = callspec is not None and callspec.params.get("database_kind") == "postgresql"
+        (deselected if on_postgresql and item.get_closest_marker("engine_independent") else kept).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
 
 
 # A point inside the demo city's 中央区, and one in Tokyo Bay outside it.
