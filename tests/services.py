@@ -160,15 +160,11 @@ def reset_redis(url: str) -> None:
 
 @atexit.register
 def release() -> None:
-    """Drop the databases this run created and release its Redis database."""
+    """Release the run's Redis database and drop the databases this run created."""
     # The run is over: a database left behind is only untidy, and a Redis
     # claim left behind lapses by itself, so failures here are not reported.
-    if _created_databases:
-        import psycopg
-
-        with contextlib.suppress(psycopg.Error), psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            for name in _created_databases:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    # Redis goes first: it is quick, and a worker stopped while PostgreSQL
+    # drops its databases has released its claim already.
     for url in _claimed_redis:
         import redis
 
@@ -179,3 +175,9 @@ def release() -> None:
     for server in _private_redis_servers:
         server.stop()
         shutil.rmtree(server.root, ignore_errors=True)
+    if _created_databases:
+        import psycopg
+
+        with contextlib.suppress(psycopg.Error), psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+            for name in _created_databases:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
