@@ -1,9 +1,16 @@
 """Fixtures: an app on SQLite and on PostgreSQL, migrated once per session,
-with every table emptied and the demo re-seeded before each test."""
+with every table emptied and the demo re-seeded before each test.
+
+The run is spread over parallel worker processes (pytest-xdist) unless ``-n``
+says otherwise; each worker has its own databases (tests/services.py), and the
+tests sharing servers that are costly to start run on one worker together.
+"""
 
 from __future__ import annotations
 
 import io
+import os
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +25,49 @@ from service import create_app
 from service.extensions import db
 from service.seed import seed_demo
 from tests import services
+
+# Workers of a run without -n: the suite waits on processes and servers of its
+# own more than it computes, so more workers than cores pay off (see
+# docs/benchmarks.md). PYTEST_XDIST_AUTO_NUM_WORKERS sets another number.
+DEFAULT_WORKERS = 4
+
+# Directories whose tests share session servers that are costly to start (nginx,
+# gunicorn, a private PostgreSQL cluster): each runs on a single worker.
+GROUPED_DIRECTORIES = ("deployment", "faults")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Run in parallel by default: ``-n`` as given, else ``-n auto`` with tests grouped by ``xdist_group``."""
+    if not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput"):
+        return
+    if config.option.numprocesses is None and not config.option.collectonly and not config.option.usepdb:
+        config.option.numprocesses = "auto"
+    if config.option.dist == "no" and config.option.numprocesses:
+        config.option.dist = "loadgroup"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    return int(os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or DEFAULT_WORKERS)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Group the tests of GROUPED_DIRECTORIES; run ``engine_independent`` tests on SQLite only."""
+    tests = Path(__file__).parent
+    kept, deselected = [], []
+    for item in items:
+        parts = item.path.relative_to(tests).parts if item.path.is_relative_to(tests) else ()
+        if parts and parts[0] in GROUPED_DIRECTORIES and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(parts[0]))
+        callspec = getattr(item, "callspec", None)
+        on_postgresql = callspec is not None and callspec.params.get("database_kind") == "postgresql"
+        (deselected if on_postgresql and item.get_closest_marker("engine_independent") else kept).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
 
 # A point inside the demo city's 中央区, and one in Tokyo Bay outside it.
 INSIDE = {"lat": 35.650, "lon": 139.780}
@@ -60,13 +110,41 @@ def base_app(database_kind: str, tmp_path_factory: pytest.TempPathFactory) -> It
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database with every migration applied, made once per worker for tests to copy."""
+    tmp = tmp_path_factory.mktemp("migrated-sqlite")
+    app = create_app({"DATA_DIR": str(tmp), "SECRET_KEY": "test-secret", "LOG_LEVEL": "WARNING",
+                      "CELERY_BROKER_URL": "memory://localhost/"})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    return Path(app.config["DATABASE_URL"].removeprefix("sqlite:///"))
+
+
+@pytest.fixture()
+def migrated_data_dir(tmp_path: Path, migrated_sqlite_file: Path) -> Path:
+    """``tmp_path`` as a data directory whose default SQLite database is migrated already.
+
+    Migrating a new SQLite database takes a second of disk writes; a copy takes
+    milliseconds. ``upgrade()`` on it finds nothing to do.
+    """
+    shutil.copyfile(migrated_sqlite_file, tmp_path / migrated_sqlite_file.name)
+    return tmp_path
+
+
 def empty_tables() -> None:
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    # DELETE, dependents first, rather than PostgreSQL's TRUNCATE: a test leaves
+    # a few rows, and TRUNCATE gives every table new files, which took most of a
+    # second per test where DELETE takes a few milliseconds.
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    else:
-        for name in tables:
-            db.session.execute(text(f"DELETE FROM {name}"))
+        # Ids start at 1 again, as on a new database (SQLite's rowids do by themselves).
+        db.session.execute(text("SELECT setval(s.oid, 1, false) FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace"
+                                " WHERE s.relkind = 'S' AND n.nspname = current_schema()"))
     db.session.commit()
 
 

@@ -5,15 +5,20 @@ skipped with a reason; in CI (CI=true) they fail instead, so a green CI run
 always means they ran.
 
 Every name a run uses on the shared servers comes from the run's settings, so
-two runs on one machine never touch each other's data:
+two runs on one machine never touch each other's data, and neither do the
+parallel workers of one run (pytest-xdist's ``gw0``, ``gw1``, …):
 
+- ``TEST_RUN_ID`` is the run id; the pytest process id when unset. A worker's
+  run id is ``<run id>_<worker>``, and the processes a test starts inherit it.
 - ``TEST_POSTGRES_DB`` names the test database; when unset it is
   ``machikoe_test_<run id>``, created on first use and dropped when the run
-  ends. Other databases a test needs are ``<that name>_<purpose>``.
-- ``TEST_REDIS_URL`` names the Redis database; when unset the run claims a free
-  numbered database (1–15) on ``TEST_REDIS_BASE_URL`` by a lock key held inside
-  it for the run, and releases it at the end.
-- ``TEST_RUN_ID`` is the run id; the pytest process id when unset.
+  ends. A worker adds ``_<worker>`` to a name given. Other databases a test
+  needs are ``<that name>_<purpose>``.
+- ``TEST_REDIS_URL`` names the Redis database of a run in one process; when
+  unset, each process claims a free numbered database (1–15) on
+  ``TEST_REDIS_BASE_URL`` by a lock key held inside it for the run, and
+  releases it at the end. When every one is claimed by other runs, the process
+  starts a private ``redis-server`` of its own on a free port instead.
 """
 
 from __future__ import annotations
@@ -21,14 +26,28 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import shutil
+from typing import TYPE_CHECKING
 
 import pytest
 
+if TYPE_CHECKING:
+    from tests.faults.stack import RedisServer
+
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-RUN_ID = os.environ.get("TEST_RUN_ID") or str(os.getpid())
+# The xdist worker this process is ("gw0", …), or "" in a run without workers.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _per_worker(name: str) -> str:
+    """``name`` made this worker's; a process a worker started has it already."""
+    return name if not WORKER or name.endswith(f"_{WORKER}") else f"{name}_{WORKER}"
+
+
+RUN_ID = _per_worker(os.environ.get("TEST_RUN_ID") or str(os.getpid()))
 # Processes the tests start (workers, servers) belong to the same run.
 os.environ["TEST_RUN_ID"] = RUN_ID
-POSTGRES_TEST_DB = os.environ.get("TEST_POSTGRES_DB") or f"machikoe_test_{RUN_ID}"
+POSTGRES_TEST_DB = _per_worker(os.environ["TEST_POSTGRES_DB"]) if os.environ.get("TEST_POSTGRES_DB") else f"machikoe_test_{RUN_ID}"
 REDIS_BASE_URL = os.environ.get("TEST_REDIS_BASE_URL", "redis://127.0.0.1:6379")
 REDIS_LOCK_KEY = "machikoe:test-run"
 # A crashed run's claim lapses after this long, so its database is free again.
@@ -36,6 +55,7 @@ REDIS_LOCK_SECONDS = 4 * 3600
 
 _created_databases: list[str] = []
 _claimed_redis: list[str] = []
+_private_redis_servers: list[RedisServer] = []
 
 
 def services_required() -> bool:
@@ -82,6 +102,9 @@ def redis_url() -> str:
     import redis
 
     if os.environ.get("TEST_REDIS_URL"):
+        if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+            pytest.fail("TEST_REDIS_URL names one Redis database, but this run has several workers: "
+                        "run with -n 0, or leave it unset so that each worker claims its own", pytrace=False)
         url = os.environ["TEST_REDIS_URL"]
         try:
             redis.Redis.from_url(url, socket_connect_timeout=2).ping()
@@ -105,8 +128,21 @@ def redis_url() -> str:
                 client.close()
     except redis.RedisError as exc:
         unavailable("Redis", exc)
-    pytest.fail("every Redis database 1-15 is claimed by another test run", pytrace=False)
-    raise AssertionError  # pytest.fail does not return
+    return _private_redis()
+
+
+def _private_redis() -> str:
+    """A ``redis-server`` of this process's own, for when other runs hold every numbered database."""
+    import tempfile
+    from pathlib import Path
+
+    from tests.faults.stack import RedisServer
+
+    server = RedisServer(Path(tempfile.mkdtemp(prefix=f"machikoe-redis-{RUN_ID}-")))
+    server.start()
+    _private_redis_servers.append(server)
+    _claimed_redis.append(server.url)
+    return server.url
 
 
 def reset_redis(url: str) -> None:
@@ -124,15 +160,11 @@ def reset_redis(url: str) -> None:
 
 @atexit.register
 def release() -> None:
-    """Drop the databases this run created and release its Redis database."""
+    """Release the run's Redis database and drop the databases this run created."""
     # The run is over: a database left behind is only untidy, and a Redis
     # claim left behind lapses by itself, so failures here are not reported.
-    if _created_databases:
-        import psycopg
-
-        with contextlib.suppress(psycopg.Error), psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            for name in _created_databases:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    # Redis goes first: it is quick, and a worker stopped while PostgreSQL
+    # drops its databases has released its claim already.
     for url in _claimed_redis:
         import redis
 
@@ -140,3 +172,12 @@ def release() -> None:
             client = redis.Redis.from_url(url, socket_connect_timeout=2)
             client.flushdb()
             client.close()
+    for server in _private_redis_servers:
+        server.stop()
+        shutil.rmtree(server.root, ignore_errors=True)
+    if _created_databases:
+        import psycopg
+
+        with contextlib.suppress(psycopg.Error), psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+            for name in _created_databases:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

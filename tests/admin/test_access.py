@@ -11,6 +11,10 @@ from service.extensions import db
 from service.models import Area, AuditEntry, Department, Jurisdiction, RoutingRule, Staff
 from tests.admin.helpers import BASE, call
 
+# Who may do what is decided before the database is asked; the admin tests of
+# each resource run on both engines.
+pytestmark = pytest.mark.engine_independent
+
 SQUARE = {"type": "Polygon",
           "coordinates": [[[139.77, 35.63], [139.78, 35.63], [139.78, 35.64], [139.77, 35.64], [139.77, 35.63]]]}
 GEOJSON = {"type": "FeatureCollection",

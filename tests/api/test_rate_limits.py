@@ -24,7 +24,7 @@ RATE_LIMIT_HEADERS = ("Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining
 
 
 @pytest.fixture(params=["memory", "redis"])
-def limited_app(request, tmp_path):
+def limited_app(request, migrated_data_dir):
     storage = {}
     if request.param == "redis":
         url = services.redis_url()
@@ -32,7 +32,7 @@ def limited_app(request, tmp_path):
         storage = {"REDIS_URL": url}
 
     def make(**settings):
-        app = create_app({"DATA_DIR": str(tmp_path), "SECRET_KEY": "s", "LOG_LEVEL": "CRITICAL",
+        app = create_app({"DATA_DIR": str(migrated_data_dir), "SECRET_KEY": "s", "LOG_LEVEL": "CRITICAL",
                           "CELERY_BROKER_URL": "memory://localhost/", **storage, **settings})
         with app.app_context():
             upgrade()

@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 
 from tests import services
-from tests.faults.stack import Process, free_port, wait_for
+from tests.faults.stack import Process, free_port
 from tests.pipeline.support import REPO_ROOT, worker_environment
 
 MACHIKOE = str(Path(sys.executable).with_name("machikoe"))
@@ -63,7 +63,7 @@ class EmbeddedServer:
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = Process("machikoe serve", [MACHIKOE, "serve", "--port", str(self.port)], root / "serve.log",
                                env=app_environment(root / "data", **settings))
-        wait_for(lambda: answers(self.base), what="machikoe serve to answer /healthz", timeout=90, logs=[self.process])
+        self.process.wait_until(lambda: answers(self.base), what="machikoe serve to answer /healthz", timeout=90)
 
     def stop(self) -> None:
         self.process.stop()
@@ -84,7 +84,7 @@ class GunicornServer:
              "--workers", "2", "service:create_app()"],
             root / "gunicorn.log", env=environment,
         )
-        wait_for(lambda: answers(self.base), what="gunicorn to answer /healthz", timeout=60, logs=[self.process])
+        self.process.wait_until(lambda: answers(self.base), what="gunicorn to answer /healthz", timeout=60)
 
     def stop(self) -> None:
         self.process.stop()
@@ -134,7 +134,7 @@ class NginxProxy:
         assert check.returncode == 0, check.stderr
         self.process = Process("nginx", [binary, "-p", str(self.root), "-c", str(conf), "-g", "daemon off;"],
                                self.root / "nginx.out")
-        wait_for(lambda: answers(self.base), what="nginx to answer /healthz", logs=[self.process])
+        self.process.wait_until(lambda: answers(self.base), what="nginx to answer /healthz")
 
     def stop(self) -> None:
         self.process.stop()

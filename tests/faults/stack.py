@@ -77,6 +77,14 @@ class Process:
     def log(self, tail: int = 3000) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")[-tail:]
 
+    def wait_until(self, check: Callable[[], bool], *, what: str, timeout: float = START_SECONDS) -> None:
+        """:func:`wait_for` with this process's log; a process not ready in time is stopped, not left behind."""
+        try:
+            wait_for(check, what=what, timeout=timeout, logs=[self])
+        except BaseException:
+            self.stop()
+            raise
+
     def ask_to_stop(self) -> None:
         """Send the stop signal without waiting, so several processes can stop side by side."""
         if self.running:
@@ -112,7 +120,7 @@ class RedisServer:
              "--daemonize", "no", "--dir", str(self.root)],
             self.root / "redis.log",
         )
-        wait_for(self._answers, what="redis-server to answer", logs=[self.process])
+        self.process.wait_until(self._answers, what="redis-server to answer")
 
     def stop(self) -> None:
         if self.process is not None:
@@ -165,7 +173,7 @@ class PostgresCluster:
              "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=100"],
             self.root / "postgres.log", user=self.user, stop_signal=signal.SIGINT,
         )
-        wait_for(self.accepts_connections, what="PostgreSQL to accept connections", logs=[self.process])
+        self.process.wait_until(self.accepts_connections, what="PostgreSQL to accept connections")
 
     def stop(self) -> None:
         if self.process is not None:
@@ -205,7 +213,7 @@ class Gunicorn:
              "service:create_app()"],
             log_path, env=environment,
         )
-        wait_for(self._answers, what="gunicorn to answer /healthz", logs=[self.process])
+        self.process.wait_until(self._answers, what="gunicorn to answer /healthz")
 
     def _answers(self) -> bool:
         try:

@@ -27,9 +27,9 @@ def platform() -> Iterator[LinePlatform]:
 
 
 @pytest.fixture()
-def line_app(tmp_path: Path, platform: LinePlatform, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+def line_app(migrated_data_dir: Path, platform: LinePlatform, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     app = create_app({
-        "DATA_DIR": str(tmp_path), "SECRET_KEY": "line-secret", "LOG_LEVEL": "WARNING",
+        "DATA_DIR": str(migrated_data_dir), "SECRET_KEY": "line-secret", "LOG_LEVEL": "WARNING",
         "SWEEP_INTERVAL_SECONDS": 3600.0, "NOTIFY_DISPATCH_INTERVAL_SECONDS": 0.3,
         "LINE_API_BASE_URL": platform.url, "LINE_DATA_API_BASE_URL": platform.url,
         "PUBLIC_BASE_URL": "https://minato.example.jp",
