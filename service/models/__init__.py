@@ -1,5 +1,6 @@
 """Database models; importing this package registers every table."""
 
+from service.models.assignment import Assignment
 from service.models.audit import AuditEntry
 from service.models.category import Category
 from service.models.client import ApiClient, RemoteMedia
@@ -18,6 +19,7 @@ __all__ = [
     "SUBSCRIBER_KINDS",
     "ApiClient",
     "Area",
+    "Assignment",
     "AuditEntry",
     "Category",
     "Delivery",

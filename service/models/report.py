@@ -115,6 +115,12 @@ class Report(Model):
     duplicate_of = relationship("Report", remote_side=[id], lazy="select")
     photos = relationship("Photo", order_by="Photo.position", back_populates="report", lazy="selectin")
     history = relationship("HistoryEntry", order_by="HistoryEntry.id", back_populates="report", lazy="selectin")
+    # The staff member working on the report, within its department; none until one takes it.
+    assignment = relationship("Assignment", uselist=False, lazy="select", cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def assignee_id(self) -> int | None:
+        return self.assignment.staff_id if self.assignment is not None else None
 
 
 class HistoryEntry(Model):
