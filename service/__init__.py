@@ -19,7 +19,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Only wiring happens here: settings, extensions, blueprints, error handlers.
     """
     from config.settings import derive_settings, load_settings
-    from service.api import admin, docs, health, notifications, open311, opendata, photos, resident, staff, stats
+    from service.api import (
+        admin,
+        docs,
+        health,
+        notifications,
+        open311,
+        opendata,
+        photos,
+        resident,
+        response_templates,
+        staff,
+        stats,
+    )
     from service.api.auth import init_staff_authentication
     from service.api.boundary import init_boundary
     from service.api.caching import init_cache_policy
@@ -66,7 +78,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api = ProblemApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "description": "a staff API key"})
     for blueprint in (resident.blp, photos.blp, staff.blp, stats.blp, admin.blp, notifications.blp, health.blp,
-                      open311.blp, opendata.blp):
+                      open311.blp, opendata.blp, response_templates.blp):
         api.register_blueprint(blueprint)
     app.register_error_handler(Exception, handle_unexpected)
     init_outage_handlers(app)

@@ -15,8 +15,10 @@ from service.commands.rules import rules
 from service.commands.setup import setup
 from service.commands.staff import staff
 from service.commands.subscribers import subscribers
+from service.commands.templates import templates_group
 
-GROUPS = (setup, routing, jurisdictions, departments, categories, areas, rules, staff, clients, subscribers, line)
+GROUPS = (setup, routing, jurisdictions, departments, categories, areas, rules, templates_group, staff, clients, subscribers,
+          line)
 
 
 def register(cli: click.Group) -> None:

@@ -12,6 +12,7 @@ from service.models.outbox import OutboxEvent
 from service.models.photo import Photo
 from service.models.rating import Rating
 from service.models.report import HistoryEntry, Report
+from service.models.response_template import ResponseTemplate
 from service.models.staff import ROLES, Staff
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "Rating",
     "RemoteMedia",
     "Report",
+    "ResponseTemplate",
     "RoutingRule",
     "Staff",
     "Subscriber",
