@@ -113,6 +113,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LINE_API_BASE_URL", "MACHIKOE_LINE_API_BASE_URL", str, "https://api.line.me", "LINE Messaging API base URL"),
     Setting("LINE_DATA_API_BASE_URL", "MACHIKOE_LINE_DATA_API_BASE_URL", str, "https://api-data.line.me", "LINE content API base URL"),
     Setting("LINE_CONVERSATION_TIMEOUT_MINUTES", "MACHIKOE_LINE_CONVERSATION_TIMEOUT_MINUTES", int, 30, "a LINE conversation left this long starts over"),
+    Setting("MAP_TILE_URL", "MACHIKOE_MAP_TILE_URL", str, "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png", "map tiles of the pages ({z}/{x}/{y}); its host is allowed in the pages' Content-Security-Policy"),
+    Setting("MAP_TILE_ATTRIBUTION", "MACHIKOE_MAP_TILE_ATTRIBUTION", str, "地理院タイル（国土地理院）", "attribution shown on the pages' maps"),
     Setting("LOG_LEVEL", "MACHIKOE_LOG_LEVEL", str, "INFO", "log level"),
 )
 

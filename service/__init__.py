@@ -45,11 +45,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from service.logs import configure_logging, init_request_ids
     from service.secret import load_or_create_secret
     from service.storage.factory import photo_store_from_settings
+    from service.web import init_web
     from workers.celery_app import celery_init_app, celery_settings
 
     settings = derive_settings({**load_settings(), **(test_config or {})})
     secure_data_dir(settings)
-    app = Flask("machikoe")
+    # Static files are served by service.web under /static/, never from the working directory.
+    app = Flask("machikoe", static_folder=None)
     app.config.update(settings)
     app.config.update(
         SECRET_KEY=settings["SECRET_KEY"] or load_or_create_secret(settings["DATA_DIR"]),
@@ -98,6 +100,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     celery_init_app(app)
     app.extensions["photo_store"] = photo_store_from_settings(settings)
     app.extensions["api"] = api
+    init_web(app)
     return app
 
 

@@ -16,9 +16,10 @@ from service.commands.setup import setup
 from service.commands.staff import staff
 from service.commands.subscribers import subscribers
 from service.commands.templates import templates_group
+from service.commands.web import web
 
 GROUPS = (setup, routing, jurisdictions, departments, categories, areas, rules, templates_group, staff, clients, subscribers,
-          line)
+          line, web)
 
 
 def register(cli: click.Group) -> None:

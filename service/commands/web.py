@@ -1,0 +1,28 @@
+"""`machikoe web`: the pages' browser libraries."""
+
+from __future__ import annotations
+
+import click
+
+from service.web.vendoring import PACKAGES, VendoringError, refresh
+
+
+@click.group("web")
+def web() -> None:
+    """The web pages' vendored browser libraries."""
+
+
+@web.command("vendor")
+@click.option("--npm", default="npm", show_default=True, help="the npm program to run")
+def vendor(npm: str) -> None:
+    """Fetch the browser libraries from the npm registry again and rewrite their manifests.
+
+    The newest version within each package's range is copied; commit the result.
+    """
+    try:
+        entries = refresh(npm)
+    except VendoringError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for entry in entries:
+        click.echo(f"{entry['name']} {entry['version']} ({entry['licence']}): {len(entry['files'])} files")
+    click.echo(f"{len(entries)} of {len(PACKAGES)} packages vendored")

@@ -1,0 +1,34 @@
+"""CSRF protection of every page form (Flask-WTF's CSRFProtect).
+
+Every unsafe request (POST, PUT, PATCH, DELETE) to a page blueprint must carry
+the session's token: a plain form in a ``csrf_token`` field
+(``<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">``),
+htmx in the ``X-CSRFToken`` header, which the layout sets for all htmx
+requests from its ``hx-headers`` attribute. The JSON API is not checked: it
+authenticates by API key, never by a cookie. A refusal is a 400 page saying
+what to do (:mod:`service.web.errors`).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_wtf.csrf import CSRFProtect
+
+from service.web.pages import PAGE_BLUEPRINTS
+
+csrf = CSRFProtect()
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def init_forms(app: Flask) -> None:
+    # Checked for page blueprints only (below), not for the whole app.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    # The token lives as long as the session it belongs to.
+    app.config["WTF_CSRF_TIME_LIMIT"] = None
+    csrf.init_app(app)
+    app.before_request(_check_page_forms)
+
+
+def _check_page_forms() -> None:
+    if request.method in UNSAFE_METHODS and request.blueprint in PAGE_BLUEPRINTS:
+        csrf.protect()

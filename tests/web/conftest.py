@@ -1,0 +1,120 @@
+"""Browser tests: one Debian chromium for the run, driven by Playwright, against
+the test app served on 127.0.0.1.
+
+- ``live_server``: the base URL of the app (the same app and database the
+  ``app`` fixture seeds), served by a thread on a free port for the session.
+- ``page``: a fresh browser context and page per test; ``console_errors`` is
+  every console error and uncaught exception that page logged (a violation of
+  the Content-Security-Policy is one).
+- ``screenshot(page, name)``: writes ``tests/web/screenshots/<test>/<name>.png``.
+- ``axe(page)``: runs axe-core (``tests/web/vendor/``) in the page and returns its
+  serious and critical violations.
+
+Without /usr/bin/chromium the tests are skipped with a reason; in CI (CI=true)
+they fail instead, like the tests that need PostgreSQL and Redis.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from tests import services
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+VENDOR = Path(__file__).resolve().parent / "vendor"
+# axe-core is handed to the page from this address on its own origin, so the
+# page's Content-Security-Policy stays as strict as in production.
+AXE_PATH = "/__tests__/axe.min.js"
+# Playwright waits this long at most for anything on a page.
+TIMEOUT_MS = 15_000
+
+
+def _axe_source() -> bytes:
+    entry = next(e for e in json.loads((VENDOR / "manifest.json").read_text()) if e["name"] == "axe-core")
+    return (VENDOR / f"axe-core@{entry['version']}" / "axe.min.js").read_bytes()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing (apt-get install chromium)"
+        if services.services_required():
+            pytest.fail(message + "; CI needs it", pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def served(base_app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, base_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture()
+def live_server(app: Flask, served: str) -> str:
+    """The base URL of the served app, its database emptied and seeded for this test."""
+    return served
+
+
+@pytest.fixture()
+def page(browser, live_server: str) -> Iterator:
+    context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    source = _axe_source()
+    context.route(f"{live_server}{AXE_PATH}",
+                  lambda route: route.fulfill(status=200, body=source, content_type="text/javascript"))
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture()
+def console_errors(page) -> list[str]:
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+@pytest.fixture()
+def screenshot(request: pytest.FixtureRequest) -> Callable[..., Path]:
+    folder = SCREENSHOTS / re.sub(r"[^\w.-]+", "_", request.node.name)
+
+    def take(page, name: str) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture()
+def axe(live_server: str) -> Callable[..., list[dict]]:
+    def run(page) -> list[dict]:
+        page.add_script_tag(url=f"{live_server}{AXE_PATH}")
+        violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+        return [{"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]}
+                for v in violations if v["impact"] in ("serious", "critical")]
+
+    return run
