@@ -33,6 +33,7 @@ from service.domain import access, report_lists, workflow
 from service.domain.assignment import assign_member
 from service.domain.audit import audit
 from service.domain.processing import route
+from service.domain.triage import snapshot
 from service.extensions import db
 from service.geo.grid import haversine_m
 from service.models import Category, Department, Photo, Report, Staff
@@ -82,7 +83,7 @@ def check_if_match(report: Report) -> None:
 
 def apply_change(staff: Staff, report: Report, action: str, change) -> None:
     """Run a workflow change, audit it and commit; a refused change is rolled back and answered 409 or 422."""
-    before = _snapshot(report)
+    before = snapshot(report)
     try:
         change()
     except workflow.TransitionNotAllowed as exc:
@@ -91,7 +92,7 @@ def apply_change(staff: Staff, report: Report, action: str, change) -> None:
     except workflow.WorkflowError as exc:
         db.session.rollback()
         abort(422, str(exc), errors={exc.field or "_": [str(exc)]})
-    audit(db.session(), staff, action, "report", report.public_id, before, _snapshot(report))
+    audit(db.session(), staff, action, "report", report.public_id, before, snapshot(report))
     db.session.commit()
 
 
@@ -127,14 +128,8 @@ class StaffReportCollection(MethodView):
 
 def staff_filter(args: dict[str, Any]) -> report_lists.StaffFilter:
     """The list filter of parsed query arguments (StaffReportQuerySchema); a bad bbox or status is a 422."""
-    return report_lists.StaffFilter(
-        statuses=tuple(parse_statuses(args["status"])) if args.get("status") else (),
-        category=args.get("category"), department=args.get("department"), ward=args.get("ward"),
-        assignee=_assignee(args.get("assignee")), created_from=args.get("created_from"), created_to=args.get("created_to"),
-        updated_from=args.get("updated_from"), updated_to=args.get("updated_to"),
-        bbox=parse_bbox(args["bbox"]) if args.get("bbox") else None, text=args.get("q"),
-        processing=args.get("processing"), overdue=args.get("overdue"), due_today=args.get("due_today"),
-        has_rating=args.get("has_rating"))
+    return report_lists.staff_filter({**args, "status": parse_statuses(args["status"]) if args.get("status") else (),
+                                      "bbox": parse_bbox(args["bbox"]) if args.get("bbox") else None})
 
 
 @blp.route("/reports/<string:report_id>")
@@ -157,7 +152,7 @@ class StaffReportItem(MethodView):
             require(access.can_moderate(staff), "Only managers and admins moderate reports.")
         if "category" in changes:
             require(access.can_route(staff), "Only managers and admins correct categories (it re-routes the report).")
-        before = _snapshot(report)
+        before = snapshot(report)
         if "priority" in changes:
             report.priority = changes["priority"]
         if "hidden" in changes:
@@ -178,7 +173,7 @@ class StaffReportItem(MethodView):
             report.category = category
             route(db.session(), report)
         workflow.touch(report)
-        audit(db.session(), staff, "report.update", "report", report.public_id, before, _snapshot(report))
+        audit(db.session(), staff, "report.update", "report", report.public_id, before, snapshot(report))
         db.session.commit()
         return full_response(report, staff)
 
@@ -314,21 +309,8 @@ def _image(key: str, content_type: str, *, private: bool) -> Response:
     return response
 
 
-def _assignee(value: str | None) -> int | str | None:
-    """"mine", "none" or a staff id (the query schema allows nothing else)."""
-    if value is None or value in (report_lists.MINE, report_lists.NOBODY):
-        return value
-    return int(value)
-
-
 def _csv(rows: Iterator[tuple[Any, ...]]) -> Response:
     cells = ([row[0], iso_tokyo(row[1]), iso_tokyo(row[2]), *row[3:]] for row in rows)
     response = Response(stream_with_context(csv_text(present.CSV_COLUMNS, cells)), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="reports.csv"'
     return response
-
-
-def _snapshot(report: Report) -> dict[str, Any]:
-    return {"status": report.status, "department_id": report.department_id, "category_id": report.category_id,
-            "priority": report.priority, "assignee_id": report.assignee_id, "hidden": report.hidden, "duplicate_of_id": report.duplicate_of_id,
-            "photos_hidden": sorted(p.public_id for p in report.photos if p.hidden), "description_redacted": report.description_original is not None}

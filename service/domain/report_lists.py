@@ -10,7 +10,7 @@ is not known in the caller's jurisdiction simply matches nothing.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, joinedload, lazyload, load_only
 from service.domain import access
 from service.domain.disclosure import public_range
 from service.domain.sla import due_today_condition, overdue_condition
-from service.models import Assignment, Category, Department, DuplicateCandidate, Rating, Report, Staff
+from service.models import Area, Assignment, Category, Department, DuplicateCandidate, Rating, Report, Staff
 
 # The staff list's orders, by name; a leading "-" is newest (or highest) first.
 SORT_COLUMNS = {"created": Report.created_at, "updated": Report.updated_at, "priority": Report.priority}
@@ -103,6 +103,23 @@ class PublicFilter:
     categories: Sequence[str] = field(default_factory=tuple)
     created_from: datetime | None = None
     created_until: datetime | None = None
+
+
+def staff_filter(args: Mapping[str, Any]) -> StaffFilter:
+    """A filter from the staff list's query arguments, as StaffReportQuerySchema names them.
+
+    ``status`` is a sequence of known codes and ``bbox`` a (min lon, min lat,
+    max lon, max lat) tuple, already checked; ``assignee`` is "mine", "none"
+    or a staff id in digits.
+    """
+    assignee = args.get("assignee")
+    return StaffFilter(
+        statuses=tuple(args.get("status") or ()), category=args.get("category"), department=args.get("department"),
+        ward=args.get("ward"), assignee=assignee if assignee in (None, MINE, NOBODY) else int(assignee),
+        created_from=args.get("created_from"), created_to=args.get("created_to"),
+        updated_from=args.get("updated_from"), updated_to=args.get("updated_to"), bbox=args.get("bbox"),
+        text=args.get("q"), processing=args.get("processing"), overdue=args.get("overdue"),
+        due_today=args.get("due_today"), has_rating=args.get("has_rating"))
 
 
 def scoped(staff: Staff) -> Select:
@@ -270,3 +287,34 @@ def public_rows(session: Session, wanted: PublicFilter, *, decimals: int, page: 
     """A page of the public list without its total (Open311 answers have none)."""
     query = public_query(wanted, decimals=decimals).limit(page_size).offset((page - 1) * page_size)
     return list(session.scalars(query).all())
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What a staff member can pick in the list's filters and bulk actions, within their scope."""
+
+    categories: list[Category]
+    departments: list[Department]
+    wards: list[str]
+    members: list[Staff]
+
+
+def choices(session: Session, staff: Staff) -> Choices:
+    """The jurisdiction's categories, departments and ward names, and the members who can be assigned reports.
+
+    Members are the active writers of the staff member's department (of the
+    whole jurisdiction for an admin without one).
+    """
+    jurisdiction = staff.jurisdiction_id
+    categories = session.scalars(select(Category).where(Category.jurisdiction_id == jurisdiction)
+                                 .order_by(Category.position, Category.id)).all()
+    departments = session.scalars(select(Department).where(Department.jurisdiction_id == jurisdiction)
+                                  .order_by(Department.code)).all()
+    wards = session.scalars(select(Area.name_ja).where(Area.jurisdiction_id == jurisdiction, Area.layer == "ward")
+                            .distinct().order_by(Area.name_ja)).all()
+    members = select(Staff).where(Staff.jurisdiction_id == jurisdiction, Staff.revoked_at.is_(None),
+                                  Staff.role.in_(access.WRITERS))
+    if access.department_scoped(staff):
+        members = members.where(Staff.department_id == staff.department_id)
+    return Choices(categories=list(categories), departments=list(departments), wards=list(wards),
+                   members=list(session.scalars(members.order_by(Staff.name, Staff.id))))
