@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import lazy_gettext, ngettext
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -33,7 +33,8 @@ from service.web.locale import page_language
 QUERY = StaffReportQuerySchema()
 PAGE_SIZE = 50
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-SORTS = {"-created": "新しい順", "created": "古い順", "-updated": "更新が新しい順", "-priority": "優先度が高い順"}
+SORTS = {"-created": lazy_gettext("新しい順"), "created": lazy_gettext("古い順"), "-updated": lazy_gettext("更新が新しい順"),
+         "-priority": lazy_gettext("優先度が高い順")}
 
 
 def parsed_filter() -> tuple[report_lists.StaffFilter, dict[str, Any], dict[str, list[str]]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask, g, request
@@ -23,6 +24,9 @@ from tests.staff import conftest as staff_fixtures
 keys, road_report, parks_report = staff_fixtures.keys, staff_fixtures.road_report, staff_fixtures.parks_report
 submit = staff_fixtures.submit
 HEADER = "X-Test-Staff"
+# Wednesday 18 June 2025, 10:00 in Tokyo; its day ends at 15:00 UTC.
+WEDNESDAY = datetime(2025, 6, 18, 1, 0, tzinfo=UTC)
+TONIGHT = datetime(2025, 6, 18, 15, 0, tzinfo=UTC)
 
 
 def member(name: str) -> Staff:
@@ -52,6 +56,13 @@ def as_member(app: Flask) -> Iterator[None]:
     handlers.insert(0, put_on_g)
     yield
     handlers.remove(put_on_g)
+
+
+@pytest.fixture()
+def wednesday(fixed_clock):
+    """The app's clock at Wednesday 18 June 2025, 10:00 in Tokyo; ask for it before the reports so they are made then."""
+    fixed_clock.instant = WEDNESDAY
+    return fixed_clock
 
 
 def headers_for(name: str) -> dict[str, str]:

@@ -8,11 +8,7 @@ from sqlalchemy import select
 
 from service.extensions import db
 from service.models import AuditEntry, Report
-from tests.web.console.conftest import csrf_token, headers_for, member, submit
-
-# Wednesday 18 June 2025, 10:00 in Tokyo; its day ends at 15:00 UTC.
-WEDNESDAY = datetime(2025, 6, 18, 1, 0, tzinfo=UTC)
-TONIGHT = datetime(2025, 6, 18, 15, 0, tzinfo=UTC)
+from tests.web.console.conftest import TONIGHT, WEDNESDAY, csrf_token, headers_for, member, submit
 
 
 def report(public_id: str) -> Report:
@@ -23,9 +19,8 @@ def inbox(client, who: str = "staff road", **query):
     return client.get("/staff/reports", query_string=query, headers=headers_for(who))
 
 
-def test_a_clerk_sees_the_departments_reports_with_counts_and_deadlines(client, keys, as_member, road_report,
-                                                                        parks_report, fixed_clock):
-    fixed_clock.instant = WEDNESDAY
+def test_a_clerk_sees_the_departments_reports_with_counts_and_deadlines(wednesday, client, keys, as_member, road_report,
+                                                                        parks_report):
     late = submit(client, lat=35.655, lon=139.785)
     report(road_report).first_response_due_at = TONIGHT
     report(late).first_response_due_at = WEDNESDAY - timedelta(hours=1)
