@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from service.domain.api_clients import ApiClientError
 from service.domain.jurisdictions import SetupError, get_jurisdiction
+from service.domain.signin import CredentialsError
 from service.domain.staff_keys import StaffKeyError
 from service.domain.subscribers import SubscriberError
 from service.models import Jurisdiction
@@ -48,7 +49,7 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (SetupError, StaffKeyError, ApiClientError, SubscriberError) as exc:
+        except (SetupError, StaffKeyError, ApiClientError, SubscriberError, CredentialsError) as exc:
             raise click.ClickException(str(exc)) from None
         except (OperationalError, ProgrammingError) as exc:
             if any(marker in str(exc.orig).lower() for marker in NOT_MIGRATED):

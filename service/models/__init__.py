@@ -14,6 +14,7 @@ from service.models.rating import Rating
 from service.models.report import HistoryEntry, Report
 from service.models.response_template import ResponseTemplate
 from service.models.staff import ROLES, Staff
+from service.models.web_session import WebSession
 
 __all__ = [
     "ROLES",
@@ -41,4 +42,5 @@ __all__ = [
     "RoutingRule",
     "Staff",
     "Subscriber",
+    "WebSession",
 ]

@@ -20,9 +20,12 @@ TRANSLATIONS = "service/web/translations"
 
 
 def init_web(app: Flask) -> None:
-    from service.web import console, errors, headers, locale, resident, static_files
+    from service.web import console, errors, headers, locale, resident, signin_views, static_files
     from service.web.forms import init_forms
+    from service.web.sessions import init_sessions
 
+    signin_views.init_signin()
+    init_sessions(app)
     static_files.init_static(app)
     locale.init_locale(app)
     init_forms(app)

@@ -11,7 +11,7 @@ what to do (:mod:`service.web.errors`).
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_wtf.csrf import CSRFProtect
 
 from service.web.pages import PAGE_BLUEPRINTS
@@ -30,5 +30,8 @@ def init_forms(app: Flask) -> None:
 
 
 def _check_page_forms() -> None:
+    # Flask-WTF keeps the token of the request in g; where an application
+    # context outlives a request (tests), the next request must not reuse it.
+    g.pop("csrf_token", None)
     if request.method in UNSAFE_METHODS and request.blueprint in PAGE_BLUEPRINTS:
         csrf.protect()

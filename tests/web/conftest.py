@@ -118,3 +118,67 @@ def axe(live_server: str) -> Callable[..., list[dict]]:
                 for v in violations if v["impact"] in ("serious", "critical")]
 
     return run
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_account(app: Flask, role: str = "staff", department: str | None = "road", *, login: str | None = None,
+                 totp: bool | None = None, jurisdiction: str = "990019") -> tuple[int, str, str | None]:
+    """A staff member who signs in as ``login`` with :data:`PASSWORD`; returns (id, login, TOTP secret or None).
+
+    Admins and managers always get a second factor; others when ``totp``.
+    """
+    from urllib.parse import parse_qs, urlsplit
+
+    from service.commands.common import Operator
+    from service.domain import signin
+    from service.domain.staff_keys import create_staff
+    from service.extensions import db
+
+    login = login or f"{role}-{department or 'all'}"
+    totp = role in signin.TOTP_ROLES if totp is None else totp
+    with app.app_context():
+        member, _ = create_staff(db.session, name=f"{role} {department or ''}".strip(), role=role,
+                                 jurisdiction_code=jurisdiction, department_code=None if role == "admin" else department)
+        uri = signin.set_credentials(db.session, Operator(jurisdiction_id=member.jurisdiction_id), member, login=login,
+                                     password=PASSWORD, new_totp=totp, policy=signin.policy_from(app.config))
+        member_id = member.id
+        db.session.remove()
+    secret = parse_qs(urlsplit(uri).query)["secret"][0] if uri else None
+    return member_id, login, secret
+
+
+def current_code(app: Flask, secret: str) -> str:
+    """The TOTP code of ``secret`` at the app clock's now (the fixed clock in tests that use it)."""
+    import pyotp
+
+    return pyotp.TOTP(secret).at(app.extensions["clock"]())
+
+
+def sign_in_through_form(page, live_server: str, login: str, password: str = PASSWORD, *,
+                         app: Flask | None = None, secret: str | None = None, next_path: str | None = None) -> None:
+    page.goto(live_server + "/staff/login" + (f"?next={next_path}" if next_path else ""))
+    page.get_by_label("ログイン名").fill(login)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="ログイン").click()
+    if secret is not None:
+        assert app is not None
+        page.wait_for_url("**/staff/login/code**")
+        page.get_by_label("確認コード").fill(current_code(app, secret))
+        page.get_by_role("button", name="確認").click()
+    page.wait_for_load_state()
+
+
+@pytest.fixture()
+def signed_in(app: Flask, live_server: str) -> Callable[..., int]:
+    """``signed_in(page, role="staff", department="road")``: an account made for the test, signed in
+    through the real form (with its TOTP code for admin and manager); returns the staff id."""
+
+    def sign_in(page, role: str = "staff", department: str | None = "road", **account: object) -> int:
+        member_id, login, secret = make_account(app, role, department, **account)  # type: ignore[arg-type]
+        sign_in_through_form(page, live_server, login, app=app, secret=secret)
+        assert "/staff/login" not in page.url, f"sign-in of {login} failed: {page.url}"
+        return member_id
+
+    return sign_in

@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 from service.web import vendoring
 from service.web.locale import CATALOGUES
 
-PAGES = ("/", "/staff/")
+PAGES = ("/", "/staff/login")
 
 
 @pytest.mark.parametrize("folder", [vendoring.SERVED_DIR, vendoring.TEST_DIR], ids=["served", "tests"])
@@ -59,7 +59,7 @@ def test_pages_carry_a_strict_content_security_policy(client, path: str):
 
 
 def test_staff_pages_are_never_stored_and_resident_pages_are_revalidated(client):
-    assert client.get("/staff/").headers["Cache-Control"] == "no-store"
+    assert client.get("/staff/login").headers["Cache-Control"] == "no-store"
     assert client.get("/").headers["Cache-Control"] == "no-cache"
 
 
@@ -92,7 +92,7 @@ def test_a_tile_host_setting_is_allowed_for_images(app):
 def test_the_language_follows_the_query_then_the_cookie_then_accept_language(client):
     assert '<html lang="ja">' in client.get("/").get_data(as_text=True)
     assert '<html lang="en">' in client.get("/", headers={"Accept-Language": "en-US,en;q=0.8"}).get_data(as_text=True)
-    chosen = client.get("/staff/?lang=en")
+    chosen = client.get("/staff/login?lang=en")
     assert '<html lang="en">' in chosen.get_data(as_text=True) and "Machikoe staff" in chosen.get_data(as_text=True)
     assert "lang=en" in chosen.headers["Set-Cookie"]
     # Remembered: the next page is English without asking, over the browser's Japanese.
@@ -115,6 +115,6 @@ def test_an_unknown_page_is_an_html_page_and_an_unknown_api_path_stays_problem_j
 
 
 def test_a_wrong_method_on_a_page_is_an_html_page_that_says_what_is_allowed(client):
-    response = client.delete("/staff/")
+    response = client.delete("/staff/login")
     assert response.status_code == 405 and response.mimetype == "text/html"
     assert "GET" in response.headers["Allow"]

@@ -1,4 +1,4 @@
-"""The placeholder pages in a real browser: both languages, the CSP holding, no console errors, axe clean."""
+"""The placeholder pages and the sign-in page in a real browser: both languages, the CSP holding, no console errors, axe clean."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ pytestmark = pytest.mark.browser
 @pytest.mark.parametrize(("path", "language", "heading"), [
     ("/", "ja", "まちの声"),
     ("/?lang=en", "en", "Machikoe"),
-    ("/staff/", "ja", "まちの声 職員画面"),
-    ("/staff/?lang=en", "en", "Machikoe staff"),
-], ids=["home-ja", "home-en", "staff-ja", "staff-en"])
+    ("/staff/login", "ja", "ログイン"),
+    ("/staff/login?lang=en", "en", "Sign in"),
+], ids=["home-ja", "home-en", "login-ja", "login-en"])
 def test_placeholder_pages_render_under_the_policy_without_errors(page, console_errors, live_server, screenshot, axe,
                                                                   path, language, heading):
     response = page.goto(live_server + path)
