@@ -10,19 +10,19 @@ from sqlalchemy import select
 
 from service.extensions import db
 from service.models import Report
-from tests.web.console.conftest import WEDNESDAY, headers_for, submit
+from tests.web.console.conftest import WEDNESDAY, submit
 
 pytestmark = pytest.mark.browser
 
 
 
 def test_a_clerk_finds_the_overdue_road_reports_and_acknowledges_one(wednesday, page, console_errors, live_server, screenshot,
-                                                                     axe, client, keys, as_member, road_report, parks_report):
+                                                                     axe, client, keys, sign_in_page, road_report, parks_report):
     late = submit(client, lat=35.655, lon=139.785)
     row = db.session.scalars(select(Report).where(Report.public_id == late)).one()
     row.first_response_due_at = WEDNESDAY - timedelta(hours=2)
     db.session.commit()
-    page.context.set_extra_http_headers(headers_for("staff road"))
+    sign_in_page(page, "staff road")
 
     page.goto(live_server + "/staff/reports")
     assert page.get_by_role("heading", level=1).inner_text() == "受信箱"
