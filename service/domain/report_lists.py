@@ -10,7 +10,7 @@ is not known in the caller's jurisdiction simply matches nothing.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -318,3 +318,16 @@ def choices(session: Session, staff: Staff) -> Choices:
         members = members.where(Staff.department_id == staff.department_id)
     return Choices(categories=list(categories), departments=list(departments), wards=list(wards),
                    members=list(session.scalars(members.order_by(Staff.name, Staff.id))))
+
+
+def find(session: Session, public_id: str) -> Report | None:
+    """The report with this public id, whoever may see it (check with access.visibility)."""
+    return session.scalar(select(Report).where(Report.public_id == public_id))
+
+
+def staff_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    """The names of the staff members with these ids (for a history's actors)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(wanted))).all())
