@@ -86,3 +86,15 @@ def test_an_internal_note_stays_out_of_the_public_view(client, signed_in_client,
                        data={"csrf_token": csrf_token(page), "etag": etag_of(page), "internal_note": "現地確認は明日"})
     assert "現地確認は明日" in noted.get_data(as_text=True)
     assert "現地確認は明日" not in client.get(f"/api/v1/reports/{road_report}").get_data(as_text=True)
+
+
+def test_a_clerk_takes_a_report_from_its_page(signed_in_client, road_report):
+    clerk = signed_in_client("staff road")
+    page = clerk.get(f"/staff/reports/{road_report}").get_data(as_text=True)
+    me = re.search(r'<option value="(\d+)">staff road</option>', page).group(1)
+    taken = clerk.post("/staff/reports/bulk", follow_redirects=True,
+                       data={"csrf_token": csrf_token(page), "action": "assign", "assignee": me, "report": road_report,
+                             "back": f"/staff/reports/{road_report}"})
+    shown = taken.get_data(as_text=True)
+    assert taken.request.path == f"/staff/reports/{road_report}" and "担当者の変更" in shown
+    assert report(road_report).assignee_id == int(me)
