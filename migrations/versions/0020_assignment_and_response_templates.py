@@ -1,4 +1,4 @@
-"""reports name the staff member working on them, and staff reply from response templates (定型文)
+"""reports name the staff member working on them, staff reply from response templates (定型文), and lists count duplicates by an index
 
 Revision ID: 0020
 Revises: 0019
@@ -15,6 +15,8 @@ depends_on = None
 
 
 def upgrade():
+    # The staff list counts, for each row, the reports merged into it.
+    op.create_index(op.f('ix_report_duplicate_of_id'), 'report', ['duplicate_of_id'])
     op.create_table(
         'assignment',
         sa.Column('report_id', sa.Integer(), nullable=False),
@@ -46,6 +48,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index(op.f('ix_report_duplicate_of_id'), table_name='report')
     op.drop_index(op.f('ix_response_template_jurisdiction_id'), table_name='response_template')
     op.drop_table('response_template')
     op.drop_index(op.f('ix_assignment_staff_id'), table_name='assignment')

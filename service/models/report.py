@@ -61,7 +61,8 @@ class Report(Model):
     status: Mapped[str] = mapped_column(String(20), default="received")
     # Bumped on every staff write; the ETag staff send back in If-Match.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"))
+    # Indexed: list rows count the duplicates merged into each report.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"), index=True)
     ward: Mapped[str | None] = mapped_column(String(100), index=True)
     # The resident's words before moderation redacted them; admins only.
     description_original: Mapped[str | None] = mapped_column(Text)
