@@ -331,3 +331,10 @@ def staff_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     if not wanted:
         return {}
     return dict(session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(wanted))).all())
+
+
+def candidates(session: Session, report: Report) -> list[tuple[Report, float]]:
+    """The report's possible duplicates with their distance in metres, nearest first."""
+    query = (select(Report, DuplicateCandidate.distance_m).join(DuplicateCandidate, DuplicateCandidate.candidate_id == Report.id)
+             .where(DuplicateCandidate.report_id == report.id).order_by(DuplicateCandidate.distance_m, Report.id))
+    return [(row[0], row[1]) for row in session.execute(query)]

@@ -113,5 +113,10 @@ def _refusal(member: Staff, report: Report) -> tuple[int, str] | None:
     if not access.can_write(member):
         return 403, _("この操作をする権限がありません。")
     if request.form.get("etag") != workflow.etag(report):
-        return 409, _("この通報は、あなたが開いた後に他の職員が更新しました。内容を確認してから、もう一度操作してください。")
+        return 409, stale_message()
     return None
+
+
+def stale_message() -> str:
+    """What a clerk reads when their post was made on a version someone else has changed since."""
+    return _("この通報は、あなたが開いた後に他の職員が更新しました。内容を確認してから、もう一度操作してください。")
