@@ -35,6 +35,9 @@ class StaffReportQuerySchema(StrictSchema):
     processing = fields.String(validate=validate.OneOf(["pending", "processing", "done", "failed"]))
     overdue = Flag(query=True, metadata={"description": "open and past a first-response or resolution target"})
     has_rating = Flag(query=True)
+    assignee = fields.String(validate=validate.Regexp(r"^(mine|none|[1-9][0-9]{0,9})$"),
+                             metadata={"description": "mine (you), none (nobody) or a staff id"})
+    due_today = Flag(query=True, metadata={"description": "open and a running target falls due later today (Tokyo)"})
     sort = fields.String(load_default="-created", validate=validate.OneOf(SORTS))
     lat = Coordinate(-90, 90, metadata={"description": "with lon: the point for sort=distance"})
     lon = Coordinate(-180, 180, metadata={"description": "with lat"})
@@ -108,6 +111,7 @@ class StaffReportSchema(Schema):
     status = fields.String()
     status_label = fields.String()
     priority = fields.Integer()
+    assignee_id = fields.Integer(allow_none=True, metadata={"description": "the staff member working on it"})
     hidden = fields.Boolean()
     description = fields.String()
     description_original = fields.String(allow_none=True, metadata={"description": "before redaction; admins only"})
@@ -154,6 +158,9 @@ class StaffReportSummarySchema(Schema):
     lat = fields.Float()
     lon = fields.Float()
     distance_m = fields.Float(allow_none=True)
+    assignee_id = fields.Integer(allow_none=True, metadata={"description": "the staff member working on it"})
+    duplicates = fields.Integer(metadata={"description": "reports merged into this one"})
+    candidates = fields.Integer(metadata={"description": "possible duplicates not yet judged"})
     created_at = fields.String()
     updated_at = fields.String()
 
@@ -183,6 +190,11 @@ class CommentSchema(StrictSchema):
 class AssignSchema(StrictSchema):
     department = fields.String(required=True, validate=validate.Length(min=1, max=50))
     reason = fields.String(validate=validate.Length(max=1000))
+
+
+class AssigneeSchema(StrictSchema):
+    staff = fields.Integer(required=True, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1),
+                           metadata={"description": "a staff id, or null for nobody"})
 
 
 class PhotoVisibilitySchema(StrictSchema):

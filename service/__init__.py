@@ -30,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         photos,
         privacy,
         resident,
+        response_templates,
         staff,
         stats,
     )
@@ -82,7 +83,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api = ProblemApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "description": "a staff API key"})
     for blueprint in (resident.blp, photos.blp, staff.blp, photo_regions.blp, stats.blp, admin.blp, notifications.blp, health.blp,
-                      open311.blp, opendata.blp, privacy.blp):
+                      open311.blp, opendata.blp, privacy.blp, response_templates.blp):
         api.register_blueprint(blueprint)
     app.register_error_handler(Exception, handle_unexpected)
     init_outage_handlers(app)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from service.domain.jurisdictions import add_categories
 from service.domain.local_government_code import is_valid
 from service.domain.municipality_setup import Defaults
+from service.domain.response_templates import add_templates
 from service.models import Area, Department, Jurisdiction, RoutingRule
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
@@ -83,5 +84,6 @@ def seed_demo(session: Session) -> Jurisdiction:
             area_id=areas[item["area"]].id if item["area"] else None,
             department_id=departments[item["department"]].id,
         ))
+    add_templates(session, jurisdiction.id, load_json("response_templates.json")["response_templates"])
     session.commit()
     return jurisdiction

@@ -54,16 +54,25 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Group the tests of GROUPED_DIRECTORIES; run ``engine_independent`` tests on SQLite only."""
+    """Group the tests of GROUPED_DIRECTORIES; run ``engine_independent`` tests on SQLite only.
+
+    Browser tests drive pages, whose engine the API tests cover on both: they run
+    on SQLite only, all on one worker, so that the run starts one Chromium.
+    """
     tests = Path(__file__).parent
     kept, deselected = [], []
     for item in items:
         parts = item.path.relative_to(tests).parts if item.path.is_relative_to(tests) else ()
-        if parts and parts[0] in GROUPED_DIRECTORIES and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(parts[0]))
+        browser = item.get_closest_marker("browser") is not None
+        if not item.get_closest_marker("xdist_group"):
+            if parts and parts[0] in GROUPED_DIRECTORIES:
+                item.add_marker(pytest.mark.xdist_group(parts[0]))
+            elif browser:
+                item.add_marker(pytest.mark.xdist_group("browser"))
         callspec = getattr(item, "callspec", None)
         on_postgresql = callspec is not None and callspec.params.get("database_kind") == "postgresql"
-        (deselected if on_postgresql and item.get_closest_marker("engine_independent") else kept).append(item)
+        one_engine = browser or item.get_closest_marker("engine_independent") is not None
+        (deselected if on_postgresql and one_engine else kept).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept

@@ -25,7 +25,7 @@ from service.api.language import preferred_language
 from service.api.limits import client_budgets, within
 from service.api.presenters import public_photos
 from service.api.urls import external_url
-from service.domain import api_clients, outbound, remote_media
+from service.domain import api_clients, outbound, remote_media, report_lists
 from service.domain.coverage import coverage
 from service.domain.idempotency import IdempotencyKey
 from service.domain.intake import (
@@ -374,23 +374,19 @@ def list_requests(fmt: str) -> Response:
     for code in codes:
         _category(jurisdiction.id, code)
     window = _window()
-    wanted = params.open_closed(args.getlist("status"))
-    query = select(Report).where(Report.jurisdiction_id == jurisdiction.id, Report.hidden.is_(False))
+    wanted_states = params.open_closed(args.getlist("status"))
     # GeoReport v2: ids override every other filter. The others are still
     # checked, so that a malformed parameter never passes silently.
     if ids:
-        query = query.where(Report.public_id.in_(ids))
+        wanted = report_lists.PublicFilter(jurisdiction_id=jurisdiction.id, ids=tuple(ids))
     else:
-        query = query.where(Report.created_at >= window.start, Report.created_at <= window.end)
-        if codes:
-            query = query.join(Category, Report.category_id == Category.id).where(Category.code.in_(codes))
-        if len(wanted) == 1:
-            query = query.where(Report.status.in_([s for s, o in mapping.OPEN311_STATUS.items() if o == wanted[0]]))
+        statuses = tuple(s for s, o in mapping.OPEN311_STATUS.items() if o == wanted_states[0]) if len(wanted_states) == 1 else ()
+        wanted = report_lists.PublicFilter(jurisdiction_id=jurisdiction.id, categories=tuple(codes), statuses=statuses,
+                                           created_from=window.start, created_until=window.end)
     page_size = params.positive(params.single(args.getlist("page_size"), "page_size"), "page_size",
                                 params.DEFAULT_LIMIT, params.DEFAULT_LIMIT)
     page = params.positive(params.single(args.getlist("page"), "page"), "page", 1, 1_000_000)
-    rows = db.session.scalars(query.order_by(Report.created_at.desc(), Report.id.desc())
-                              .limit(page_size).offset((page - 1) * page_size))
+    rows = report_lists.public_rows(db.session(), wanted, decimals=_decimals(), page=page, page_size=page_size)
     language = preferred_language()
     return _answer([mapping.service_request(r, language, _media_url(r), _decimals()) for r in rows], "service_requests")
 

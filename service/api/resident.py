@@ -8,7 +8,7 @@ from flask import current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from schemas.category import CategoryQuerySchema, CategorySchema
@@ -33,9 +33,8 @@ from service.api.limits import Budget, address_key, client_address, counting_ref
 from service.api.paging import page_links, parse_bbox, parse_statuses
 from service.api.problems import abort
 from service.api.urls import external_url
-from service.domain import follows, tokens
+from service.domain import follows, report_lists, tokens
 from service.domain.coverage import coverage
-from service.domain.disclosure import public_range
 from service.domain.feedback import RatingNotAllowed, rate
 from service.domain.idempotency import IdempotencyKey
 from service.domain.intake import (
@@ -194,26 +193,17 @@ class ReportCollection(MethodView):
     def get(self, page: int, page_size: int, bbox: str | None = None, status: list[str] | None = None, category: str | None = None) -> dict[str, Any]:
         """Public reports for a map, newest first, a bounded page at a time."""
         page_size = min(page_size, current_app.config["PAGE_SIZE_MAX"])
-        query = select(Report).where(Report.hidden.is_(False))
-        if bbox:
-            min_lon, min_lat, max_lon, max_lat = parse_bbox(bbox)
-            decimals = current_app.config["OPENDATA_COORDINATE_DECIMALS"]
-            query = query.where(Report.lon.between(*public_range(min_lon, max_lon, decimals)),
-                                Report.lat.between(*public_range(min_lat, max_lat, decimals)))
-        if status:
-            wanted = parse_statuses(status)
-            query = query.where(Report.status.in_(wanted))
-        if category:
-            query = query.join(Category, Report.category_id == Category.id).where(Category.code == category)
-        total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        rows = db.session.scalars(query.order_by(Report.created_at.desc(), Report.id.desc()).limit(page_size).offset((page - 1) * page_size))
+        wanted = report_lists.PublicFilter(statuses=tuple(parse_statuses(status)) if status else (), category=category,
+                                           bbox=parse_bbox(bbox) if bbox else None)
+        found = report_lists.public_page(db.session(), wanted, decimals=current_app.config["OPENDATA_COORDINATE_DECIMALS"],
+                                         page=page, page_size=page_size)
         language = preferred_language()
         return {
-            "items": [presenters.report_summary(r, language) for r in rows],
+            "items": [presenters.report_summary(r, language) for r in found.rows],
             "page": page,
             "page_size": page_size,
-            "total": total,
-            "links": page_links("resident.ReportCollection", page, page_size, total),
+            "total": found.total,
+            "links": page_links("resident.ReportCollection", page, page_size, found.total),
         }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,11 +9,11 @@ from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from itsdangerous import BadSignature, SignatureExpired
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload, lazyload, load_only
+from sqlalchemy import select
 
 from schemas.common import ProblemSchema
 from schemas.staff import (
+    AssigneeSchema,
     AssignSchema,
     CommentSchema,
     ReportPatchSchema,
@@ -31,13 +30,14 @@ from service.api.csv_files import csv_text
 from service.api.language import preferred_language
 from service.api.paging import page_links, parse_bbox, parse_statuses, wants_csv
 from service.api.problems import abort
-from service.domain import access, workflow
+from service.domain import access, report_lists, workflow
+from service.domain.assignment import assign_member
 from service.domain.audit import audit
 from service.domain.processing import route
-from service.domain.sla import overdue_condition
+from service.domain.triage import snapshot
 from service.extensions import db
 from service.geo.grid import haversine_m
-from service.models import Category, Department, Photo, Rating, Report, Staff
+from service.models import Category, Department, Photo, Report, Staff
 from service.privacy.view_audit import audit_contact_view, audit_export
 from service.storage.base import ObjectNotFound
 from service.timefmt import iso_tokyo
@@ -50,16 +50,6 @@ PROBLEMS = {code: {"description": text, "content": {"application/problem+json": 
 WRITE_PROBLEMS = {**PROBLEMS, **{code: {"description": text, "content": {"application/problem+json": {"schema": ProblemSchema}}}
                                  for code, text in {409: "Not allowed in the report's status", 412: "Changed by someone else (stale If-Match)",
                                                     422: "Invalid fields"}.items()}}
-# A list item shows a report's own columns with the codes of its category and
-# department. Photos, history and the jurisdiction (with its boundary) are not
-# shown there, so they are not loaded for each row.
-ROW_OPTIONS = (
-    load_only(Report.public_id, Report.created_at, Report.updated_at, Report.status, Report.priority, Report.ward,
-              Report.address, Report.lat, Report.lon, Report.description),
-    joinedload(Report.category).load_only(Category.code),
-    joinedload(Report.department).load_only(Department.code),
-    lazyload(Report.jurisdiction), lazyload(Report.photos), lazyload(Report.history),
-)
 IF_MATCH = [{"in": "header", "name": "If-Match", "schema": {"type": "string", "minLength": 1, "pattern": "\\S"}, "required": False,
              "description": "the ETag of the report as last read"}]
 
@@ -93,16 +83,9 @@ def check_if_match(report: Report) -> None:
         abort(412, "Someone else changed this report since you read it; read it again.", etag=workflow.etag(report))
 
 
-def scoped(staff: Staff) -> Select:
-    query = select(Report).where(Report.jurisdiction_id == staff.jurisdiction_id)
-    if access.department_scoped(staff):
-        query = query.where(Report.department_id == staff.department_id)
-    return query
-
-
 def apply_change(staff: Staff, report: Report, action: str, change) -> None:
     """Run a workflow change, audit it and commit; a refused change is rolled back and answered 409 or 422."""
-    before = _snapshot(report)
+    before = snapshot(report)
     try:
         change()
     except workflow.TransitionNotAllowed as exc:
@@ -111,7 +94,7 @@ def apply_change(staff: Staff, report: Report, action: str, change) -> None:
     except workflow.WorkflowError as exc:
         db.session.rollback()
         abort(422, str(exc), errors={exc.field or "_": [str(exc)]})
-    audit(db.session(), staff, action, "report", report.public_id, before, _snapshot(report))
+    audit(db.session(), staff, action, "report", report.public_id, before, snapshot(report))
     db.session.commit()
 
 
@@ -132,18 +115,27 @@ class StaffReportCollection(MethodView):
     def get(self, page: int, page_size: int, sort: str, **filters: Any):
         """Reports of your jurisdiction (your department below admin), filtered, sorted and paged; CSV on request."""
         staff = current_staff()
-        query = _filtered(scoped(staff), staff, filters)
-        lat, lon = filters.get("lat"), filters.get("lon")
+        wanted = staff_filter(filters)
+        now = clock.now()
         if filters.get("format") == "csv" or wants_csv():
-            return _csv(query.order_by(Report.created_at.desc(), Report.id.desc()), staff)
-        total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+            return _csv(report_lists.export_rows(db.session(), staff, wanted, now), staff)
+        lat, lon = filters.get("lat"), filters.get("lon")
+        near = report_lists.Near(lat, lon) if lat is not None and lon is not None else None
         page_size = min(page_size, 500)
-        rows = db.session.scalars(_sorted(query, sort, lat, lon).options(*ROW_OPTIONS)
-                                  .limit(page_size).offset((page - 1) * page_size)).all()
+        found = report_lists.staff_page(db.session(), staff, wanted, now, sort=sort, page=page, page_size=page_size, near=near)
+        counts = report_lists.row_counts(db.session(), [r.id for r in found.rows])
         language = preferred_language()
-        items = [present.report_summary(r, language, haversine_m(lat, lon, r.lat, r.lon) if lat is not None and lon is not None else None)
-                 for r in rows]
-        return {"items": items, "page": page, "page_size": page_size, "total": total, "links": page_links("staff.StaffReportCollection", page, page_size, total)}
+        items = [present.report_summary(r, language, haversine_m(near.lat, near.lon, r.lat, r.lon) if near else None,
+                                        counts.get(r.id, report_lists.RowCounts()))
+                 for r in found.rows]
+        return {"items": items, "page": page, "page_size": page_size, "total": found.total,
+                "links": page_links("staff.StaffReportCollection", page, page_size, found.total)}
+
+
+def staff_filter(args: dict[str, Any]) -> report_lists.StaffFilter:
+    """The list filter of parsed query arguments (StaffReportQuerySchema); a bad bbox or status is a 422."""
+    return report_lists.staff_filter({**args, "status": parse_statuses(args["status"]) if args.get("status") else (),
+                                      "bbox": parse_bbox(args["bbox"]) if args.get("bbox") else None})
 
 
 @blp.route("/reports/<string:report_id>")
@@ -166,7 +158,7 @@ class StaffReportItem(MethodView):
             require(access.can_moderate(staff), "Only managers and admins moderate reports.")
         if "category" in changes:
             require(access.can_route(staff), "Only managers and admins correct categories (it re-routes the report).")
-        before = _snapshot(report)
+        before = snapshot(report)
         if "priority" in changes:
             report.priority = changes["priority"]
         if "hidden" in changes:
@@ -187,7 +179,7 @@ class StaffReportItem(MethodView):
             report.category = category
             route(db.session(), report)
         workflow.touch(report)
-        audit(db.session(), staff, "report.update", "report", report.public_id, before, _snapshot(report))
+        audit(db.session(), staff, "report.update", "report", report.public_id, before, snapshot(report))
         db.session.commit()
         return full_response(report, staff)
 
@@ -243,6 +235,23 @@ class StaffAssign(MethodView):
             abort(422, "No such department in your jurisdiction.", errors={"department": ["Unknown department."]})
         apply_change(staff, report, "report.assign", lambda: workflow.assign(
             db.session(), report, workflow.Actor.of(staff), department, reason=body.get("reason")))
+        return full_response(report, staff)
+
+
+@blp.route("/reports/<string:report_id>/assignee")
+class StaffAssignee(MethodView):
+    @blp.arguments(AssigneeSchema)
+    @blp.response(200, StaffReportSchema)
+    @blp.doc(security=SECURITY, responses=WRITE_PROBLEMS, parameters=IF_MATCH)
+    def put(self, body: dict[str, Any], report_id: str):
+        """Name the staff member working on the report (null: nobody); one of its department who may write."""
+        staff, report = writable_report(report_id)
+        member = None
+        if body["staff"] is not None:
+            member = db.session.scalar(select(Staff).where(Staff.id == body["staff"], Staff.jurisdiction_id == staff.jurisdiction_id))
+            if member is None:
+                abort(422, "No such staff member in your jurisdiction.", errors={"staff": ["Unknown staff member."]})
+        apply_change(staff, report, "report.assignee", lambda: assign_member(db.session(), report, workflow.Actor.of(staff), member))
         return full_response(report, staff)
 
 
@@ -308,81 +317,19 @@ def _image(key: str, content_type: str, *, private: bool) -> Response:
     return response
 
 
-def _filtered(query: Select, staff: Staff, f: dict[str, Any]) -> Select:
-    if f.get("status"):
-        query = query.where(Report.status.in_(parse_statuses(f["status"])))
-    if f.get("category"):
-        query = query.where(Report.category_id.in_(select(Category.id).where(Category.code == f["category"],
-                                                                             Category.jurisdiction_id == staff.jurisdiction_id)))
-    if f.get("department"):
-        query = query.where(Report.department_id.in_(select(Department.id).where(Department.code == f["department"],
-                                                                                 Department.jurisdiction_id == staff.jurisdiction_id)))
-    if f.get("ward"):
-        query = query.where(Report.ward == f["ward"])
-    for name, column, op in (("created_from", Report.created_at, "ge"), ("created_to", Report.created_at, "lt"),
-                             ("updated_from", Report.updated_at, "ge"), ("updated_to", Report.updated_at, "lt")):
-        if f.get(name):
-            query = query.where(column >= f[name] if op == "ge" else column < f[name])
-    if f.get("bbox"):
-        min_lon, min_lat, max_lon, max_lat = parse_bbox(f["bbox"])
-        query = query.where(Report.lon.between(min_lon, max_lon), Report.lat.between(min_lat, max_lat))
-    if f.get("q"):
-        pattern = "%" + f["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(or_(Report.description.ilike(pattern, escape="\\"), Report.address.ilike(pattern, escape="\\")))
-    if f.get("processing"):
-        query = query.where(Report.processing_state == f["processing"])
-    if "overdue" in f:
-        late = overdue_condition(clock.now())
-        query = query.where(late if f["overdue"] else ~late)
-    if "has_rating" in f:
-        rated = select(Rating.id).where(Rating.report_id == Report.id, Rating.current.is_(True)).exists()
-        query = query.where(rated if f["has_rating"] else ~rated)
-    return query
-
-
-def _sorted(query: Select, sort: str, lat: float | None, lon: float | None) -> Select:
-    if sort == "distance":
-        # The query schema refuses sort=distance without lat and lon.
-        if lat is None or lon is None:
-            raise ValueError("sorting by distance needs lat and lon")
-        scale = math.cos(math.radians(lat))
-        distance = (Report.lat - lat) * (Report.lat - lat) + (Report.lon - lon) * (Report.lon - lon) * scale * scale
-        return query.order_by(distance, Report.id)
-    column = {"created": Report.created_at, "updated": Report.updated_at, "priority": Report.priority}[sort.lstrip("-")]
-    if sort.startswith("-"):
-        return query.order_by(column.desc(), Report.id.desc())
-    return query.order_by(column.asc(), Report.id.asc())
-
-
-# The export reads plain columns, in the order of present.CSV_COLUMNS, rather
-# than report objects: building an object for each of hundreds of thousands
-# of rows took most of the time of a department's export.
-EXPORT_COLUMNS = (Report.public_id, Report.created_at, Report.updated_at, Report.status, Category.code, Department.code,
-                  Report.priority, Report.ward, Report.address, Report.lat, Report.lon, Report.description)
-
-
-def _csv(query: Select, staff: Staff) -> Response:
-    query = (query.join(Category, Category.id == Report.category_id)
-             .outerjoin(Department, Department.id == Report.department_id)
-             .with_only_columns(*EXPORT_COLUMNS).execution_options(yield_per=1000))
-    response = Response(stream_with_context(csv_text(present.CSV_COLUMNS, _audited_rows(query, staff))), mimetype="text/csv")
+def _csv(rows: Iterator[tuple[Any, ...]], staff: Staff) -> Response:
+    response = Response(stream_with_context(csv_text(present.CSV_COLUMNS, _audited_cells(rows, staff))), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="reports.csv"'
     return response
 
 
-def _audited_rows(query: Select, staff: Staff) -> Iterator[list[Any]]:
-    """The export's rows; once they are out (or the client has gone), one audit row lists the reports sent."""
+def _audited_cells(rows: Iterator[tuple[Any, ...]], staff: Staff) -> Iterator[list[Any]]:
+    """The export's cells; once they are out (or the client has gone), one audit row lists the reports sent."""
     sent: list[str] = []
     try:
-        for row in db.session.execute(query):
+        for row in rows:
             sent.append(row[0])
             yield [row[0], iso_tokyo(row[1]), iso_tokyo(row[2]), *row[3:]]
     finally:
         audit_export(db.session(), staff, sent, "reports.csv")
         db.session.commit()
-
-
-def _snapshot(report: Report) -> dict[str, Any]:
-    return {"status": report.status, "department_id": report.department_id, "category_id": report.category_id,
-            "priority": report.priority, "hidden": report.hidden, "duplicate_of_id": report.duplicate_of_id,
-            "photos_hidden": sorted(p.public_id for p in report.photos if p.hidden), "description_redacted": report.description_original is not None}

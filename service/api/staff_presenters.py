@@ -12,6 +12,7 @@ from service.api.language import localised
 from service.api.urls import external_url
 from service.domain import follows, photo_step
 from service.domain import status as statuses
+from service.domain.report_lists import RowCounts
 from service.extensions import db
 from service.models import DuplicateCandidate, Photo, Report, Staff
 from service.timefmt import iso_tokyo
@@ -72,6 +73,7 @@ def report_full(report: Report, staff: Staff, language: str) -> dict[str, Any]:
         "status": report.status,
         "status_label": statuses.label(report.status, language),
         "priority": report.priority,
+        "assignee_id": report.assignee_id,
         "hidden": report.hidden,
         "description": report.description,
         "description_original": report.description_original if staff.role == "admin" else None,
@@ -117,7 +119,8 @@ def report_full(report: Report, staff: Staff, language: str) -> dict[str, Any]:
     }
 
 
-def report_summary(report: Report, language: str, distance_m: float | None = None) -> dict[str, Any]:
+def report_summary(report: Report, language: str, distance_m: float | None = None,
+                   counts: RowCounts | None = None) -> dict[str, Any]:
     return {
         "id": report.public_id,
         "category": report.category.code,
@@ -131,6 +134,9 @@ def report_summary(report: Report, language: str, distance_m: float | None = Non
         "lat": report.lat,
         "lon": report.lon,
         "distance_m": distance_m,
+        "assignee_id": report.assignee_id,
+        "duplicates": counts.duplicates if counts else 0,
+        "candidates": counts.candidates if counts else 0,
         "created_at": iso_tokyo(report.created_at),
         "updated_at": iso_tokyo(report.updated_at),
     }

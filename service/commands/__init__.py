@@ -16,9 +16,11 @@ from service.commands.rules import rules
 from service.commands.setup import setup
 from service.commands.staff import staff
 from service.commands.subscribers import subscribers
+from service.commands.templates import templates_group
 from service.commands.web import web
 
-GROUPS = (setup, routing, jurisdictions, departments, categories, areas, rules, staff, clients, subscribers, line, web, privacy)
+GROUPS = (setup, routing, jurisdictions, departments, categories, areas, rules, templates_group, staff, clients, subscribers,
+          line, web, privacy)
 
 
 def register(cli: click.Group) -> None:

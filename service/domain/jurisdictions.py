@@ -31,6 +31,7 @@ from service.models import (
     Department,
     Jurisdiction,
     Report,
+    ResponseTemplate,
     RoutingRule,
     Staff,
     Subscriber,
@@ -122,7 +123,7 @@ def delete_jurisdiction(session: Session, jurisdiction: Jurisdiction) -> None:
     jid = jurisdiction.id
     subscribers = select(Subscriber.id).where(Subscriber.jurisdiction_id == jid)
     session.execute(delete(Delivery).where(Delivery.subscriber_id.in_(subscribers)))
-    for model in (Subscriber, RoutingRule, Area, Category, AuditEntry, Staff, ApiClient, Department):
+    for model in (Subscriber, RoutingRule, Area, ResponseTemplate, Category, AuditEntry, Staff, ApiClient, Department):
         session.execute(delete(model).where(model.jurisdiction_id == jid))
     session.delete(jurisdiction)
     session.commit()

@@ -1,5 +1,6 @@
 """Database models; importing this package registers every table."""
 
+from service.models.assignment import Assignment
 from service.models.audit import AuditEntry
 from service.models.category import Category
 from service.models.client import ApiClient, RemoteMedia
@@ -12,6 +13,7 @@ from service.models.outbox import OutboxEvent
 from service.models.photo import Photo, PhotoRegion
 from service.models.rating import Rating
 from service.models.report import HistoryEntry, Report
+from service.models.response_template import ResponseTemplate
 from service.models.staff import ROLES, Staff
 from service.models.web_session import WebSession
 
@@ -20,6 +22,7 @@ __all__ = [
     "SUBSCRIBER_KINDS",
     "ApiClient",
     "Area",
+    "Assignment",
     "AuditEntry",
     "Category",
     "Delivery",
@@ -38,6 +41,7 @@ __all__ = [
     "Rating",
     "RemoteMedia",
     "Report",
+    "ResponseTemplate",
     "RoutingRule",
     "Staff",
     "Subscriber",

@@ -66,7 +66,8 @@ class Report(Model):
     status: Mapped[str] = mapped_column(String(20), default="received")
     # Bumped on every staff write; the ETag staff send back in If-Match.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"))
+    # Indexed: list rows count the duplicates merged into each report.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"), index=True)
     ward: Mapped[str | None] = mapped_column(String(100), index=True)
     # The resident's words before moderation redacted them; admins only.
     description_original: Mapped[str | None] = mapped_column(Text)
@@ -120,6 +121,12 @@ class Report(Model):
     duplicate_of = relationship("Report", remote_side=[id], lazy="select")
     photos = relationship("Photo", order_by="Photo.position", back_populates="report", lazy="selectin")
     history = relationship("HistoryEntry", order_by="HistoryEntry.id", back_populates="report", lazy="selectin")
+    # The staff member working on the report, within its department; none until one takes it.
+    assignment = relationship("Assignment", uselist=False, lazy="select", cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def assignee_id(self) -> int | None:
+        return self.assignment.staff_id if self.assignment is not None else None
 
 
 class HistoryEntry(Model):

@@ -1,4 +1,4 @@
-"""The staff console's pages, under ``/staff/``."""
+"""The staff console's pages, under ``/staff/``: the inbox and what follows from it."""
 
 from __future__ import annotations
 
@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("staff_web", __name__, template_folder="templates")
 
-from service.web.console import views  # noqa: E402,F401  (registers the views on bp)
+from service.web.console import duplicates, inbox, report_page, views  # noqa: E402,F401  (registers the views on bp)
