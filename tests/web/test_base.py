@@ -68,6 +68,8 @@ def test_htmx_is_configured_to_run_without_eval_or_inline_script(client):
     config = body.split('<meta name="htmx-config" content=\'', 1)[1].split("'", 1)[0]
     assert json.loads(config)["allowEval"] is False
     assert json.loads(config)["includeIndicatorStyles"] is False
+    # Settling copies attributes onto swapped elements; a style attribute would break the policy.
+    assert "style" not in json.loads(config)["attributesToSettle"]
     assert "<script>" not in body and " style=" not in body
     assert '/static/vendor/htmx.org@' in body
 
