@@ -12,7 +12,8 @@ detector looks for what such a plate leaves in a picture:
 2. those marks, closed horizontally over about a character's gap, melt into
    one blob per row of characters, and rows stacked closely into one blob per
    plate;
-3. a blob is a plate candidate when its box is about 2:1 and of a plate's size;
+3. a blob is a plate candidate when its box is about 2:1, of a plate's size
+   and inside the frame;
 4. a candidate is kept when the inside of its box looks like a plate: a
    background of one tone, characters of the other tone covering a fair share
    of it, in several separate strokes, and a border where the background ends.
@@ -38,9 +39,10 @@ from service.photos.regions import Box
 # 40 px wide in a 1600 px derivative (the smallest the bar counts) keeps its
 # characters about 8 px high at 1600 px, which the stroke marks still find.
 PLATE_SIDE = 1600
-# A plate's box, width over height: 2:1 on paper, 1.4 to 3.4 once the camera
-# looks at it from the side or from above, or the blob misses a row's edge.
-ASPECT = (1.4, 3.4)
+# A plate's box, width over height: 2:1 on paper, 1.4 to 3.8 once the camera
+# looks at it from the side or from above, the blob misses a row's edge or
+# takes in an edge of the body beside the plate.
+ASPECT = (1.4, 3.8)
 # The plate's width as a share of the picture's long side: from the 40 px of
 # the bar in a 1600 px picture (a little less, as the blob may miss an edge)
 # to a plate photographed from close by.
@@ -98,6 +100,11 @@ def _candidates(cv2: Any, pixels: np.ndarray) -> list[tuple[int, int, int, int]]
         if not WIDTH_SHARE[0] * long_side <= wide <= WIDTH_SHARE[1] * long_side:
             continue
         if not ASPECT[0] <= wide / tall <= ASPECT[1] or area < 0.45 * wide * tall:
+            continue
+        # A blob on the picture's edge is dropped: a plate cut by the frame
+        # shows only part of its number, while branches and roofs running
+        # out of the frame made the strays seen on photos without vehicles.
+        if left == 0 or top == 0 or left + wide == pixels.shape[1] or top + tall == pixels.shape[0]:
             continue
         boxes.append((int(left), int(top), int(wide), int(tall)))
     return boxes
