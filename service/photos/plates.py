@@ -112,7 +112,7 @@ def _candidates(cv2: Any, pixels: np.ndarray) -> list[tuple[int, int, int, int]]
 
 def _plate_score(cv2: Any, inside: np.ndarray) -> float:
     """How much the inside of a box looks like a plate, from 0 (not at all) to 1."""
-    threshold, split = cv2.threshold(inside, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    _, split = cv2.threshold(inside, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     light = split > 0
     light_share = float(light.mean())
     # The characters are the smaller of the two tones: dark on white and
