@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,23 @@ def test_the_photo_step_blurs_the_plates_in_the_public_derivative_only(tmp_path)
     for plate in counted("multiple.jpg"):
         # The characters are gone in public and still there for staff.
         assert detail(public, plate) < 0.5 * detail(sharp, plate), plate
+
+
+@pytest.fixture
+def broken_opencv(monkeypatch):
+    """OpenCV that cannot be imported, as after a broken install: the plate detector cannot be made."""
+    plates.plate_detector.cache_clear()
+    monkeypatch.setitem(sys.modules, "cv2", None)
+    yield
+    plates.plate_detector.cache_clear()
+
+
+def test_a_plate_detector_that_cannot_load_holds_the_photo_back(tmp_path, broken_opencv):
+    store = LocalPhotoStore(tmp_path)
+    store.put("originals/cars.jpg", (PLATES / "multiple.jpg").read_bytes(), "image/jpeg")
+    settings = photo_step.PhotoSettings(detector=detection.detect_faces_and_plates)
+
+    outcome = photo_step.render(photo_step.PhotoJob(1, "p1", "originals/cars.jpg"), store, settings)
+
+    assert outcome.state == "awaiting_review" and outcome.large_key is not None
+    assert outcome.public_large_key is None and outcome.public_thumb_key is None
