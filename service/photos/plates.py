@@ -55,7 +55,7 @@ INK_SHARE = (0.12, 0.55)
 CONTRAST = 45
 # The most the background may differ between the left and right quarters of
 # a plate's box, in grey levels: a plate is painted one colour, while words
-# printed over a photo (or a sign on a wall) lie on whatever is behind them.
+# printed over a photo lie on whatever is behind them.
 EVEN_BACKGROUND = 40
 # The least number of separate strokes on a plate: its digits alone are four
 # or more, so a box with fewer dark or light marks is something else.

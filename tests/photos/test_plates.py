@@ -44,7 +44,7 @@ def counted(name: str) -> list[Box]:
     return [Box(*values) for values in LABELS[name]["plates"] if values[2] * size[0] >= MIN_PLATE_PX]
 
 
-def test_the_plates_of_white_green_and_yellow_plates_are_found():
+def test_white_green_and_yellow_plates_on_vehicles_are_found():
     found = plates.detect_plates(Image.open(PLATES / "multiple.jpg"))
 
     assert all(item.kind == "plate" and 0 < item.score <= 1 for item in found)
