@@ -1,4 +1,4 @@
-"""Measure the face detector of the photo step on labelled photos: recall, false blurs and added CPU.
+"""Measure the face and plate detectors of the photo step on labelled photos: recall, false blurs and added CPU.
 
 Run from the repository root:
 
@@ -6,20 +6,24 @@ Run from the repository root:
 
 The photos:
 
-- street photos with people (``tests/data/street``, labels in ``labels.json``),
-  where a labelled face at least 24 px high in the large derivative counts as
+- street photos with people (``tests/data/street``) and with vehicles
+  (``tests/data/plates``), labels in their ``labels.json``, where a labelled face at least 24 px high in the large derivative counts as
   found when the blurred boxes (with their margin) cover 80 % of it, and a
   labelled plate at least 40 px wide likewise;
 - the same photos shrunk until their smallest labelled face is 24 px high and
   set on a 1600 px grey canvas: the faces as small as the bar counts them, in a
   derivative of full size, so the detector sees them reduced as it would;
-- photos with nobody and no vehicle in them (``tests/photos/samples``), where
-  every blurred pixel is a false blur, counted as a share of the picture.
+- the photos with vehicles cut in halves, each brought to the full width: the
+  plates as a closer photo shows them;
+- photos with nobody and no vehicle in them (``tests/photos/samples``, and the
+  sky and the road of the picture with vehicles), where every blurred pixel
+  is a false blur, counted as a share of the picture.
 
 For each detection side (the long side the detector looks at) the run takes
 turns between the photo step's own work (``make_derivatives`` from the
-original) and the detector on the step's 1600 px picture, so both see the same
-machine load, and prints the median CPU time of each and their ratio; the
+original) and each detector on the step's 1600 px picture, so all see the same
+machine load, and prints the median CPU time of each, the detectors' sum and
+its ratio to the step; the
 original is a 12 MP phone photo (``common.phone_photo_pixels``). It exits
 with status 1 when a bar is missed: face recall 0.95, plate recall 0.85, false
 blur 3 % of a photo, 120 ms of added CPU per derivative.
@@ -42,11 +46,17 @@ from PIL import Image, ImageStat
 
 from service.photos.derivatives import make_derivatives, upright_large
 from service.photos.detection import DETECTION_SIDE, FaceDetector
+from service.photos.plates import PlateDetector
 from service.photos.regions import Box
 
 ROOT = Path(__file__).resolve().parent.parent
 STREET = ROOT / "tests" / "data" / "street"
-EMPTY = [ROOT / "tests" / "photos" / "samples" / name for name in ("Landscape_1.jpg", "arrow.heic", "frozenpond.mpo")]
+PLATES = ROOT / "tests" / "data" / "plates"
+# Parts of the plate picture with no vehicle in them (left, top, right, bottom
+# fractions): the sky and street lamps above the cars, and the road below them.
+EMPTY_CROPS = [("multiple.jpg", (0.0, 0.0, 0.62, 0.45)), ("multiple.jpg", (0.0, 0.8, 1.0, 1.0))]
+EMPTY = [ROOT / "tests" / "photos" / "samples" / name
+         for name in ("Landscape_1.jpg", "Landscape_6.jpg", "arrow.heic", "frozenpond.mpo")]
 FACE_RECALL, PLATE_RECALL, FALSE_BLUR, ADDED_MS = 0.95, 0.85, 0.03, 120.0
 MIN_FACE_PX, MIN_PLATE_PX, COVERED = 24, 40, 0.8
 
@@ -68,22 +78,65 @@ def share(mask: Image.Image) -> float:
     return ImageStat.Stat(mask.convert("L")).mean[0] / 255
 
 
-def labelled(labels: dict) -> list[tuple[Image.Image, dict]]:
-    """Each labelled photo as the photo step's large picture, then shrunk to the bar on a full-size canvas."""
+def labelled() -> list[tuple[Image.Image, dict]]:
+    """Each labelled photo as the photo step's large picture, then made harder or closer.
+
+    Photos with faces are also shrunk to the bar on a full-size canvas; photos
+    with plates are also cut in halves brought to the full width, as if taken
+    from closer by.
+    """
     pictures = []
-    for name, label in labels.items():
-        picture = upright_large((STREET / name).read_bytes())
-        pictures.append((picture, label))
-        smallest = min((face[3] * picture.height for face in label["faces"]), default=None)
-        if smallest is None or smallest <= MIN_FACE_PX:
-            continue
-        factor = MIN_FACE_PX / smallest
-        shrunk = picture.resize((round(picture.width * factor), round(picture.height * factor)), Image.Resampling.LANCZOS)
-        canvas = Image.new("RGB", (1600, round(1600 * picture.height / picture.width)), (128, 128, 128))
-        canvas.paste(shrunk, (0, 0))
-        sx, sy = shrunk.width / canvas.width, shrunk.height / canvas.height
-        moved = {key: [[box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy] for box in label[key]] for key in ("faces", "plates")}
-        pictures.append((canvas, moved))
+    for folder in (STREET, PLATES):
+        for name, label in json.loads((folder / "labels.json").read_text()).items():
+            picture = upright_large((folder / name).read_bytes())
+            pictures.append((picture, label))
+            pictures += shrunk_to_the_bar(picture, label)
+            if label["plates"]:
+                pictures += [closer(picture, label, half) for half in ((0.0, 0.5), (0.5, 1.0))]
+    return pictures
+
+
+def shrunk_to_the_bar(picture: Image.Image, label: dict) -> list[tuple[Image.Image, dict]]:
+    """The picture shrunk until its smallest labelled face is 24 px high, on a 1600 px grey canvas; none without faces."""
+    smallest = min((face[3] * picture.height for face in label["faces"]), default=None)
+    if smallest is None or smallest <= MIN_FACE_PX:
+        return []
+    factor = MIN_FACE_PX / smallest
+    shrunk = picture.resize((round(picture.width * factor), round(picture.height * factor)), Image.Resampling.LANCZOS)
+    canvas = Image.new("RGB", (1600, round(1600 * picture.height / picture.width)), (128, 128, 128))
+    canvas.paste(shrunk, (0, 0))
+    sx, sy = shrunk.width / canvas.width, shrunk.height / canvas.height
+    moved = {key: [[box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy] for box in label[key]] for key in ("faces", "plates")}
+    return [(canvas, moved)]
+
+
+def closer(picture: Image.Image, label: dict, half: tuple[float, float]) -> tuple[Image.Image, dict]:
+    """One half of the picture (left and right fractions, the height alike, about its plates) at full size.
+
+    Boxes cut by the edge are dropped.
+    """
+    start, end = half
+    span = end - start
+    middle = statistics.mean(box[1] + box[3] / 2 for box in label["plates"])
+    top = min(max(0.0, middle - span / 2), 1 - span)
+    crop = picture.crop((round(start * picture.width), round(top * picture.height),
+                         round(end * picture.width), round((top + span) * picture.height)))
+    crop = crop.resize(picture.size, Image.Resampling.LANCZOS)
+    moved = {key: [[(box[0] - start) / span, (box[1] - top) / span, box[2] / span, box[3] / span] for box in label[key]
+                   if start <= box[0] and box[0] + box[2] <= end and top <= box[1] and box[1] + box[3] <= top + span]
+             for key in ("faces", "plates")}
+    return crop, moved
+
+
+def vehicle_free() -> list[Image.Image]:
+    """Photos with nobody and no vehicle: the camera samples, and the sky and the road of the plate picture."""
+    pictures = [upright_large(path.read_bytes()) for path in EMPTY]
+    for name, (left, top, right, bottom) in EMPTY_CROPS:
+        picture = upright_large((PLATES / name).read_bytes())
+        crop = picture.crop((round(left * picture.width), round(top * picture.height),
+                             round(right * picture.width), round(bottom * picture.height)))
+        factor = 1600 / max(crop.size)
+        pictures.append(crop.resize((round(crop.width * factor), round(crop.height * factor)), Image.Resampling.LANCZOS))
     return pictures
 
 
@@ -93,49 +146,57 @@ def cpu_ms(work) -> float:
     return (time.process_time() - started) * 1000
 
 
+def recall(pictures: list[tuple[Image.Image, dict]], detect, key: str, smallest: int) -> tuple[int, int]:
+    """(found, counted): labelled boxes of one kind at least ``smallest`` px across that the blurred boxes cover."""
+    found = total = 0
+    for picture, label in pictures:
+        mask = blurred_mask(picture.size, [item.box for item in detect(picture)])
+        for box in (Box(*values) for values in label[key]):
+            across = box.height * picture.height if key == "faces" else box.width * picture.width
+            if across >= smallest:
+                total += 1
+                found += covered(mask, box) >= COVERED
+    return found, total
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--repetitions", type=int, default=5)
-    parser.add_argument("--side", type=int, action="append", help=f"detection side(s); default {DETECTION_SIDE}")
+    parser.add_argument("--side", type=int, action="append", help=f"face detection side(s); default {DETECTION_SIDE}")
     args = parser.parse_args()
-    labels = json.loads((STREET / "labels.json").read_text())
     print(machine_summary())
     print(f"load average at start: {load_average():.2f} (figures are taken on a shared machine)")
+    pictures, empty = labelled(), vehicle_free()
+    plate_detector = PlateDetector()
+    found_plates, plates = recall(pictures, plate_detector, "plates", MIN_PLATE_PX)
     failed = False
     for side in args.side or [DETECTION_SIDE]:
-        detector = FaceDetector(side=side)
-        faces = found_faces = plates = found_plates = 0
-        for picture, label in labelled(labels):
-            mask = blurred_mask(picture.size, [found.box for found in detector(picture)])
-            for face in (Box(*values) for values in label["faces"]):
-                if face.height * picture.height >= MIN_FACE_PX:
-                    faces += 1
-                    found_faces += covered(mask, face) >= COVERED
-            for plate in (Box(*values) for values in label["plates"]):
-                if plate.width * picture.width >= MIN_PLATE_PX:
-                    plates += 1
-                    found_plates += covered(mask, plate) >= COVERED
-        false_blurs = []
-        for path in EMPTY:
-            picture = upright_large(path.read_bytes())
-            mask = blurred_mask(picture.size, [found.box for found in detector(picture)])
-            false_blurs.append(share(mask))
-        step_ms, detect_ms = [], []
+        face_detector = FaceDetector(side=side)
+
+        def both(picture: Image.Image, face_detector=face_detector) -> list:
+            return face_detector(picture) + plate_detector(picture)
+
+        found_faces, faces = recall(pictures, face_detector, "faces", MIN_FACE_PX)
+        false_blurs = [share(blurred_mask(picture.size, [item.box for item in both(picture)])) for picture in empty]
+        step_ms, face_ms, plate_ms = [], [], []
         original = phone_photo_pixels()
         large = upright_large(original)
         for _ in range(args.repetitions):
             step_ms.append(cpu_ms(lambda original=original: make_derivatives(original)))
-            detect_ms.append(cpu_ms(lambda detector=detector, large=large: detector(large)))
-        step, added = statistics.median(step_ms), statistics.median(detect_ms)
+            face_ms.append(cpu_ms(lambda detector=face_detector, large=large: detector(large)))
+            plate_ms.append(cpu_ms(lambda large=large: plate_detector(large)))
+        step, face, plate = (statistics.median(times) for times in (step_ms, face_ms, plate_ms))
+        added = face + plate
         face_recall = found_faces / faces if faces else float("nan")
         plate_recall = found_plates / plates if plates else float("nan")
-        print(f"\ndetection side {side} px")
+        print(f"\nface detection side {side} px, plate detection side {plate_detector.side} px")
         print(f"  face recall (>= {MIN_FACE_PX} px high): {face_recall:.3f} ({found_faces}/{faces}), bar {FACE_RECALL}")
-        print(f"  plate recall (>= {MIN_PLATE_PX} px wide): {plate_recall:.3f} ({found_plates}/{plates}), bar {PLATE_RECALL}"
-              " (no plate detector yet)")
-        print(f"  false blur on {len(EMPTY)} photos with nobody: max {max(false_blurs):.2%}, bar {FALSE_BLUR:.0%}")
-        print(f"  CPU per {large.width}x{large.height} derivative: photo step {step:.0f} ms, detector {added:.0f} ms "
-              f"({added / step:.2f} of the step), bar {ADDED_MS:.0f} ms")
+        print(f"  plate recall (>= {MIN_PLATE_PX} px wide): {plate_recall:.3f} ({found_plates}/{plates}), bar {PLATE_RECALL}")
+        print(f"  false blur (faces and plates) on {len(empty)} photos with nobody and no vehicle: "
+              f"max {max(false_blurs):.2%}, bar {FALSE_BLUR:.0%}")
+        print(f"  CPU per {large.width}x{large.height} derivative: photo step {step:.0f} ms, faces {face:.0f} ms, "
+              f"plates {plate:.0f} ms, detectors together {added:.0f} ms ({added / step:.2f} of the step), "
+              f"bar {ADDED_MS:.0f} ms")
         failed |= not (face_recall >= FACE_RECALL and plate_recall >= PLATE_RECALL
                        and max(false_blurs) <= FALSE_BLUR and added <= ADDED_MS)
     return 1 if failed else 0

@@ -36,7 +36,7 @@ from service.geocoding import Geocoder, GeocodeResult, GeocoderUnavailable, Plac
 from service.models import Department, DuplicateCandidate, HistoryEntry, Report
 from service.models.types import utcnow
 from service.photos import MAX_PIXELS
-from service.photos.detection import detect_faces
+from service.photos.detection import detect_faces_and_plates
 from service.storage.base import PhotoStore
 
 log = logging.getLogger(__name__)
@@ -162,7 +162,7 @@ def derive_photos(session: Session, report_id: int, pipeline: Pipeline) -> None:
 
 def _photo_settings(pipeline: Pipeline) -> photo_step.PhotoSettings:
     return photo_step.PhotoSettings(image_format=pipeline.settings.photo_format, max_pixels=pipeline.settings.max_pixels,
-                                    detector=detect_faces if pipeline.settings.photo_detection else None)
+                                    detector=detect_faces_and_plates if pipeline.settings.photo_detection else None)
 
 
 def _record_photos(report: Report, rendering: photo_step.Rendering, pipeline: Pipeline) -> list[str]:

