@@ -318,6 +318,9 @@ def _attempt(attempt: _Attempt, policy: DeliveryPolicy, clock: Callable[[], date
         dead = attempt.attempts >= policy.max_attempts
         row.update(state="failed" if dead else "pending", next_attempt_at=None if dead else retry_at,
                    last_status_code=exc.status_code, last_error=str(exc))
+        if dead:
+            # A replayed confirmation links the public page instead.
+            row["sealed"] = None
         if exc.timed_out:
             put_off[attempt.receiver] = retry_at
     else:

@@ -13,6 +13,7 @@ import random
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from urllib.parse import urlsplit
@@ -242,3 +243,28 @@ def test_a_refusing_smtp_server_is_retried_and_no_address_or_token_is_logged(cli
     logged = "\n".join(record.getMessage() for record in caplog.records if not record.name.startswith("mail."))
     assert "delivery" in logged
     assert REPORTER not in logged and token not in logged and "090-1111-2222" not in logged
+
+
+def test_a_dead_lettered_mail_is_listed_without_its_address_and_replayed(client, keys, mail_server, send):
+    report_id, token = report_with_mail(client)
+    mail_server.refuse = 3
+    at = utcnow()
+    for _ in range(3):
+        send(now=at)
+        at = at + timedelta(hours=2)
+    failed = client.get("/api/v1/staff/deliveries?state=failed", headers=keys.header("admin"))
+    assert failed.status_code == 200
+    (item,) = failed.get_json()["items"]
+    assert (item["report"], item["recipient"], item["subscriber"], item["attempts"]) == (report_id, "reporter", None, 3)
+    assert REPORTER not in failed.get_data(as_text=True)
+    # Once dead, the sealed token is gone: the replayed confirmation links the public page.
+    assert db.session.scalar(select(Delivery.sealed)) is None
+
+    replayed = client.post(f"/api/v1/staff/deliveries/{item['id']}/replay", headers=keys.header("admin"))
+    assert replayed.status_code == 200, replayed.get_json()
+    assert send(now=at) == ["delivered"]
+    (mail,) = mail_server.to(REPORTER)
+    assert f"{BASE}/reports/{report_id}" in text_of(mail) and token not in text_of(mail)
+    # Parks staff see no mail about the road department's report.
+    parks = client.get("/api/v1/staff/deliveries", headers=keys.header("parks_staff"))
+    assert parks.status_code == 200 and parks.get_json()["items"] == []
