@@ -268,3 +268,14 @@ def test_a_dead_lettered_mail_is_listed_without_its_address_and_replayed(client,
     # Parks staff see no mail about the road department's report.
     parks = client.get("/api/v1/staff/deliveries", headers=keys.header("parks_staff"))
     assert parks.status_code == 200 and parks.get_json()["items"] == []
+
+
+def test_a_language_without_mail_texts_reads_japanese_with_its_own_status_and_category_names(client, keys, mail_server, send):
+    report_id = submit(client)
+    follow(client, report_id, language="vi")
+    transition(client, keys, report_id, "acknowledged", who="admin")
+
+    assert send() == ["delivered"]
+    (mail,) = mail_server.to(NEIGHBOUR)
+    assert mail["Subject"].startswith(f"[まちの声] 通報 {report_id} の状況: ")
+    assert "Hư hỏng mặt đường" in text_of(mail) and "道路の損傷" not in text_of(mail)
