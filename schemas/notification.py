@@ -87,7 +87,9 @@ class DeliverySchema(Schema):
     id = fields.String(metadata={"description": "the delivery id sent in X-Machikoe-Delivery"})
     event = fields.String(metadata={"example": "report.status_changed"})
     report = fields.String(allow_none=True, metadata={"description": "the report's public id"})
-    subscriber = fields.Nested(DeliverySubscriberSchema)
+    subscriber = fields.Nested(DeliverySubscriberSchema, allow_none=True, metadata={"description": "null for a resident's mail"})
+    recipient = fields.String(allow_none=True, metadata={
+        "description": "a resident's mail: `reporter` or `follower` (never the address); null for a subscriber"})
     state = fields.String(metadata={"description": "pending, delivered or failed (dead-lettered)"})
     attempts = fields.Integer()
     next_attempt_at = fields.String(allow_none=True)

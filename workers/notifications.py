@@ -41,6 +41,7 @@ def delivery_policy(config: dict[str, Any]) -> notifications.DeliveryPolicy:
                                         backoff_base=config["NOTIFY_BACKOFF_BASE_SECONDS"],
                                         backoff_cap=config["NOTIFY_BACKOFF_CAP_SECONDS"], base_url=urls.base_url(config["PUBLIC_BASE_URL"], config.get("TRUSTED_HOSTS")),
                                         coordinate_decimals=config["OPENDATA_COORDINATE_DECIMALS"],
+                                        secret=config["SECRET_KEY"],
                                         outbound_policy=outbound.configured(config),
                                         line=LineEndpoints(config["LINE_API_BASE_URL"], config["LINE_DATA_API_BASE_URL"]))
 

@@ -7,7 +7,7 @@ from typing import Any, NoReturn
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from schemas.notification import (
     DeliveryListSchema,
@@ -27,7 +27,7 @@ from service.domain import subscribers as manage
 from service.domain.audit import audit
 from service.extensions import db
 from service.jobs import jobs
-from service.models import Delivery, OutboxEvent, Staff, Subscriber
+from service.models import Delivery, OutboxEvent, Report, Staff, Subscriber
 from service.timefmt import iso_tokyo
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1/staff",
@@ -97,7 +97,7 @@ class DeliveryCollection(MethodView):
     @blp.response(200, DeliveryListSchema)
     @blp.doc(security=SECURITY, responses=READ)
     def get(self, page: int, page_size: int, state: str | None = None) -> dict[str, Any]:
-        """Deliveries to the subscribers of your jurisdiction (your department's below admin), newest first."""
+        """Deliveries to the subscribers of your jurisdiction and residents' mail about its reports (your department's below admin), newest first."""
         staff = current_staff()
         query = _scoped(staff)
         if state is not None:
@@ -132,18 +132,25 @@ class DeliveryReplay(MethodView):
 
 
 def _scoped(staff: Staff) -> Select:
+    """Deliveries to the staff member's subscribers, and residents' mail about the reports they see."""
+    resident = Delivery.subscriber_id.is_(None)
     query = (select(Delivery, OutboxEvent, Subscriber)
-             .join(Subscriber, Delivery.subscriber_id == Subscriber.id)
+             .outerjoin(Subscriber, Delivery.subscriber_id == Subscriber.id)
              .join(OutboxEvent, Delivery.outbox_event_id == OutboxEvent.id)
-             .where(Subscriber.jurisdiction_id == staff.jurisdiction_id))
+             .outerjoin(Report, and_(resident, OutboxEvent.report_id == Report.id))
+             .where(or_(Subscriber.jurisdiction_id == staff.jurisdiction_id,
+                        and_(resident, Report.jurisdiction_id == staff.jurisdiction_id))))
     if access.department_scoped(staff):
-        query = query.where(Subscriber.department_id == staff.department_id)
+        query = query.where(or_(Subscriber.department_id == staff.department_id,
+                                and_(resident, Report.department_id == staff.department_id)))
     return query
 
 
-def _delivery(delivery: Delivery, event: OutboxEvent, subscriber: Subscriber) -> dict[str, Any]:
+def _delivery(delivery: Delivery, event: OutboxEvent, subscriber: Subscriber | None) -> dict[str, Any]:
+    # A resident's mail says whom it was for, never the address.
     return {"id": delivery.uid, "event": event.event_type, "report": (event.payload or {}).get("report_id"),
-            "subscriber": {"id": subscriber.id, "name": subscriber.name, "kind": subscriber.kind},
+            "subscriber": {"id": subscriber.id, "name": subscriber.name, "kind": subscriber.kind} if subscriber else None,
+            "recipient": delivery.recipient,
             "state": delivery.state, "attempts": delivery.attempts, "next_attempt_at": iso_tokyo(delivery.next_attempt_at),
             "last_status_code": delivery.last_status_code, "last_error": delivery.last_error,
             "delivered_at": iso_tokyo(delivery.delivered_at), "created_at": iso_tokyo(delivery.created_at)}

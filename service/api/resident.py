@@ -169,6 +169,7 @@ class ReportCollection(MethodView):
                 locate=pipeline_for(current_app).locate,
                 year_end_break=current_app.config["YEAR_END_BREAK"],
                 now=clock.now(),
+                language=preferred_language(),
             )
         except MissingLocation as exc:
             abort(422, exc.message_en, detail_ja=exc.message_ja, errors={"lat": [exc.message_en], "lon": [exc.message_en]})

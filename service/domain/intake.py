@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from service.domain import idempotency, tokens
+from service.domain import idempotency, resident_mail, tokens
 from service.domain.attributes import AttributeRefused, checked_answers
 from service.domain.business_days import due_at
 from service.domain.coverage import coverage
@@ -97,6 +97,7 @@ def submit_report(
     media_urls: Sequence[str] = (),
     now: datetime | None = None,
     created_details: dict[str, Any] | None = None,
+    language: str | None = None,
 ) -> IntakeResult:
     """Store a new report, or answer a retried one (see :mod:`service.domain.idempotency`).
 
@@ -160,6 +161,9 @@ def submit_report(
             reporter_name=reporter.get("name"),
             reporter_email=reporter.get("email"),
             reporter_phone=reporter.get("phone"),
+            # Mail needs an address and the explicit opt-in.
+            reporter_email_updates=bool(reporter.get("email") and reporter.get("email_updates")),
+            reporter_language=language,
             device_id=fields.get("device_id"),
             tracking_token_hash=tokens.hash_token(token),
             idempotency_key=stored,
@@ -192,7 +196,11 @@ def submit_report(
         session.add(HistoryEntry(report=report, kind="created", actor_type="resident", to_status="received",
                                  details=created_details or {}))
         session.add_all(RemoteMedia(report=report, url=url, state="pending") for url in media_urls)
-        record_event(session, "report.received", report, {"category": category.code})
+        received = record_event(session, "report.received", report, {"category": category.code})
+        # The token is in hand only now: the confirmation's delivery is written with it, sealed.
+        confirmation = resident_mail.confirmation(received, report, token, secret, now)
+        if confirmation is not None:
+            session.add(confirmation)
         try:
             session.flush()
             report_id = report.id

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import smtplib
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email import policy as email_policy
 from email.message import EmailMessage
 from typing import Protocol
 
 from service.domain import outbound
 
+# Lines of up to 998 characters (RFC 5322), so a header holding a long link, such as
+# List-Unsubscribe, is folded at its spaces and never turned into encoded words.
+MESSAGE_POLICY = email_policy.SMTP.clone(max_line_length=998)
+
 
 class Mailer(Protocol):
-    def send(self, to: str, subject: str, text: str) -> None:
-        """Send one mail; raise OSError or smtplib.SMTPException when it cannot be handed over,
+    def send(self, to: str, subject: str, text: str, headers: Mapping[str, str] | None = None) -> None:
+        """Send one mail, with ``headers`` besides From, To and Subject; raise OSError or smtplib.SMTPException when it cannot be handed over,
         outbound.Refused when the policy does not allow the relay."""
 
 
@@ -43,13 +49,15 @@ class SmtpMailer:
     # A relay on a private address (the usual local MTA) must be named in the policy.
     outbound_policy: outbound.Policy = field(default_factory=outbound.Policy)
 
-    def send(self, to: str, subject: str, text: str) -> None:
+    def send(self, to: str, subject: str, text: str, headers: Mapping[str, str] | None = None) -> None:
         """Send one mail; raises OSError (connection, timeout), smtplib.SMTPException (refused)
         or outbound.Refused (the relay is not allowed)."""
-        message = EmailMessage()
+        message = EmailMessage(policy=MESSAGE_POLICY)
         message["From"] = self.sender
         message["To"] = to
         message["Subject"] = subject
+        for name, value in (headers or {}).items():
+            message[name] = value
         message.set_content(text, charset="utf-8")
         with _GuardedSMTP(self.host, self.port, self.timeout, self.outbound_policy) as smtp:
             if self.starttls:

@@ -1,7 +1,8 @@
 """Outbox events on their way to subscribers: dispatch into deliveries, then deliver them in batches.
 
 ``dispatch`` turns pending outbox events into one delivery per subscriber that
-hears them and marks the events dispatched; ``deliver_batch`` claims a batch of
+hears them, and one per resident who gets mail about them
+(:mod:`service.domain.resident_mail`), and marks the events dispatched; ``deliver_batch`` claims a batch of
 due deliveries and makes one attempt at each. A failed attempt is retried later
 with exponential backoff and full jitter; after the last allowed attempt the
 delivery is dead-lettered (state ``failed``) until an admin replays it.
@@ -33,10 +34,10 @@ from sqlalchemy.orm import Session, lazyload
 
 from service.channels.line import push as line_push
 from service.channels.line.client import LineApiError, LineEndpoints
-from service.domain import follows, outbound, signatures
+from service.domain import follows, outbound, resident_mail, signatures
 from service.domain.mail import Mailer
 from service.domain.notification_bodies import mail_text, webhook_body
-from service.models import Delivery, OutboxEvent, Report, Subscriber
+from service.models import Delivery, Follower, OutboxEvent, Report, Subscriber
 from service.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ MAX_REDIRECTS = 3
 # Outcomes are committed this often within a batch, so a worker killed mid-batch
 # leaves few sent deliveries unrecorded (they are sent again once their claim lapses).
 OUTCOMES_PER_COMMIT = 10
+# The receiver of every resident's mail, as far as putting off a batch goes: the one SMTP relay.
+RESIDENT_MAIL = "residents' mail"
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ class DeliveryPolicy:
     backoff_cap: float = 3600.0
     base_url: str = ""
     coordinate_decimals: int = 4
+    # The server secret: it signs residents' unsubscribe links and opens the confirmation's sealed token.
+    secret: str = ""
     line: LineEndpoints | None = None
     # A batch starts attempts only this long after its claim; an attempt started
     # within it ends, every hop's time limit later, while the claim still holds.
@@ -146,8 +151,9 @@ def dispatch(session: Session, limit: int = 200, now: datetime | None = None) ->
         select(Subscriber).where(Subscriber.active.is_(True), Subscriber.jurisdiction_id.in_(jurisdictions)).order_by(Subscriber.id)
     ))
     followed = follows.device_followed(session, reports.keys())
-    existing = {(event_id, subscriber_id) for event_id, subscriber_id in session.execute(
-        select(Delivery.outbox_event_id, Delivery.subscriber_id).where(Delivery.outbox_event_id.in_([e.id for e in events]))
+    existing = {(event_id, subscriber_id, recipient, follower_id) for event_id, subscriber_id, recipient, follower_id in session.execute(
+        select(Delivery.outbox_event_id, Delivery.subscriber_id, Delivery.recipient, Delivery.follower_id)
+        .where(Delivery.outbox_event_id.in_([e.id for e in events]))
     )}
     created: list[Delivery] = []
     for event in events:
@@ -156,10 +162,14 @@ def dispatch(session: Session, limit: int = 200, now: datetime | None = None) ->
         if report is None:
             continue
         for subscriber in subscribers:
-            if (event.id, subscriber.id) not in existing and hears(subscriber, event, report,
-                                                                   device_followed=report.id in followed):
+            if (event.id, subscriber.id, None, None) not in existing and hears(subscriber, event, report,
+                                                                               device_followed=report.id in followed):
                 created.append(Delivery(uid=f"dlv_{secrets.token_hex(12)}", outbox_event_id=event.id,
                                         subscriber_id=subscriber.id, state="pending", attempts=0, next_attempt_at=now))
+        for recipient, follower_id in resident_mail.recipients(session, event, report):
+            if (event.id, None, recipient, follower_id) not in existing:
+                created.append(Delivery(uid=f"dlv_{secrets.token_hex(12)}", outbox_event_id=event.id, recipient=recipient,
+                                        follower_id=follower_id, state="pending", attempts=0, next_attempt_at=now))
         event.state = "dispatched"
     session.add_all(created)
     session.flush()
@@ -213,16 +223,16 @@ def deliver_batch(session: Session, delivery_ids: Iterable[int], http: requests.
     attempts = _claim(session, list(delivery_ids), now, policy, mailer, http)
     outcomes: list[Outcome] = []
     rows: list[dict[str, Any]] = []
-    put_off: dict[int, datetime] = {}
+    put_off: dict[str, datetime] = {}
     window_closed: datetime | None = None
     for attempt in attempts:
         if window_closed is None and time.monotonic() - started > policy.send_window:
             window_closed = clock()
-        next_attempt_at = put_off.get(attempt.subscriber_id) or window_closed
+        next_attempt_at = put_off.get(attempt.receiver) or window_closed
         if next_attempt_at is not None:
             rows.append({"id": attempt.delivery_id, "next_attempt_at": next_attempt_at})
             outcomes.append(Outcome(attempt.delivery_id, "pending", next_attempt_at, attempted=False))
-            log.info("delivery %s to subscriber %d put off until %s", attempt.uid, attempt.subscriber_id, next_attempt_at.isoformat())
+            log.info("delivery %s to %s put off until %s", attempt.uid, attempt.receiver, next_attempt_at.isoformat())
         else:
             row = _attempt(attempt, policy, clock, rng, put_off)
             rows.append(row)
@@ -240,7 +250,8 @@ class _Attempt:
     delivery_id: int
     uid: str
     event_type: str
-    subscriber_id: int
+    # Whose slowness puts off the others' deliveries in a batch: a subscriber, or the relay of residents' mail.
+    receiver: str
     attempts: int
     send: Callable[[], int | None]
 
@@ -270,27 +281,34 @@ def _claim(session: Session, delivery_ids: list[int], now: datetime, policy: Del
         session.commit()
         return []
     rows = session.execute(
-        select(Delivery, Subscriber, OutboxEvent)
-        .join(Subscriber, Delivery.subscriber_id == Subscriber.id)
+        select(Delivery, Subscriber, OutboxEvent, Follower)
+        .outerjoin(Subscriber, Delivery.subscriber_id == Subscriber.id)
+        .outerjoin(Follower, Delivery.follower_id == Follower.id)
         .join(OutboxEvent, Delivery.outbox_event_id == OutboxEvent.id)
         .where(Delivery.id.in_(claimed)).order_by(Delivery.id)
         .execution_options(populate_existing=True)
     ).all()
-    report_ids = {event.report_id for _, _, event in rows if event.report_id is not None}
-    # Photos and history are not part of any notification.
+    report_ids = {event.report_id for _, _, event, _ in rows if event.report_id is not None}
+    # Photos are part of no notification; the history is loaded only for a resident's mail (its reply).
     reports = {r.id: r for r in session.scalars(
         select(Report).where(Report.id.in_(report_ids)).options(lazyload(Report.photos), lazyload(Report.history))
         .execution_options(populate_existing=True)
     )} if report_ids else {}
-    attempts = [_Attempt(delivery.id, delivery.uid, event.event_type, subscriber.id, delivery.attempts + 1,
-                         _sender(delivery, event, reports.get(event.report_id) if event.report_id is not None else None, subscriber, policy, mailer, http))
-                for delivery, subscriber, event in rows]
+    attempts = []
+    for delivery, subscriber, event, follower in rows:
+        report = reports.get(event.report_id) if event.report_id is not None else None
+        if delivery.subscriber_id is None:
+            attempts.append(_Attempt(delivery.id, delivery.uid, event.event_type, RESIDENT_MAIL, delivery.attempts + 1,
+                                     _resident_sender(delivery, event, report, follower, policy, mailer)))
+        else:
+            attempts.append(_Attempt(delivery.id, delivery.uid, event.event_type, f"subscriber {subscriber.id}",
+                                     delivery.attempts + 1, _sender(delivery, event, report, subscriber, policy, mailer, http)))
     session.commit()
     return attempts
 
 
 def _attempt(attempt: _Attempt, policy: DeliveryPolicy, clock: Callable[[], datetime], rng: random.Random | None,
-             put_off: dict[int, datetime]) -> dict[str, Any]:
+             put_off: dict[str, datetime]) -> dict[str, Any]:
     """Send once; return the delivery's new columns. A timeout puts off the subscriber's other deliveries in the batch."""
     row: dict[str, Any] = {"id": attempt.delivery_id, "attempts": attempt.attempts, "delivered_at": None}
     try:
@@ -300,11 +318,16 @@ def _attempt(attempt: _Attempt, policy: DeliveryPolicy, clock: Callable[[], date
         dead = attempt.attempts >= policy.max_attempts
         row.update(state="failed" if dead else "pending", next_attempt_at=None if dead else retry_at,
                    last_status_code=exc.status_code, last_error=str(exc))
+        if dead:
+            # A replayed confirmation links the public page instead.
+            row["sealed"] = None
         if exc.timed_out:
-            put_off[attempt.subscriber_id] = retry_at
+            put_off[attempt.receiver] = retry_at
     else:
-        row.update(state="delivered", delivered_at=clock(), next_attempt_at=None, last_status_code=status_code, last_error=None)
-    log.info("delivery %s (%s) to subscriber %d, attempt %d: %s%s", attempt.uid, attempt.event_type, attempt.subscriber_id,
+        # A confirmation's sealed token is needed for that one mail only.
+        row.update(state="delivered", delivered_at=clock(), next_attempt_at=None, last_status_code=status_code, last_error=None,
+                   sealed=None)
+    log.info("delivery %s (%s) to %s, attempt %d: %s%s", attempt.uid, attempt.event_type, attempt.receiver,
              attempt.attempts, row["state"], f" ({row['last_error']})" if row["last_error"] else "")
     return row
 
@@ -363,6 +386,19 @@ def _sender(delivery: Delivery, event: OutboxEvent, report: Report | None, subsc
     return send
 
 
+def _resident_sender(delivery: Delivery, event: OutboxEvent, report: Report | None, follower: Follower | None,
+                     policy: DeliveryPolicy, mailer: Mailer | None) -> Callable[[], int | None]:
+    """One attempt at a resident's mail, ready to run; the address is never part of an error or a log line."""
+    if report is None:
+        return _refusal("the report no longer exists")
+    if mailer is None:
+        return _refusal("e-mail is not configured (SMTP_HOST is unset)")
+    mail = resident_mail.compose(delivery, event, report, follower, policy.base_url, policy.secret)
+    if mail is None:
+        return _refusal("the resident no longer receives mail")
+    return lambda: _mail(mailer, mail.to, mail.subject, mail.text, mail.headers)
+
+
 def _line_push(delivery: Delivery, event: OutboxEvent, report: Report, policy: DeliveryPolicy) -> Callable[[], int | None]:
     try:
         push = line_push.prepare(event, report, policy.line, delivery.uid)
@@ -417,9 +453,9 @@ def _post(http: requests.Session, url: str, body: bytes, headers: dict[str, str]
     raise DeliveryFailed("too many redirects", response.status_code)
 
 
-def _mail(mailer: Mailer, address: str, subject: str, text: str) -> None:
+def _mail(mailer: Mailer, address: str, subject: str, text: str, headers: dict[str, str] | None = None) -> None:
     try:
-        mailer.send(address, subject, text)
+        mailer.send(address, subject, text, headers)
     except outbound.Refused:
         raise DeliveryFailed(outbound.REFUSED) from None
     except (OSError, smtplib.SMTPException) as exc:

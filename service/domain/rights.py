@@ -134,7 +134,9 @@ def find(session: Session, jurisdiction_id: int, identity: Identity) -> Holdings
     ratings = list(session.scalars(select(Rating).where(Rating.report_id.in_(ids)).order_by(Rating.id))) if ids else []
     events = list(session.scalars(select(OutboxEvent).where(OutboxEvent.report_id.in_(ids)).order_by(OutboxEvent.id))) if ids else []
     deliveries = list(session.execute(
-        select(Delivery, Subscriber).join(Subscriber).where(Delivery.outbox_event_id.in_([e.id for e in events]))
+        # A follower's mail is the follower's, not the reporter's: only the reporter's own is theirs to see.
+        select(Delivery, Subscriber).outerjoin(Subscriber)
+        .where(Delivery.outbox_event_id.in_([e.id for e in events]), Delivery.follower_id.is_(None))
         .order_by(Delivery.id))) if events else []
     line_events = _line_events(session, jurisdiction_id, line_users)
     followers = _followers(session, jurisdiction_id, identity)
@@ -159,7 +161,7 @@ def find(session: Session, jurisdiction_id: int, identity: Identity) -> Holdings
         "idempotency_keys": [{"report": r.public_id, "key_hmac": r.idempotency_key} for r in reports if r.idempotency_key],
         "outbox": [{"id": e.id, "event_type": e.event_type, "report": report_ids.get(e.report_id or 0), "state": e.state,
                     "created_at": iso_tokyo(e.created_at),
-                    "deliveries": [{"id": d.uid, "subscriber": s.name, "kind": s.kind,
+                    "deliveries": [{"id": d.uid, "subscriber": s.name if s else None, "kind": s.kind if s else "resident_email",
                                     "address": _address(s, e, reports), "state": d.state}
                                    for d, s in deliveries if d.outbox_event_id == e.id]}
                    for e in events],
@@ -181,8 +183,11 @@ def _followers(session: Session, jurisdiction_id: int, identity: Identity) -> li
                                 .where(Report.jurisdiction_id == jurisdiction_id, condition).order_by(Follower.id)))
 
 
-def _address(subscriber: Subscriber, event: OutboxEvent, reports: list[Report]) -> str | None:
-    """Where a delivery went: the push gateway is sent the reporter's device id, the others their own address."""
+def _address(subscriber: Subscriber | None, event: OutboxEvent, reports: list[Report]) -> str | None:
+    """Where a delivery went: the push gateway is sent the reporter's device id, mail to the reporter their address,
+    the others their own address."""
+    if subscriber is None:
+        return next((r.reporter_email for r in reports if r.id == event.report_id), None)
     if subscriber.kind == "push_gateway":
         return next((r.device_id for r in reports if r.id == event.report_id), None)
     return subscriber.email or subscriber.url

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.extensions import Model
 from service.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from service.models.outbox import OutboxEvent
 
 SUBSCRIBER_KINDS = ("department_webhook", "push_gateway", "email")
 
@@ -32,19 +36,37 @@ class Subscriber(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+RESIDENT_RECIPIENTS = ("reporter", "follower")
+
+
 class Delivery(Model):
-    """One outbox event on its way to one subscriber: retried with backoff, then dead-lettered."""
+    """One outbox event on its way to one subscriber, or by mail to a resident: retried with backoff, then dead-lettered.
+
+    A resident's delivery has no subscriber: its ``recipient`` is the report's
+    reporter, or the follower ``follower_id`` names.
+    """
 
     __tablename__ = "delivery"
     __table_args__ = (
         UniqueConstraint("outbox_event_id", "subscriber_id"),
+        UniqueConstraint("outbox_event_id", "follower_id", name="uq_delivery_event_follower"),
+        Index("uq_delivery_event_reporter", "outbox_event_id", unique=True,
+              sqlite_where=text("recipient = 'reporter'"), postgresql_where=text("recipient = 'reporter'")),
         Index("ix_delivery_state_next_attempt", "state", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(40), unique=True)
     outbox_event_id: Mapped[int] = mapped_column(ForeignKey("outbox_event.id", ondelete="CASCADE"), index=True)
-    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id", ondelete="CASCADE"), index=True)
+    # Set instead of outbox_event_id for an event not flushed yet (intake's confirmation).
+    outbox_event: Mapped[OutboxEvent] = relationship()
+    subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscriber.id", ondelete="CASCADE"), index=True)
+    recipient: Mapped[str | None] = mapped_column(String(20))
+    # Unsubscribing forgets the follower's pending mail with it.
+    follower_id: Mapped[int | None] = mapped_column(ForeignKey("report_follower.id", ondelete="CASCADE",
+                                                              name="fk_delivery_follower"))
+    # The confirmation's tracking token, encrypted, until that one mail is sent (service.domain.resident_mail).
+    sealed: Mapped[str | None] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

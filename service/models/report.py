@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.extensions import Model
@@ -78,6 +78,9 @@ class Report(Model):
     reporter_name: Mapped[str | None] = mapped_column(String(200))
     reporter_email: Mapped[str | None] = mapped_column(String(254))
     reporter_phone: Mapped[str | None] = mapped_column(String(50))
+    # Mail goes to the reporter only with this explicit opt-in, in this language.
+    reporter_email_updates: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    reporter_language: Mapped[str | None] = mapped_column(String(10))
     device_id: Mapped[str | None] = mapped_column(String(200))
     tracking_token_hash: Mapped[str] = mapped_column(String(64))
     # An HMAC of the sender's scope and the Idempotency-Key (service/domain/idempotency.py), never the key itself.

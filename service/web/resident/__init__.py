@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("resident_web", __name__, template_folder="templates")
 
-from service.web.resident import views  # noqa: E402,F401  (registers the views on bp)
+from service.web.resident import unsubscribe, views  # noqa: E402,F401  (registers the views on bp)
