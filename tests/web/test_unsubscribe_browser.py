@@ -9,9 +9,6 @@ from service.domain import resident_mail
 from service.extensions import db
 from service.models import Report
 
-# The browser fixtures of tests/web, used here under their own names (hence F811 below).
-from tests.web.conftest import axe, browser, console_errors, live_server, page, screenshot, served  # noqa: F401
-
 pytestmark = pytest.mark.browser
 
 
@@ -19,8 +16,8 @@ pytestmark = pytest.mark.browser
     ("ja", "メール配信の停止", "配信を停止する", "この通報についてのメールの配信を停止しました。"),
     ("en", "Unsubscribe from e-mails", "Stop e-mails", "You will no longer receive e-mails about this report."),
 ], ids=["ja", "en"])
-def test_the_unsubscribe_page_confirms_then_stops_the_mail(app, client, page, console_errors, live_server,  # noqa: F811
-                                                            screenshot, axe, language, heading, button, done):  # noqa: F811
+def test_the_unsubscribe_page_confirms_then_stops_the_mail(app, client, page, console_errors, live_server,
+                                                            screenshot, axe, language, heading, button, done):
     created = client.post("/api/v1/reports", json={"category": "road_damage", "description": "道路に穴があります",
                                                    "lat": 35.650, "lon": 139.780,
                                                    "reporter": {"email": "reporter@example.jp", "email_updates": True}})
