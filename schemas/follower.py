@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from schemas.common import Flag, StrictSchema
+from schemas.common import EmailAddress, Flag, StrictSchema
 
 
 class FollowSchema(StrictSchema):
-    email = fields.Email(validate=validate.Length(max=254), metadata={"description": "private: never shown publicly"})
+    email = EmailAddress(metadata={"description": "private: never shown publicly"})
     email_updates = Flag(load_default=False, metadata={"description": "mail each public change to this address"})
     device_id = fields.String(validate=validate.Length(min=1, max=200),
                               metadata={"description": "private: the app's device, for the push gateway"})

@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from service.api.contract import with_character_rule
 from service.api.problems import abort
 from service.extensions import db
 from service.models import Photo, Report
@@ -15,7 +16,7 @@ from service.storage.base import ObjectNotFound
 blp = Blueprint("photos", __name__, url_prefix="/api/v1/photos", description="Public photo derivatives")
 
 
-VERSION = [{"in": "query", "name": "v", "schema": {"type": "string"}, "required": False,
+VERSION = [{"in": "query", "name": "v", "schema": with_character_rule({"type": "string", "maxLength": 20}, line=True), "required": False,
             "description": "the version of the photo's blurred regions, as in the photo URLs of a report"}]
 
 
