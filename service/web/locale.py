@@ -19,6 +19,9 @@ from service.web.pages import is_page
 
 DEFAULT = "ja"
 BASE_LANGUAGES = {"ja": "日本語", "en": "English"}
+# Babel knows no private-use tags: やさしい日本語 (ja-x-easy) is read from the catalogue
+# folder ``ja_JP``, a locale that formats dates as Japanese and that no page offers itself.
+BABEL_LOCALES = {"ja-x-easy": "ja_JP"}
 COOKIE = "lang"
 COOKIE_SECONDS = 365 * 24 * 3600
 WEB_DIR = Path(__file__).resolve().parent
@@ -65,7 +68,8 @@ def page_language() -> str:
 
 
 def babel_locale() -> str:
-    return page_language().replace("-", "_")
+    language = page_language()
+    return BABEL_LOCALES.get(language) or language.replace("-", "_")
 
 
 def _asked(offered: dict[str, str]) -> bool:
