@@ -39,20 +39,25 @@
     }
     map.setView(at, zoom || map.getZoom());
   }
-  if (window.L && mapNode) {
-    document.querySelector(".map-tools").hidden = false;
+  // The map (and its tiles) loads only when the resident asks for it, to spare mobile data.
+  function ensureMap() {
+    if (map || !window.L) { return; }
+    mapNode.hidden = false;
     var box = JSON.parse(mapNode.getAttribute("data-bbox") || "null");
     map = window.L.map(mapNode);
     if (box) { map.fitBounds([[box[1], box[0]], [box[3], box[2]]]); } else { map.setView([35.68, 139.76], 12); }
     window.L.tileLayer(mapNode.getAttribute("data-tiles"), { attribution: mapNode.getAttribute("data-attribution"), maxZoom: 18 }).addTo(map);
     map.on("click", function (event) { setPosition(event.latlng.lat, event.latlng.lng); });
-    if (lat.value && lon.value && !isNaN(parseFloat(lat.value)) && !isNaN(parseFloat(lon.value))) {
-      setPosition(parseFloat(lat.value), parseFloat(lon.value), 17);
-    }
+    var a = parseFloat(lat.value), b = parseFloat(lon.value);
+    if (!isNaN(a) && !isNaN(b)) { setPosition(a, b, 17); }
+  }
+  if (mapNode) {
+    document.querySelector(".map-tools").hidden = false;
+    document.getElementById("show-map").addEventListener("click", ensureMap);
     [lat, lon].forEach(function (input) {
       input.addEventListener("change", function () {
         var a = parseFloat(lat.value), b = parseFloat(lon.value);
-        if (!isNaN(a) && !isNaN(b)) { setPosition(a, b, 17); }
+        if (map && !isNaN(a) && !isNaN(b)) { setPosition(a, b, 17); }
       });
     });
   }
@@ -61,6 +66,7 @@
     locate.addEventListener("click", function () {
       status.textContent = mapNode.getAttribute("data-locating");
       navigator.geolocation.getCurrentPosition(function (position) {
+        ensureMap();
         setPosition(position.coords.latitude, position.coords.longitude, 17);
         status.textContent = mapNode.getAttribute("data-located");
       }, function () {

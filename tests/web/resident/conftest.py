@@ -1,0 +1,77 @@
+"""Browser set-up for the resident pages: a phone (390×844, touch, a fixed position granted
+to geolocation), map tiles answered here, and ONE database kind.
+
+The browser tests prove the pages, not the database: they run on PostgreSQL when it
+is reachable (CI requires it) and on SQLite otherwise, not on both.
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
+
+import pytest
+from PIL import Image
+
+from tests import services
+from tests.conftest import INSIDE
+from tests.web.conftest import AXE_PATH, TIMEOUT_MS, _axe_source
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
+
+
+def _postgres_reachable() -> bool:
+    url = urlsplit(services.POSTGRES_ADMIN_URL)
+    try:
+        socket.create_connection((url.hostname or "127.0.0.1", url.port or 5432), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+ONE_DATABASE_KIND = "postgresql" if services.services_required() or _postgres_reachable() else "sqlite"
+on_one_database = pytest.mark.parametrize("database_kind", [ONE_DATABASE_KIND], indirect=True)
+
+
+def _tile() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (256, 256), (232, 236, 228)).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.fixture()
+def new_context(browser, live_server: str, app) -> Iterator[Callable[..., object]]:
+    """``new_context(**options)``: a browser context with axe served and the map tile host
+    answered by the test (no request leaves the machine); closed after the test."""
+    contexts = []
+    tile = _tile()
+    tile_host = urlsplit(app.config["MAP_TILE_URL"])
+    source = _axe_source()
+
+    def make(**options: object):
+        context = browser.new_context(**options)
+        context.set_default_timeout(TIMEOUT_MS)
+        context.route(f"{live_server}{AXE_PATH}",
+                      lambda route: route.fulfill(status=200, body=source, content_type="text/javascript"))
+        context.route(f"{tile_host.scheme}://{tile_host.netloc}/**",
+                      lambda route: route.fulfill(status=200, body=tile, content_type="image/png"))
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture()
+def phone(new_context) -> Callable[..., object]:
+    """``phone(locale)``: a page in a phone's browser standing at a point inside the demo city."""
+
+    def open_page(locale: str = "ja-JP", **options: object):
+        context = new_context(**PHONE, locale=locale, geolocation={"latitude": INSIDE["lat"], "longitude": INSIDE["lon"]},
+                              permissions=["geolocation"], **options)
+        return context.new_page()
+
+    return open_page

@@ -1,0 +1,144 @@
+"""The resident pages in a phone's browser: a report in Vietnamese with a real phone photo
+and the browser's position, the same without JavaScript, every language, keyboard only,
+and axe on each page."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from service.domain.languages import LANGUAGES
+from service.extensions import db
+from service.models import Report
+from tests.conftest import INSIDE
+from tests.web.resident.conftest import on_one_database
+
+pytestmark = [pytest.mark.browser, on_one_database]
+
+PHOTO = Path(__file__).resolve().parents[2] / "photos" / "samples" / "Landscape_6.jpg"
+
+
+def _report(public_id: str) -> Report:
+    db.session.expire_all()
+    return db.session.scalar(select(Report).where(Report.public_id == public_id))
+
+
+def test_a_resident_reports_a_pothole_with_a_phone_photo_in_vietnamese(phone, live_server, screenshot, axe):
+    page = phone("vi-VN")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    started = time.monotonic()
+    page.goto(live_server + "/")
+    # Accept-Language vi-VN chooses Vietnamese.
+    assert page.locator("html").get_attribute("lang") == "vi"
+    assert page.get_by_role("heading", level=1).inner_text() == "Báo cáo sự cố trong thành phố"
+    screenshot(page, "form")
+    assert axe(page) == []
+
+    page.get_by_label("Hư hỏng mặt đường").check()
+    # Only the chosen category's question is shown.
+    assert page.get_by_text("Có chắn làn xe không?").is_visible()
+    assert not page.get_by_text("Số trên cột hoặc đèn").is_visible()
+    page.get_by_label("Có", exact=True).check()
+    page.get_by_label("Ảnh").set_input_files(str(PHOTO))
+    page.get_by_role("button", name="Dùng vị trí hiện tại").click()
+    page.wait_for_function("() => document.getElementById('lat').value !== ''")
+    assert abs(float(page.get_by_label("Vĩ độ").input_value()) - INSIDE["lat"]) < 1e-6
+    assert page.locator(".leaflet-marker-icon").is_visible()
+    page.get_by_label("Nội dung").fill("Ổ gà lớn trên vỉa hè, xe đạp dễ ngã")
+    screenshot(page, "filled")
+    page.get_by_role("button", name="Gửi").click()
+    page.wait_for_url("**/sent")
+    assert time.monotonic() - started < 60
+    assert page.get_by_role("heading", level=1).inner_text() == "Đã gửi. Xin cảm ơn."
+    token = page.locator(".token code").inner_text()
+    public_id = page.url.split("/")[-2]
+    screenshot(page, "sent")
+    assert axe(page) == []
+
+    report = _report(public_id)
+    assert report.category.code == "road_damage" and report.attributes == {"lane_blocked": "yes"}
+    assert abs(report.lat - INSIDE["lat"]) < 1e-6 and abs(report.lon - INSIDE["lon"]) < 1e-6
+    # The phone photo (1200×1800 stored sideways, EXIF orientation 6: an 1800×1200 landscape)
+    # arrived upright and downscaled to the large derivative's 1600 px.
+    photo = report.photos[0]
+    assert (photo.width, photo.height) == (1600, 1067)
+    assert token not in page.url
+
+    page.get_by_role("link", name="Xem tình trạng báo cáo").click()
+    page.wait_for_url(f"**/reports/{public_id}")
+    assert page.get_by_text("Hư hỏng mặt đường").first.is_visible()
+    screenshot(page, "status")
+    assert axe(page) == []
+    assert [e for e in errors if "favicon" not in e] == []
+
+
+def test_without_javascript_a_plain_post_completes_a_report(phone, live_server, screenshot):
+    page = phone("ja-JP", java_script_enabled=False)
+    page.goto(live_server + "/?jurisdiction=990019")
+    # Without JavaScript there is no map, only the fields.
+    assert not page.get_by_role("button", name="現在地を使う").is_visible()
+    page.get_by_role("button", name="送信する").click()
+    page.wait_for_load_state()
+    summary = page.locator("#error-summary")
+    assert "種類を選んでください。" in summary.inner_text()
+    screenshot(page, "errors")
+    page.get_by_label("街灯の故障").check()
+    page.locator("#photos").set_input_files(str(PHOTO))
+    page.get_by_label("緯度").fill(str(INSIDE["lat"]))
+    page.get_by_label("経度").fill(str(INSIDE["lon"]))
+    page.locator("#description").fill("夜になっても街灯が点きません")
+    page.get_by_role("button", name="送信する").click()
+    page.wait_for_url("**/sent")
+    assert page.get_by_role("heading", level=1).inner_text() == "送信しました。ありがとうございます。"
+    screenshot(page, "sent")
+    report = _report(page.url.split("/")[-2])
+    assert report.category.code == "streetlight" and report.description == "夜になっても街灯が点きません"
+    # Sent as taken: 1200×1800 sideways, no downscaling without JavaScript.
+    assert len(report.photos) == 1 and max(report.photos[0].width, report.photos[0].height) == 1800
+
+
+def test_the_form_in_every_language_passes_axe(phone, live_server, screenshot, axe):
+    page = phone()
+    for language in LANGUAGES:
+        page.goto(f"{live_server}/?lang={language}")
+        assert page.locator("html").get_attribute("lang") == language
+        screenshot(page, language)
+        assert axe(page) == [], language
+    # The choice is remembered.
+    page.goto(live_server + "/")
+    assert page.locator("html").get_attribute("lang") == LANGUAGES[-1]
+
+
+def test_the_whole_report_can_be_completed_with_the_keyboard_alone(new_context, live_server):
+    page = new_context(locale="ja-JP", viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(live_server + "/")
+
+    def tab_to(selector: str, limit: int = 80) -> None:
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+                return
+        raise AssertionError(f"Tab never reached {selector}")
+
+    tab_to("input[name=category]")
+    page.keyboard.press("Space")
+    # Arrow keys move among the radio buttons of one group: down to 公園遊具 (no questions).
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("() => document.querySelector('input[name=category]:checked').value") == "park_equipment"
+    tab_to("#lat")
+    page.keyboard.type(str(INSIDE["lat"]))
+    page.keyboard.press("Tab")
+    page.keyboard.type(str(INSIDE["lon"]))
+    tab_to("#description")
+    page.keyboard.type("ブランコの鎖が切れています")
+    tab_to("button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/sent")
+    report = _report(page.url.split("/")[-2])
+    assert report.category.code == "park_equipment" and report.description == "ブランコの鎖が切れています"
