@@ -7,6 +7,7 @@ through the API's presenter so the app and the web say the same words.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +16,8 @@ from sqlalchemy.orm import Session
 from service.api import presenters
 from service.domain.coverage import coverage
 from service.domain.local_government_code import normalize
-from service.models import Category, Jurisdiction
+from service.domain.nearby import open_reports_near
+from service.models import Category, Jurisdiction, Report
 
 # An icon per category code; a category a jurisdiction adds gets the pin.
 ICONS = {
@@ -46,3 +48,22 @@ def categories(session: Session, jurisdiction: Jurisdiction, language: str) -> l
     rows = session.scalars(select(Category).where(Category.jurisdiction_id == jurisdiction.id, Category.active.is_(True))
                            .order_by(Category.position, Category.id))
     return [{**presenters.category(c, jurisdiction.code, language), "icon": ICONS.get(c.code, DEFAULT_ICON)} for c in rows]
+
+
+def shown_report(session: Session, public_id: str) -> Report | None:
+    """The report with this public id unless staff hid it."""
+    return session.scalar(select(Report).where(Report.public_id == public_id, Report.hidden.is_(False)))
+
+
+def already_reported(session: Session, jurisdiction: Jurisdiction, category_code: str, lat: float, lon: float,
+                     language: str, *, radius_m: float, window_days: int, now: datetime) -> list[dict[str, Any]]:
+    """The public open reports of this category near the point (its duplicate radius, else ``radius_m``), nearest first."""
+    category = session.scalar(select(Category).where(Category.jurisdiction_id == jurisdiction.id, Category.code == category_code,
+                                                     Category.active.is_(True)))
+    if category is None:
+        return []
+    found = open_reports_near(session, category_id=category.id, jurisdiction_id=jurisdiction.id, lat=lat, lon=lon,
+                              radius_m=category.duplicate_radius_m or radius_m, since=now - timedelta(days=window_days),
+                              public_only=True, limit=5)
+    reports = {r.id: r for r in session.scalars(select(Report).where(Report.id.in_([rid for _, rid in found])))}
+    return [{**presenters.report_summary(reports[rid], language), "distance_m": round(distance)} for distance, rid in found]

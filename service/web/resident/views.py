@@ -11,10 +11,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Response, abort, current_app, redirect, render_template, request, session, url_for
+from marshmallow import ValidationError
 
+from schemas.follower import FollowSchema
+from service import clock
 from service.api import presenters
-from service.api.limits import counting_refusals, report_budgets, within
+from service.api.limits import Budget, address_key, counting_refusals, report_budgets, within
 from service.api.resident import PUBLIC_REPORT_CACHE, _public_report
+from service.domain import follows
 from service.domain.report_stamp import report_stamp
 from service.extensions import db
 from service.jobs import jobs
@@ -24,6 +28,7 @@ from service.web.resident import bp, catalogue
 from service.web.resident.report_form import ATTRIBUTE_PREFIX, TAKES_EMAIL_UPDATES, ReportForm, send
 from service.web.resident.sites import Site, site_for
 
+FOLLOW_FIELDS = FollowSchema()
 # The confirmation shows the tracking token once: it waits in the session, never in an address.
 SENT = "resident_sent"
 
@@ -93,6 +98,44 @@ def report_page(report_id: str) -> Any:
     return current_app.response_class(body, headers=headers)
 
 
+@bp.get("/nearby")
+def nearby() -> Any:
+    """Open reports of the chosen category near the chosen place: a fragment for the form, else a page."""
+    jurisdiction = _jurisdiction()
+    place = _point(request.args.get("lat", ""), request.args.get("lon", ""))
+    reports: list[dict[str, Any]] = []
+    site = _site(jurisdiction) if jurisdiction else Site(code=None)
+    if jurisdiction is not None and site.public_reports and place is not None and request.args.get("category"):
+        lat, lon = place
+        config = current_app.config
+        reports = catalogue.already_reported(db.session(), jurisdiction, request.args["category"], lat, lon, page_language(),
+                                             radius_m=config["DUPLICATE_RADIUS_M"], window_days=config["DUPLICATE_WINDOW_DAYS"],
+                                             now=clock.now())
+    template = "resident/_nearby.html" if request.headers.get("HX-Request") else "resident/nearby.html"
+    return render_template(template, site=site, reports=reports)
+
+
+@bp.post("/reports/<string:report_id>/follow")
+def follow(report_id: str) -> Any:
+    """Follow a report ("me too") by e-mail, as POST /api/v1/reports/{id}/followers does."""
+    report = catalogue.shown_report(db.session(), report_id)
+    if report is None:
+        abort(404)
+    site = _site(report.jurisdiction)
+    email = request.form.get("email", "").strip()
+    try:
+        body = FOLLOW_FIELDS.load({"email": email, "email_updates": request.form.get("email_updates") == "yes"})
+    except ValidationError:
+        view = presenters.report_public(_public_report(report_id), page_language())
+        return render_template("resident/followed.html", site=site, report=view, error=True, email=email), 422
+    with counting_refusals("follows"), within([Budget("follows", "RATE_LIMIT_FOLLOWS", address_key())]):
+        follows.follow(db.session(), report, follows.Contact(email=body["email"], email_updates=body["email_updates"]),
+                       page_language())
+        db.session.commit()
+    view = presenters.report_public(_public_report(report_id), page_language())
+    return render_template("resident/followed.html", site=site, report=view, error=False, email_updates=body["email_updates"])
+
+
 @bp.get("/site/<string:code>.css")
 def site_style(code: str) -> Response:
     """The jurisdiction's brand colour, as a style sheet (the Content-Security-Policy allows no inline style)."""
@@ -113,6 +156,14 @@ def _language_query(code: str) -> str:
     """This page's query with ``lang`` switched to ``code``, so a switch keeps the chosen jurisdiction."""
     args = [(name, value) for name, value in request.args.items(multi=True) if name != "lang"]
     return urlencode([*args, ("lang", code)])
+
+
+def _point(lat: str, lon: str) -> tuple[float, float] | None:
+    try:
+        point = float(lat), float(lon)
+    except ValueError:
+        return None
+    return point if -90 <= point[0] <= 90 and -180 <= point[1] <= 180 else None
 
 
 def _jurisdiction() -> Jurisdiction | None:

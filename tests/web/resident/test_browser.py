@@ -8,11 +8,11 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from service.domain.languages import LANGUAGES
 from service.extensions import db
-from service.models import Report
+from service.models import Follower, Report
 from tests.conftest import INSIDE
 from tests.web.resident.conftest import on_one_database
 
@@ -142,3 +142,36 @@ def test_the_whole_report_can_be_completed_with_the_keyboard_alone(new_context, 
     page.wait_for_url("**/sent")
     report = _report(page.url.split("/")[-2])
     assert report.category.code == "park_equipment" and report.description == "ブランコの鎖が切れています"
+
+
+def test_a_resident_sees_a_neighbours_streetlight_report_and_follows_it_instead(app, phone, live_server, screenshot, axe):
+    import re
+
+    neighbour = app.test_client()
+    page_html = neighbour.get("/?jurisdiction=990019").get_data(as_text=True)
+    fields = {name: re.search(rf'name="{name}" value="([^"]*)"', page_html).group(1) for name in ("csrf_token", "idempotency_key")}
+    sent = neighbour.post("/?jurisdiction=990019", data={**fields, "category": "streetlight", "description": "街灯が点かない",
+                                                          "lat": str(INSIDE["lat"]), "lon": str(INSIDE["lon"] + 0.0001)})
+    neighbours_report = sent.headers["Location"].split("/")[2]
+
+    page = phone("vi-VN")
+    page.goto(live_server + "/")
+    page.get_by_label("Đèn đường hỏng").check()
+    page.get_by_role("button", name="Dùng vị trí hiện tại").click()
+    panel = page.locator(".nearby-panel")
+    panel.wait_for()
+    assert "Gần đây đã có báo cáo cùng loại" in panel.inner_text()
+    assert "Cách đây khoảng 9 m" in panel.inner_text()
+    panel.get_by_label("Địa chỉ e-mail").fill("binh@example.jp")
+    screenshot(page, "nearby")
+    assert axe(page) == []
+    panel.get_by_role("button", name="Tôi cũng gặp (theo dõi)").click()
+    page.wait_for_url(f"**/reports/{neighbours_report}/follow")
+    assert page.get_by_role("heading", level=1).inner_text() == "Bạn đang theo dõi báo cáo này"
+    screenshot(page, "followed")
+    assert axe(page) == []
+    db.session.expire_all()
+    follower = db.session.scalar(select(Follower))
+    assert follower.email == "binh@example.jp" and follower.email_updates and follower.language == "vi"
+    assert follower.report_id == _report(neighbours_report).id
+    assert db.session.scalar(select(func.count()).select_from(Report)) == 1

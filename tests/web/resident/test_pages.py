@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from service.domain.languages import LANGUAGES
 from service.extensions import db
-from service.models import Photo, Report
+from service.models import Follower, Photo, Report
 from tests.conftest import INSIDE
 
 SAMPLES = Path(__file__).resolve().parents[2] / "photos" / "samples"
@@ -186,3 +186,30 @@ def test_a_jurisdiction_that_keeps_reports_off_the_web_shows_none(app, client, t
         assert client.get("/site/990019.css").get_data(as_text=True).strip().endswith("--brand: #123456; }")
     finally:
         app.config["RESIDENT_SITES_FILE"] = before
+
+
+def test_open_reports_of_the_category_nearby_are_offered_to_follow_instead(app, client):
+    neighbour = app.test_client()
+    fields = {**_form(neighbour), "category": "streetlight", "description": "街灯が消えている",
+              "lat": str(INSIDE["lat"]), "lon": str(INSIDE["lon"] + 0.0002)}
+    report_id = neighbour.post(FORM, data=fields).headers["Location"].split("/")[2]
+    query = {"jurisdiction": "990019", "category": "streetlight", "lat": str(INSIDE["lat"]), "lon": str(INSIDE["lon"]),
+             "lang": "vi"}
+    fragment = client.get("/nearby", query_string=query, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in fragment and f"/reports/{report_id}" in fragment
+    assert "Cách đây khoảng 18 m" in fragment and "Đèn đường hỏng" in fragment
+    # Another category, or a place past the category's radius (30 m), offers nothing.
+    assert report_id not in client.get("/nearby", query_string={**query, "category": "graffiti"}).get_data(as_text=True)
+    far = {**query, "lon": str(INSIDE["lon"] + 0.001)}
+    assert report_id not in client.get("/nearby", query_string=far).get_data(as_text=True)
+
+    token = re.search(r'name="csrf_token" value="([^"]+)"', fragment).group(1)
+    refused = client.post(f"/reports/{report_id}/follow", data={"csrf_token": token, "email": "nope"})
+    assert refused.status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(Follower)) == 0
+    followed = client.post(f"/reports/{report_id}/follow?lang=vi",
+                           data={"csrf_token": token, "email": "Binh@Example.jp", "email_updates": "yes"})
+    assert followed.status_code == 200 and "Bạn đang theo dõi báo cáo này" in followed.get_data(as_text=True)
+    follower = db.session.scalar(select(Follower))
+    assert (follower.email, follower.email_updates, follower.language) == ("binh@example.jp", True, "vi")
+    assert _reports() == 1

@@ -31,6 +31,8 @@
   function setPosition(latitude, longitude, zoom) {
     lat.value = latitude.toFixed(6);
     lon.value = longitude.toFixed(6);
+    // Tells the "already reported?" list (htmx, on change) that the place moved.
+    lon.dispatchEvent(new Event("change", { bubbles: true }));
     if (!map) { return; }
     var at = [latitude, longitude];
     if (pin) { pin.setLatLng(at); } else {
@@ -55,9 +57,9 @@
     document.querySelector(".map-tools").hidden = false;
     document.getElementById("show-map").addEventListener("click", ensureMap);
     [lat, lon].forEach(function (input) {
-      input.addEventListener("change", function () {
+      input.addEventListener("change", function (event) {
         var a = parseFloat(lat.value), b = parseFloat(lon.value);
-        if (map && !isNaN(a) && !isNaN(b)) { setPosition(a, b, 17); }
+        if (event.isTrusted && map && !isNaN(a) && !isNaN(b)) { setPosition(a, b, 17); }
       });
     });
   }
