@@ -25,4 +25,4 @@ def _languages(state: BlueprintSetupState) -> None:
     offer_languages(cast(Flask, state.app), bp.name, dict(NAMES))
 
 
-from service.web.resident import views  # noqa: E402,F401  (registers the views on bp)
+from service.web.resident import own, views  # noqa: E402,F401  (registers the views on bp)

@@ -213,3 +213,63 @@ def test_open_reports_of_the_category_nearby_are_offered_to_follow_instead(app, 
     follower = db.session.scalar(select(Follower))
     assert (follower.email, follower.email_updates, follower.language) == ("binh@example.jp", True, "vi")
     assert _reports() == 1
+
+
+def _sent_with_token(client) -> tuple[str, str]:
+    report_id = _sent_report(client)
+    sent = client.get(f"/reports/{report_id}/sent").get_data(as_text=True)
+    return report_id, re.search(r"<code>([^<]+)</code>", sent).group(1)
+
+
+def _resolve(client, report_id: str) -> None:
+    from service.domain.staff_keys import create_staff
+
+    _, key = create_staff(db.session, name="admin", role="admin", jurisdiction_code="990019", department_code=None)
+    db.session.commit()
+    response = client.post(f"/api/v1/staff/reports/{report_id}/transitions", json={"to": "resolved", "public_reply": "消しました"},
+                           headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 201, response.get_json()
+
+
+def test_the_reporter_opens_the_own_view_with_the_token_posted_never_in_an_address(app, client):
+    report_id, token = _sent_with_token(client)
+    sent = client.get(f"/reports/{report_id}/sent")
+    assert sent.headers["Cache-Control"] == "no-store"
+    other = app.test_client()
+    closed = other.get(f"/reports/{report_id}/own")
+    assert closed.status_code == 200 and 'name="token"' in closed.get_data(as_text=True)
+    assert closed.headers["Cache-Control"] == "no-store"
+    form_token = _hidden(closed.get_data(as_text=True), "csrf_token")
+    wrong = other.post(f"/reports/{report_id}/own", data={"csrf_token": form_token, "token": "not-the-token"})
+    assert wrong.status_code == 403 and "own_report" not in wrong.headers.get("Set-Cookie", "")
+    opened = other.post(f"/reports/{report_id}/own", data={"csrf_token": form_token, "token": token})
+    assert opened.status_code == 303 and token not in opened.headers["Location"]
+    cookie = opened.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and f"Path=/reports/{report_id}" in cookie and "SameSite=Strict" in cookie
+    assert token not in cookie
+    own = other.get(f"/reports/{report_id}/own").get_data(as_text=True)
+    assert "自分の通報" in own and "壁に落書き" in own
+    # The cookie opens this report only.
+    second_id = _sent_report(client)
+    assert 'name="token"' in other.get(f"/reports/{second_id}/own").get_data(as_text=True)
+
+
+def test_a_resolved_report_is_rated_from_the_own_view_and_not_fixed_reopens_it(app, client):
+    report_id, token = _sent_with_token(client)
+    page = client.get(f"/reports/{report_id}/own").get_data(as_text=True)
+    form_token = _hidden(page, "csrf_token")
+    client.post(f"/reports/{report_id}/own", data={"csrf_token": form_token, "token": token})
+    assert "対応を評価する" not in client.get(f"/reports/{report_id}/own").get_data(as_text=True)
+    _resolve(client, report_id)
+    own = client.get(f"/reports/{report_id}/own?lang=en").get_data(as_text=True)
+    assert "Rate how it was handled" in own and "消しました" in own
+    incomplete = client.post(f"/reports/{report_id}/rating", data={"csrf_token": form_token, "score": "3"})
+    assert incomplete.status_code == 422
+    rated = client.post(f"/reports/{report_id}/rating",
+                        data={"csrf_token": form_token, "score": "2", "fixed": "no", "comment": "まだ残っています"})
+    assert rated.status_code == 200 and "Thank you for your rating." in rated.get_data(as_text=True)
+    db.session.expire_all()
+    report = db.session.scalar(select(Report).where(Report.public_id == report_id))
+    assert report.status == "in_progress"
+    # Without the cookie no one else rates it.
+    assert app.test_client().post(f"/reports/{report_id}/rating", data={"score": "5", "fixed": "yes"}).status_code in (400, 403)
