@@ -175,3 +175,45 @@ def test_a_resident_sees_a_neighbours_streetlight_report_and_follows_it_instead(
     assert follower.email == "binh@example.jp" and follower.email_updates and follower.language == "vi"
     assert follower.report_id == _report(neighbours_report).id
     assert db.session.scalar(select(func.count()).select_from(Report)) == 1
+
+
+def test_the_reporter_rates_the_result_from_the_link_after_staff_resolve_it(app, phone, live_server, screenshot, axe):
+    import re
+
+    from service.domain.staff_keys import create_staff
+
+    resident = app.test_client()
+    page_html = resident.get("/?jurisdiction=990019").get_data(as_text=True)
+    fields = {name: re.search(rf'name="{name}" value="([^"]*)"', page_html).group(1) for name in ("csrf_token", "idempotency_key")}
+    location = resident.post("/?jurisdiction=990019", data={**fields, "category": "graffiti", "description": "Vẽ bậy trên tường",
+                                                            "lat": str(INSIDE["lat"]), "lon": str(INSIDE["lon"])}).headers["Location"]
+    link = re.search(r'href="(/reports/[^"]+/own#t=[^"]+)"', resident.get(location).get_data(as_text=True)).group(1)
+    report_id, token = location.split("/")[2], link.split("#t=")[1]
+    _, key = create_staff(db.session, name="admin", role="admin", jurisdiction_code="990019", department_code=None)
+    db.session.commit()
+    resolved = resident.post(f"/api/v1/staff/reports/{report_id}/transitions", json={"to": "resolved", "public_reply": "Đã xóa"},
+                             headers={"Authorization": f"Bearer {key}"})
+    assert resolved.status_code == 201
+
+    page = phone("vi-VN")
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(live_server + link)
+    page.get_by_role("heading", name="Đánh giá việc xử lý").wait_for()
+    # The fragment left the address bar, and no request carried the token.
+    assert "#t=" not in page.url and all(token not in url for url in requested)
+    screenshot(page, "own")
+    assert axe(page) == []
+    page.get_by_label("4").check()
+    page.get_by_label("Đã sửa xong", exact=True).check()
+    page.get_by_label("Ý kiến").fill("Cảm ơn")
+    page.get_by_role("button", name="Gửi đánh giá").click()
+    page.get_by_text("Đã gửi đánh giá. Xin cảm ơn.").wait_for()
+    screenshot(page, "rated")
+    db.session.expire_all()
+    report = _report(report_id)
+    assert report.status == "resolved"
+    from service.models import Rating
+
+    rating = db.session.scalar(select(Rating).where(Rating.report_id == report.id))
+    assert (rating.score, rating.fixed, rating.comment) == (4, True, "Cảm ơn")
