@@ -17,6 +17,7 @@ from service.api import presenters
 from service.domain.coverage import coverage
 from service.domain.local_government_code import normalize
 from service.domain.nearby import open_reports_near
+from service.domain.status import OPEN_STATUSES
 from service.models import Category, Jurisdiction, Report
 
 # An icon per category code; a category a jurisdiction adds gets the pin.
@@ -67,3 +68,15 @@ def already_reported(session: Session, jurisdiction: Jurisdiction, category_code
                               public_only=True, limit=5)
     reports = {r.id: r for r in session.scalars(select(Report).where(Report.id.in_([rid for _, rid in found])))}
     return [{**presenters.report_summary(reports[rid], language), "distance_m": round(distance)} for distance, rid in found]
+
+
+def public_reports(session: Session, jurisdiction: Jurisdiction, language: str, *, category_code: str | None,
+                   open_only: bool | None, limit: int) -> list[dict[str, Any]]:
+    """The jurisdiction's public reports for the map and list, newest first, as the API's list shows them."""
+    query = select(Report).where(Report.jurisdiction_id == jurisdiction.id, Report.hidden.is_(False))
+    if category_code:
+        query = query.join(Category, Report.category_id == Category.id).where(Category.code == category_code)
+    if open_only is not None:
+        query = query.where(Report.status.in_(OPEN_STATUSES) if open_only else Report.status.not_in(OPEN_STATUSES))
+    rows = session.scalars(query.order_by(Report.created_at.desc(), Report.id.desc()).limit(limit))
+    return [presenters.report_summary(r, language) for r in rows]

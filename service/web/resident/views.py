@@ -98,6 +98,31 @@ def report_page(report_id: str) -> Any:
     return current_app.response_class(body, headers=headers)
 
 
+# The map shows at most this many reports; the list says when there are more filters to use.
+MAP_LIMIT = 500
+STATUS_FILTERS = {"open": True, "closed": False, "all": None}
+
+
+@bp.get("/map")
+def map_page() -> Any:
+    jurisdiction = _jurisdiction()
+    if jurisdiction is None:
+        return _choose_jurisdiction()
+    site = _site(jurisdiction)
+    if not site.public_reports:
+        return render_template("resident/not_public.html", site=site), 404
+    language = page_language()
+    status = request.args.get("status", "open")
+    status = status if status in STATUS_FILTERS else "open"
+    category = request.args.get("category") or None
+    reports = catalogue.public_reports(db.session(), jurisdiction, language, category_code=category,
+                                       open_only=STATUS_FILTERS[status], limit=MAP_LIMIT)
+    return render_template("resident/map.html", site=site, jurisdiction=presenters.jurisdiction(jurisdiction, language),
+                           categories=catalogue.categories(db.session(), jurisdiction, language), reports=reports,
+                           chosen_category=category, chosen_status=status, limit=MAP_LIMIT,
+                           map_tiles=current_app.config["MAP_TILE_URL"], map_attribution=current_app.config["MAP_TILE_ATTRIBUTION"])
+
+
 @bp.get("/nearby")
 def nearby() -> Any:
     """Open reports of the chosen category near the chosen place: a fragment for the form, else a page."""

@@ -14,7 +14,7 @@ from service.domain.languages import LANGUAGES
 from service.extensions import db
 from service.models import Follower, Report
 from tests.conftest import INSIDE
-from tests.web.resident.conftest import on_one_database
+from tests.web.resident.conftest import on_one_database, post_report
 
 pytestmark = [pytest.mark.browser, on_one_database]
 
@@ -145,14 +145,8 @@ def test_the_whole_report_can_be_completed_with_the_keyboard_alone(new_context, 
 
 
 def test_a_resident_sees_a_neighbours_streetlight_report_and_follows_it_instead(app, phone, live_server, screenshot, axe):
-    import re
-
-    neighbour = app.test_client()
-    page_html = neighbour.get("/?jurisdiction=990019").get_data(as_text=True)
-    fields = {name: re.search(rf'name="{name}" value="([^"]*)"', page_html).group(1) for name in ("csrf_token", "idempotency_key")}
-    sent = neighbour.post("/?jurisdiction=990019", data={**fields, "category": "streetlight", "description": "街灯が点かない",
-                                                          "lat": str(INSIDE["lat"]), "lon": str(INSIDE["lon"] + 0.0001)})
-    neighbours_report = sent.headers["Location"].split("/")[2]
+    neighbours_report = post_report(app.test_client(), category="streetlight", description="街灯が点かない",
+                                    lat=str(INSIDE["lat"]), lon=str(INSIDE["lon"] + 0.0001)).split("/")[2]
 
     page = phone("vi-VN")
     page.goto(live_server + "/")
@@ -183,10 +177,8 @@ def test_the_reporter_rates_the_result_from_the_link_after_staff_resolve_it(app,
     from service.domain.staff_keys import create_staff
 
     resident = app.test_client()
-    page_html = resident.get("/?jurisdiction=990019").get_data(as_text=True)
-    fields = {name: re.search(rf'name="{name}" value="([^"]*)"', page_html).group(1) for name in ("csrf_token", "idempotency_key")}
-    location = resident.post("/?jurisdiction=990019", data={**fields, "category": "graffiti", "description": "Vẽ bậy trên tường",
-                                                            "lat": str(INSIDE["lat"]), "lon": str(INSIDE["lon"])}).headers["Location"]
+    location = post_report(resident, category="graffiti", description="Vẽ bậy trên tường", lat=str(INSIDE["lat"]),
+                           lon=str(INSIDE["lon"]))
     link = re.search(r'href="(/reports/[^"]+/own#t=[^"]+)"', resident.get(location).get_data(as_text=True)).group(1)
     report_id, token = location.split("/")[2], link.split("#t=")[1]
     _, key = create_staff(db.session, name="admin", role="admin", jurisdiction_code="990019", department_code=None)
@@ -217,3 +209,18 @@ def test_the_reporter_rates_the_result_from_the_link_after_staff_resolve_it(app,
 
     rating = db.session.scalar(select(Rating).where(Rating.report_id == report.id))
     assert (rating.score, rating.fixed, rating.comment) == (4, True, "Cảm ơn")
+
+
+def test_the_public_map_clusters_the_reports_and_passes_axe(app, phone, live_server, screenshot, axe):
+    resident = app.test_client()
+    for offset in (0.0, 0.0003, 0.02):
+        post_report(resident, category="illegal_dumping", description="ごみ", lat=str(INSIDE["lat"]), lon=str(INSIDE["lon"] + offset))
+    page = phone()
+    page.goto(live_server + "/map")
+    page.locator(".leaflet-marker-icon").first.wait_for()
+    assert page.locator(".report-list li").count() == 3
+    screenshot(page, "map")
+    assert axe(page) == []
+    page.locator(".report-list a").first.click()
+    page.wait_for_url("**/reports/*")
+    assert page.get_by_text("不法投棄").first.is_visible()

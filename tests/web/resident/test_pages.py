@@ -273,3 +273,25 @@ def test_a_resolved_report_is_rated_from_the_own_view_and_not_fixed_reopens_it(a
     assert report.status == "in_progress"
     # Without the cookie no one else rates it.
     assert app.test_client().post(f"/reports/{report_id}/rating", data={"score": "5", "fixed": "yes"}).status_code in (400, 403)
+
+
+def test_the_public_map_lists_reports_with_filters_and_links(app, client):
+    graffiti = _sent_report(client)
+    streetlight = client.post(FORM, data={**_form(client), "category": "streetlight", "description": "消えている",
+                                          "lat": str(INSIDE["lat"]), "lon": str(INSIDE["lon"])}).headers["Location"].split("/")[2]
+    html = client.get("/map?lang=en").get_data(as_text=True)
+    assert f'href="/reports/{graffiti}"' in html and f'href="/reports/{streetlight}"' in html
+    assert "List (2)" in html and 'data-lat="35.65' in html
+    only_lights = client.get("/map?category=streetlight").get_data(as_text=True)
+    assert f"/reports/{streetlight}" in only_lights and f"/reports/{graffiti}" not in only_lights
+    closed = client.get("/map?status=closed").get_data(as_text=True)
+    assert f"/reports/{graffiti}\"" not in closed and "No report matches." in closed
+    sites = Path(app.config["DATA_DIR"]) / "private-sites.json"
+    sites.write_text('{"990019": {"public_reports": false}}', encoding="utf-8")
+    before = app.config.get("RESIDENT_SITES_FILE", "")
+    app.config["RESIDENT_SITES_FILE"] = str(sites)
+    try:
+        hidden = client.get("/map")
+        assert hidden.status_code == 404 and f"/reports/{graffiti}" not in hidden.get_data(as_text=True)
+    finally:
+        app.config["RESIDENT_SITES_FILE"] = before
