@@ -41,8 +41,28 @@
     }
     map.setView(at, zoom || map.getZoom());
   }
-  // The map (and its tiles) loads only when the resident asks for it, to spare mobile data.
+  // Leaflet, the map and its tiles load only when the resident asks for them, to spare mobile data.
+  var leaflet = null;
+  function loadLeaflet() {
+    if (!leaflet) {
+      leaflet = new Promise(function (resolve, reject) {
+        var style = document.createElement("link");
+        style.rel = "stylesheet";
+        style.href = mapNode.getAttribute("data-leaflet-css");
+        document.head.appendChild(style);
+        var script = document.createElement("script");
+        script.src = mapNode.getAttribute("data-leaflet-js");
+        script.onload = resolve;
+        script.onerror = reject;
+        document.body.appendChild(script);
+      });
+    }
+    return leaflet;
+  }
   function ensureMap() {
+    return loadLeaflet().then(showMap);
+  }
+  function showMap() {
     if (map || !window.L) { return; }
     mapNode.hidden = false;
     var box = JSON.parse(mapNode.getAttribute("data-bbox") || "null");
@@ -68,9 +88,10 @@
     locate.addEventListener("click", function () {
       status.textContent = mapNode.getAttribute("data-locating");
       navigator.geolocation.getCurrentPosition(function (position) {
-        ensureMap();
-        setPosition(position.coords.latitude, position.coords.longitude, 17);
-        status.textContent = mapNode.getAttribute("data-located");
+        ensureMap().then(function () {
+          setPosition(position.coords.latitude, position.coords.longitude, 17);
+          status.textContent = mapNode.getAttribute("data-located");
+        });
       }, function () {
         status.textContent = mapNode.getAttribute("data-unlocated");
       }, { enableHighAccuracy: true, timeout: 10000 });
