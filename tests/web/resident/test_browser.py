@@ -102,11 +102,18 @@ def test_without_javascript_a_plain_post_completes_a_report(phone, live_server, 
     assert len(report.photos) == 1 and max(report.photos[0].width, report.photos[0].height) == 1800
 
 
-def test_the_form_in_every_language_passes_axe(phone, live_server, screenshot, axe):
+def test_the_form_in_every_language_passes_axe_and_fits_a_360_px_screen(phone, live_server, screenshot, axe):
     page = phone()
+    page.set_viewport_size({"width": 360, "height": 740})
     for language in LANGUAGES:
         page.goto(f"{live_server}/?lang={language}")
         assert page.locator("html").get_attribute("lang") == language
+        # Nothing scrolls sideways at 360 px, and touch targets are at least 44 px high.
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 360, language
+        small = page.evaluate("() => [...document.querySelectorAll('main button, .choice label, .category-choice label, "
+                              "main input:not([type=radio]):not([type=checkbox]), footer a')]"
+                              ".filter(e => e.offsetParent && e.getBoundingClientRect().height < 44).map(e => e.outerHTML)")
+        assert small == [], language
         screenshot(page, language)
         assert axe(page) == [], language
     # The choice is remembered.
