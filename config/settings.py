@@ -80,6 +80,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GEOCODER_LANGUAGE", "MACHIKOE_GEOCODER_LANGUAGE", str, "ja", "language of addresses"),
     Setting("DUPLICATE_RADIUS_M", "MACHIKOE_DUPLICATE_RADIUS_M", float, 50.0, "default radius for duplicate candidates"),
     Setting("DUPLICATE_WINDOW_DAYS", "MACHIKOE_DUPLICATE_WINDOW_DAYS", int, 30, "window for duplicate candidates"),
+    Setting("RESIDENT_SITES_FILE", "MACHIKOE_RESIDENT_SITES_FILE", str, "", "JSON file of the resident pages per jurisdiction: name, logo, colour, contact, public_reports (config/resident_sites.json when unset)"),
     Setting("RATING_WINDOW_DAYS", "MACHIKOE_RATING_WINDOW_DAYS", int, 30, "days after resolution a resident may rate"),
     Setting("YEAR_END_BREAK", "MACHIKOE_YEAR_END_BREAK", _bool, True, "29 Dec–3 Jan are not business days"),
     Setting("SWEEP_AFTER_SECONDS", "MACHIKOE_SWEEP_AFTER_SECONDS", int, 120, "age after which unprocessed reports are re-enqueued"),

@@ -21,17 +21,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, lazyload
 
 from service.domain import photo_step, rows
 from service.domain.coverage import coverage
 from service.domain.events import record_event
+from service.domain.nearby import GEOHASH_PRECISION, open_reports_near
 from service.domain.route_explanation import decide
 from service.domain.routing import RoutingDecision
-from service.domain.status import OPEN_STATUSES
-from service.geo.grid import cells_covering, geohash_encode, haversine_m
+from service.geo.grid import geohash_encode
 from service.geocoding import Geocoder, GeocodeResult, GeocoderUnavailable, Place
 from service.models import Department, DuplicateCandidate, HistoryEntry, Report
 from service.models.types import utcnow
@@ -41,7 +41,6 @@ from service.storage.base import PhotoStore
 
 log = logging.getLogger(__name__)
 
-GEOHASH_PRECISION = 7
 STEPS = ("photos", "address", "routing", "duplicates", "events")
 # The steps that run in the worker's own thread while the photo step runs in another.
 LATER_STEPS = STEPS[1:]
@@ -280,27 +279,14 @@ def route(session: Session, report: Report) -> RoutingDecision:
 
 
 def _duplicates(session: Session, report: Report, pipeline: Pipeline) -> None:
-    radius = report.category.duplicate_radius_m or pipeline.settings.duplicate_radius_m
-    since = report.created_at - timedelta(days=pipeline.settings.duplicate_window_days)
-    precision = GEOHASH_PRECISION if radius <= 150 else 6
-    cells = cells_covering(report.lat, report.lon, radius, precision)
-    cell_column = Report.geohash if precision == GEOHASH_PRECISION else func.substr(Report.geohash, 1, precision)
-    rows = session.execute(
-        select(Report.id, Report.lat, Report.lon).where(
-            cell_column.in_(cells),
-            Report.id != report.id,
-            Report.category_id == report.category_id,
-            Report.jurisdiction_id == report.jurisdiction_id,
-            Report.status.in_(OPEN_STATUSES),
-            Report.created_at >= since,
-            Report.created_at <= report.created_at,
-        )
-    ).all()
-    nearby = sorted(
-        (d, rid) for rid, lat, lon in rows if (d := haversine_m(report.lat, report.lon, lat, lon)) <= radius
+    nearby = open_reports_near(
+        session, category_id=report.category_id, jurisdiction_id=report.jurisdiction_id, lat=report.lat, lon=report.lon,
+        radius_m=report.category.duplicate_radius_m or pipeline.settings.duplicate_radius_m,
+        since=report.created_at - timedelta(days=pipeline.settings.duplicate_window_days), until=report.created_at,
+        exclude_id=report.id,
     )
     session.execute(delete(DuplicateCandidate).where(DuplicateCandidate.report_id == report.id))
-    for distance, candidate_id in nearby[:20]:
+    for distance, candidate_id in nearby:
         session.add(DuplicateCandidate(report_id=report.id, candidate_id=candidate_id, distance_m=round(distance, 1)))
 
 

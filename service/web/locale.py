@@ -19,6 +19,10 @@ from service.web.pages import is_page
 
 DEFAULT = "ja"
 BASE_LANGUAGES = {"ja": "日本語", "en": "English"}
+# Babel knows no private-use tags: やさしい日本語 (ja-x-easy) is read from the catalogue
+# folder ``root`` (CLDR's language-neutral locale). A folder under ``ja_*`` would not
+# do: gettext's search for ``ja`` also opens ``ja_JP``, so Japanese pages would read it.
+BABEL_LOCALES = {"ja-x-easy": "root"}
 COOKIE = "lang"
 COOKIE_SECONDS = 365 * 24 * 3600
 WEB_DIR = Path(__file__).resolve().parent
@@ -65,7 +69,8 @@ def page_language() -> str:
 
 
 def babel_locale() -> str:
-    return page_language().replace("-", "_")
+    language = page_language()
+    return BABEL_LOCALES.get(language) or language.replace("-", "_")
 
 
 def _asked(offered: dict[str, str]) -> bool:

@@ -1,4 +1,4 @@
-"""The placeholder pages and the sign-in page in a real browser: both languages, the CSP holding, no console errors, axe clean."""
+"""The resident home page and the sign-in page in a real browser: both languages, the CSP holding, no console errors, axe clean."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize(("path", "language", "heading"), [
-    ("/", "ja", "まちの声"),
-    ("/?lang=en", "en", "Machikoe"),
+    ("/", "ja", "まちの困りごとを知らせる"),
+    ("/?lang=en", "en", "Report a problem in town"),
     ("/staff/login", "ja", "ログイン"),
     ("/staff/login?lang=en", "en", "Sign in"),
 ], ids=["home-ja", "home-en", "login-ja", "login-en"])

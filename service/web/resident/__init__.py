@@ -1,9 +1,28 @@
-"""The resident pages, at ``/``."""
+"""The resident pages, at ``/``: the report form, a report's status page.
+
+They call the same domain functions as the resident API (intake, report
+stamps, the public view), in the seven languages residents read
+(:mod:`service.domain.languages`); each jurisdiction's name, logo, colours,
+contact and whether its reports are public on the web come from its site
+settings (:mod:`service.web.resident.sites`).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import cast
+
+from flask import Blueprint, Flask
+from flask.blueprints import BlueprintSetupState
+
+from service.domain.languages import NAMES
+from service.web.locale import offer_languages
 
 bp = Blueprint("resident_web", __name__, template_folder="templates")
 
-from service.web.resident import unsubscribe, views  # noqa: E402,F401  (registers the views on bp)
+
+@bp.record_once
+def _languages(state: BlueprintSetupState) -> None:
+    offer_languages(cast(Flask, state.app), bp.name, dict(NAMES))
+
+
+from service.web.resident import own, unsubscribe, views  # noqa: E402,F401  (registers the views on bp)
