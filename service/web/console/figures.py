@@ -56,7 +56,8 @@ def figure_text(name: str, value: Any) -> str:
 
 
 def _asked() -> tuple[dict[str, Any], dict[str, list[str]]]:
-    given = {k: v for k, v in request.args.items() if k != "lang" and v.strip()}
+    # An empty group_by asks for one row of the whole (as the API's does); other empty fields are left out.
+    given = {k: v for k, v in request.args.items() if k != "lang" and (v.strip() or k == "group_by")}
     given.pop("format", None)
     try:
         return QUERY.load({"group_by": "department", **given}), {}

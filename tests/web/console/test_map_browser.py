@@ -41,7 +41,7 @@ class TileServer:
         png, asked = tile_png(), self.asked
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+            def do_GET(self) -> None:
                 asked.append(self.path)
                 self.send_response(200)
                 self.send_header("Content-Type", "image/png")
@@ -49,7 +49,7 @@ class TileServer:
                 self.end_headers()
                 self.wfile.write(png)
 
-            def log_message(self, format: str, *args) -> None:  # noqa: A002 (the signature http.server calls)
+            def log_message(self, format: str, *args) -> None:
                 return
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
