@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Response, current_app, render_template, request, url_for
 from flask_babel import gettext as _
@@ -103,9 +104,15 @@ def figures_page() -> tuple[str, int]:
         "last_end": date.fromordinal(last.end.toordinal() - 1),
         "rows": [{"label": _label(r, groups), "this": r, "last": last_rows.get(_key(r, groups))} for r in this_rows],
         "charts": _charts(session, scope, within, last, now, year_end_break),
-        "csv_url": url_for("staff_web.figures_csv_download", **{k: v for k, v in request.args.items() if k != "lang"}),
+        "csv_url": url_for("staff_web.figures_csv_download") + _same_query(),
     })
     return render_template("staff/figures.html", **context), 200
+
+
+def _same_query() -> str:
+    """This page's query string (without the page language), for the CSV of the same figures."""
+    kept = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "lang"])
+    return f"?{kept}" if kept else ""
 
 
 def _charts(session, scope: stats.Scope, within: stats.Period, last: stats.Period, now, year_end_break: bool) -> list[dict[str, Any]]:
@@ -126,7 +133,7 @@ def _charts(session, scope: stats.Scope, within: stats.Period, last: stats.Perio
                      "this": [by_month.get(m, {}).get(metric, empty) for m in this_months],
                      "last": [before.get(m, {}).get(metric, empty) for m in last_months[-len(this_months):]],
                      "target": current_app.config[target_setting] if target_setting else None,
-                     "labels": {"this": _("今期"), "last": _("前期"), "target": _("目標")}},
+                     "labels": {"month": _("月"), "this": _("今期"), "last": _("前期"), "target": _("目標")}},
         })
     return charts
 

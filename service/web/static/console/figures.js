@@ -15,7 +15,7 @@
     var xs = chart.months.map(function (_, i) { return i; });
     var data = [xs, chart.this.map(scale), chart.last.map(scale)];
     var series = [
-      { label: "" },
+      { label: chart.labels.month, value: function (u, v) { return v === null ? "--" : (chart.months[v] || "--"); } },
       { label: chart.labels.this, stroke: colours.this, width: 2, points: { show: true } },
       { label: chart.labels.last, stroke: colours.last, width: 2, dash: [6, 4], points: { show: true } }
     ];
