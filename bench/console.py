@@ -1,4 +1,4 @@
-"""The console's inbox and report page, beside the staff API's own list, over a database of generated reports.
+"""The console's inbox, report page and map, beside the staff API's own list, over a database of generated reports.
 
 Needs a PostgreSQL database filled by ``bench/generate_reports.py`` (by default
 ``machikoe_bench_console``); 1,000,000 reports is the bar, and the size used is
@@ -17,12 +17,18 @@ run, taking turns so that every path sees the same machine load:
   (the clerk's department, newest first, 50 rows): the ceiling the pages are compared with;
 - the inbox page with the same filter (``/staff/reports?status=...``), which adds the
   counts per status, the SLA standing and the duplicate counts of each row;
-- the report page of the newest open report (``/staff/reports/{id}``).
+- the report page of the newest open report (``/staff/reports/{id}``);
+- the map (``/staff/map``) of a jurisdiction-wide viewer in headless Chromium
+  (Debian's, driven by Playwright): the time from asking for the page until
+  its pins are clustered and the page answers (``data-state="ready"``), with
+  the pins bounded at 100,000. ``--map-status`` narrows the pins (default: none,
+  so that a database with fewer open reports still draws 100,000 pins); the
+  pins drawn and the database's open reports are printed beside it.
 
 Each is timed as the client sees it on loopback, p50 and p95 over
 ``--requests`` requests after a warm-up; the ratios to the API's p95 are
 printed. The bars of the issue (inbox p95 under 100 ms, report page under
-50 ms) are checked and a miss exits with status 1. The machine is shared while
+50 ms, map interactive under 2 s at its slowest of ``--map-loads``) are checked and a miss exits with status 1. The machine is shared while
 these figures are taken, so the ratios matter more than the milliseconds.
 """
 
@@ -61,6 +67,8 @@ OPEN = ("received", "acknowledged", "in_progress")
 DEMO_CODE = "990019"
 PASSWORD = "bench-console-" + secrets.token_hex(8)
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -73,6 +81,9 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=10, help="requests of each kind before timing")
     parser.add_argument("--inbox-p95", type=float, default=0.100, help="seconds; an inbox p95 at or above fails")
     parser.add_argument("--report-p95", type=float, default=0.050, help="seconds; a report page p95 at or above fails")
+    parser.add_argument("--map-loads", type=int, default=5, help="timed loads of the map, after one warm-up")
+    parser.add_argument("--map-status", default="", help="comma-separated statuses of the map's pins; empty for every status")
+    parser.add_argument("--map-seconds", type=float, default=2.0, help="seconds; a map slower than this to be interactive fails")
     return parser.parse_args()
 
 
@@ -86,12 +97,12 @@ def summary(values: list[float]) -> str:
     return f"p50 {percentile(values, 0.5) * 1000:.1f} ms, p95 {percentile(values, 0.95) * 1000:.1f} ms"
 
 
-def create_clerk(env: dict[str, str], department: str) -> tuple[str, str]:
-    """A staff member of ``department`` with a login and password: (login, API key)."""
+def create_clerk(env: dict[str, str], department: str | None, role: str = "staff") -> tuple[str, str]:
+    """A staff member of ``department`` (of the whole jurisdiction for None) with a login and password: (login, API key)."""
     login = "bench-" + secrets.token_hex(4)
-    created = subprocess.run([*machikoe_command(), "staff", "create", "--name", "受信箱 計測", "--role", "staff",
-                              "--jurisdiction", DEMO_CODE, "--department", department, "--login", login,
-                              "--password-stdin", "--json"],
+    where = ["--department", department] if department else []
+    created = subprocess.run([*machikoe_command(), "staff", "create", "--name", "受信箱 計測", "--role", role,
+                              "--jurisdiction", DEMO_CODE, *where, "--login", login, "--password-stdin", "--json"],
                              input=PASSWORD + "\n", cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if created.returncode != 0:
         raise RuntimeError(f"machikoe staff create failed:\n{created.stdout}{created.stderr}")
@@ -121,11 +132,45 @@ def checked(session: requests.Session, url: str, **kwargs: object) -> Callable[[
     return call
 
 
+def map_loads(base_url: str, session: requests.Session, args: argparse.Namespace) -> tuple[list[float], int]:
+    """Seconds from asking for the map until it is interactive, per timed load, and the pins it drew.
+
+    The browser carries the session cookie of ``session`` (signed in through
+    the form); each load is a fresh page of one Chromium.
+    """
+    from playwright.sync_api import sync_playwright
+
+    query = f"?status={args.map_status}" if args.map_status else ""
+    host = urlsplit(base_url).hostname or HOST
+    cookies = [{"name": c.name, "value": c.value or "", "domain": host, "path": c.path or "/"} for c in session.cookies]
+    seconds: list[float] = []
+    pins = 0
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
+        context.add_cookies(cookies)  # type: ignore[arg-type]
+        for load in range(args.map_loads + 1):
+            page = context.new_page()
+            started = time.perf_counter()
+            page.goto(f"{base_url}/staff/map{query}")
+            page.wait_for_selector("#staff-map[data-state=ready]", timeout=120_000)
+            # Interactive: the page answers a script call once the last chunk of pins is in.
+            page.evaluate("() => document.getElementById('staff-map').dataset.count")
+            elapsed = time.perf_counter() - started
+            pins = int(page.get_attribute("#staff-map", "data-count") or 0)
+            page.close()
+            if load:
+                seconds.append(elapsed)
+        browser.close()
+    return seconds, pins
+
+
 def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
     print(f"machine: {machine_summary()}")
     database_url = urlunsplit(urlsplit(args.admin_url)._replace(path="/" + args.database))
     with psycopg.connect(database_url, autocommit=True) as connection:
         total = connection.execute("SELECT count(*) FROM report").fetchone()[0]
+        open_reports = connection.execute("SELECT count(*) FROM report WHERE status = ANY(%s)", (list(OPEN),)).fetchone()[0]
         newest = connection.execute(
             "SELECT r.public_id FROM report r JOIN department d ON d.id = r.department_id WHERE d.code = %s "
             "AND r.status = ANY(%s) ORDER BY r.created_at DESC LIMIT 1", (args.department, list(OPEN))).fetchone()
@@ -161,10 +206,19 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
         for name, call in paths.items():
             times[name].append(timed(call))
 
+    viewer, _ = create_clerk(env, None, role="viewer")
+    map_times, pins = map_loads(base_url, signed_in(base_url, viewer), args)
+
     ceiling = percentile(times["API list"], 0.95)
     for name, values in times.items():
         print(f"{name}: {summary(values)}; p95 ratio to the API list {percentile(values, 0.95) / ceiling:.2f}")
+    slowest = max(map_times)
+    print(f"map, {pins:,} pins ({open_reports:,} open reports in the database): interactive after "
+          f"p50 {percentile(map_times, 0.5):.2f} s, slowest {slowest:.2f} s of {len(map_times)} loads; "
+          f"{slowest / ceiling:.0f} × the API list's p95")
     failures = []
+    if not slowest < args.map_seconds:
+        failures.append(f"map slowest {slowest:.2f} s is not below {args.map_seconds:.1f} s")
     for name, limit in (("inbox page", args.inbox_p95), ("report page", args.report_p95)):
         p95 = percentile(times[name], 0.95)
         if not p95 < limit:

@@ -128,6 +128,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATE_LIMIT_SIGNINS_PER_ADDRESS", "MACHIKOE_RATE_LIMIT_SIGNINS_PER_ADDRESS", str, "20/minute;100/hour", "failed sign-ins per client address; past it every attempt gets 429"),
     Setting("MAP_TILE_URL", "MACHIKOE_MAP_TILE_URL", str, "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png", "map tiles of the pages ({z}/{x}/{y}); its host is allowed in the pages' Content-Security-Policy"),
     Setting("MAP_TILE_ATTRIBUTION", "MACHIKOE_MAP_TILE_ATTRIBUTION", str, "地理院タイル（国土地理院）", "attribution shown on the pages' maps"),
+    Setting("FIGURES_TARGET_SLA_MET", "MACHIKOE_FIGURES_TARGET_SLA_MET", float, 0.9, "target share of reports answered and resolved by their due time, drawn on the figures page"),
+    Setting("FIGURES_TARGET_MEAN_SCORE", "MACHIKOE_FIGURES_TARGET_MEAN_SCORE", float, 4.0, "target mean rating (1 to 5), drawn on the figures page"),
     Setting("RETENTION_DAYS", "MACHIKOE_RETENTION_DAYS", int, 365, "days after a report is closed until its personal data is removed, for a jurisdiction without its own setting"),
     Setting("PRIVACY_PURGE_INTERVAL_SECONDS", "MACHIKOE_PRIVACY_PURGE_INTERVAL_SECONDS", float, 3600.0, "how often the retention purge runs"),
     Setting("LOG_LEVEL", "MACHIKOE_LOG_LEVEL", str, "INFO", "log level"),

@@ -15,18 +15,13 @@ from service.api.csv_files import csv_text
 from service.api.paging import wants_csv
 from service.api.problems import abort
 from service.api.staff import PROBLEMS
-from service.domain import access, stats
+from service.domain import stats
 from service.extensions import db
-from service.models import Staff
 
 blp = Blueprint("stats", __name__, url_prefix="/api/v1/staff/stats", description="Staff: figures per department, category, ward and month")
 
 PERCENTILE = "continuous: linear interpolation at p·(n−1) over the sorted values, as percentile_cont"
 STATS_PROBLEMS = {**PROBLEMS, 422: PROBLEMS[401] | {"description": "Bad date, group or metric"}}
-
-
-def _scope(staff: Staff) -> stats.Scope:
-    return stats.Scope(staff.jurisdiction_id, staff.department_id if access.department_scoped(staff) else None)
 
 
 def _period(start: Any, end: Any) -> stats.Period:
@@ -49,9 +44,9 @@ class Stats(MethodView):
             groups = stats.parse_groups(group_by)
         except stats.StatsError as exc:
             abort(422, str(exc), errors={exc.field: [str(exc)]})
-        rows = stats.figures(db.session(), _scope(staff), within, groups, clock.now(), year_end_break=current_app.config["YEAR_END_BREAK"])
+        rows = stats.figures(db.session(), stats.scope_of(staff), within, groups, clock.now(), year_end_break=current_app.config["YEAR_END_BREAK"])
         if format == "csv" or (format is None and wants_csv()):
-            return _csv(groups, rows)
+            return figures_csv(groups, rows)
         return {"start": within.first.isoformat(), "end": within.end.isoformat(), "group_by": groups, "percentile": PERCENTILE, "groups": rows}
 
 
@@ -65,14 +60,15 @@ class Timeseries(MethodView):
         staff = current_staff()
         within = _period(start, end)
         try:
-            series = stats.timeseries(db.session(), _scope(staff), within, metric, group_by or None, clock.now(),
+            series = stats.timeseries(db.session(), stats.scope_of(staff), within, metric, group_by or None, clock.now(),
                                       year_end_break=current_app.config["YEAR_END_BREAK"])
         except stats.StatsError as exc:
             abort(422, str(exc), errors={exc.field: [str(exc)]})
         return {"start": within.first.isoformat(), "end": within.end.isoformat(), **series}
 
 
-def _csv(groups: list[str], rows: list[dict[str, Any]]) -> Response:
+def figures_csv(groups: list[str], rows: list[dict[str, Any]]) -> Response:
+    """The figures as CSV: the group keys (codes and names) and then every figure, one row per group."""
     keys = [k for g in groups for k in ((g, f"{g}_name") if g in ("department", "category") else (g,))]
     columns = (*keys, *stats.FIGURES)
     response = Response("".join(csv_text(columns, ([row[k] for k in columns] for row in rows))), mimetype="text/csv")

@@ -45,8 +45,10 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
+from service.domain import access
 from service.domain.business_days import TOKYO, is_business_day
 from service.domain.status import OPEN_STATUSES
+from service.models import Staff
 from service.models.types import UTCDateTime
 
 GROUPS = ("department", "category", "ward", "month")
@@ -86,6 +88,11 @@ class Scope:
     department_id: int | None = None
 
 
+def scope_of(staff: Staff) -> Scope:
+    """The reports a staff member's figures count: the jurisdiction's, and below admin the department's."""
+    return Scope(staff.jurisdiction_id, staff.department_id if access.department_scoped(staff) else None)
+
+
 @dataclass(frozen=True)
 class Period:
     """Tokyo dates, ``first`` included and ``end`` excluded."""
@@ -109,6 +116,10 @@ class Period:
             bounds.append((part.start_at, part.end_at))
             day = part.end
         return bounds
+
+    def before(self) -> Period:
+        """The period of the same length that ends where this one begins (the one to compare with)."""
+        return Period(self.first - (self.end - self.first), self.first)
 
     def months(self) -> list[str]:
         """Every month the period touches, as ``YYYY-MM``."""
