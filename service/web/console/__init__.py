@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("staff_web", __name__, template_folder="templates")
 
-from service.web.console import duplicates, inbox, photos, report_actions, report_page, views  # noqa: E402,F401  (registers the views on bp)
+from service.web.console import duplicates, inbox, photos, regions, report_actions, report_page, views  # noqa: E402,F401  (registers the views on bp)

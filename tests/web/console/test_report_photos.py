@@ -59,7 +59,7 @@ def test_a_clerk_sees_contact_and_the_sharp_photo_and_the_viewing_is_audited(sig
     thumb = clerk.get(f"/staff/photos/{photo.public_id}/thumb")
     large = clerk.get(f"/staff/photos/{photo.public_id}/large")
     assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg" and Image.open(io.BytesIO(thumb.data)).width <= 64
-    assert large.status_code == 200 and large.headers["Cache-Control"] == "private, no-store"
+    assert large.status_code == 200 and "no-store" in large.headers["Cache-Control"]
 
 
 def test_a_viewer_sees_no_contact_and_no_original_and_leaves_no_contact_audit(signed_in_client, photographed):
