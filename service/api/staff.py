@@ -33,11 +33,10 @@ from service.api.problems import abort
 from service.domain import access, report_edits, report_lists, workflow
 from service.domain.assignment import assign_member
 from service.domain.audit import audit
-from service.domain.processing import route
 from service.domain.triage import snapshot
 from service.extensions import db
 from service.geo.grid import haversine_m
-from service.models import Category, Department, Photo, Report, Staff
+from service.models import Department, Photo, Report, Staff
 from service.privacy.view_audit import audit_contact_view, audit_export
 from service.storage.base import ObjectNotFound
 from service.timefmt import iso_tokyo

@@ -22,10 +22,10 @@ from service.domain.sla import standing
 from service.domain.triage import snapshot
 from service.extensions import db
 from service.models import Report, Staff
+from service.privacy.view_audit import audit_contact_view
 from service.web.console import bp
 from service.web.console.member import current_member
 from service.web.console.report_messages import workflow_refusal
-from service.privacy.view_audit import audit_contact_view
 from service.web.locale import page_language
 
 # Merging is done from the duplicate candidates, where both reports are side by side.

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 
 from service.extensions import db
-from service.models import AuditEntry, Report
+from service.models import AuditEntry
 from tests.web.console.conftest import csrf_token, member
 from tests.web.console.test_report_page import etag_of, report
 from tests.web.console.test_report_photos import photo_of, photographed  # noqa: F401  (fixture)
