@@ -96,7 +96,7 @@ def save_photo_regions(photo_id: str) -> Response | tuple[str, int]:
     try:
         new = [photo_regions.WantedRegion(_box(row), row["kind"]) for row in typed]
     except BoxInvalid:
-        return render(member, photo, 422, error=_("ぼかしの位置と大きさは、写真の中に収まる0〜100の数（%）で入力してください。"), **again)
+        return render(member, photo, 422, error=_("ぼかしの位置と大きさは、写真の中に収まる0〜100の数（％）で入力してください。"), **again)
     wanted = [photo_regions.WantedRegion(Box(r.left, r.top, r.width, r.height), r.kind, r.id)
               for r in photo.active_regions() if r.id in kept] + new
     store = current_app.extensions["photo_store"]
