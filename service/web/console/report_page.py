@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from service import clock
-from service.domain import access, report_lists, response_templates, workflow
+from service.domain import access, follows, report_lists, response_templates, workflow
 from service.domain import status as statuses
 from service.domain.audit import audit
 from service.domain.sla import standing
@@ -61,7 +61,8 @@ def render(member: Staff, report: Report, status: int = 200, **form: Any) -> tup
         target=target if target in targets else None, offered=offered, picked=picked, reply=reply, form=form,
         names=names, members=choices.members, categories=choices.categories, departments=choices.departments, etag=workflow.etag(report), can_write=access.can_write(member),
         standing=standing(report, clock.now()), status_label=statuses.label(report.status, language),
-        contact=contact, can_see_original=access.can_see_original(member), can_moderate=access.can_moderate(member),
+        contact=contact, merged=report_lists.row_counts(db.session(), [report.id]).get(report.id, report_lists.RowCounts()).duplicates,
+        followers=follows.follower_count(db.session(), report.id), can_see_original=access.can_see_original(member), can_moderate=access.can_moderate(member),
     ), status
 
 
