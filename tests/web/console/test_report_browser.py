@@ -84,5 +84,5 @@ def test_a_manager_merges_a_duplicate_and_the_primary_counts_it(client, page, li
     page.get_by_role("button", name=f"{road_report}に統合する").click()
     expect(page.get_by_role("status").filter(has_text=f"{road_report}に統合しました。")).to_be_visible()
     page.goto(f"{live_server}/staff/reports/{road_report}")
-    expect(page.locator(".facts")).to_contain_text("統合された通報 1件")
+    expect(page.locator("main")).to_contain_text("統合された通報 1件")
     screenshot(page, "primary-after-merge")
