@@ -102,14 +102,14 @@ def note(public_id: str) -> Response | tuple[str, int]:
     fields = {name: request.form.get(name, "").strip() or None for name in ("public_reply", "internal_note")}
     refused = refusal(member, report)
     if refused:
-        return render(member, report, refused[0], error=refused[1], **fields)
+        return render(member, report, refused[0], error=refused[1], failed="note", **fields)
     before = snapshot(report)
     try:
         workflow.comment(db.session(), report, workflow.Actor.of(member), public_reply=fields["public_reply"],
                          internal_note=fields["internal_note"])
     except workflow.WorkflowError as exc:
         db.session.rollback()
-        return render(member, report, 422, error=workflow_refusal(exc), **fields)
+        return render(member, report, 422, error=workflow_refusal(exc), failed="note", **fields)
     audit(db.session(), member, "report.comment", "report", report.public_id, before, snapshot(report))
     db.session.commit()
     flash(_("記録しました。"), "info")

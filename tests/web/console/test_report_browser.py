@@ -58,6 +58,10 @@ def test_two_people_editing_one_report_see_a_conflict(page, browser, live_server
         page.get_by_label("内部メモだけを残す").fill("現地を確認しました")
         page.get_by_role("button", name="メモを記録する").click()
         expect(page.get_by_role("alert")).to_contain_text("他の職員が更新しました")
+        # What was typed is kept where it was typed, and the manager's change is shown.
+        expect(page.get_by_label("内部メモだけを残す")).to_have_value("現地を確認しました")
+        expect(page.get_by_label("内部メモ（公開されません）")).to_have_value("")
+        expect(page.get_by_label("優先度（0〜9、大きいほど優先）")).to_have_value("5")
         screenshot(page, "conflict")
     finally:
         other.context.close()
