@@ -30,14 +30,13 @@ from service.api.csv_files import csv_text
 from service.api.language import preferred_language
 from service.api.paging import page_links, parse_bbox, parse_statuses, wants_csv
 from service.api.problems import abort
-from service.domain import access, report_lists, workflow
+from service.domain import access, report_edits, report_lists, workflow
 from service.domain.assignment import assign_member
 from service.domain.audit import audit
-from service.domain.processing import route
 from service.domain.triage import snapshot
 from service.extensions import db
 from service.geo.grid import haversine_m
-from service.models import Category, Department, Photo, Report, Staff
+from service.models import Department, Photo, Report, Staff
 from service.privacy.view_audit import audit_contact_view, audit_export
 from service.storage.base import ObjectNotFound
 from service.timefmt import iso_tokyo
@@ -153,32 +152,14 @@ class StaffReportItem(MethodView):
     def patch(self, changes: dict[str, Any], report_id: str):
         """Priority, category correction (re-routes), and moderation: hide the report or a photo, redact text."""
         staff, report = writable_report(report_id)
-        moderation = {"hidden", "photos", "description"} & set(changes)
-        if moderation:
-            require(access.can_moderate(staff), "Only managers and admins moderate reports.")
-        if "category" in changes:
-            require(access.can_route(staff), "Only managers and admins correct categories (it re-routes the report).")
         before = snapshot(report)
-        if "priority" in changes:
-            report.priority = changes["priority"]
-        if "hidden" in changes:
-            report.hidden = changes["hidden"]
-        for item in changes.get("photos", []):
-            photo = next((p for p in report.photos if p.public_id == item["id"]), None)
-            if photo is None:
-                abort(422, "No such photo on this report.", errors={"photos": [f"Unknown photo {item['id']!r}."]})
-            photo.hidden = item["hidden"]
-        if "description" in changes:
-            workflow.redact(report, changes["description"])
-        if "category" in changes and changes["category"] != report.category.code:
-            category = db.session.scalar(select(Category).where(Category.jurisdiction_id == report.jurisdiction_id,
-                                                                Category.code == changes["category"], Category.active.is_(True)))
-            if category is None:
-                abort(422, "Unknown category.", errors={"category": [f"No active category {changes['category']!r}."]})
-            report.category_id = category.id
-            report.category = category
-            route(db.session(), report)
-        workflow.touch(report)
+        try:
+            report_edits.edit(db.session(), report, staff, changes)
+        except report_edits.EditRefused as exc:
+            db.session.rollback()
+            if exc.forbidden:
+                abort(403, str(exc))
+            abort(422, str(exc), errors={exc.field or "_": [str(exc)]})
         audit(db.session(), staff, "report.update", "report", report.public_id, before, snapshot(report))
         db.session.commit()
         return full_response(report, staff)

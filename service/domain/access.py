@@ -43,6 +43,16 @@ def can_route(staff: Staff) -> bool:
     return staff.role in ROUTERS
 
 
+def can_see_contact(staff: Staff) -> bool:
+    """Reporter contact (name, email, phone) on a report's staff view: those who act on reports; a viewer reads without it."""
+    return staff.role in WRITERS
+
+
+def can_see_original(staff: Staff) -> bool:
+    """The original photo as uploaded, with its metadata: the same people as contact, since it may hold as much."""
+    return can_see_contact(staff)
+
+
 def can_moderate(staff: Staff) -> bool:
     return staff.role in ROUTERS
 

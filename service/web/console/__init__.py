@@ -6,4 +6,14 @@ from flask import Blueprint
 
 bp = Blueprint("staff_web", __name__, template_folder="templates")
 
-from service.web.console import duplicates, figures, inbox, map_page, report_page, views  # noqa: E402,F401  (registers the views on bp)
+from service.web.console import (  # noqa: E402,F401  (registers the views on bp)
+    duplicates,
+    figures,
+    inbox,
+    map_page,
+    photos,
+    regions,
+    report_actions,
+    report_page,
+    views,
+)

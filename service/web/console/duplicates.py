@@ -18,6 +18,7 @@ from service.domain.triage import snapshot
 from service.extensions import db
 from service.web.console import bp
 from service.web.console.member import current_member
+from service.web.console.report_messages import workflow_refusal
 from service.web.console.report_page import stale_message, visible_report
 from service.web.locale import page_language
 
@@ -49,7 +50,7 @@ def merge(public_id: str) -> Response | tuple[str, int]:
                             public_reply=request.form.get("public_reply", "").strip() or None)
     except workflow.WorkflowError as exc:
         db.session.rollback()
-        return duplicates(public_id, 409, str(exc))
+        return duplicates(public_id, 409, workflow_refusal(exc))
     audit(db.session(), member, "report.transition", "report", report.public_id, before, snapshot(report))
     db.session.commit()
     flash(_("%(id)sに統合しました。", id=primary.public_id), "info")

@@ -15,15 +15,17 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from service import clock
-from service.domain import access, report_lists, response_templates, workflow
+from service.domain import access, follows, report_lists, response_templates, workflow
 from service.domain import status as statuses
 from service.domain.audit import audit
 from service.domain.sla import standing
 from service.domain.triage import snapshot
 from service.extensions import db
 from service.models import Report, Staff
+from service.privacy.view_audit import audit_contact_view
 from service.web.console import bp
 from service.web.console.member import current_member
+from service.web.console.report_messages import workflow_refusal
 from service.web.locale import page_language
 
 # Merging is done from the duplicate candidates, where both reports are side by side.
@@ -49,12 +51,18 @@ def render(member: Staff, report: Report, status: int = 200, **form: Any) -> tup
     target = form.get("to") or (picked.status if picked and picked.status else request.args.get("to"))
     reply = form.get("public_reply") if "public_reply" in form else (response_templates.text(picked, language) if picked else "")
     names = report_lists.staff_names(db.session(), [h.actor_id for h in report.history] + [report.assignee_id])
-    members = report_lists.choices(db.session(), member).members
+    choices = report_lists.choices(db.session(), member)
+    # Contact is shown only to roles that may see it, and each showing is audited like the API's view.
+    contact = access.can_see_contact(member)
+    if contact and audit_contact_view(db.session(), member, report):
+        db.session.commit()
     return render_template(
         "staff/report.html", report=report, language=language, statuses=statuses.STATUSES, targets=targets,
         target=target if target in targets else None, offered=offered, picked=picked, reply=reply, form=form,
-        names=names, members=members, etag=workflow.etag(report), can_write=access.can_write(member),
+        names=names, members=choices.members, categories=choices.categories, departments=choices.departments, etag=workflow.etag(report), can_write=access.can_write(member),
         standing=standing(report, clock.now()), status_label=statuses.label(report.status, language),
+        contact=contact, merged=report_lists.row_counts(db.session(), [report.id]).get(report.id, report_lists.RowCounts()).duplicates,
+        followers=follows.follower_count(db.session(), report.id), can_see_original=access.can_see_original(member), can_moderate=access.can_moderate(member),
     ), status
 
 
@@ -70,7 +78,7 @@ def transition(public_id: str) -> Response | tuple[str, int]:
     report = visible_report(member, public_id)
     fields = {name: request.form.get(name, "").strip() or None
               for name in ("to", "public_reply", "internal_note", "reason", "forwarded_to")}
-    refused = _refusal(member, report)
+    refused = refusal(member, report)
     if refused:
         return render(member, report, refused[0], error=refused[1], **fields)
     before = snapshot(report)
@@ -80,7 +88,7 @@ def transition(public_id: str) -> Response | tuple[str, int]:
                             reason=fields["reason"], forwarded_to=fields["forwarded_to"])
     except workflow.WorkflowError as exc:
         db.session.rollback()
-        return render(member, report, 409 if isinstance(exc, workflow.TransitionNotAllowed) else 422, error=str(exc), **fields)
+        return render(member, report, 409 if isinstance(exc, workflow.TransitionNotAllowed) else 422, error=workflow_refusal(exc), **fields)
     audit(db.session(), member, "report.transition", "report", report.public_id, before, snapshot(report))
     db.session.commit()
     flash(_("状態を「%(status)s」にしました。", status=statuses.label(report.status, page_language())), "info")
@@ -92,23 +100,23 @@ def note(public_id: str) -> Response | tuple[str, int]:
     member = current_member()
     report = visible_report(member, public_id)
     fields = {name: request.form.get(name, "").strip() or None for name in ("public_reply", "internal_note")}
-    refused = _refusal(member, report)
+    refused = refusal(member, report)
     if refused:
-        return render(member, report, refused[0], error=refused[1], **fields)
+        return render(member, report, refused[0], error=refused[1], failed="note", **fields)
     before = snapshot(report)
     try:
         workflow.comment(db.session(), report, workflow.Actor.of(member), public_reply=fields["public_reply"],
                          internal_note=fields["internal_note"])
     except workflow.WorkflowError as exc:
         db.session.rollback()
-        return render(member, report, 422, error=str(exc), **fields)
+        return render(member, report, 422, error=workflow_refusal(exc), failed="note", **fields)
     audit(db.session(), member, "report.comment", "report", report.public_id, before, snapshot(report))
     db.session.commit()
     flash(_("記録しました。"), "info")
     return redirect(url_for("staff_web.report_page", public_id=public_id), 303)
 
 
-def _refusal(member: Staff, report: Report) -> tuple[int, str] | None:
+def refusal(member: Staff, report: Report) -> tuple[int, str] | None:
     """Why a post must not change the report (status code, message), or None: role first, then the version read."""
     if not access.can_write(member):
         return 403, _("この操作をする権限がありません。")

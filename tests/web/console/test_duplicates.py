@@ -52,3 +52,23 @@ def test_a_stale_or_foreign_merge_is_refused(client, signed_in_client, road_repo
                          data={"csrf_token": csrf_token(page), "etag": '"old-1"', "primary": road_report})
     assert stale.status_code == 409 and "他の職員が更新しました" in stale.get_data(as_text=True)
     assert report(copy).status == "received"
+
+
+def followers_shown(page: str) -> int:
+    found = re.search(r"<dt>フォロー</dt><dd>(\d+)人</dd>", page)
+    assert found, "the report page shows no follower count"
+    return int(found.group(1))
+
+
+def test_a_merge_counts_the_duplicates_followers_on_the_primary(client, signed_in_client, road_report):
+    copy = submit(client, lat=35.6501, lon=139.7801)
+    followed = client.post(f"/api/v1/reports/{copy}/followers", json={"email": "neighbour@example.jp", "email_updates": False})
+    assert followed.status_code == 201
+    manager = signed_in_client("manager road")
+    before = manager.get(f"/staff/reports/{road_report}").get_data(as_text=True)
+    assert "統合された通報" not in before
+    page = manager.get(f"/staff/reports/{copy}/duplicates").get_data(as_text=True)
+    manager.post(f"/staff/reports/{copy}/duplicates", data={"csrf_token": csrf_token(page), "etag": etag_of(page),
+                                                             "primary": road_report})
+    after = manager.get(f"/staff/reports/{road_report}").get_data(as_text=True)
+    assert "統合された通報 1件" in after and followers_shown(after) == followers_shown(before) + 1
