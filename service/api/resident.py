@@ -232,7 +232,11 @@ class ReportItem(MethodView):
         The public view carries an ETag; polls send it back in If-None-Match and an
         unchanged report is answered 304 without a body.
         """
-        stamp = report_stamp(db.session(), report_id)
+        # Every query of this view only reads committed rows, one statement each: in
+        # autocommit the database gets no BEGIN before them and no ROLLBACK after.
+        session = db.session()
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        stamp = report_stamp(session, report_id)
         token = request.headers.get("X-Tracking-Token")
         if stamp is None:
             abort(404, "No report has this id.")
