@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import current_app, request, url_for
@@ -232,11 +234,11 @@ class ReportItem(MethodView):
         The public view carries an ETag; polls send it back in If-None-Match and an
         unchanged report is answered 304 without a body.
         """
-        # Every query of this view only reads committed rows, one statement each: in
-        # autocommit the database gets no BEGIN before them and no ROLLBACK after.
-        session = db.session()
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        stamp = report_stamp(session, report_id)
+        with _reads_without_transaction():
+            return self._view(report_id)
+
+    def _view(self, report_id: str) -> Any:
+        stamp = report_stamp(db.session(), report_id)
         token = request.headers.get("X-Tracking-Token")
         if stamp is None:
             abort(404, "No report has this id.")
@@ -255,6 +257,28 @@ class ReportItem(MethodView):
         return presenters.report_public(_public_report(report_id), language), 200, headers
 
 
+@contextmanager
+def _reads_without_transaction() -> Iterator[None]:
+    """Run the block's queries in autocommit: the database gets no BEGIN before them and no ROLLBACK after.
+
+    Each query of a view that only reads committed rows stands alone, so a
+    transaction around them adds two round trips and nothing else. A session
+    already in a transaction (a context that outlives requests) keeps it; the
+    block's own transaction ends with the block, so no later write of the same
+    session runs in autocommit.
+    """
+    session = db.session()
+    if session.in_transaction():
+        yield
+        return
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    try:
+        yield
+    finally:
+        # Nothing was written: this only hands the connection back, with no round trip.
+        session.rollback()
+
+
 def _report_to_show(public_id: str) -> Report:
     """The report with what the reporter's own view shows loaded at once, without its jurisdiction's boundary."""
     return db.session.execute(
@@ -267,22 +291,24 @@ def _public_report(public_id: str) -> Report:
     """The report with only the columns its public view reads (presenters.report_public), in three queries.
 
     The public view is the hottest read, and every column the database sends
-    costs CPU to describe and convert: the full rows hold about 120.
+    costs CPU to describe and convert: the full rows hold about 120. A column
+    the presenter reads that is missing here costs a query per row instead
+    (tests/api/test_public_view_reads.py counts them).
     """
     return db.session.execute(select(Report).where(Report.public_id == public_id).options(*_PUBLIC_COLUMNS)).unique().scalar_one()
 
 
 _PUBLIC_COLUMNS = (
-    load_only(Report.public_id, Report.description, Report.status, Report.lat, Report.lon, Report.address_parts,
-              Report.address_approximate, Report.processing_state, Report.duplicate_of_id, Report.created_at,
-              Report.updated_at),
+    load_only(Report.public_id, Report.description, Report.description_public, Report.status, Report.lat, Report.lon,
+              Report.address_parts, Report.address_approximate, Report.processing_state, Report.duplicate_of_id,
+              Report.created_at, Report.updated_at),
     joinedload(Report.jurisdiction).load_only(Jurisdiction.code),
     joinedload(Report.category).load_only(Category.code, Category.name_ja, Category.name_en, Category.translations),
     joinedload(Report.department).load_only(Department.name_ja, Department.name_en),
-    selectinload(Report.photos).load_only(Photo.public_id, Photo.position, Photo.state, Photo.hidden, Photo.large_key,
-                                          Photo.thumb_key),
+    selectinload(Report.photos).load_only(Photo.public_id, Photo.position, Photo.state, Photo.hidden,
+                                          Photo.public_large_key, Photo.public_thumb_key, Photo.regions_version),
     selectinload(Report.history).load_only(HistoryEntry.created_at, HistoryEntry.kind, HistoryEntry.to_status,
-                                           HistoryEntry.public_reply),
+                                           HistoryEntry.public_reply, HistoryEntry.public_reply_public),
 )
 
 
