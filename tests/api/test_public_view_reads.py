@@ -1,4 +1,4 @@
-"""The public view is read in a fixed, small number of queries, and says the same as a fully loaded report."""
+"""The public view is read in four Core queries (service.domain.public_report) and says exactly what the presenter says of the fully loaded report."""
 
 from __future__ import annotations
 
@@ -85,3 +85,20 @@ def test_a_report_without_photos_or_history_beyond_its_creation_takes_four_queri
     assert response.status_code == 200 and response.get_json()["photos"] == []
     assert len(statements) == PUBLIC_VIEW_QUERIES, statements
     assert response.get_json() == fully_loaded_view(client, public_id, "ja")
+
+
+def test_a_duplicate_shows_its_primary_report_and_department_as_the_full_report_does(client, keys):  # noqa: F811
+    primary_id = photographed(client, "街灯が点きません", photos=1)
+    transition(client, keys, primary_id, "acknowledged", public_reply="確認しました。")
+    duplicate_id = photographed(client, "同じ街灯です", photos=0)
+    primary, duplicate = (db.session.scalar(select(Report).where(Report.public_id == i)) for i in (primary_id, duplicate_id))
+    duplicate.duplicate_of_id, duplicate.version = primary.id, duplicate.version + 1
+    db.session.commit()
+
+    for language in ("ja", "en", "zh-Hans"):
+        response = client.get(f"/api/v1/reports/{duplicate_id}", headers={"Accept-Language": language})
+        body = response.get_json()
+        assert response.status_code == 200 and body["duplicate_of"] == primary_id
+        assert body["primary"]["id"] == primary_id and body["primary"]["status"] == "acknowledged"
+        assert body["department"] is not None
+        assert body == fully_loaded_view(client, duplicate_id, language)
