@@ -10,6 +10,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from service.db_pool import RECYCLE_SECONDS, init_pool_checks
+
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
@@ -79,6 +81,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_clock(app, (test_config or {}).get("CLOCK"))
     configure_logging(settings["LOG_LEVEL"])
     db.init_app(app)
+    if not settings["DATABASE_URL"].startswith("sqlite"):
+        with app.app_context():
+            init_pool_checks(db.engine)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     api = ProblemApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "description": "a staff API key"})
@@ -111,7 +116,8 @@ def _engine_options(url: str) -> dict[str, Any]:
     # Statement parameters hold reporters' contact details: no error message or log line shows them.
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}, "hide_parameters": True}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10, "hide_parameters": True}
+    # Connections are tested after idling rather than at every checkout (service.db_pool).
+    return {"pool_recycle": RECYCLE_SECONDS, "pool_size": 10, "max_overflow": 10, "hide_parameters": True}
 
 
 @event.listens_for(Engine, "connect")

@@ -43,10 +43,16 @@ def check_request() -> None:
         # No view takes the request: it is answered 404 or 405 (under /open311/ as an Open311
         # document) whatever it holds, and nothing of it is parsed.
         return
-    _check_lines("path", (request.view_args or {}).items())
-    if request.query_string.count(b"&") >= MAX_QUERY_PARAMETERS:
-        abort(400, f"A query may have at most {MAX_QUERY_PARAMETERS} parameters.")
-    _check_lines("query", request.args.items(multi=True))
+    if request.view_args:
+        _check_lines("path", request.view_args.items())
+    query = request.query_string
+    if query:
+        if query.count(b"&") >= MAX_QUERY_PARAMETERS:
+            abort(400, f"A query may have at most {MAX_QUERY_PARAMETERS} parameters.")
+        _check_lines("query", request.args.items(multi=True))
+    if not _has_body():
+        # Most requests are reads without a body: nothing is left to bound or check.
+        return
     if _takes_large_body():
         return
     _bound_size()
@@ -57,6 +63,11 @@ def check_request() -> None:
             g.json_body = parse_json_text(data)
     elif mimetype in FORM_TYPES:
         _check_form()
+
+
+def _has_body() -> bool:
+    """Whether the request may carry a body: a length above zero, or chunks (no length up front)."""
+    return bool(request.content_length) or "HTTP_TRANSFER_ENCODING" in request.environ
 
 
 def _takes_large_body() -> bool:

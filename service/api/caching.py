@@ -27,12 +27,29 @@ def init_cache_policy(app: Flask) -> None:
 
 
 def apply_cache_policy(response: Response) -> Response:
-    response.vary.update(PRIVATE_HEADERS)
+    add_vary(response, PRIVATE_HEADERS)
     if is_private(request) or not 200 <= response.status_code < 400:
         response.headers["Cache-Control"] = "no-store"
     elif "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+def add_vary(response: Response, names: tuple[str, ...]) -> None:
+    """Add ``names`` to the response's Vary header, each once whatever its case.
+
+    The same as ``response.vary.update(names)`` without building a header set
+    and writing it back, which every answer would pay for.
+    """
+    current = response.headers.get("Vary")
+    if not current:
+        response.headers["Vary"] = ", ".join(names)
+        return
+    parts = [part.strip() for part in current.split(",") if part.strip()]
+    present = {part.lower() for part in parts}
+    missing = [name for name in names if name.lower() not in present]
+    if missing:
+        response.headers["Vary"] = ", ".join([*parts, *missing])
 
 
 def is_private(req: Request) -> bool:

@@ -4,7 +4,7 @@ While PostgreSQL restarts or cannot be reached, a request fails with a driver
 error that is no bug of ours: the client should simply try again a little
 later, and the service must heal by itself once the database is back. The
 session is rolled back so the scoped session holds no broken transaction,
-and the pool (with ``pool_pre_ping``) replaces the dead connections on the
+and the pool (tested after idling, :mod:`service.db_pool`) replaces the dead connections on the
 next checkout, so no restart is needed.
 """
 

@@ -8,7 +8,7 @@ reporter's own view, opened with its tracking token, keeps the stored record.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 
@@ -17,6 +17,7 @@ from service.api.urls import external_url
 from service.domain import attributes, photo_step
 from service.domain import status as statuses
 from service.domain.disclosure import Disclosed, disclose_report, public_reply
+from service.domain.public_report import PublicReport
 from service.geo.display import display_boundary
 from service.models import Category, HistoryEntry, Jurisdiction, Photo, Report
 from service.timefmt import iso_tokyo
@@ -104,8 +105,11 @@ def public_view(report: Report) -> Disclosed:
     return disclose_report(report, current_app.config["OPENDATA_COORDINATE_DECIMALS"])
 
 
-def report_public(report: Report, language: str) -> dict[str, Any]:
-    return _report(report, language, public_view(report))
+def report_public(report: Report | PublicReport, language: str) -> dict[str, Any]:
+    """The public view of a report, loaded whole or as its public columns (service.domain.public_report)."""
+    # A PublicReport has every attribute the public view reads, under the same names.
+    whole = cast(Report, report)
+    return _report(whole, language, public_view(whole))
 
 
 def _report(report: Report, language: str, shown: Disclosed) -> dict[str, Any]:

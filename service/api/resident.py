@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import current_app, request, url_for
@@ -9,7 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import joinedload
 
 from schemas.category import CategoryQuerySchema, CategorySchema
 from schemas.common import ProblemSchema
@@ -47,11 +49,12 @@ from service.domain.intake import (
     submit_report,
 )
 from service.domain.local_government_code import normalize
+from service.domain.public_report import public_report
 from service.domain.report_stamp import report_stamp
 from service.domain.status import label as status_label
 from service.extensions import db
 from service.jobs import jobs
-from service.models import Category, Department, HistoryEntry, Jurisdiction, Photo, Report
+from service.models import Category, Jurisdiction, Report
 from service.photos.inspect import PhotoRejected, inspect_photo
 from service.pipeline import pipeline_for
 from service.timefmt import iso_tokyo
@@ -223,6 +226,10 @@ class ReportItem(MethodView):
         The public view carries an ETag; polls send it back in If-None-Match and an
         unchanged report is answered 304 without a body.
         """
+        with _reads_without_transaction():
+            return self._view(report_id)
+
+    def _view(self, report_id: str) -> Any:
         stamp = report_stamp(db.session(), report_id)
         token = request.headers.get("X-Tracking-Token")
         if stamp is None:
@@ -239,7 +246,32 @@ class ReportItem(MethodView):
         headers = {"ETag": etag, "Cache-Control": PUBLIC_REPORT_CACHE, "Vary": "Accept-Language"}
         if request.if_none_match.contains(etag.strip('"')):
             return current_app.response_class(status=304, headers=headers)
-        return presenters.report_public(_public_report(report_id), language), 200, headers
+        report = public_report(db.session(), report_id)
+        if report is None:
+            abort(404, "No report has this id.")
+        return presenters.report_public(report, language), 200, headers
+
+
+@contextmanager
+def _reads_without_transaction() -> Iterator[None]:
+    """Run the block's queries in autocommit: the database gets no BEGIN before them and no ROLLBACK after.
+
+    Each query of a view that only reads committed rows stands alone, so a
+    transaction around them adds two round trips and nothing else. A session
+    already in a transaction (a context that outlives requests) keeps it; the
+    block's own transaction ends with the block, so no later write of the same
+    session runs in autocommit.
+    """
+    session = db.session()
+    if session.in_transaction():
+        yield
+        return
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    try:
+        yield
+    finally:
+        # Nothing was written: this only hands the connection back, with no round trip.
+        session.rollback()
 
 
 def _report_to_show(public_id: str) -> Report:
@@ -248,29 +280,6 @@ def _report_to_show(public_id: str) -> Report:
         select(Report).where(Report.public_id == public_id)
         .options(joinedload(Report.jurisdiction).load_only(Jurisdiction.code))
     ).unique().scalar_one()
-
-
-def _public_report(public_id: str) -> Report:
-    """The report with only the columns its public view reads (presenters.report_public), in three queries.
-
-    The public view is the hottest read, and every column the database sends
-    costs CPU to describe and convert: the full rows hold about 120.
-    """
-    return db.session.execute(select(Report).where(Report.public_id == public_id).options(*_PUBLIC_COLUMNS)).unique().scalar_one()
-
-
-_PUBLIC_COLUMNS = (
-    load_only(Report.public_id, Report.description, Report.status, Report.lat, Report.lon, Report.address_parts,
-              Report.address_approximate, Report.processing_state, Report.duplicate_of_id, Report.created_at,
-              Report.updated_at),
-    joinedload(Report.jurisdiction).load_only(Jurisdiction.code),
-    joinedload(Report.category).load_only(Category.code, Category.name_ja, Category.name_en, Category.translations),
-    joinedload(Report.department).load_only(Department.name_ja, Department.name_en),
-    selectinload(Report.photos).load_only(Photo.public_id, Photo.position, Photo.state, Photo.hidden, Photo.large_key,
-                                          Photo.thumb_key),
-    selectinload(Report.history).load_only(HistoryEntry.created_at, HistoryEntry.kind, HistoryEntry.to_status,
-                                           HistoryEntry.public_reply),
-)
 
 
 @blp.route("/reports/<string:report_id>/rating")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask_babel import Babel, refresh
 
 from service.web.pages import is_page
@@ -39,8 +39,15 @@ def init_locale(app: Flask) -> None:
     app.add_template_global(language_name)
     # Flask-Babel keeps the locale in the application context, which outlives a
     # request wherever a context is pushed around several (tests, commands).
-    app.before_request(refresh)
+    app.before_request(_forget_locale)
     app.after_request(_remember_choice)
+
+
+def _forget_locale() -> None:
+    # Flask-Babel caches in g only once a page has asked for a translation; most
+    # requests are API calls that never did, so there is nothing to forget.
+    if "_flask_babel" in g:
+        refresh()
 
 
 def offer_languages(app: Flask, blueprint: str, languages: dict[str, str]) -> None:
