@@ -17,8 +17,9 @@ from schemas.follower import FollowSchema
 from service import clock
 from service.api import presenters
 from service.api.limits import Budget, address_key, counting_refusals, report_budgets, within
-from service.api.resident import PUBLIC_REPORT_CACHE, _public_report
+from service.api.resident import PUBLIC_REPORT_CACHE
 from service.domain import follows
+from service.domain.public_report import Named, PublicReport, public_report
 from service.domain.report_stamp import report_stamp
 from service.extensions import db
 from service.jobs import jobs
@@ -195,7 +196,15 @@ def _jurisdiction() -> Jurisdiction | None:
     return catalogue.chosen_jurisdiction(db.session(), request.args.get("jurisdiction"))
 
 
-def _site(jurisdiction: Jurisdiction) -> Site:
+def _public_report(report_id: str) -> PublicReport:
+    """What the public may see of a report, read as the API's public view reads it; 404 when there is none."""
+    found = public_report(db.session(), report_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _site(jurisdiction: Jurisdiction | Named) -> Site:
     return site_for(current_app.config.get("RESIDENT_SITES_FILE", ""), jurisdiction.code)
 
 
