@@ -154,8 +154,8 @@ class _Pattern(fields.String):
     ERROR = ""
 
     def __init__(self, **kwargs) -> None:
-        metadata = {"format": self.FORMAT, "pattern": self.PATTERN, "maxLength": self.MAX_LENGTH,
-                    **(kwargs.pop("metadata", None) or {})}
+        declared = {"format": self.FORMAT, "pattern": self.PATTERN, "maxLength": self.MAX_LENGTH}
+        metadata = {**{k: v for k, v in declared.items() if v}, **(kwargs.pop("metadata", None) or {})}
         super().__init__(validate=validate.Length(max=self.MAX_LENGTH), metadata=metadata, **kwargs)
         self._compiled = re.compile(self.PATTERN)
 
@@ -177,7 +177,8 @@ class WebUrl(_Pattern):
 class EmailAddress(_Pattern):
     """An e-mail address of at most 254 characters (a domain in Unicode in its ASCII form)."""
 
-    PATTERN, FORMAT, MAX_LENGTH, ERROR = EMAIL_PATTERN, "email", 254, "Not a valid email address."
+    # No "format": clients' e-mail validators disagree with each other; the pattern is the rule.
+    PATTERN, FORMAT, MAX_LENGTH, ERROR = EMAIL_PATTERN, "", 254, "Not a valid email address."
 
 
 class Coordinate(fields.Float):
