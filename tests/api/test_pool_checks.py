@@ -25,13 +25,12 @@ def close_pooled_connections() -> None:
                                 "WHERE datname = current_database() AND pid <> pg_backend_pid()").text)
 
 
-@pytest.fixture()
-def on_postgresql(database_kind: str) -> None:
-    if database_kind != "postgresql":
-        pytest.skip("only a PostgreSQL server closes pooled connections; SQLite has none")
+# Only a PostgreSQL server closes pooled connections; SQLite has none.
+on_postgresql = pytest.mark.parametrize("database_kind", ["postgresql"], indirect=True)
 
 
-def test_a_connection_closed_while_idle_is_replaced_and_the_read_answers_200(client, on_postgresql, monkeypatch):
+@on_postgresql
+def test_a_connection_closed_while_idle_is_replaced_and_the_read_answers_200(client, monkeypatch):
     report = created(client)
     monkeypatch.setattr(db_pool, "IDLE_SECONDS", 0.0)
     close_pooled_connections()
@@ -40,7 +39,8 @@ def test_a_connection_closed_while_idle_is_replaced_and_the_read_answers_200(cli
     assert response.status_code == 200 and response.get_json()["id"] == report["id"]
 
 
-def test_a_connection_closed_within_the_idle_time_answers_503_once_then_the_pool_heals(client, on_postgresql, monkeypatch):
+@on_postgresql
+def test_a_connection_closed_within_the_idle_time_answers_503_once_then_the_pool_heals(client, monkeypatch):
     report = created(client)
     monkeypatch.setattr(db_pool, "IDLE_SECONDS", 3600.0)
     close_pooled_connections()

@@ -2,7 +2,7 @@
 
 The drill holds 300 uploads open that announce a 1 MB body and then send one
 byte every three seconds, for 20 seconds. Meanwhile `/healthz` answers within
-a second and a resident's report goes in.
+a second on a quiet machine and a resident's report goes in.
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ def front_port(request: pytest.FixtureRequest) -> int:
 def test_healthz_stays_fast_and_a_report_goes_in_while_300_slow_uploads_hang(front_port):
     result = slow_upload_drill(front_port, connections=300, seconds=20.0)
 
-    assert result.p99 < 1.0, f"/healthz p99 {result.p99:.2f} s over {len(result.healthz_seconds)} requests"
+    # Other tests share the two cores while this runs (the suite runs in parallel), so the bound
+    # is 2 s: a server out of connection slots answers in 5 s (its timeout) or not at all.
+    assert result.p99 < 2.0, f"/healthz p99 {result.p99:.2f} s over {len(result.healthz_seconds)} requests"
     # The server coped with the slow uploads open, rather than by dropping them.
     assert result.slow_connections_open >= 290, result.slow_connections_open
     assert result.report_status == 201, result.report_body
