@@ -11,6 +11,7 @@ domain; message ids are the Japanese text, so Japanese needs no catalogue.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, g, request
 from flask_babel import Babel, refresh
@@ -37,6 +38,7 @@ def init_locale(app: Flask) -> None:
     app.add_template_global(page_language)
     app.add_template_global(offered_languages)
     app.add_template_global(language_name)
+    app.add_template_global(language_query)
     # Flask-Babel keeps the locale in the application context, which outlives a
     # request wherever a context is pushed around several (tests, commands).
     app.before_request(_forget_locale)
@@ -62,6 +64,12 @@ def offered_languages() -> dict[str, str]:
 
 def language_name(code: str) -> str:
     return offered_languages().get(code, code)
+
+
+def language_query(code: str) -> str:
+    """This page's query with ``lang`` switched to ``code``, so a switch keeps the page's filters and jurisdiction."""
+    args = [(name, value) for name, value in request.args.items(multi=True) if name != "lang"]
+    return urlencode([*args, ("lang", code)])
 
 
 def page_language() -> str:

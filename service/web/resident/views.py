@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import Response, abort, current_app, redirect, render_template, request, session, url_for
 from marshmallow import ValidationError
@@ -171,17 +170,6 @@ def site_style(code: str) -> Response:
     response.cache_control.public = True
     response.cache_control.max_age = 300
     return response
-
-
-@bp.context_processor
-def _page_helpers() -> dict[str, Any]:
-    return {"language_query": _language_query}
-
-
-def _language_query(code: str) -> str:
-    """This page's query with ``lang`` switched to ``code``, so a switch keeps the chosen jurisdiction."""
-    args = [(name, value) for name, value in request.args.items(multi=True) if name != "lang"]
-    return urlencode([*args, ("lang", code)])
 
 
 def _point(lat: str, lon: str) -> tuple[float, float] | None:
