@@ -7,6 +7,9 @@ from flask import Blueprint
 bp = Blueprint("staff_web", __name__, template_folder="templates")
 
 from service.web.console import (  # noqa: E402,F401  (registers the views on bp)
+    admin,
+    admin_access,
+    admin_setup,
     duplicates,
     figures,
     inbox,
