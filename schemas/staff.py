@@ -60,7 +60,7 @@ class ReporterContactSchema(Schema):
 class StaffPhotoSchema(Schema):
     id = fields.String()
     position = fields.Integer(metadata={"description": "place in the order the resident sent, from 0"})
-    state = fields.String(metadata={"description": "stored (waiting for its derivatives), ready, awaiting_review (the face detector failed: "
+    state = fields.String(metadata={"description": "stored (waiting for its derivatives), awaiting_detection (staff derivatives made, not public until the detector has looked), ready, awaiting_review (the face detector failed: "
                                                  "not public until a manager sets its regions), or rejected (see reject_reason)"})
     reject_reason = fields.String(allow_none=True, metadata={"description": "why the photo could not be processed"})
     hidden = fields.Boolean()

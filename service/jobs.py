@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 PROCESS_REPORT = "machikoe.process_report"
 SWEEP = "machikoe.sweep"
+CHECK_PHOTOS = "machikoe.check_photos"
 ENRICH_ADDRESS = "machikoe.enrich_address"
 DISPATCH_EVENTS = "machikoe.dispatch_events"
 DELIVER = "machikoe.deliver"
@@ -28,11 +29,21 @@ NOTIFICATION_SWEEPS = (RETRY_DELIVERIES, RATING_REMINDERS, OVERDUE)
 LINE_EVENTS = "machikoe.line_events"
 PRIVACY_PURGE = "machikoe.privacy_purge"
 
+# The priority of work that nothing urgent waits for (the photo check). With
+# Redis, 0 is taken first and a job sent without a priority has 0; a worker
+# takes one of this priority only when no queue it consumes holds one of 0,
+# because kombu polls every queue's priority levels in order, 0 first.
+LATER = 9
+
 
 class Jobs:
     def process_report(self, report_id: int) -> bool:
         """Ask a worker to process a report; False when the broker is unreachable."""
         return self._send(PROCESS_REPORT, report_id)
+
+    def check_photos(self, report_id: int) -> bool:
+        """Ask a worker to check a routed report's photos, after every report still to be routed; the sweep resends a lost one."""
+        return self._send(CHECK_PHOTOS, report_id, priority=LATER)
 
     def sweep(self) -> bool:
         """Ask a worker to re-enqueue reports whose processing was lost."""
@@ -64,10 +75,10 @@ class Jobs:
         """Ask a worker to remove the personal data whose retention has run out."""
         return self._send(PRIVACY_PURGE)
 
-    def _send(self, name: str, *args: object) -> bool:
+    def _send(self, name: str, *args: object, priority: int | None = None) -> bool:
         celery = current_app.extensions["celery"]
         try:
-            celery.send_task(name, args=list(args))
+            celery.send_task(name, args=list(args), priority=priority)
         except Exception as exc:  # noqa: BLE001  (any broker failure; the sweep recovers)
             log.warning("could not enqueue %s: %s; the sweep will pick it up", name, type(exc).__name__)
             return False

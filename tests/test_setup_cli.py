@@ -11,11 +11,11 @@ from shapely.geometry import Point, shape
 from sqlalchemy import select
 
 from service.cli import cli
-from service.domain import processing
 from service.domain.staff_keys import create_staff
 from service.extensions import db
 from service.models import Area, Category, Department, Jurisdiction, Report, RoutingRule
 from service.pipeline import pipeline_for
+from tests.worker import processed_by_worker
 
 
 def square(x: float, y: float, size: float) -> list:
@@ -67,7 +67,7 @@ def test_a_city_is_set_up_from_an_n03_file_and_reports_route_to_its_departments(
     created = client.post("/api/v1/reports", json=on_island)
     assert created.status_code == 201
     report = db.session.scalar(select(Report).where(Report.public_id == created.get_json()["id"]))
-    processing.process(db.session, report.id, pipeline_for(client.application))
+    processed_by_worker(db.session, report.id, pipeline_for(client.application))
     public = client.get(f"/api/v1/reports/{report.public_id}").get_json()
     assert public["jurisdiction"] == "121002" and public["department"] == "中央土木事務所"
     assert public["address"] == "千葉県千葉市中央区" and public["ward"] == "中央区"
@@ -129,7 +129,7 @@ def report_at(client, point, category="road_damage"):
 
 def processed(client, created):
     report = db.session.scalar(select(Report).where(Report.public_id == created.get_json()["id"]))
-    processing.process(db.session, report.id, pipeline_for(client.application))
+    processed_by_worker(db.session, report.id, pipeline_for(client.application))
     return client.get(f"/api/v1/reports/{report.public_id}").get_json()
 
 

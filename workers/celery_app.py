@@ -6,7 +6,7 @@ from celery import Celery, Task
 from flask import Flask
 from kombu import Queue
 
-from service.jobs import DELIVER, DISPATCH_EVENTS, FETCH_MEDIA, NOTIFICATION_SWEEPS, PRIVACY_PURGE
+from service.jobs import DELIVER, DISPATCH_EVENTS, FETCH_MEDIA, LATER, NOTIFICATION_SWEEPS, PRIVACY_PURGE
 
 # Deliveries and media fetches wait on other people's servers, so each has a
 # queue of its own: workers started with `-Q celery` keep processing reports
@@ -65,7 +65,8 @@ def celery_settings(broker_url: str, sweep_interval: float, dispatch_interval: f
         "broker_connection_retry_on_startup": True,
         # Publishing must not hang a request when Redis is away: fail fast, the sweep recovers.
         "task_publish_retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
-        "broker_transport_options": {"socket_connect_timeout": 2, "socket_timeout": 5, "visibility_timeout": 3600},
+        "broker_transport_options": {"socket_connect_timeout": 2, "socket_timeout": 5, "visibility_timeout": 3600,
+                                     "priority_steps": [0, LATER]},
         "worker_hijack_root_logger": False,
         "task_default_queue": DEFAULT_QUEUE,
         "task_queues": tuple(Queue(name) for name in QUEUES),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import shared_task
 from flask import current_app
@@ -12,32 +13,46 @@ from service.channels.line import store_events
 from service.domain import processing, remote_media
 from service.domain.remote_media import FETCH_MEDIA
 from service.extensions import db
-from service.jobs import ENRICH_ADDRESS, LINE_EVENTS, PROCESS_REPORT, SWEEP
+from service.jobs import CHECK_PHOTOS, ENRICH_ADDRESS, LINE_EVENTS, PROCESS_REPORT, SWEEP, jobs
 from service.pipeline import pipeline_for
 
 log = logging.getLogger(__name__)
 
+# Jobs on a report that a passing outage (database, photo store) must not
+# lose: acknowledged once done, taken again when their worker is lost, and
+# retried with a growing wait.
+RETRIED: dict[str, Any] = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "ignore_result": True,
+    "autoretry_for": (processing.TemporaryFailure,),
+    "retry_backoff": 2,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
 
-@shared_task(
-    bind=True,
-    name=PROCESS_REPORT,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    ignore_result=True,
-    autoretry_for=(processing.TemporaryFailure,),
-    retry_backoff=2,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=8,
-)
+
+@shared_task(bind=True, name=PROCESS_REPORT, **RETRIED)
 def process_report(self, report_id: int) -> None:
     try:
-        processing.process(db.session(), report_id, pipeline_for(current_app))
+        finished = processing.process(db.session(), report_id, pipeline_for(current_app))
     except processing.TemporaryFailure as exc:
         if self.request.retries >= self.max_retries:
             processing.mark_failed(db.session(), report_id, f"gave up after {self.request.retries} retries: {exc}")
             return
         raise
+    finally:
+        db.session.remove()
+    if finished and current_app.config["PHOTO_DETECTION"]:
+        jobs.check_photos(report_id)
+
+
+@shared_task(bind=True, name=CHECK_PHOTOS, **RETRIED)
+def check_photos(self, report_id: int) -> int:
+    """Let the detector look at a routed report's photos and publish them."""
+    try:
+        return processing.check_photos(db.session(), report_id, pipeline_for(current_app))
     finally:
         db.session.remove()
 
@@ -53,6 +68,13 @@ def sweep() -> int:
         process_report.delay(report_id)
     if ids:
         log.info("sweep re-enqueued %d reports", len(ids))
+    if current_app.config["PHOTO_DETECTION"]:
+        try:
+            unchecked = processing.unchecked_photos(db.session(), older_than_seconds=current_app.config["SWEEP_AFTER_SECONDS"])
+        finally:
+            db.session.remove()
+        for report_id in unchecked:
+            jobs.check_photos(report_id)
     try:
         media = remote_media.pending_media(db.session(), stale_after_seconds=current_app.config["SWEEP_AFTER_SECONDS"])
     finally:

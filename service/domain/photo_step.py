@@ -4,6 +4,14 @@ Every photo gets sharp derivatives, which staff see. Its public derivatives
 are the same files while the photo has no active region, and blurred copies,
 under keys of their own, once it has one (service.photos.blur).
 
+With a detector, a photo is published in two moves. Processing makes the
+sharp derivatives and routes the report; the photo then waits, unpublished,
+``awaiting_detection``, until :func:`check` has looked for faces and plates
+and made its public derivatives. The check is the costlier half of the work
+and nothing waits for it but publication, so workers take it after the
+reports still to be routed (workers.tasks): a burst of reports is routed at
+the pace of the cheap half, and their photos follow.
+
 The work on the pixels (decoding, resizing, encoding, writing to the store)
 touches no database row, so it runs in a thread of its own while the other
 steps of the same report query the database: Pillow and the store release
@@ -34,6 +42,8 @@ log = logging.getLogger(__name__)
 # A photo whose detector failed: its sharp derivatives exist for staff, and
 # nothing is public until staff have looked and released it.
 AWAITING_REVIEW = "awaiting_review"
+# A photo with its sharp derivatives, not yet looked at by the detector: nothing is public yet.
+AWAITING_DETECTION = "awaiting_detection"
 
 
 class StoreUnavailable(RuntimeError):
@@ -67,7 +77,7 @@ class PhotoJob:
 @dataclass(frozen=True)
 class PhotoOutcome:
     photo_id: int
-    state: str  # "ready", "awaiting_review" or "rejected"
+    state: str  # "ready", "awaiting_detection", "awaiting_review" or "rejected"
     reject_reason: str | None = None
     metadata: PhotoMetadata | None = None
     large_key: str | None = None
@@ -75,21 +85,21 @@ class PhotoOutcome:
     content_type: str | None = None
     public_large_key: str | None = None
     public_thumb_key: str | None = None
-    detections: tuple[Detection, ...] = ()
 
 
 def photo_state(report: Report) -> str:
     """How far the report's photos have come, in one word that every view shows.
 
     ``none``: the report has no photo; ``pending``: at least one photo is still
-    waiting for its derivatives or for staff to review it; ``incomplete``: every photo has been worked on
+    waiting for its derivatives, for the detector or for staff to review it;
+    ``incomplete``: every photo has been worked on
     and at least one was rejected, so the report is shown with fewer photos
     than were sent; ``complete``: every photo has its derivatives.
     """
     states = [photo.state for photo in report.photos]
     if not states:
         return "none"
-    if "stored" in states or AWAITING_REVIEW in states:
+    if "stored" in states or AWAITING_DETECTION in states or AWAITING_REVIEW in states:
         return "pending"
     return "incomplete" if "rejected" in states else "complete"
 
@@ -113,8 +123,11 @@ def boxes(photo: Photo) -> tuple[Box, ...]:
 def render(job: PhotoJob, store: PhotoStore, settings: PhotoSettings) -> PhotoOutcome:
     """Read the original, keep its private metadata, make and store the derivatives.
 
-    Raises :class:`StoreUnavailable` when the store fails; a photo that is not
-    a decodable image comes back rejected with the reason.
+    With a detector the photo comes back ``awaiting_detection``, with no
+    public derivatives until :func:`check` has run; without one its public
+    derivatives are made at once (blurred where staff drew regions). Raises
+    :class:`StoreUnavailable` when the store fails; a photo that is not a
+    decodable image comes back rejected with the reason.
     """
     try:
         original = store.get(job.original_key)
@@ -127,28 +140,57 @@ def render(job: PhotoJob, store: PhotoStore, settings: PhotoSettings) -> PhotoOu
         large = upright_large(original, image_format=settings.image_format, max_pixels=settings.max_pixels)
     except PhotoRejected as exc:
         return PhotoOutcome(job.photo_id, "rejected", exc.reason, metadata)
-    detections, state = _detect(job, large, settings.detector)
     sharp = encode_derivatives(large, image_format=settings.image_format)
     extension = _extension(sharp.large.content_type)
     # Keys depend only on the photo, so a repeated run overwrites rather than duplicates.
     large_key = f"derivatives/{job.public_id}/large.{extension}"
     thumb_key = f"derivatives/{job.public_id}/thumb.{extension}"
     items = [(large_key, sharp.large), (thumb_key, sharp.thumb)]
+    state = "ready"
     public_large_key: str | None = large_key
     public_thumb_key: str | None = thumb_key
-    regions = job.regions + tuple(detection.box for detection in detections)
-    if state == AWAITING_REVIEW:
-        public_large_key = public_thumb_key = None
-    elif regions:
-        public = encode_derivatives(blurred(large, regions), image_format=settings.image_format)
+    if settings.detector is not None:
+        state, public_large_key, public_thumb_key = AWAITING_DETECTION, None, None
+    elif job.regions:
+        public = encode_derivatives(blurred(large, job.regions), image_format=settings.image_format)
         public_large_key, public_thumb_key = _blurred_keys(job.public_id, job.regions_version, extension)
         items += [(public_large_key, public.large), (public_thumb_key, public.thumb)]
     _put_all(store, items)
     return PhotoOutcome(job.photo_id, state, None, metadata, large_key, thumb_key, sharp.large.content_type,
-                        public_large_key, public_thumb_key, detections)
+                        public_large_key, public_thumb_key)
 
 
-def _detect(job: PhotoJob, large: Image.Image, detector: Detector | None) -> tuple[tuple[Detection, ...], str]:
+def check(photo: Photo, store: PhotoStore, settings: PhotoSettings) -> None:
+    """Let the detector look at a photo ``awaiting_detection``, then publish it.
+
+    What the detector finds becomes the photo's regions, and the public
+    derivatives are made with them blurred (:func:`render_public`). A photo
+    whose detector failed goes to ``awaiting_review`` instead, unpublished.
+    The detector sees the sharp large derivative: the picture it would have
+    seen during processing, once more through the JPEG encoder. Raises
+    :class:`StoreUnavailable` when the store fails.
+    """
+    if photo.state != AWAITING_DETECTION or photo.large_key is None:
+        raise ValueError("the photo is not awaiting detection")
+    try:
+        sharp = store.get(photo.large_key)
+    except OSError as exc:
+        raise StoreUnavailable(f"photo store: {type(exc).__name__}") from exc
+    image_format = "WEBP" if photo.large_content_type == "image/webp" else "JPEG"
+    large = upright_large(sharp, image_format=image_format, max_pixels=settings.max_pixels)
+    detections, state = _detect(photo.public_id, large, settings.detector)
+    if state == AWAITING_REVIEW:
+        photo.state = AWAITING_REVIEW
+        return
+    for found in detections:
+        photo.regions.append(PhotoRegion(left=found.box.left, top=found.box.top, width=found.box.width,
+                                         height=found.box.height, kind=found.kind, source="detector",
+                                         score=found.score))
+    photo.public_large_key, photo.public_thumb_key = render_public(photo, store, settings)
+    photo.state = "ready"
+
+
+def _detect(public_id: str, large: Image.Image, detector: Detector | None) -> tuple[tuple[Detection, ...], str]:
     """What the detector found in the large picture, and the photo's state: held back when it failed."""
     if detector is None:
         return (), "ready"
@@ -157,7 +199,7 @@ def _detect(job: PhotoJob, large: Image.Image, detector: Detector | None) -> tup
     # Whatever went wrong (a missing model, a broken runtime, a bug), a photo
     # nobody has checked for faces must not be published sharp; it waits for staff.
     except Exception as exc:  # noqa: BLE001
-        log.warning("photo %s awaits review: the detector failed (%s)", job.public_id, type(exc).__name__)
+        log.warning("photo %s awaits review: the detector failed (%s)", public_id, type(exc).__name__)
         return (), AWAITING_REVIEW
 
 
@@ -228,10 +270,6 @@ def record(report: Report, outcomes: list[PhotoOutcome], *, keep_originals: bool
         photo.state, photo.reject_reason = outcome.state, outcome.reject_reason
         if outcome.state == "rejected":
             continue
-        for found in outcome.detections:
-            photo.regions.append(PhotoRegion(left=found.box.left, top=found.box.top, width=found.box.width,
-                                             height=found.box.height, kind=found.kind, source="detector",
-                                             score=found.score))
         photo.large_key, photo.thumb_key = outcome.large_key, outcome.thumb_key
         photo.large_content_type = outcome.content_type
         photo.public_large_key, photo.public_thumb_key = outcome.public_large_key, outcome.public_thumb_key

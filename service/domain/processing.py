@@ -12,6 +12,10 @@ report is either routed with its photos, duplicate candidates and event or
 not at all. With a remote geocoder the photo step, the expensive one, is
 committed first, before the geocoder is waited for, so that a worker lost
 while waiting does not make it run again.
+
+With the detector on, a routed report's photos still wait for it:
+:func:`check_photos` looks for faces and plates and publishes them, as a job
+of its own that workers take after the reports still to be routed.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from service.domain.route_explanation import decide
 from service.domain.routing import RoutingDecision
 from service.geo.grid import geohash_encode
 from service.geocoding import Geocoder, GeocodeResult, GeocoderUnavailable, Place
-from service.models import Department, DuplicateCandidate, HistoryEntry, Report
+from service.models import Department, DuplicateCandidate, HistoryEntry, Photo, Report
 from service.models.types import utcnow
 from service.photos import MAX_PIXELS
 from service.photos.detection import detect_faces_and_plates
@@ -147,7 +151,11 @@ def process(session: Session, report_id: int, pipeline: Pipeline) -> bool:
 
 
 def derive_photos(session: Session, report_id: int, pipeline: Pipeline) -> None:
-    """Run the photo step for a report's photos still waiting for it (one fetched later), and commit."""
+    """Run the photo step for a report's photos still waiting for it (one fetched later), check them, and commit.
+
+    A photo fetched later is checked at once: its report has been routed
+    already, so nothing waits behind it.
+    """
     report = session.get(Report, report_id)
     if report is None:
         return
@@ -157,6 +165,43 @@ def derive_photos(session: Session, report_id: int, pipeline: Pipeline) -> None:
     except photo_step.StoreUnavailable as exc:
         raise TemporaryFailure(str(exc)) from exc
     _commit(session, pipeline, photo_step.record(report, outcomes, keep_originals=pipeline.settings.keep_originals))
+    check_photos(session, report_id, pipeline)
+
+
+def check_photos(session: Session, report_id: int, pipeline: Pipeline) -> int:
+    """Let the detector look at the report's photos awaiting it and publish them, and commit; how many it checked.
+
+    A photo another worker is checking at the same moment (a job sent twice)
+    is skipped, locked by that worker until it commits. Raises
+    :class:`TemporaryFailure` when the store fails; the photos then stay
+    awaiting detection, for a retry or the sweep.
+    """
+    photos = session.scalars(
+        select(Photo).where(Photo.report_id == report_id, Photo.state == photo_step.AWAITING_DETECTION)
+        .order_by(Photo.position).with_for_update(skip_locked=True)
+    ).all()
+    settings = _photo_settings(pipeline)
+    try:
+        for photo in photos:
+            photo_step.check(photo, pipeline.store, settings)
+    except photo_step.StoreUnavailable as exc:
+        session.rollback()
+        raise TemporaryFailure(str(exc)) from exc
+    except (OperationalError, InterfaceError) as exc:
+        session.rollback()
+        raise TemporaryFailure(f"database: {type(exc).__name__}") from exc
+    session.commit()
+    return len(photos)
+
+
+def unchecked_photos(session: Session, *, older_than_seconds: int, limit: int = 500) -> list[int]:
+    """Ids of processed reports with photos still awaiting the detector, processed longer ago than the timeout."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    return list(session.scalars(
+        select(Report.id).where(Report.processing_state == "done", Report.processed_at < cutoff,
+                                Report.photos.any(Photo.state == photo_step.AWAITING_DETECTION))
+        .order_by(Report.processed_at).limit(limit)
+    ))
 
 
 def _photo_settings(pipeline: Pipeline) -> photo_step.PhotoSettings:

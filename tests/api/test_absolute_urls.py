@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from config.settings import load_settings
-from service.domain import processing
 from service.extensions import db
 from service.models import Report
 from service.pipeline import pipeline_for
 from tests.conftest import make_jpeg
 from tests.staff.conftest import Keys, keys
+from tests.worker import processed_by_worker
 
 __all__ = ["keys"]
 
@@ -28,7 +28,7 @@ def photographed(client) -> str:
                            content_type="multipart/form-data")
     public_id = response.get_json()["id"]
     report = db.session.scalar(select(Report).where(Report.public_id == public_id))
-    processing.process(db.session, report.id, pipeline_for(client.application))
+    processed_by_worker(db.session, report.id, pipeline_for(client.application))
     return public_id
 
 

@@ -15,13 +15,14 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from service.domain import notifications, processing
+from service.domain import notifications
 from service.extensions import db
 from service.models import Report
 from service.pipeline import pipeline_for
 from tests.notifications.conftest import local_receivers_allowed, receiver, subscribe, transition  # noqa: F401  (autouse: 127.0.0.1 receivers allowed)
 from tests.notifications.test_delivery import deliver, deliveries
 from tests.staff.conftest import Keys, keys, submit
+from tests.worker import processed_by_worker
 
 __all__ = ["keys", "receiver"]
 
@@ -43,7 +44,7 @@ def placed(client: FlaskClient, keys: Keys) -> dict[str, str]:
     assert response.status_code == 201
     created = response.get_json()
     report = db.session.scalar(select(Report).where(Report.public_id == created["id"]))
-    processing.process(db.session, report.id, pipeline_for(client.application))
+    processed_by_worker(db.session, report.id, pipeline_for(client.application))
     report = db.session.scalar(select(Report).where(Report.public_id == created["id"]))
     report.address, report.address_parts = ADDRESS, PARTS
     db.session.commit()

@@ -10,13 +10,13 @@ from contextlib import contextmanager
 from sqlalchemy import event, select
 
 from service.api import presenters
-from service.domain import processing
 from service.extensions import db
 from service.models import Photo, Report
 from service.pipeline import pipeline_for
 from tests.conftest import make_jpeg
 from tests.notifications.conftest import transition
 from tests.staff.conftest import keys  # noqa: F401  (fixture)
+from tests.worker import processed_by_worker
 
 # The stamp, then the report with its jurisdiction, category and department, its photos, its history.
 PUBLIC_VIEW_QUERIES = 4
@@ -45,7 +45,7 @@ def photographed(client, description: str, photos: int) -> str:
     assert response.status_code == 201, response.get_json()
     public_id = response.get_json()["id"]
     report_id = db.session.scalar(select(Report.id).where(Report.public_id == public_id))
-    processing.process(db.session, report_id, pipeline_for(client.application))
+    processed_by_worker(db.session, report_id, pipeline_for(client.application))
     return public_id
 
 

@@ -9,7 +9,7 @@ from service.domain.staff_keys import create_staff
 from service.extensions import db
 from tests.notifications.conftest import LOCAL_RECEIVERS, Receiver
 from tests.pipeline import test_embedded as embedded_fixtures
-from tests.pipeline.support import post_report, processing_state, wait_until
+from tests.pipeline.support import post_report, published, wait_until
 from workers.celery_app import MEDIA_QUEUE, QUEUES
 from workers.embedded import REPORT_QUEUES, start_embedded_worker
 
@@ -30,7 +30,7 @@ def test_embedded_worker_delivers_a_staff_transition(embedded_app, worker_contro
                               json={"kind": "department_webhook", "name": "道路課", "url": receiver.url(),
                                     "event_types": ["report.status_changed"]}).get_json()
         report = post_report(client)
-        wait_until(lambda: processing_state(report["id"]) == "done", what="processing", timeout=20)
+        wait_until(lambda: published(report["id"]), what="processing", timeout=20)
         response = client.post(f"/api/v1/staff/reports/{report['id']}/transitions", json={"to": "acknowledged"},
                                headers={"Authorization": f"Bearer {admin_key}"})
         assert response.status_code == 201

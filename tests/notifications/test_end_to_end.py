@@ -20,7 +20,7 @@ from service.models import Delivery, Subscriber
 from tests.notifications.conftest import LOCAL_RECEIVERS, Receiver
 from tests.pipeline import conftest as pipeline_fixtures
 from tests.pipeline.conftest import SECRET
-from tests.pipeline.support import REPO_ROOT, post_report, processing_state, wait_until, worker_environment
+from tests.pipeline.support import REPO_ROOT, post_report, published, wait_until, worker_environment
 
 pytestmark = pytest.mark.services
 
@@ -83,7 +83,7 @@ def test_staff_transition_reaches_signed_webhook_while_a_slow_one_times_out(work
     secret = db.session.scalar(select(Subscriber.secret).where(Subscriber.name == "道路課"))
 
     created = post_report(client)
-    wait_until(lambda: processing_state(created["id"]) == "done", what="processing", workers=[worker])
+    wait_until(lambda: published(created["id"]), what="processing", workers=[worker])
     started = time.monotonic()
     response = client.post(f"/api/v1/staff/reports/{created['id']}/transitions", json={"to": "in_progress"},
                            headers={"Authorization": f"Bearer {staff_key}"})

@@ -12,7 +12,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from service.domain import jurisdictions as setup
-from service.domain import processing
 from service.domain.api_clients import create_client
 from service.domain.staff_keys import create_staff
 from service.extensions import db
@@ -20,6 +19,7 @@ from service.models import Report
 from service.pipeline import pipeline_for
 from service.seed import category_catalogue
 from tests.staff.conftest import OTHER_BOUNDARY
+from tests.worker import processed_by_worker
 
 BASE = "/open311/v2"
 DEMO = "990019"
@@ -58,7 +58,7 @@ def created_id(client: FlaskClient, api_key: str, process: bool = True, **fields
     public_id = response.get_json()[0]["service_request_id"]
     if process:
         report_id = db.session.scalar(select(Report.id).where(Report.public_id == public_id))
-        processing.process(db.session, report_id, pipeline_for(client.application))
+        processed_by_worker(db.session, report_id, pipeline_for(client.application))
     return public_id
 
 

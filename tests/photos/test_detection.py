@@ -12,6 +12,7 @@ from service.domain import photo_step
 from service.photos import detection
 from service.photos.regions import Box
 from service.storage.local import LocalPhotoStore
+from tests.worker import checked_photo
 
 STREET = Path(__file__).parent.parent / "data" / "street"
 SAMPLES = Path(__file__).parent / "samples"
@@ -52,7 +53,7 @@ def test_a_detector_that_fails_holds_the_photo_back(tmp_path):
     def broken(image: Image.Image) -> list[detection.Detection]:
         raise RuntimeError("the runtime cannot run the model")
 
-    outcome = photo_step.render(photo_step.PhotoJob(1, "p1", "originals/a.jpg"), store, photo_step.PhotoSettings(detector=broken))
+    photo = checked_photo(photo_step.PhotoJob(1, "p1", "originals/a.jpg"), store, photo_step.PhotoSettings(detector=broken))
 
-    assert outcome.state == "awaiting_review" and outcome.large_key is not None
-    assert outcome.public_large_key is None and outcome.public_thumb_key is None
+    assert photo.state == "awaiting_review" and photo.large_key is not None
+    assert photo.public_large_key is None and photo.public_thumb_key is None

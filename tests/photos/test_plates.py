@@ -16,6 +16,7 @@ from service.domain import photo_step
 from service.photos import detection, plates
 from service.photos.derivatives import upright_large
 from service.storage.local import LocalPhotoStore
+from tests.worker import checked_photo
 
 SAMPLES = Path(__file__).parent / "samples"
 STREET = Path(__file__).parent.parent / "data" / "street"
@@ -48,7 +49,7 @@ def test_a_plate_detector_that_cannot_load_holds_the_photo_back(tmp_path, broken
     store.put("originals/cars.jpg", (SAMPLES / "Landscape_1.jpg").read_bytes(), "image/jpeg")
     settings = photo_step.PhotoSettings(detector=detection.detect_faces_and_plates)
 
-    outcome = photo_step.render(photo_step.PhotoJob(1, "p1", "originals/cars.jpg"), store, settings)
+    photo = checked_photo(photo_step.PhotoJob(1, "p1", "originals/cars.jpg"), store, settings)
 
-    assert outcome.state == "awaiting_review" and outcome.large_key is not None
-    assert outcome.public_large_key is None and outcome.public_thumb_key is None
+    assert photo.state == "awaiting_review" and photo.large_key is not None
+    assert photo.public_large_key is None and photo.public_thumb_key is None

@@ -9,13 +9,13 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import select
 
 from service import create_app
-from service.domain import processing
 from service.extensions import db
 from service.models import Photo, Report
 from service.pipeline import pipeline_for
 from service.seed import seed_demo
 from tests import services
 from tests.conftest import make_jpeg
+from tests.worker import processed_by_worker
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
@@ -31,7 +31,7 @@ def test_photos_made_before_regions_keep_their_public_derivatives(tmp_path, kind
         created = client.post("/api/v1/reports", data={"category": "road_damage", "description": "歩道に穴", "lat": "35.65",
                                                         "lon": "139.78", "photos": [(io.BytesIO(make_jpeg()), "a.jpg")]},
                               content_type="multipart/form-data").get_json()
-        processing.process(db.session, db.session.scalar(select(Report.id)), pipeline_for(app))
+        processed_by_worker(db.session, db.session.scalar(select(Report.id)), pipeline_for(app))
         db.session.remove()
         downgrade(revision="0018")
         upgrade()

@@ -246,3 +246,14 @@ def answer_json(handler: BaseHTTPRequestHandler, status: int, document: object) 
         handler.wfile.write(body)
     except OSError:
         pass
+
+
+def published(public_id: str) -> bool:
+    """Routed, and no photo still waiting for its derivatives or the detector: the report as residents will see it."""
+    if processing_state(public_id) != "done":
+        return False
+    waiting = db.session.scalar(
+        select(func.count()).select_from(Photo).join(Report, Photo.report_id == Report.id)
+        .where(Report.public_id == public_id, Photo.state.in_(("stored", "awaiting_detection")))
+    )
+    return waiting == 0

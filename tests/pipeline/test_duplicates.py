@@ -8,12 +8,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from service.domain import processing
 from service.extensions import db
 from service.geo.grid import EARTH_RADIUS_M
 from service.models import DuplicateCandidate, Report
 from service.pipeline import pipeline_for
 from tests.pipeline.support import post_report, report_row
+from tests.worker import processed_by_worker
 
 ORIGIN_LAT, ORIGIN_LON = 35.650, 139.780
 
@@ -25,7 +25,7 @@ def north_of_origin(metres: float) -> dict[str, float]:
 def processed(app: Flask, client: FlaskClient, metres_north: float, category: str = "road_damage") -> Report:
     created = post_report(client, category=category, **north_of_origin(metres_north))
     report = report_row(created["id"])
-    assert processing.process(db.session, report.id, pipeline_for(app))
+    assert processed_by_worker(db.session, report.id, pipeline_for(app))
     return report
 
 

@@ -14,7 +14,7 @@ from service import create_app
 from service.extensions import db
 from service.seed import seed_demo
 from tests.conftest import make_jpeg
-from tests.pipeline.support import post_report, processing_state, wait_until
+from tests.pipeline.support import post_report, published, wait_until
 from workers.embedded import start_embedded_worker
 
 
@@ -75,7 +75,7 @@ def test_embedded_worker_thread_processes_posted_report(embedded_app, worker_con
     with embedded_app.app_context():
         client = embedded_app.test_client()
         created = post_report(client, photos=[make_jpeg((1200, 900))])
-        wait_until(lambda: processing_state(created["id"]) == "done", what="processing by the embedded worker", timeout=20)
+        wait_until(lambda: published(created["id"]), what="processing and the photo check by the embedded worker", timeout=20)
         public = client.get(f"/api/v1/reports/{created['id']}").get_json()
 
     assert public["department"] == "道路課" and public["address"] == "みなと市中央区"

@@ -14,6 +14,7 @@ from service.domain import processing
 from service.extensions import db
 from service.pipeline import pipeline_for
 from tests.pipeline.support import post_report, report_row
+from tests.worker import processed_by_worker
 
 # What Nominatim's /reverse?format=json&addressdetails=1&accept-language=ja
 # answers for a point in a city with wards, in the shape OpenStreetMap tags it.
@@ -86,7 +87,7 @@ def post_and_process(geocoding_app: Flask, view: str = "own") -> dict[str, Any]:
     with geocoding_app.app_context():
         client = geocoding_app.test_client()
         created = post_report(client, lat=35.650, lon=139.780)
-        assert processing.process(db.session, report_row(created["id"]).id, pipeline_for(geocoding_app))
+        assert processed_by_worker(db.session, report_row(created["id"]).id, pipeline_for(geocoding_app))
         headers = {"X-Tracking-Token": created["tracking_token"]} if view == "own" else {}
         public = client.get(f"/api/v1/reports/{created['id']}", headers=headers).get_json()
         assert public["processing"] == "done"
@@ -163,7 +164,7 @@ def post_address_hint_and_process(geocoding_app: Flask, hint: str) -> dict[str, 
                                                          "address_hint": hint}, content_type="multipart/form-data")
         assert response.status_code == 201, response.get_data(as_text=True)
         public_id, token = response.get_json()["id"], response.get_json()["tracking_token"]
-        assert processing.process(db.session, report_row(public_id).id, pipeline_for(geocoding_app))
+        assert processed_by_worker(db.session, report_row(public_id).id, pipeline_for(geocoding_app))
         public = client.get(f"/api/v1/reports/{public_id}", headers={"X-Tracking-Token": token}).get_json()
         assert public["processing"] == "done"
         return public

@@ -11,6 +11,7 @@ from service.domain import processing
 from service.extensions import db
 from service.pipeline import pipeline_for
 from tests.pipeline.support import event_count, files_under, phone_photo, photos_of, post_report, report_row, routed_entries
+from tests.worker import processed_by_worker
 
 
 def test_original_is_deleted_once_the_derivatives_are_recorded_when_originals_are_not_kept(app, client):
@@ -21,7 +22,7 @@ def test_original_is_deleted_once_the_derivatives_are_recorded_when_originals_ar
     original_key = photo.original_key
     assert pipeline.store.exists(original_key)
 
-    assert processing.process(db.session, report_row(created["id"]).id, pipeline)
+    assert processed_by_worker(db.session, report_row(created["id"]).id, pipeline)
 
     [photo] = photos_of(report_row(created["id"]))
     assert photo.state == "ready" and photo.original_key is None
@@ -44,7 +45,7 @@ def test_store_that_cannot_write_derivatives_leaves_the_report_pending_and_untou
     blocker.write_bytes(b"")
 
     with pytest.raises(processing.TemporaryFailure, match="photo store"):
-        processing.process(db.session, report_id, pipeline)
+        processed_by_worker(db.session, report_id, pipeline)
 
     db.session.expire_all()
     report = report_row(created["id"])
@@ -55,7 +56,7 @@ def test_store_that_cannot_write_derivatives_leaves_the_report_pending_and_untou
     assert client.get(f"/api/v1/reports/{created['id']}").get_json()["photos"] == []
 
     blocker.unlink()
-    assert processing.process(db.session, report_id, pipeline)
+    assert processed_by_worker(db.session, report_id, pipeline)
 
     db.session.expire_all()
     report = report_row(created["id"])

@@ -21,6 +21,7 @@ from tests.pipeline.support import (
     photos_of,
     post_report,
     processing_state,
+    published,
     report_row,
     routed_entries,
     wait_until,
@@ -82,7 +83,7 @@ def test_report_accepted_while_broker_is_down_is_processed_by_the_sweep(worker_a
     # The sweep takes reports left pending for longer than a second.
     time.sleep(max(0.0, 1.2 - (time.monotonic() - started)))
     assert jobs.sweep()
-    wait_until(lambda: processing_state(created["id"]) == "done", what="processing after the sweep", workers=[worker])
+    wait_until(lambda: published(created["id"]), what="processing and the photo check after the sweep", workers=[worker])
 
     assert worker.succeeded(SWEEP) == 1
     public = worker_app.test_client().get(f"/api/v1/reports/{created['id']}").get_json()
@@ -123,7 +124,7 @@ def test_report_of_worker_killed_mid_task_is_finished_once_after_the_sweep(worke
         what="the dead worker's claim going stale",
     )
     assert jobs.sweep()
-    wait_until(lambda: processing_state(created["id"]) == "done", what="processing after the sweep", workers=[rescuer])
+    wait_until(lambda: published(created["id"]), what="processing and the photo check after the sweep", workers=[rescuer])
 
     report = report_row(created["id"])
     assert report.processing_attempts == 2

@@ -7,11 +7,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from service.domain import processing
 from service.extensions import db
 from service.models import Area, Report, RoutingRule
 from service.pipeline import pipeline_for
 from tests.pipeline.support import post_report, report_row, routed_entries
+from tests.worker import processed_by_worker
 
 # Inside 「みなと中央公園」, the demo city's park polygon in 中央区.
 IN_PARK = {"lat": 35.650, "lon": 139.800}
@@ -23,7 +23,7 @@ def process_new_report(app: Flask, client: FlaskClient, **fields: object) -> Rep
     """Post a report and run its processing job in this process, as a worker would."""
     created = post_report(client, **fields)
     report = report_row(created["id"])
-    assert processing.process(db.session, report.id, pipeline_for(app))
+    assert processed_by_worker(db.session, report.id, pipeline_for(app))
     db.session.expire_all()
     return report_row(created["id"])
 

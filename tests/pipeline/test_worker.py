@@ -9,10 +9,12 @@ from flask import Flask
 from PIL import Image
 from sqlalchemy import select
 
+from service.domain import processing
 from service.domain.routing import FALLBACK_REASON
 from service.extensions import db
-from service.jobs import PROCESS_REPORT, jobs
+from service.jobs import CHECK_PHOTOS, PROCESS_REPORT, jobs
 from service.models import Category, Department, RoutingRule
+from service.pipeline import pipeline_for
 from tests.conftest import make_jpeg
 from tests.pipeline.support import (
     event_count,
@@ -20,7 +22,7 @@ from tests.pipeline.support import (
     phone_photo,
     photos_of,
     post_report,
-    processing_state,
+    published,
     report_row,
     routed_entries,
     wait_until,
@@ -44,7 +46,7 @@ def test_report_posted_through_redis_is_routed_by_worker_with_clean_public_photo
     created = post_report(client, photos=[phone_photo()])
     assert created["status"] == "received"
 
-    wait_until(lambda: processing_state(created["id"]) == "done", what="processing by the worker", workers=[worker])
+    wait_until(lambda: published(created["id"]), what="processing and the photo check by the worker", workers=[worker])
 
     public = client.get(f"/api/v1/reports/{created['id']}").get_json()
     assert public["processing"] == "done"
@@ -104,7 +106,7 @@ def test_photo_that_fails_to_decode_in_worker_is_rejected_and_report_completes(w
     worker_app.extensions["photo_store"].put(broken.original_key, damaged[: len(damaged) // 3], "image/jpeg")
 
     worker = start_worker()
-    wait_until(lambda: processing_state(created["id"]) == "done", what="processing by the worker", workers=[worker])
+    wait_until(lambda: published(created["id"]), what="processing and the photo check by the worker", workers=[worker])
 
     kept, rejected = photos_of(report_row(created["id"]))
     assert kept.state == "ready"
@@ -127,7 +129,7 @@ def test_worker_with_a_pool_of_threads_processes_reports_side_by_side_each_with_
 
     worker = start_worker(threads=3)
     for report in created:
-        wait_until(lambda report=report: processing_state(report["id"]) == "done", what="processing by the threads", workers=[worker])
+        wait_until(lambda report=report: published(report["id"]), what="processing and the photo check by the threads", workers=[worker])
 
     derivatives = files_under(derivative_dir(worker_app))
     for report, top in zip(created, tops):
@@ -143,3 +145,27 @@ def test_worker_with_a_pool_of_threads_processes_reports_side_by_side_each_with_
         [stored] = photos_of(row)
         assert {f for f in derivatives if f.startswith(f"{stored.public_id}/")} == {
             f"{stored.public_id}/large.jpg", f"{stored.public_id}/thumb.jpg"}
+
+
+def test_photo_checks_wait_behind_every_report_still_to_be_routed(worker_app, start_worker):
+    client = worker_app.test_client()
+    # One routed report whose photo check is already waiting in the broker ...
+    first = post_report(client, photos=[phone_photo((1200, 900))])
+    first_id = report_row(first["id"]).id
+    assert processing.process(db.session, first_id, pipeline_for(worker_app))
+    assert jobs.check_photos(first_id)
+    # ... then three reports to route, sent after it.
+    later = [post_report(client, photos=[phone_photo((1200, 900), top=(20, 40 * i, 200))], lat=35.650 + 0.0001 * i)
+             for i in range(3)]
+
+    worker = start_worker()
+    for report in [first, *later]:
+        wait_until(lambda report=report: published(report["id"]), what="processing and the photo check", workers=[worker])
+
+    finished = [PROCESS_REPORT if f"Task {PROCESS_REPORT}[" in line else CHECK_PHOTOS
+                for line in worker.log().splitlines()
+                if " succeeded in " in line and (f"Task {PROCESS_REPORT}[" in line or f"Task {CHECK_PHOTOS}[" in line)]
+    # The first report's own job (found done) and the three later ones are
+    # all taken before any check, although that check was sent first.
+    assert finished == [PROCESS_REPORT] * 4 + [CHECK_PHOTOS] * 4, finished
+    assert all(client.get(f"/api/v1/reports/{r['id']}").get_json()["photo_state"] == "complete" for r in [first, *later])

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from flask import Flask
 from sqlalchemy import select
 
-from service.domain import processing
 from service.extensions import db
 from service.models import Jurisdiction, LineEvent, LineReport, LineUser, Rating, Report
 from service.pipeline import pipeline_for
 from tests.conftest import make_jpeg
+from tests.worker import processed_by_worker
 
 EMAIL = "Hanako.Sato@example.jp"
 PHONE = "090-1234-5678"
@@ -29,7 +29,7 @@ def report_with_photo(client, *, email: str = EMAIL, phone: str = PHONE, device:
         headers={"Idempotency-Key": f"retry-{device}-{color}"})
     assert response.status_code == 201, response.get_json()
     report = db.session.scalar(select(Report).where(Report.public_id == response.get_json()["id"]))
-    processing.process(db.session, report.id, pipeline_for(client.application))
+    processed_by_worker(db.session, report.id, pipeline_for(client.application))
     db.session.refresh(report)
     assert report.photos[0].original_key is not None
     return report

@@ -6,13 +6,13 @@ import io
 
 from sqlalchemy import select
 
-from service.domain import processing
 from service.extensions import db
 from service.models import AuditEntry, Report, Staff
 from service.pipeline import pipeline_for
 from tests.conftest import make_jpeg
 from tests.photos.factories import camera_exif
 from tests.staff.conftest import submit
+from tests.worker import processed_by_worker
 
 VIEWED = "report.contact_viewed"
 
@@ -74,7 +74,7 @@ def test_a_photos_gps_position_shown_to_staff_is_audited(client, keys):
                                                      "lon": "139.78", "photos": [(io.BytesIO(photo), "a.jpg")]},
                            content_type="multipart/form-data")
     report = db.session.scalar(select(Report).where(Report.public_id == response.get_json()["id"]))
-    processing.process(db.session, report.id, pipeline_for(client.application))
+    processed_by_worker(db.session, report.id, pipeline_for(client.application))
     view = client.get(f"/api/v1/staff/reports/{report.public_id}", headers=keys.header("road_staff")).get_json()
     assert view["photos"][0]["exif_lat"] is not None
     assert _rows(VIEWED)[0].after == {"fields": ["photo.exif_lat", "photo.exif_lon", "photo.taken_at"]}

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from service.domain import jurisdictions as setup
-from service.domain import processing
 from service.domain.staff_keys import create_staff
 from service.extensions import db
 from service.models import Report
 from service.pipeline import pipeline_for
 from service.seed import category_catalogue
+from tests.worker import processed_by_worker
 
 OTHER_BOUNDARY = {"type": "Polygon", "coordinates": [[[140.10, 35.58], [140.15, 35.58], [140.15, 35.63], [140.10, 35.63], [140.10, 35.58]]]}
 
@@ -55,7 +55,7 @@ def submit(client, *, category: str = "road_damage", lat: float = 35.650, lon: f
     assert response.status_code == 201, response.get_json()
     public_id = response.get_json()["id"]
     report_id = db.session.scalar(select(Report.id).where(Report.public_id == public_id))
-    processing.process(db.session, report_id, pipeline_for(client.application))
+    processed_by_worker(db.session, report_id, pipeline_for(client.application))
     return public_id
 
 

@@ -9,11 +9,11 @@ from itsdangerous import TimestampSigner
 from PIL import Image
 from sqlalchemy import select
 
-from service.domain import processing
 from service.extensions import db
 from service.models import AuditEntry, Report, Staff
 from service.pipeline import pipeline_for
 from tests.staff.conftest import Keys
+from tests.worker import processed_by_worker
 
 
 def jpeg() -> bytes:
@@ -31,7 +31,7 @@ def photographed(client, keys: Keys) -> tuple[str, bytes]:
                            content_type="multipart/form-data")
     public_id = response.get_json()["id"]
     report = db.session.scalar(select(Report).where(Report.public_id == public_id))
-    processing.process(db.session, report.id, pipeline_for(client.application))
+    processed_by_worker(db.session, report.id, pipeline_for(client.application))
     return public_id, original
 
 

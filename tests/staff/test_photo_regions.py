@@ -9,12 +9,12 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 from sqlalchemy import select
 
-from service.domain import processing
 from service.extensions import db
 from service.models import AuditEntry, Photo, Report
 from service.pipeline import pipeline_for
 from tests.photos.factories import detailed_picture, encode
 from tests.staff.conftest import Keys
+from tests.worker import processed_by_worker
 
 BOX = {"left": 0.3, "top": 0.3, "width": 0.2, "height": 0.25}
 
@@ -28,7 +28,7 @@ def photographed(client, keys: Keys) -> dict:
                            content_type="multipart/form-data")
     assert response.status_code == 201, response.get_json()
     report = db.session.scalar(select(Report).where(Report.public_id == response.get_json()["id"]))
-    processing.process(db.session, report.id, pipeline_for(client.application))
+    processed_by_worker(db.session, report.id, pipeline_for(client.application))
     public = client.get(f"/api/v1/reports/{report.public_id}").get_json()
     photo_id = db.session.scalar(select(Photo.public_id).where(Photo.report_id == report.id))
     return {"report": report.public_id, "photo": photo_id, "original": original, "public": public["photos"][0]}

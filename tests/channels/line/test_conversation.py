@@ -17,7 +17,7 @@ from service.models import LineEvent, LineReport, LineUser, Report
 from service.seed import category_catalogue
 from tests.channels.line import standin as line
 from tests.conftest import FixedClock, make_jpeg
-from tests.pipeline.support import processing_state, wait_until
+from tests.pipeline.support import published, wait_until
 
 INSIDE = (35.650, 139.780)  # みなと市中央区
 OTHER_BOUNDARY = {"type": "Polygon", "coordinates": [[[140.10, 35.58], [140.15, 35.58], [140.15, 35.63], [140.10, 35.63], [140.10, 35.58]]]}
@@ -69,7 +69,7 @@ def test_photo_location_category_description_and_confirm_make_a_routed_report(li
         public_id = report.public_id
         assert report.source == "line"
         assert f"https://minato.example.jp/api/v1/reports/{public_id}" in answer
-        wait_until(lambda: processing_state(public_id) == "done", what="processing of the LINE report", timeout=30)
+        wait_until(lambda: published(public_id), what="processing of the LINE report", timeout=30)
         client = line_app.test_client()
         public = client.get(f"/api/v1/reports/{public_id}")
         body = public.get_json()

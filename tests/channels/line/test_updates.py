@@ -11,7 +11,7 @@ from service.models import Delivery, LineChannel, LineUser, Report
 from tests.channels.line import standin as line
 from tests.channels.line.test_conversation import INSIDE, converse, last_text
 from tests.conftest import make_jpeg
-from tests.pipeline.support import processing_state, wait_until
+from tests.pipeline.support import published, wait_until
 
 
 def report_through_line(line_app, platform, user: str) -> str:
@@ -20,7 +20,7 @@ def report_through_line(line_app, platform, user: str) -> str:
              line.text(user, "歩道に大きな穴があります"), line.postback(user, SUBMIT))
     with line_app.app_context():
         public_id = db.session.scalar(select(Report.public_id).order_by(Report.id.desc()))
-        wait_until(lambda: processing_state(public_id) == "done", what="processing", timeout=30)
+        wait_until(lambda: published(public_id), what="processing", timeout=30)
     return public_id
 
 

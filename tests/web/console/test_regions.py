@@ -12,11 +12,11 @@ from flask import Flask
 from PIL import Image
 from sqlalchemy import select
 
-from service.domain import processing
 from service.extensions import db
 from service.models import Photo, Report
 from service.pipeline import pipeline_for
 from tests.web.console.conftest import csrf_token
+from tests.worker import processed_by_worker
 
 # The box the tests blur, in fractions of the photo: its middle.
 BOX = (0.375, 0.375, 0.25, 0.25)
@@ -41,7 +41,7 @@ def textured(client, keys) -> tuple[str, bytes]:
     assert response.status_code == 201, response.get_json()
     public_id = response.get_json()["id"]
     report = db.session.scalar(select(Report).where(Report.public_id == public_id))
-    processing.process(db.session, report.id, pipeline_for(client.application))
+    processed_by_worker(db.session, report.id, pipeline_for(client.application))
     photo = db.session.scalars(select(Photo).where(Photo.report_id == report.id)).one()
     assert photo.state == "ready", photo.state
     return photo.public_id, original

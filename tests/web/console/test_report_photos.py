@@ -8,12 +8,12 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from service.domain import processing
 from service.extensions import db
 from service.models import AuditEntry, Photo, Report
 from service.pipeline import pipeline_for
 from service.privacy.view_audit import CONTACT_VIEWED
 from tests.web.console.conftest import csrf_token, member
+from tests.worker import processed_by_worker
 
 
 def jpeg() -> bytes:
@@ -32,7 +32,7 @@ def photographed(client, keys) -> tuple[str, bytes]:
     assert response.status_code == 201, response.get_json()
     public_id = response.get_json()["id"]
     report = db.session.scalar(select(Report).where(Report.public_id == public_id))
-    processing.process(db.session, report.id, pipeline_for(client.application))
+    processed_by_worker(db.session, report.id, pipeline_for(client.application))
     return public_id, original
 
 
