@@ -21,7 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
+import numpy as np
 from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
 from service.photos import MAX_PIXELS, PhotoRejected
@@ -87,6 +89,11 @@ _THUMB_REDUCING_GAP = 1.0
 
 _WHITE = (255, 255, 255)
 
+# The modes OpenCV resizes as Pillow would: unassociated alpha (RGBA) would
+# bleed the colour of transparent pixels into their neighbours, so it stays
+# with Pillow, which premultiplies.
+_OPENCV_MODES = ("L", "RGB", "CMYK")
+
 
 @dataclass(frozen=True)
 class Derivative:
@@ -151,11 +158,24 @@ def upright_large(data: bytes, *, large_side: int = 1600, image_format: str = "J
 
     # Shrinking first and turning upright afterwards gives the same pixels
     # (both fit a square of the same side) and rotates far fewer of them.
-    # Each half of the large image is converted to sRGB by the thread that
-    # resized it, while its pixels are still in that core's cache. The
-    # decoded image is this call's own, so it may be converted in place.
-    large = _fit(_working_mode(image), large_side, _LARGE_RESAMPLE, _LARGE_REDUCING_GAP, halves=True,
-                 then=lambda part: _to_srgb(part, icc_profile, owned=True))
+    # The decoded image is this call's own, so it may be converted in place.
+    working = _working_mode(image)
+    cv2 = _opencv()
+    if cv2 is not None and working.mode in _OPENCV_MODES:
+        resized = _opencv_fit(cv2, working, large_side)
+
+        def to_srgb(part: Image.Image) -> Image.Image:
+            return _to_srgb(part, icc_profile, owned=True)
+
+        # A conversion by the profile is the one costly per-pixel step left,
+        # so each core converts a half.
+        converts = icc_profile is not None and _srgb_transform(icc_profile, resized.mode) is not None
+        large = _in_halves(resized, to_srgb) if converts else to_srgb(resized)
+    else:
+        # Each half of the large image is converted to sRGB by the thread that
+        # resized it, while its pixels are still in that core's cache.
+        large = _fit(working, large_side, _LARGE_RESAMPLE, _LARGE_REDUCING_GAP, halves=True,
+                     then=lambda part: _to_srgb(part, icc_profile, owned=True))
     large = _output_mode(large, image_format)
     if orientation is not None:
         large = large.transpose(orientation)
@@ -337,6 +357,58 @@ def _fit(
     whole.paste(left.result(), (0, 0))
     whole.paste(right, (middle, 0))
     return whole
+
+
+@lru_cache(maxsize=1)
+def _opencv() -> Any | None:
+    """OpenCV, for the large size's resize; None where it cannot be loaded (Pillow then resizes).
+
+    OpenCV's cubic resize runs in SIMD and costs a quarter of Pillow's
+    BICUBIC for the same sharpness (docs/benchmarks.md, "Photo step"). It
+    runs on the calling thread only: the photo step gives each core its own
+    work, and OpenCV's own threads would only compete with it. The plate
+    detector shares the setting.
+    """
+    try:
+        import cv2
+    except ImportError:
+        return None
+    cv2.setNumThreads(1)
+    return cv2
+
+
+def _opencv_fit(cv2: Any, image: Image.Image, side: int) -> Image.Image:
+    """The image shrunk to fit a square of ``side`` by OpenCV's cubic resize, after whole blocks are averaged.
+
+    As with Pillow's reducing gap, a photo decoded at full size (HEIC, PNG,
+    WebP) is first averaged by whole blocks (2x2 at 12 MP), which filters it
+    against aliasing, so the cubic step is always short (a ratio below 2.5).
+    """
+    width, height = image.size
+    long_side = max(width, height)
+    if long_side <= side:
+        return image
+    size = (max(1, round(width * side / long_side)), max(1, round(height * side / long_side)))
+    factor = int(long_side / side / _LARGE_REDUCING_GAP)
+    if factor > 1:
+        image = image.reduce(factor)
+    resized = cv2.resize(np.asarray(image), size, interpolation=cv2.INTER_CUBIC)
+    if image.mode == "CMYK":
+        return Image.frombytes("CMYK", size, resized.tobytes())
+    return Image.fromarray(resized)
+
+
+def _in_halves(image: Image.Image, step: Callable[[Image.Image], Image.Image]) -> Image.Image:
+    """Apply a per-pixel ``step`` to the left half in the helper thread and to the right half here, then join them."""
+    middle = image.width // 2
+    if middle < 1:
+        return step(image)
+    left = _helper().submit(step, image.crop((0, 0, middle, image.height)))
+    right = step(image.crop((middle, 0, image.width, image.height)))
+    joined = Image.new(right.mode, image.size)
+    joined.paste(left.result(), (0, 0))
+    joined.paste(right, (middle, 0))
+    return joined
 
 
 def _working_mode(image: Image.Image) -> Image.Image:

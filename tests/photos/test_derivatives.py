@@ -8,6 +8,7 @@ import struct
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
+from service.photos import derivatives
 from service.photos.derivatives import Derivative, PhotoRejected, make_derivatives
 from tests.photos.factories import (
     BLUE,
@@ -75,8 +76,7 @@ def test_every_exif_orientation_comes_out_upright(orientation: int) -> None:
     ],
 )
 def test_big_rotated_photo_is_upright_and_fits_the_sides(
-    orientation: int, upright_size: tuple[int, int], large: tuple[int, int], thumb: tuple[int, int]
-) -> None:
+    orientation: int, upright_size: tuple[int, int], large: tuple[int, int], thumb: tuple[int, int], resizer) -> None:
     # With orientations 6 and 8 the camera stores the portrait photo as landscape.
     data = stored_with_orientation(marked_picture(upright_size), orientation)
 
@@ -90,7 +90,17 @@ def test_big_rotated_photo_is_upright_and_fits_the_sides(
         assert_marker_top_left_only(image)
 
 
-def test_large_derivative_is_as_sharp_as_a_full_size_resize() -> None:
+@pytest.fixture(params=["opencv", "pillow"])
+def resizer(request, monkeypatch) -> str:
+    """Each way the large size is resized: OpenCV's, and Pillow's where OpenCV cannot be loaded."""
+    if request.param == "pillow":
+        monkeypatch.setattr(derivatives, "_opencv", lambda: None)
+    else:
+        assert derivatives._opencv() is not None
+    return request.param
+
+
+def test_large_derivative_is_as_sharp_as_a_full_size_resize(resizer) -> None:
     picture = detailed_picture((3300, 2400))
     data = encode(picture, "JPEG", quality=92)
     full_size = Image.open(io.BytesIO(data))
@@ -171,7 +181,7 @@ def test_derivatives_carry_no_metadata_at_all(image_format: str, size: tuple[int
             assert set(riff_chunks(derivative.data)) <= {b"VP8 ", b"VP8L", b"VP8X", b"ALPH"}
 
 
-def test_embedded_colour_profile_is_converted_to_srgb_and_dropped() -> None:
+def test_embedded_colour_profile_is_converted_to_srgb_and_dropped(resizer) -> None:
     data = encode(Image.new("RGB", (64, 48), RED), "JPEG", quality=95, icc_profile=swapped_primaries_profile())
 
     large = opened(make_derivatives(data).large)
@@ -188,7 +198,7 @@ def test_srgb_profile_keeps_colours() -> None:
     assert near(colour_at(large, 0.5, 0.5), RED, 20)
 
 
-def test_cmyk_jpeg_comes_out_as_rgb_with_the_right_colours() -> None:
+def test_cmyk_jpeg_comes_out_as_rgb_with_the_right_colours(resizer) -> None:
     picture = Image.new("CMYK", (64, 48), (0, 255, 255, 0))
     picture.paste((255, 255, 0, 0), (32, 0, 64, 48))
     data = encode(picture, "JPEG", quality=95)
@@ -203,7 +213,7 @@ def test_cmyk_jpeg_comes_out_as_rgb_with_the_right_colours() -> None:
     assert near(colour_at(large, 0.75, 0.5), BLUE, 20)
 
 
-def test_sixteen_bit_png_keeps_its_gradient() -> None:
+def test_sixteen_bit_png_keeps_its_gradient(resizer) -> None:
     data = sixteen_bit_grey_gradient_png()
 
     large = opened(make_derivatives(data).large)
@@ -279,7 +289,7 @@ def test_animation_gives_its_first_frame(image_format: str) -> None:
         assert near(colour_at(image, 0.5, 0.5), RED, 20)
 
 
-def test_heic_photo_is_decoded() -> None:
+def test_heic_photo_is_decoded(resizer) -> None:
     picture = marked_picture((1920, 1440))
     data = encode(picture, "HEIF", quality=90, exif=camera_exif(lat=35.0, lon=135.0))
     assert Image.open(io.BytesIO(data)).format == "HEIF"

@@ -10,12 +10,12 @@ from PIL import Image, ImageChops, ImageStat
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from service.domain import processing
 from service.domain.staff_keys import create_staff
 from service.extensions import db
 from service.pipeline import pipeline_for
 from tests.photos.factories import blank_png_of_size
 from tests.pipeline.support import phone_photo, photos_of, report_row
+from tests.worker import processed_by_worker
 
 SAMPLES = Path(__file__).resolve().parents[1] / "photos" / "samples"
 
@@ -46,7 +46,7 @@ def post_report(client, photos: list[bytes]) -> dict:
 def processed(app, client, photos: list[bytes]) -> dict:
     """Post a report with ``photos``, run its processing, and return it as its reporter sees it."""
     created = post_report(client, photos)
-    assert processing.process(db.session, report_row(created["id"]).id, pipeline_for(app))
+    assert processed_by_worker(db.session, report_row(created["id"]).id, pipeline_for(app))
     return own_view(client, created)
 
 
@@ -148,7 +148,9 @@ def test_real_jpeg_with_exif_orientation_is_shown_upright_without_metadata(app, 
     assert large.size == (1600, 1067) and not large.getexif() and "icc_profile" not in large.info
     with Image.open(SAMPLES / "Landscape_1.jpg") as upright:
         reference = upright.resize(large.size, Image.Resampling.LANCZOS)
-    assert mean_difference(large, reference) < 4
+    # The two samples are separate encodes of the picture, which differ by
+    # about 3.9 alone; the same photo mirrored differs by over 70.
+    assert mean_difference(large, reference) < 4.5
 
 
 def test_real_iphone_heic_is_shown_upright_in_srgb_without_metadata(app, client):
@@ -169,7 +171,7 @@ def test_photo_that_fails_after_intake_is_shown_to_staff_and_reporter_and_the_re
     # The store lost the second original between intake and processing.
     pipeline.store.delete(lost.original_key)
 
-    assert processing.process(db.session, report_row(created["id"]).id, pipeline)
+    assert processed_by_worker(db.session, report_row(created["id"]).id, pipeline)
 
     own = own_view(client, created)
     assert own["processing"] == "done" and own["photo_state"] == "incomplete"
