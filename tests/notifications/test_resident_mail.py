@@ -11,17 +11,12 @@ from __future__ import annotations
 import logging
 import random
 import re
-import socket
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 import pytest
 import requests
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from service.domain import notifications
@@ -30,46 +25,17 @@ from service.domain.mail import SmtpMailer
 from service.extensions import db
 from service.models import Delivery, Follower, Report
 from service.models.types import utcnow
+from tests.notifications import mail_server as mail_fixtures
 from tests.notifications.conftest import LOCAL, transition
+from tests.notifications.mail_server import text_of
 from tests.staff.conftest import submit
 
 BASE = "https://machikoe.example.jp"
 REPORTER = "reporter@example.jp"
 NEIGHBOUR = "neighbour@example.jp"
 
-
-@dataclass
-class MailServer:
-    """What the SMTP server received; ``refuse`` mails are answered 451 (try again later) first."""
-
-    port: int = 0
-    received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
-    refuse: int = 0
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [message for recipients, message in self.received if recipients == [address]]
-
-
-@pytest.fixture()
-def mail_server() -> Iterator[MailServer]:
-    state = MailServer()
-
-    class Handler:
-        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-            if state.refuse:
-                state.refuse -= 1
-                return "451 4.3.0 try again later"
-            message = message_from_bytes(envelope.content, policy=policy.default)  # type: ignore[attr-defined]
-            state.received.append((list(envelope.rcpt_tos), message))  # type: ignore[attr-defined]
-            return "250 OK"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        state.port = probe.getsockname()[1]
-    controller = Controller(Handler(), hostname="127.0.0.1", port=state.port)
-    controller.start()
-    yield state
-    controller.stop()
+# The SMTP server these tests read.
+mail_server = mail_fixtures.mail_server
 
 
 @pytest.fixture()
@@ -104,10 +70,6 @@ def follow(client, report_id: str, email: str = NEIGHBOUR, *, email_updates=True
     response = client.post(f"/api/v1/reports/{report_id}/followers", headers={"Accept-Language": language},
                            json={"email": email, "email_updates": email_updates})
     assert response.status_code == 201, response.get_json()
-
-
-def text_of(message: EmailMessage) -> str:
-    return message.get_content().replace("\r\n", "\n")
 
 
 def unsubscribe_path(message: EmailMessage) -> str:
