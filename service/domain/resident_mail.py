@@ -119,6 +119,18 @@ def read_unsubscribe_token(secret: str, token: str) -> tuple[str, int] | None:
     return (REPORTER if kind == "r" else FOLLOWER), row_id
 
 
+def unsubscribe_report(session: Session, secret: str, token: str) -> Report | None:
+    """The report whose mail a valid token stops (the reporter's, or the one a follower follows), else None."""
+    read = read_unsubscribe_token(secret, token)
+    if read is None:
+        return None
+    recipient, row_id = read
+    if recipient == REPORTER:
+        return session.get(Report, row_id)
+    follower = session.get(Follower, row_id)
+    return session.get(Report, follower.report_id) if follower is not None else None
+
+
 def unsubscribe(session: Session, secret: str, token: str) -> bool:
     """Stop the mail the token names, pending deliveries included; False when the token is not valid.
 
