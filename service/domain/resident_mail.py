@@ -6,9 +6,9 @@ the confirmation of their report, each public status change with its public
 reply, replies between status changes, the rating invitation (the reporter
 only) and, when the report is merged into another, where it went on. A mail
 names one report and holds only what its public page shows, so it carries no
-other resident's data; it is written in the recipient's language (Japanese
-and English texts, other languages falling back to Japanese, with status and
-category names in every language the translations have).
+other resident's data; it is written in the recipient's language (every
+language residents read, :data:`TEXTS`; an unknown one reads Japanese), and
+the pages it links open in that language.
 
 The confirmation links to the reporter's private view with the tracking
 token, which is stored only hashed. The token is in hand at intake alone, so
@@ -119,6 +119,18 @@ def read_unsubscribe_token(secret: str, token: str) -> tuple[str, int] | None:
     return (REPORTER if kind == "r" else FOLLOWER), row_id
 
 
+def unsubscribe_report(session: Session, secret: str, token: str) -> Report | None:
+    """The report whose mail a valid token stops (the reporter's, or the one a follower follows), else None."""
+    read = read_unsubscribe_token(secret, token)
+    if read is None:
+        return None
+    recipient, row_id = read
+    if recipient == REPORTER:
+        return session.get(Report, row_id)
+    follower = session.get(Follower, row_id)
+    return session.get(Report, follower.report_id) if follower is not None else None
+
+
 def unsubscribe(session: Session, secret: str, token: str) -> bool:
     """Stop the mail the token names, pending deliveries included; False when the token is not valid.
 
@@ -160,26 +172,29 @@ def compose(delivery: Delivery, event: OutboxEvent, report: Report, follower: Fo
         return None
     if not address or not opted_in:
         return None
-    texts = _texts(language)
-    link = unsubscribe_url(base_url, token)
+    language = _mail_language(language)
+    texts = TEXTS[language]
+    link = _in_language(unsubscribe_url(base_url, token), language)
     words = {
         "id": report.public_id,
         # The status the event moved to: a mail sent late still tells its own change.
-        "status": statuses.label((event.payload or {}).get("to") or report.status, language or languages.DEFAULT),
-        "category": _category_name(report, language or languages.DEFAULT),
-        "public_url": urls.join(base_url, f"/reports/{report.public_id}"),
+        "status": statuses.label((event.payload or {}).get("to") or report.status, language),
+        "category": _category_name(report, language),
+        "public_url": _page_url(base_url, f"/reports/{report.public_id}", language),
     }
     kind = _kind(event)
     if kind == "confirmation":
         tracking = unseal(secret, delivery.sealed) if delivery.sealed else None
-        words["private_url"] = (urls.join(base_url, f"/reports/{report.public_id}#token={tracking}") if tracking
-                                else words["public_url"])
+        # The reporter's own view takes the token from the fragment (static/resident/own.js).
+        words["private_url"] = (_page_url(base_url, f"/reports/{report.public_id}/own", language) + f"#t={tracking}"
+                                if tracking else words["public_url"])
     if kind in ("status", "reply"):
         words["reply"] = _reply(event, report)
     if kind == "merged":
         primary_id = _primary_id(report)
         words["primary"] = primary_id or ""
-        words["primary_url"] = urls.join(base_url, f"/reports/{primary_id}") if primary_id else words["public_url"]
+        words["primary_url"] = (_page_url(base_url, f"/reports/{primary_id}", language) if primary_id
+                                else words["public_url"])
     subject, body = texts[kind]
     lines = [body.format(**words)]
     if words.get("reply"):
@@ -219,8 +234,18 @@ def _category_name(report: Report, language: str) -> str:
             or (category.name_en if language == "en" else category.name_ja))
 
 
-def _texts(language: str | None) -> dict[str, Any]:
-    return TEXTS.get(language or languages.DEFAULT) or TEXTS[languages.DEFAULT]
+def _mail_language(language: str | None) -> str:
+    """The language of a mail: the recipient's when the mail has texts in it, else Japanese."""
+    return language if language in TEXTS else languages.DEFAULT
+
+
+def _page_url(base_url: str, path: str, language: str) -> str:
+    return _in_language(urls.join(base_url, path), language)
+
+
+def _in_language(url: str, language: str) -> str:
+    # The page a mail links opens in the mail's language, whatever the browser's is.
+    return f"{url}?lang={language}"
 
 
 # Each kind of mail is (subject, first paragraph); the other entries are lines around them.
@@ -258,5 +283,94 @@ TEXTS: dict[str, dict[str, Any]] = {
         "reply_heading": "The city's reply:",
         "public_page": "Public page: {public_url}",
         "unsubscribe": "To stop these e-mails, open this link:",
+    },
+    "ja-x-easy": {
+        "service": "まちの こえ",
+        "confirmation": ("つうほうを うけつけました（{id}）",
+                         "つうほうを うけつけました。ありがとう ございます。\nばんごう: {id}\nしゅるい: {category}\n"
+                         "いまの ようす: {status}\n\n"
+                         "あなたの つうほうの ページです（この リンクは ほかの ひとに おしえないで ください）:\n{private_url}"),
+        "status": ("つうほう {id}: {status}", "つうほう {id}（{category}）の ようすが かわりました。\nいまの ようす: {status}"),
+        "reply": ("つうほう {id}: まちから へんじが あります", "つうほう {id}（{category}）に まちから へんじが あります。"),
+        "rating": ("つうほう {id}: どう でしたか。おしえて ください",
+                   "つうほう {id}（{category}）は おわりました。\nどう でしたか。1〜5で えらんで ください。"
+                   "うけつけの メールに ある あなたの ページで えらべます。なおって いない ときも、その ページで おしえて ください。"),
+        "merged": ("つうほう {id} は {primary} と いっしょに なりました",
+                   "つうほう {id}（{category}）と おなじ ことの つうほうが あります。{primary} と いっしょに なりました。"
+                   "これからの ようすは この ページで みて ください:\n{primary_url}"),
+        "reply_heading": "まちからの へんじ:",
+        "public_page": "だれでも みられる ページ: {public_url}",
+        "unsubscribe": "この メールを とめる ときは、この リンクを ひらいて ください:",
+    },
+    "zh-Hans": {
+        "service": "Machikoe",
+        "confirmation": ("已受理您的报告（{id}）",
+                         "您的报告已受理，谢谢。\n受理编号：{id}\n类别：{category}\n状态：{status}\n\n"
+                         "您本人专用的进度页面（请勿将此链接告诉他人）：\n{private_url}"),
+        "status": ("报告 {id} 的状态：{status}", "报告 {id}（{category}）的状态已变为“{status}”。"),
+        "reply": ("关于报告 {id} 的答复", "市政府对报告 {id}（{category}）作出了答复。"),
+        "rating": ("请评价报告 {id} 的处理情况",
+                   "报告 {id}（{category}）已处理完毕。\n请在受理确认邮件中的本人专用进度页面上，以 1～5 分评价处理情况。"
+                   "如果问题尚未解决，也请在该页面告诉我们。"),
+        "merged": ("报告 {id} 已合并至报告 {primary}",
+                   "报告 {id}（{category}）与报告 {primary} 反映的是同一问题，已合并至该报告。今后的进度请在以下页面查看：\n"
+                   "{primary_url}"),
+        "reply_heading": "市政府的答复：",
+        "public_page": "公开页面：{public_url}",
+        "unsubscribe": "如需停止接收此类邮件，请打开以下链接：",
+    },
+    "ko": {
+        "service": "Machikoe",
+        "confirmation": ("신고가 접수되었습니다({id})",
+                         "신고가 접수되었습니다. 감사합니다.\n접수 번호: {id}\n종류: {category}\n처리 상황: {status}\n\n"
+                         "본인 전용 처리 상황 페이지(이 링크는 다른 사람에게 알려 주지 마세요):\n{private_url}"),
+        "status": ("신고 {id} 처리 상황: {status}", "신고 {id}({category}) 건의 처리 상황이 변경되었습니다.\n현재 상황: {status}"),
+        "reply": ("신고 {id} 건에 대한 답변", "신고 {id}({category}) 건에 대해 시에서 답변을 드렸습니다."),
+        "rating": ("신고 {id} 건의 처리에 대한 평가를 부탁드립니다",
+                   "신고 {id}({category}) 건의 처리가 완료되었습니다.\n접수 확인 메일에 있는 본인 전용 처리 상황 페이지에서 "
+                   "처리 결과를 1~5점으로 평가해 주세요. 아직 고쳐지지 않았다면 그 페이지에서 알려 주세요."),
+        "merged": ("신고 {id} 건이 신고 {primary} 건에 통합되었습니다",
+                   "신고 {id}({category}) 건은 같은 내용의 신고 {primary} 건에 통합되었습니다. "
+                   "앞으로의 처리 상황은 다음 페이지에서 확인하실 수 있습니다:\n{primary_url}"),
+        "reply_heading": "시의 답변:",
+        "public_page": "공개 페이지: {public_url}",
+        "unsubscribe": "이 메일 수신을 중지하려면 다음 링크를 열어 주세요:",
+    },
+    "vi": {
+        "service": "Machikoe",
+        "confirmation": ("Đã tiếp nhận báo cáo của bạn ({id})",
+                         "Xin cảm ơn. Báo cáo của bạn đã được tiếp nhận.\nSố báo cáo: {id}\nLoại: {category}\n"
+                         "Tình trạng: {status}\n\n"
+                         "Trang theo dõi riêng của bạn (xin đừng chia sẻ liên kết này với người khác):\n{private_url}"),
+        "status": ("Báo cáo {id}: {status}", "Tình trạng của báo cáo {id} ({category}) đã chuyển thành \"{status}\"."),
+        "reply": ("Trả lời về báo cáo {id}", "Thành phố đã trả lời về báo cáo {id} ({category})."),
+        "rating": ("Xin hãy đánh giá việc xử lý báo cáo {id}",
+                   "Báo cáo {id} ({category}) đã được xử lý xong.\nXin hãy đánh giá việc xử lý theo thang điểm từ 1 đến 5 "
+                   "trên trang theo dõi riêng của bạn, có liên kết trong e-mail xác nhận tiếp nhận. "
+                   "Nếu sự cố chưa được khắc phục, xin hãy cho chúng tôi biết trên trang đó."),
+        "merged": ("Báo cáo {id} đã được gộp vào báo cáo {primary}",
+                   "Báo cáo {id} ({category}) đã được gộp vào báo cáo {primary} về cùng một sự cố. "
+                   "Bạn có thể theo dõi tình hình xử lý tại đây:\n{primary_url}"),
+        "reply_heading": "Trả lời của thành phố:",
+        "public_page": "Trang công khai: {public_url}",
+        "unsubscribe": "Để ngừng nhận các e-mail này, hãy mở liên kết sau:",
+    },
+    "pt": {
+        "service": "Machikoe",
+        "confirmation": ("Seu relato foi recebido ({id})",
+                         "Obrigado. Seu relato foi recebido.\nNúmero do relato: {id}\nTipo: {category}\nSituação: {status}\n\n"
+                         "Sua página de acompanhamento (não compartilhe este link com outras pessoas):\n{private_url}"),
+        "status": ("Relato {id}: {status}", "A situação do relato {id} ({category}) mudou para \"{status}\"."),
+        "reply": ("Resposta ao relato {id}", "A prefeitura respondeu ao relato {id} ({category})."),
+        "rating": ("Avalie o atendimento do relato {id}",
+                   "O relato {id} ({category}) foi resolvido.\nAvalie o atendimento de 1 a 5 na sua página de acompanhamento, "
+                   "cujo link está no e-mail de confirmação do recebimento. Se o problema não foi resolvido, "
+                   "informe-nos por essa página."),
+        "merged": ("O relato {id} foi unido ao relato {primary}",
+                   "O relato {id} ({category}) foi unido ao relato {primary}, que trata do mesmo problema. "
+                   "Acompanhe o andamento aqui:\n{primary_url}"),
+        "reply_heading": "Resposta da prefeitura:",
+        "public_page": "Página pública: {public_url}",
+        "unsubscribe": "Para deixar de receber estes e-mails, abra este link:",
     },
 }

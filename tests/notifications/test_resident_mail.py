@@ -10,64 +10,32 @@ from __future__ import annotations
 
 import logging
 import random
-import socket
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+import re
 from datetime import timedelta
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 import pytest
 import requests
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from service.domain import notifications
+from service.domain.languages import LANGUAGES
 from service.domain.mail import SmtpMailer
 from service.extensions import db
 from service.models import Delivery, Follower, Report
 from service.models.types import utcnow
+from tests.notifications import mail_server as mail_fixtures
 from tests.notifications.conftest import LOCAL, transition
+from tests.notifications.mail_server import text_of
 from tests.staff.conftest import submit
 
 BASE = "https://machikoe.example.jp"
 REPORTER = "reporter@example.jp"
 NEIGHBOUR = "neighbour@example.jp"
 
-
-@dataclass
-class MailServer:
-    """What the SMTP server received; ``refuse`` mails are answered 451 (try again later) first."""
-
-    port: int = 0
-    received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
-    refuse: int = 0
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [message for recipients, message in self.received if recipients == [address]]
-
-
-@pytest.fixture()
-def mail_server() -> Iterator[MailServer]:
-    state = MailServer()
-
-    class Handler:
-        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-            if state.refuse:
-                state.refuse -= 1
-                return "451 4.3.0 try again later"
-            message = message_from_bytes(envelope.content, policy=policy.default)  # type: ignore[attr-defined]
-            state.received.append((list(envelope.rcpt_tos), message))  # type: ignore[attr-defined]
-            return "250 OK"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        state.port = probe.getsockname()[1]
-    controller = Controller(Handler(), hostname="127.0.0.1", port=state.port)
-    controller.start()
-    yield state
-    controller.stop()
+# The SMTP server these tests read.
+mail_server = mail_fixtures.mail_server
 
 
 @pytest.fixture()
@@ -104,10 +72,6 @@ def follow(client, report_id: str, email: str = NEIGHBOUR, *, email_updates=True
     assert response.status_code == 201, response.get_json()
 
 
-def text_of(message: EmailMessage) -> str:
-    return message.get_content().replace("\r\n", "\n")
-
-
 def unsubscribe_path(message: EmailMessage) -> str:
     link = message["List-Unsubscribe"].strip("<>")
     assert link.startswith(f"{BASE}/unsubscribe/")
@@ -125,7 +89,8 @@ def test_confirmation_links_the_private_view_and_the_token_is_never_stored_in_cl
     (mail,) = mail_server.to(REPORTER)
     assert mail["Subject"] == f"[まちの声] 通報を受け付けました（{report_id}）"
     text = text_of(mail)
-    assert f"{BASE}/reports/{report_id}#token={token}" in text
+    # The link opens the reporter's own view, the token in the fragment, the page in the mail's language.
+    assert f"{BASE}/reports/{report_id}/own?lang=ja#t={token}" in text
     assert "種類: 道路の損傷" in text and "状況: 受付" in text
     unsubscribe_path(mail)
     db.session.expire_all()
@@ -238,7 +203,7 @@ def test_a_refusing_smtp_server_is_retried_and_no_address_or_token_is_logged(cli
 
     assert send(now=delivery.next_attempt_at) == ["delivered"]
     (mail,) = mail_server.to(REPORTER)
-    assert f"#token={token}" in text_of(mail)
+    assert f"#t={token}" in text_of(mail)
     # The SMTP server's own log (aiosmtpd's "mail.log") stands for the relay, not for this service.
     logged = "\n".join(record.getMessage() for record in caplog.records if not record.name.startswith("mail."))
     assert "delivery" in logged
@@ -270,12 +235,77 @@ def test_a_dead_lettered_mail_is_listed_without_its_address_and_replayed(client,
     assert parks.status_code == 200 and parks.get_json()["items"] == []
 
 
-def test_a_language_without_mail_texts_reads_japanese_with_its_own_status_and_category_names(client, keys, mail_server, send):
-    report_id = submit(client)
-    follow(client, report_id, language="vi")
-    transition(client, keys, report_id, "acknowledged", who="admin")
+# What a resident reads in each language: the subjects of the confirmation, the resolved
+# status, the rating invitation and the merge notice, the category's name, and the unsubscribe footer.
+IN_LANGUAGE = {
+    "ja": ("[まちの声] 通報を受け付けました（{id}）", "[まちの声] 通報 {id} の状況: 対応済",
+           "[まちの声] 通報 {id} の対応の評価のお願い", "[まちの声] 通報 {id} は {primary} にまとめられました",
+           "道路の損傷", "このメールの配信を停止するには、次のリンクを開いてください:", "メール配信の停止"),
+    "ja-x-easy": ("[まちの こえ] つうほうを うけつけました（{id}）", "[まちの こえ] つうほう {id}: おわりました",
+                  "[まちの こえ] つうほう {id}: どう でしたか。おしえて ください",
+                  "[まちの こえ] つうほう {id} は {primary} と いっしょに なりました",
+                  "みちの あな・こわれ", "この メールを とめる ときは、この リンクを ひらいて ください:", "メールを とめる"),
+    "en": ("[Machikoe] Your report was received ({id})", "[Machikoe] Report {id} is now: Resolved",
+           "[Machikoe] Please rate how report {id} was handled", "[Machikoe] Report {id} was merged into {primary}",
+           "Road damage", "To stop these e-mails, open this link:", "Unsubscribe from e-mails"),
+    "zh-Hans": ("[Machikoe] 已受理您的报告（{id}）", "[Machikoe] 报告 {id} 的状态：已处理",
+                "[Machikoe] 请评价报告 {id} 的处理情况", "[Machikoe] 报告 {id} 已合并至报告 {primary}",
+                "道路损坏", "如需停止接收此类邮件，请打开以下链接：", "停止发送邮件"),
+    "ko": ("[Machikoe] 신고가 접수되었습니다({id})", "[Machikoe] 신고 {id} 처리 상황: 처리 완료",
+           "[Machikoe] 신고 {id} 건의 처리에 대한 평가를 부탁드립니다", "[Machikoe] 신고 {id} 건이 신고 {primary} 건에 통합되었습니다",
+           "도로 파손", "이 메일 수신을 중지하려면 다음 링크를 열어 주세요:", "메일 수신 중지"),
+    "vi": ("[Machikoe] Đã tiếp nhận báo cáo của bạn ({id})", "[Machikoe] Báo cáo {id}: Đã xử lý xong",
+           "[Machikoe] Xin hãy đánh giá việc xử lý báo cáo {id}", "[Machikoe] Báo cáo {id} đã được gộp vào báo cáo {primary}",
+           "Hư hỏng mặt đường", "Để ngừng nhận các e-mail này, hãy mở liên kết sau:", "Ngừng nhận e-mail"),
+    "pt": ("[Machikoe] Seu relato foi recebido ({id})", "[Machikoe] Relato {id}: Resolvido",
+           "[Machikoe] Avalie o atendimento do relato {id}", "[Machikoe] O relato {id} foi unido ao relato {primary}",
+           "Dano na via", "Para deixar de receber estes e-mails, abra este link:", "Cancelar o recebimento de e-mails"),
+}
+KANA = re.compile(r"[\u3040-\u30ff]")
+HAN = re.compile(r"[\u4e00-\u9fff]")
+# The one part of a mail the city writes itself: the public reply, here a word every script can carry.
+REPLY = "OK 12/1"
 
-    assert send() == ["delivered"]
-    (mail,) = mail_server.to(NEIGHBOUR)
-    assert mail["Subject"].startswith(f"[まちの声] 通報 {report_id} の状況: ")
-    assert "Hư hỏng mặt đường" in text_of(mail) and "道路の損傷" not in text_of(mail)
+
+def script_is_its_own(language: str, text: str) -> bool:
+    """No Japanese letters in a foreign-language mail; no kanji in one in やさしい日本語."""
+    if language == "ja":
+        return True
+    if language == "ja-x-easy":
+        return not HAN.search(text)
+    return not KANA.search(text) and (language == "zh-Hans" or not HAN.search(text))
+
+
+@pytest.mark.parametrize("language", list(IN_LANGUAGE))
+def test_every_mail_reads_in_the_resident_s_language_with_its_unsubscribe_link(client, keys, mail_server, send,
+                                                                              language):
+    assert set(IN_LANGUAGE) == set(LANGUAGES)
+    received, resolved, rating, merged, category, footer, unsubscribe_title = IN_LANGUAGE[language]
+    report_id, token = report_with_mail(client, language=language)
+    follow(client, report_id, language=language)
+    transition(client, keys, report_id, "resolved", who="admin", public_reply=REPLY)
+    # The neighbour also follows a second report, which staff merge into a third.
+    primary, second = submit(client, lat=35.6501, lon=139.7801), submit(client, lat=35.6502, lon=139.7802)
+    follow(client, second, language=language)
+    merged_away = client.post(f"/api/v1/staff/reports/{second}/transitions", headers=keys.header("admin"),
+                              json={"to": "duplicate", "duplicate_of": primary, "reason": "同じ穴"})
+    assert merged_away.status_code == 201, merged_away.get_json()
+
+    assert set(send()) == {"delivered"}
+    mails = mail_server.to(REPORTER) + mail_server.to(NEIGHBOUR)
+    subjects = [m["Subject"] for m in mails]
+    assert subjects == [received.format(id=report_id), resolved.format(id=report_id), rating.format(id=report_id),
+                        resolved.format(id=report_id), merged.format(id=second, primary=primary)]
+    confirmation = text_of(mails[0])
+    assert f"{BASE}/reports/{report_id}/own?lang={language}#t={token}" in confirmation
+    assert category in confirmation and f"\n{REPLY}\n" in text_of(mails[1])
+    assert f"{BASE}/reports/{primary}?lang={language}" in text_of(mails[-1])
+    for mail in mails:
+        text = text_of(mail)
+        assert script_is_its_own(language, mail["Subject"] + text), (language, mail["Subject"], text)
+        assert f"\n--\n{footer}\n" in text
+        path = unsubscribe_path(mail)
+        assert mail["List-Unsubscribe"] == f"<{BASE}{path}?lang={language}>"
+    # The unsubscribe page the link opens speaks the mail's language.
+    page = client.get(urlsplit(mails[0]["List-Unsubscribe"].strip("<>"))._replace(scheme="", netloc="").geturl())
+    assert page.status_code == 200 and f"<h1>{unsubscribe_title}</h1>" in page.get_data(as_text=True)

@@ -87,8 +87,10 @@ def rate_report(report_id: str) -> Response:
 def _own_page(report_id: str, *, rating_error: bool = False, rated: bool = False, status: int = 200) -> Response:
     report = _report_to_show(report_id)
     view = presenters.report_own(report, page_language())
+    # The rating the reporter gave last, so a return to the page shows it (a new one replaces it).
+    rating = {"score": report.rating_score, "fixed": report.rating_fixed} if report.rating_score else None
     body = render_template("resident/own.html", site=site_for(current_app.config.get("RESIDENT_SITES_FILE", ""), view["jurisdiction"]),
-                           report=view, rating_error=rating_error, rated=rated)
+                           report=view, rating_error=rating_error, rated=rated, rating=rating)
     return _private(current_app.response_class(body, status=status))
 
 

@@ -37,6 +37,7 @@ from service.domain.intake import (
 )
 from service.photos.inspect import PhotoRejected, inspect_photo
 from service.pipeline import pipeline_for
+from service.web.locale import page_language
 
 FIELDS = ReportCreateSchema()
 ATTRIBUTE_PREFIX = "attr."
@@ -114,7 +115,9 @@ def send(session: Session, form: ReportForm) -> IntakeResult | None:
     try:
         return submit_report(session, app.extensions["photo_store"], fields=fields, photos=photos, idempotency_key=key,
                              secret=app.config["SECRET_KEY"], locate=pipeline_for(app).locate,
-                             year_end_break=app.config["YEAR_END_BREAK"], source="web", now=clock.now())
+                             year_end_break=app.config["YEAR_END_BREAK"], source="web", now=clock.now(),
+                             # The reporter's mail is written in the language of the page they sent it from.
+                             language=page_language())
     except MissingLocation:
         form.errors["lat"] = _("場所を指定してください。地図で位置を選ぶか、緯度・経度か住所を入力してください。")
     except OutsideCoverage:
