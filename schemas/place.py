@@ -7,12 +7,14 @@ from marshmallow import Schema, fields, validate
 from schemas.common import StrictSchema
 
 QUERY_MAX_CHARS = 100
+# Something besides spaces, anywhere (a line break before it included), read alike by Python and JSON Schema.
+NOT_BLANK = r"[\s\S]*\S"
 LIMIT_MAX = 10
 
 
 class PlaceSearchSchema(StrictSchema):
     query = fields.String(required=True, validate=[validate.Length(min=1, max=QUERY_MAX_CHARS),
-                                                          validate.Regexp(r".*\S", error="Type at least one character.")],
+                                                          validate.Regexp(NOT_BLANK, error="Type at least one character.")],
                           metadata={"description": "a partly typed place name or address, such as 中央 or 北区本町",
                                     "example": "中央"})
     limit = fields.Integer(load_default=5, validate=validate.Range(min=1, max=LIMIT_MAX),

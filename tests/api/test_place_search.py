@@ -66,6 +66,7 @@ def test_a_name_found_nowhere_in_the_city_answers_an_empty_list(client):
     {},
     {"query": ""},
     {"query": "   "},
+    {"query": "\u3000"},
     {"query": "あ" * 101},
     {"query": 5},
     {"query": "中央", "limit": 0},
