@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from service.domain.coverage import coverage
+from service.domain.coverage import coverage, setup_signature
 from service.geo.display import display_boundary
 from service.geocoding import GeocodeCache, PlaceSearch
 from service.geocoding.nominatim import normalise_query
@@ -54,7 +54,9 @@ def suggest(session: Session, search: PlaceSearch, jurisdiction: Jurisdiction, q
     if not normalised:
         return []
     digest = hashlib.sha256(normalised.encode()).hexdigest()
-    key = f"suggest:{jurisdiction.code}:{jurisdiction.updated_at}:{limit}:{digest}"
+    # The setup's signature changes with any jurisdiction or area, so an import of 町丁目 is searched at once.
+    setup = hashlib.sha256(repr(setup_signature(session)).encode()).hexdigest()[:16]
+    key = f"suggest:{jurisdiction.code}:{setup}:{limit}:{digest}"
     cached = cache.get(key) if cache is not None else None
     if cached is not None:
         return [Suggestion(**found) for found in cached["places"]]

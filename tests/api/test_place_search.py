@@ -200,3 +200,9 @@ def test_what_was_typed_never_reaches_the_logs(client, caplog):
         client.post(SEARCH, json={"query": "中央区港町3-2 山田様宅前"})
     assert "山田" not in caplog.text and "港町3-2" not in caplog.text
     assert "山田" not in json.dumps([r.__dict__ for r in caplog.records], default=str, ensure_ascii=False)
+
+
+def test_an_area_imported_after_a_search_is_found_at_once_despite_the_cache(app, client):
+    assert client.post(SEARCH, json={"query": "栄町"}).get_json() == {"places": []}
+    add_district("栄町", 139.79, 35.67, 139.80, 35.675)
+    assert [p["label"] for p in client.post(SEARCH, json={"query": "栄町"}).get_json()["places"]] == ["みなと市栄町"]
