@@ -108,6 +108,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATE_LIMIT_REPORTS_PER_CLIENT", "MACHIKOE_RATE_LIMIT_REPORTS_PER_CLIENT", str, "300/minute;3000/hour", "new service requests per Open311 API client (a client sends for many residents)"),
     Setting("RATE_LIMIT_RATINGS", "MACHIKOE_RATE_LIMIT_RATINGS", str, "60/minute", "ratings per client address (a ceiling for a shared address)"),
     Setting("RATE_LIMIT_FOLLOWS", "MACHIKOE_RATE_LIMIT_FOLLOWS", str, "60/minute", "follows (\"me too\") per client address (a ceiling for a shared address)"),
+    Setting("RATE_LIMIT_PLACE_SEARCHES", "MACHIKOE_RATE_LIMIT_PLACE_SEARCHES", str, "120/minute;2000/hour", "place searches (the report form's address search as residents type) per client address (a ceiling for a shared address)"),
     Setting("RATE_LIMIT_API_KEYS", "MACHIKOE_RATE_LIMIT_API_KEYS", str, "1200/minute", "requests per staff member's API key"),
     Setting("TRUSTED_PROXY_HOPS", "MACHIKOE_TRUSTED_PROXY_HOPS", int, 0, "reverse proxies in front whose X-Forwarded-For and -Proto are believed; 0 believes none"),
     Setting("OPEN311_CONTACT", "MACHIKOE_OPEN311_CONTACT", str, "", "contact shown in Open311 discovery"),

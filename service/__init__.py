@@ -30,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         opendata,
         photo_regions,
         photos,
+        places,
         privacy,
         resident,
         response_templates,
@@ -88,7 +89,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api = ProblemApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "description": "a staff API key"})
     for blueprint in (resident.blp, photos.blp, staff.blp, photo_regions.blp, stats.blp, admin.blp, notifications.blp, health.blp,
-                      open311.blp, opendata.blp, privacy.blp, response_templates.blp):
+                      open311.blp, opendata.blp, privacy.blp, response_templates.blp, places.blp):
         api.register_blueprint(blueprint)
     app.register_error_handler(Exception, handle_unexpected)
     init_outage_handlers(app)

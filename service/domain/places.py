@@ -1,6 +1,7 @@
 """The offline geocoder built from the jurisdictions and areas in the database.
 
-It answers 「みなと市中央区」-style addresses without any network, is the
+It answers 「みなと市中央区」-style addresses, and the report form's search for
+a partly typed ward or 町丁目 name, without any network; it is the
 embedded default, and is the fallback when Nominatim is away. It is rebuilt
 when jurisdictions or areas change (or the categories, which share their signature).
 """
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from service.domain.coverage import setup_signature
 from service.geo.names import join_once, split_place_name
-from service.geocoding import GeocodeResult, OfflineArea, OfflineGeocoder, Place
+from service.geocoding import GeocodeResult, OfflineArea, OfflineGeocoder, Place, Viewbox
 from service.models import Area, Jurisdiction
 
 # Area layers that name a part of an address, and how specific each is.
@@ -35,6 +36,9 @@ class AreaGeocoder:
 
     def forward(self, query: str) -> Place | None:
         return self._current().forward(query)
+
+    def search(self, query: str, *, viewbox: Viewbox, limit: int) -> list[Place]:
+        return self._current().search(query, viewbox=viewbox, limit=limit)
 
     def _current(self) -> OfflineGeocoder:
         session = self._session()

@@ -1,7 +1,8 @@
 """What every geocoder answers, and the one error a caller has to handle.
 
 A geocoder turns a position into an address (``reverse``) or an address hint
-into a position (``forward``). Remote geocoders raise
+into a position (``forward``); a place search (``search``) offers the few
+places a partly typed name may mean, inside a box. Remote geocoders raise
 :class:`GeocoderUnavailable` when the service could not answer after its
 retries; "nothing is there" is ``None``, never an exception.
 """
@@ -52,6 +53,18 @@ class Geocoder(Protocol):
 
     def forward(self, query: str) -> Place | None:
         """Return the position of an address hint, or None when unknown.
+
+        Raises :class:`GeocoderUnavailable` when the service cannot answer.
+        """
+
+
+# (west, south, east, north) in WGS 84 degrees, as a jurisdiction's bbox is written.
+Viewbox = tuple[float, float, float, float]
+
+
+class PlaceSearch(Protocol):
+    def search(self, query: str, *, viewbox: Viewbox, limit: int) -> list[Place]:
+        """Up to ``limit`` places inside ``viewbox`` that ``query`` may name, best first; [] when none.
 
         Raises :class:`GeocoderUnavailable` when the service cannot answer.
         """

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from .base import Geocoder, GeocodeResult, GeocoderUnavailable, Place
+from .base import Geocoder, GeocodeResult, GeocoderUnavailable, Place, PlaceSearch, Viewbox
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,29 @@ class FallbackGeocoder:
         if fallback_place is None:
             return None
         return dataclasses.replace(fallback_place, result=_approximate(fallback_place.result))
+
+
+class FallbackPlaceSearch:
+    """Searches ``primary`` first and ``fallback`` when it is unavailable or finds nothing.
+
+    Fallback answers are marked approximate, as :class:`FallbackGeocoder`'s are.
+    """
+
+    def __init__(self, primary: PlaceSearch, fallback: PlaceSearch) -> None:
+        self.primary = primary
+        self.fallback = fallback
+
+    def search(self, query: str, *, viewbox: Viewbox, limit: int) -> list[Place]:
+        try:
+            places = self.primary.search(query, viewbox=viewbox, limit=limit)
+        except GeocoderUnavailable as error:
+            # As above: the message names the failure, never what the resident typed.
+            logger.warning("Primary geocoder unavailable for place search, using fallback: %s", error)
+            places = []
+        if places:
+            return places
+        return [dataclasses.replace(place, result=_approximate(place.result))
+                for place in self.fallback.search(query, viewbox=viewbox, limit=limit)]
 
 
 def _approximate(result: GeocodeResult) -> GeocodeResult:

@@ -5,7 +5,7 @@ never sends more than one request per ``min_delay_seconds`` (the public
 Nominatim allows one per second per application; with several worker
 processes, divide the budget between them or run a self-hosted instance).
 Answers are cached by rounded position (reverse) and by normalised query
-(forward), including "nothing here" answers.
+(forward and search, the search with its box), including "nothing here" answers.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim
 from geopy.location import Location
 
-from .base import GeocodeResult, GeocoderUnavailable, Place, check_coordinates
+from .base import GeocodeResult, GeocoderUnavailable, Place, Viewbox, check_coordinates
 from .cache import GeocodeCache, coordinate_key
 from .compose import compose_japanese_address
 
@@ -37,7 +37,7 @@ class _Request:
     out of the logs.
     """
 
-    def __init__(self, kind: str, call: Callable[[], Location | None]) -> None:
+    def __init__(self, kind: str, call: Callable[[], Any]) -> None:
         self.kind = kind
         self.call = call
 
@@ -45,7 +45,7 @@ class _Request:
         return f"<Nominatim {self.kind} request>"
 
 
-def _run(request: _Request) -> Location | None:
+def _run(request: _Request) -> Any:
     try:
         return request.call()
     except GeocoderServiceError as error:
@@ -167,6 +167,37 @@ class NominatimGeocoder:
         result = GeocodeResult(address=address, parts=parts, approximate=False, source=SOURCE)
         return Place(lat=location.latitude, lon=location.longitude, result=result)
 
+    def search(self, query: str, *, viewbox: Viewbox, limit: int) -> list[Place]:
+        """Up to ``limit`` places inside ``viewbox`` that a partly typed name may mean, best first.
+
+        The box bounds the search (Nominatim's ``bounded=1``), so a 中央区 typed in
+        one city never offers another city's. Raises :class:`GeocoderUnavailable`.
+        """
+        normalised = normalise_query(query)
+        if not normalised or limit < 1:
+            return []
+        west, south, east, north = viewbox
+        digest = hashlib.sha256(normalised.encode()).hexdigest()
+        box = ",".join(f"{value:.5f}" for value in viewbox)
+        key = f"search:{self._language}:{limit}:{box}:{digest}"
+        cached = self._cache_get(key)
+        if cached is not None:
+            return [Place(lat=found["lat"], lon=found["lon"], result=_result(found)) for found in cached["places"]]
+
+        locations = self._call(
+            "search",
+            lambda: self._nominatim.geocode(
+                normalised, exactly_one=False, limit=limit, language=self._language, addressdetails=True,
+                country_codes="jp", viewbox=[(south, west), (north, east)], bounded=True,
+            ),
+        )
+        found = []
+        for location in locations or []:
+            address, parts = _compose(location)
+            found.append({"lat": location.latitude, "lon": location.longitude, "address": address, "parts": parts})
+        self._cache_set(key, {"places": found})
+        return [Place(lat=place["lat"], lon=place["lon"], result=_result(place)) for place in found]
+
     def close(self) -> None:
         """Close the kept-alive HTTP connections to Nominatim."""
         self._nominatim.__exit__(None, None, None)
@@ -177,7 +208,7 @@ class NominatimGeocoder:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _call(self, kind: str, call: Callable[[], Location | None]) -> Location | None:
+    def _call(self, kind: str, call: Callable[[], Any]) -> Any:
         try:
             return self._limited(_Request(kind, call))
         except GeocoderServiceError as error:

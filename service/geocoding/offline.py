@@ -15,7 +15,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
-from .base import GeocodeResult, Place, check_coordinates
+from .base import GeocodeResult, Place, Viewbox, check_coordinates
 
 SOURCE = "offline"
 
@@ -69,7 +69,7 @@ class OfflineGeocoder:
         matches, the one whose names cover most of the hint wins, then the most
         specific. 「千葉市中央区」 thus finds Chiba's 中央区 rather than Tokyo's.
         """
-        text = "".join(unicodedata.normalize("NFKC", query).split())
+        text = _folded(query)
         if not text:
             return None
         best_index: int | None = None
@@ -85,6 +85,37 @@ class OfflineGeocoder:
             return None
         point = self._representative_points[best_index]
         return Place(lat=point.y, lon=point.x, result=_result(self._areas[best_index]))
+
+    def search(self, query: str, *, viewbox: Viewbox, limit: int) -> list[Place]:
+        """Areas inside ``viewbox`` whose name holds a partly typed ``query``, best first.
+
+        A name that begins with the query comes before one that only holds it,
+        then the shorter (closer to what was typed), then the more specific.
+        Level 1, the widest areas (a prefecture, or the jurisdiction itself), is
+        left out: a pin placed at its middle says nothing of where the report is.
+        The query matches the full name too, so 「千葉市中」 finds 千葉市中央区.
+        """
+        text = _folded(query)
+        if not text or limit < 1:
+            return []
+        west, south, east, north = viewbox
+        ranked = []
+        for index, area in enumerate(self._areas):
+            narrowest = area.name_parts[-1]
+            point = self._representative_points[index]
+            if area.level <= 1 or text not in "".join(area.name_parts):
+                continue
+            if not (west <= point.x <= east and south <= point.y <= north):
+                continue
+            ranked.append(((not narrowest.startswith(text), len(narrowest), -area.level, index), index))
+        ranked.sort()
+        return [Place(lat=self._representative_points[i].y, lon=self._representative_points[i].x,
+                      result=_result(self._areas[i])) for _, i in ranked[:limit]]
+
+
+def _folded(query: str) -> str:
+    """The query in NFKC (full-width digits and letters folded) without any spaces."""
+    return "".join(unicodedata.normalize("NFKC", query).split())
 
 
 def _result(area: OfflineArea) -> GeocodeResult:

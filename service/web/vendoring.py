@@ -56,6 +56,8 @@ PACKAGES: tuple[Package, ...] = (
                                                  "dist/MarkerCluster.Default.css"), ("MIT-LICENCE.txt",)),
     Package("uplot", "^1.6.32", ("dist/uPlot.iife.min.js", "dist/uPlot.min.css"), ("LICENSE",)),
     Package("@digital-go-jp/design-tokens", "^1.1.9", ("dist/tokens.css",), ("LICENSE",)),
+    # The mini build reads EXIF and GPS from JPEG and HEIC: the report form offers a photo's own position.
+    Package("exifr", "^7.1.3", ("dist/mini.umd.js",), ("LICENSE",)),
     Package("axe-core", "^4.14.1", ("axe.min.js",), ("LICENSE", "LICENSE-3RD-PARTY.txt"), test_only=True),
 )
 
