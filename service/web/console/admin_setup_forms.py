@@ -159,6 +159,6 @@ def japanese(message: str) -> str:
     return message
 
 
-def page(template: str, status: int = 200, **context: Any) -> Response:
+def page(template_name: str, status: int = 200, **context: Any) -> Response:
     """A setup page; a refused form answers 422 (or the given status) with the form again."""
-    return make_response(render_template(template, **context), status)
+    return make_response(render_template(template_name, **context), status)

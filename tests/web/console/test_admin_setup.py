@@ -70,3 +70,67 @@ def test_department_edited_and_a_used_one_not_deleted(signed_in_client):
     assert refused.status_code == 409
     assert "削除できません" in refused.get_data(as_text=True)
     assert audit_rows("department.delete") == []
+
+
+CATEGORY = {"code": "snow", "name_ja": "除雪", "name_en": "Snow clearing", "first_response_days": "2",
+            "resolution_days": "10", "keywords": "雪\n除雪", "active": "1",
+            "attributes-0-code": "size", "attributes-0-datatype": "singlevaluelist", "attributes-0-required": "1",
+            "attributes-0-description_ja": "大きさは？", "attributes-0-description_en": "How large?",
+            "attributes-0-values": "small,小さい,Small\nlarge,大きい,Large"}
+
+
+def test_category_created_with_sla_and_a_question_is_audited(signed_in_client):
+    client = signed_in_client("admin None")
+    response = post(client, "/staff/admin/categories", CATEGORY)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/staff/admin/categories/snow")
+    (row,) = audit_rows("category.create")
+    after = row.after
+    assert (after["name_ja"], after["name_en"], after["first_response_days"], after["resolution_days"]) == \
+        ("除雪", "Snow clearing", 2, 10)
+    assert after["keywords"] == ["雪", "除雪"]
+    assert after["attributes"][0]["values"] == [{"key": "small", "name_ja": "小さい", "name_en": "Small"},
+                                                {"key": "large", "name_ja": "大きい", "name_en": "Large"}]
+    html = client.get("/staff/admin/categories/snow").get_data(as_text=True)
+    assert 'value="大きさは？"' in html and "small,小さい,Small" in html
+
+
+def test_category_form_refuses_resolution_before_first_response_and_a_list_without_choices(signed_in_client):
+    client = signed_in_client("admin None")
+    response = post(client, "/staff/admin/categories", {**CATEGORY, "first_response_days": "5", "resolution_days": "2"})
+    assert response.status_code == 422
+    assert field_error(response.get_data(as_text=True), "resolution_days") == "解決の目標日数は、初回対応の目標日数以上にしてください。"
+    response = post(client, "/staff/admin/categories", {**CATEGORY, "attributes-0-values": "", "first_response_days": "x"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert field_error(html, "first_response_days") == "整数で入力してください。"
+    assert field_error(html, "attributes-0-values") == "A list attribute needs values."
+    assert 'value="大きさは？"' in html
+    assert audit_rows("category.create") == []
+
+
+def test_category_edited_and_its_template_added_and_changed(signed_in_client):
+    client = signed_in_client("admin None")
+    edit = "/staff/admin/categories/road_damage"
+    html = client.get(edit).get_data(as_text=True)
+    assert "道路" in html
+    response = post(client, edit, {"name_ja": "道路の損傷", "name_en": "Road surface damage", "first_response_days": "1",
+                                   "resolution_days": "15", "active": "1"})
+    assert response.status_code == 303
+    (row,) = audit_rows("category.update")
+    assert row.after["name_en"] == "Road surface damage" and row.after["resolution_days"] == 15
+    refused = post(client, edit + "/templates", {"title": "", "body_ja": "対応します", "status": "nope", "active": "1"},
+                   page=edit)
+    assert refused.status_code == 422
+    assert field_error(refused.get_data(as_text=True), "title") == "入力してください。"
+    assert field_error(refused.get_data(as_text=True), "status") == "選択肢から選んでください。"
+    added = post(client, edit + "/templates", {"title": "補修しました", "body_ja": "道路を補修しました。", "body_en": "We repaired it.",
+                                               "status": "resolved", "active": "1"}, page=edit)
+    assert added.status_code == 303
+    (created,) = audit_rows("response_template.create")
+    assert created.after["category"] == "road_damage" and created.after["status"] == "resolved"
+    path = f"{edit}/templates/{created.target_id}"
+    changed = post(client, path, {"title": "補修完了", "body_ja": "道路の補修が終わりました。", "status": "", "active": "1"})
+    assert changed.status_code == 303
+    (updated,) = audit_rows("response_template.update")
+    assert updated.after["title"] == "補修完了" and updated.after["status"] is None
+    assert "補修完了" in client.get(edit).get_data(as_text=True)
