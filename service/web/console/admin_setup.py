@@ -11,4 +11,5 @@ from __future__ import annotations
 from service.web.console import (  # noqa: F401  (registers the views on bp)
     admin_setup_categories,
     admin_setup_departments,
+    admin_setup_rules,
 )

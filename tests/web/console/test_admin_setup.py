@@ -134,3 +134,38 @@ def test_category_edited_and_its_template_added_and_changed(signed_in_client):
     (updated,) = audit_rows("response_template.update")
     assert updated.after["title"] == "補修完了" and updated.after["status"] is None
     assert "補修完了" in client.get(edit).get_data(as_text=True)
+
+
+def test_rule_created_edited_deleted_and_explained(signed_in_client):
+    client = signed_in_client("admin None")
+    response = post(client, "/staff/admin/rules", {"category": "graffiti", "area": "ward:kita", "department": "environment",
+                                                   "priority": "5"})
+    assert response.status_code == 303
+    (created,) = audit_rows("rule.create")
+    assert created.after == {**created.after, "category": "graffiti", "area": "ward:kita", "department": "environment",
+                             "priority": 5}
+    explained = client.get("/staff/admin/rules", query_string={"lat": "35.672", "lon": "139.772", "category": "graffiti"})
+    html = explained.get_data(as_text=True)
+    assert f"ルール #{created.target_id} により" in html
+    rule = f"/staff/admin/rules/{created.target_id}"
+    assert post(client, rule, {"department": "road", "priority": "7"}).status_code == 303
+    (updated,) = audit_rows("rule.update")
+    assert (updated.before["department"], updated.after["department"], updated.after["priority"]) == ("environment", "road", 7)
+    assert post(client, rule + "/delete", {}, page=rule).status_code == 303
+    (deleted,) = audit_rows("rule.delete")
+    assert deleted.before["department"] == "road"
+
+
+def test_rule_form_and_explain_form_show_errors_beside_fields(signed_in_client):
+    client = signed_in_client("admin None")
+    response = post(client, "/staff/admin/rules", {"category": "", "area": "", "department": "road", "priority": "soon"})
+    assert response.status_code == 422
+    assert field_error(response.get_data(as_text=True), "priority") == "整数で入力してください。"
+    response = post(client, "/staff/admin/rules", {"category": "", "area": "", "department": "nowhere", "priority": "1"})
+    assert response.status_code == 422
+    assert "nowhere" in field_error(response.get_data(as_text=True), "department")
+    assert audit_rows("rule.create") == []
+    explained = client.get("/staff/admin/rules", query_string={"lat": "95", "lon": "east", "category": ""})
+    assert explained.status_code == 422
+    html = explained.get_data(as_text=True)
+    assert "緯度は -90〜90" in html and "経度は -180〜180" in html and "種類を選んでください。" in html
