@@ -9,6 +9,7 @@ and ``admin_setup_areas``; their forms share ``admin_setup_forms``.
 from __future__ import annotations
 
 from service.web.console import (  # noqa: F401  (registers the views on bp)
+    admin_setup_areas,
     admin_setup_categories,
     admin_setup_departments,
     admin_setup_rules,

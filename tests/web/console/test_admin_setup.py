@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import json
 import re
 
 from sqlalchemy import select
 
 from service.extensions import db
-from service.models import AuditEntry, Department
+from service.models import Area, AuditEntry, Department
 from tests.web.console.conftest import csrf_token
 
 
@@ -169,3 +171,76 @@ def test_rule_form_and_explain_form_show_errors_beside_fields(signed_in_client):
     assert explained.status_code == 422
     html = explained.get_data(as_text=True)
     assert "緯度は -90〜90" in html and "経度は -180〜180" in html and "種類を選んでください。" in html
+
+
+def square(west: float, south: float, size: float = 0.01) -> dict:
+    return {"type": "Polygon", "coordinates": [[[west, south], [west + size, south], [west + size, south + size],
+                                                [west, south + size], [west, south]]]}
+
+
+def district_file(*, outside: bool = False) -> bytes:
+    features = [{"type": "Feature", "properties": {"name": "東町", "code": "higashi"}, "geometry": square(139.80, 35.64)},
+                {"type": "Feature", "properties": {"name": "西町", "code": "nishi"}, "geometry": square(139.77, 35.64)}]
+    if outside:
+        features.append({"type": "Feature", "properties": {"name": "沖町", "code": "oki"}, "geometry": square(139.95, 35.50)})
+    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+
+def upload(client, data: bytes, **fields: str):
+    token = csrf_token(client.get("/staff/admin/areas").get_data(as_text=True))
+    return client.post("/staff/admin/areas/preview", content_type="multipart/form-data",
+                       data={"csrf_token": token, "file": (io.BytesIO(data), "districts.geojson"), **fields})
+
+
+def test_area_file_previewed_writes_nothing_then_imported_with_audit(signed_in_client):
+    client = signed_in_client("admin None")
+    response = upload(client, district_file(outside=True), layer="district", name_property="name", code_property="code")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "3件の区域を取り込みます（新規3件、置き換え0件）" in html
+    assert "oki" in html and "lies" in html and "東町" in html
+    assert db.session.scalars(select(Area).where(Area.layer == "district")).all() == []
+    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    shapes = client.get(f"/staff/admin/areas/preview/{token}.geojson").get_json()
+    kinds = {f["properties"].get("code"): f["properties"]["kind"] for f in shapes["features"]}
+    assert kinds == {"990019": "jurisdiction", "higashi": "new", "nishi": "new", "oki": "outside"}
+    confirm = csrf_token(html)
+    refused = client.post("/staff/admin/areas/import", data={"csrf_token": confirm, "token": token})
+    assert refused.status_code == 422 and "自治体の外にある区域も取り込む" in refused.get_data(as_text=True)
+    assert audit_rows("area.import") == []
+    done = client.post("/staff/admin/areas/import", data={"csrf_token": confirm, "token": token, "force": "1"})
+    assert done.status_code == 303
+    assert sorted(db.session.scalars(select(Area.code).where(Area.layer == "district"))) == ["higashi", "nishi", "oki"]
+    (row,) = audit_rows("area.import")
+    assert row.target_id == "district" and row.after["codes"] == ["higashi", "nishi", "oki"]
+    assert client.post("/staff/admin/areas/import", data={"csrf_token": confirm, "token": token}).status_code == 404
+
+
+def test_area_upload_refused_beside_its_fields(signed_in_client):
+    client = signed_in_client("admin None")
+    response = upload(client, b'{"type": "FeatureCollection", "features": [', layer="district")
+    assert response.status_code == 422
+    assert field_error(response.get_data(as_text=True), "file")
+    response = upload(client, district_file(), layer="Bad Layer")
+    assert response.status_code == 422
+    assert "英小文字" in field_error(response.get_data(as_text=True), "layer")
+    token = csrf_token(client.get("/staff/admin/areas").get_data(as_text=True))
+    response = client.post("/staff/admin/areas/preview", content_type="multipart/form-data",
+                           data={"csrf_token": token, "layer": "district"})
+    assert response.status_code == 422
+    assert "一つ選んでください" in field_error(response.get_data(as_text=True), "file")
+
+
+def test_setup_pages_refuse_non_admins_and_posts_without_csrf(signed_in_client):
+    clerk = signed_in_client("staff road")
+    for path in ("/staff/admin/departments", "/staff/admin/categories", "/staff/admin/rules", "/staff/admin/areas",
+                 "/staff/admin/categories/road_damage"):
+        assert clerk.get(path).status_code == 403, path
+    assert clerk.post("/staff/admin/departments", data={"csrf_token": csrf_token(clerk.get("/staff/reports")
+                                                                                 .get_data(as_text=True)),
+                                                        "code": "x", "name_ja": "x", "name_en": "x"}).status_code == 403
+    admin = signed_in_client("admin None")
+    refused = admin.post("/staff/admin/departments", data={"code": "water", "name_ja": "水道課", "name_en": "Waterworks"})
+    assert refused.status_code == 400
+    assert db.session.scalar(select(Department).where(Department.code == "water")) is None
+    assert audit_rows("department.create") == []
