@@ -17,11 +17,12 @@ import secrets
 import time
 from pathlib import Path
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from shapely.geometry import mapping
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from service.domain import admin as setup
 from service.domain import jurisdictions, outlines
