@@ -147,6 +147,7 @@ def _preview(token: str, options: dict[str, str | None], plan: AreaPlan, *, erro
     new, replaced = plan.counts
     return page(PREVIEW, status, token=token, options=options, plan=plan, new=new, replaced=replaced,
                 outside={a.code for a in _outside(plan)}, error=error,
+                jurisdiction_name=db.session.get_one(Jurisdiction, current_admin().jurisdiction_id).name_ja,
                 preview_url=url_for("staff_web.admin_area_preview_shapes", token=token),
                 tile_url=current_app.config["MAP_TILE_URL"], attribution=current_app.config["MAP_TILE_ATTRIBUTION"])
 

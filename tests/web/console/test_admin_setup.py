@@ -198,7 +198,7 @@ def test_area_file_previewed_writes_nothing_then_imported_with_audit(signed_in_c
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "3件の区域を取り込みます（新規3件、置き換え0件）" in html
-    assert "oki" in html and "lies" in html and "東町" in html
+    assert "沖町（oki）は、100%がみなと市の外にあります。" in html and "東町" in html
     assert db.session.scalars(select(Area).where(Area.layer == "district")).all() == []
     token = re.search(r'name="token" value="([^"]+)"', html).group(1)
     shapes = client.get(f"/staff/admin/areas/preview/{token}.geojson").get_json()
