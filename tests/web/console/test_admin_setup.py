@@ -244,3 +244,13 @@ def test_setup_pages_refuse_non_admins_and_posts_without_csrf(signed_in_client):
     assert refused.status_code == 400
     assert db.session.scalar(select(Department).where(Department.code == "water")) is None
     assert audit_rows("department.create") == []
+
+
+def test_setup_pages_in_english_from_the_console_catalogue(signed_in_client):
+    client = signed_in_client("admin None")
+    html = client.get("/staff/admin/rules", query_string={"lang": "en", "lat": "35.672", "lon": "139.772",
+                                                          "category": "road_damage"}).get_data(as_text=True)
+    assert "<h1>Routing rules</h1>" in html and "Explain routing" in html
+    assert "sends it to “道路課”" in html
+    html = client.get("/staff/admin/departments", query_string={"lang": "en"}).get_data(as_text=True)
+    assert "Add a department" in html and "Contact e-mail address" in html
