@@ -8,6 +8,7 @@ from residents. The same domain functions as the admin API's /categories and
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
@@ -22,7 +23,6 @@ from schemas.response_template import ResponseTemplateCreateSchema, ResponseTemp
 from service.domain import admin as setup
 from service.domain import response_templates as templates
 from service.domain import status as statuses
-from service.domain.jurisdictions import SetupError
 from service.extensions import db
 from service.models import Category, ResponseTemplate, Staff
 from service.web.console import bp
@@ -30,6 +30,7 @@ from service.web.console.admin import ADMINS, admin_page
 from service.web.console.admin_setup_forms import (
     Errors,
     Field,
+    attempt,
     body_of,
     current_admin,
     load,
@@ -200,17 +201,18 @@ def admin_category_create() -> Response:
     fields, errors = load(schema, body)
     status = 422
     if not errors:
-        try:
-            category = setup.create_category(db.session(), admin, **fields)
-        except setup.AlreadyExists:
-            errors, status = {"code": [_("このコードの種類はすでにあります。")]}, 409
-        except SetupError as exc:
-            errors = {"code": [str(exc)]}
-        else:
+        category, errors, status = attempt(lambda: setup.create_category(db.session(), admin, **fields),
+                                           taken=_("このコードの種類はすでにあります。"), field="code")
+        if category is not None:
             flash(_("種類「%(name)s」を追加しました。", name=category.name_ja), "info")
             return redirect(url_for("staff_web.admin_category", code=category.code), 303)
+    return _again(admin, None, FIELDS, errors, status)
+
+
+def _again(admin: Staff, editing: Category | None, fields: Iterable[Field], errors: Errors, status: int) -> Response:
+    """The category form again with what was typed, the questions' rows included, and the errors beside them."""
     count = _posted_count(request.form)
-    return _render(admin, values={**typed(request.form, FIELDS), **_typed_attributes(request.form, count)},
+    return _render(admin, editing=editing, values={**typed(request.form, fields), **_typed_attributes(request.form, count)},
                    errors=_attribute_errors(errors), status=status, attribute_count=count)
 
 
@@ -234,16 +236,12 @@ def admin_category_update(code: str) -> Response:
         body["attributes"] = _posted_attributes(request.form, list(category.attributes or []))
     changes, errors = load(schema, body)
     if not errors:
-        try:
-            setup.update_category(db.session(), admin, category, changes)
-        except SetupError as exc:
-            errors = {"resolution_days": [str(exc)]}
-        else:
+        saved, errors, _status = attempt(lambda: setup.update_category(db.session(), admin, category, changes),
+                                         field="resolution_days")
+        if saved is not None:
             flash(_("種類「%(name)s」を保存しました。", name=category.name_ja), "info")
             return redirect(url_for("staff_web.admin_category", code=category.code), 303)
-    count = _posted_count(request.form)
-    return _render(admin, editing=category, values={**typed(request.form, fields), **_typed_attributes(request.form, count)},
-                   errors=_attribute_errors(errors), status=422, attribute_count=count)
+    return _again(admin, category, fields, errors, 422)
 
 
 def _template_body(schema: Any) -> dict[str, Any]:
@@ -257,12 +255,8 @@ def admin_template_create(code: str) -> Response:
     category = _found(admin, code)
     body, errors = load(ResponseTemplateCreateSchema(), _template_body(ResponseTemplateCreateSchema()))
     if not errors:
-        try:
-            templates.create(db.session(), admin, **{**body, "category": category.code})
-        except templates.InvalidTemplate as exc:
-            db.session.rollback()
-            errors = {exc.field: [str(exc)]}
-        else:
+        created, errors, _status = attempt(lambda: templates.create(db.session(), admin, **{**body, "category": category.code}))
+        if created is not None:
             flash(_("定型文「%(title)s」を追加しました。", title=body["title"]), "info")
             return redirect(url_for("staff_web.admin_category", code=category.code) + "#templates", 303)
     return _render(admin, editing=category, template_values=typed(request.form, _template_fields()),
@@ -301,12 +295,8 @@ def admin_template_update(code: str, template_id: int) -> Response:
     template = _found_template(admin, category, template_id)
     changes, errors = load(ResponseTemplatePatchSchema(), _template_body(ResponseTemplatePatchSchema()))
     if not errors:
-        try:
-            templates.update(db.session(), admin, template, changes)
-        except templates.InvalidTemplate as exc:
-            db.session.rollback()
-            errors = {exc.field: [str(exc)]}
-        else:
+        saved, errors, _status = attempt(lambda: templates.update(db.session(), admin, template, changes))
+        if saved is not None:
             flash(_("定型文「%(title)s」を保存しました。", title=template.title), "info")
             return redirect(url_for("staff_web.admin_category", code=category.code) + "#templates", 303)
     return _render_template_page(category, template, typed(request.form, _template_fields()), errors, 422)

@@ -14,12 +14,22 @@ from werkzeug.wrappers import Response
 
 from schemas.admin import DepartmentCreateSchema, DepartmentPatchSchema
 from service.domain import admin as setup
-from service.domain.jurisdictions import SetupError
 from service.extensions import db
 from service.models import Department, Staff
 from service.web.console import bp
 from service.web.console.admin import ADMINS, admin_page
-from service.web.console.admin_setup_forms import Errors, Field, body_of, current_admin, load, page, shown, typed, values_of
+from service.web.console.admin_setup_forms import (
+    Errors,
+    Field,
+    attempt,
+    body_of,
+    current_admin,
+    load,
+    page,
+    shown,
+    typed,
+    values_of,
+)
 from service.web.signin import staff_required
 
 FIELDS = (
@@ -72,13 +82,9 @@ def admin_department_create() -> Response:
     body, errors = load(schema, body_of(request.form, FIELDS, schema))
     status = 422
     if not errors:
-        try:
-            department = setup.create_department(db.session(), admin, **body)
-        except setup.AlreadyExists:
-            errors, status = {"code": [_("このコードの課はすでにあります。")]}, 409
-        except SetupError as exc:
-            errors = {"code": [str(exc)]}
-        else:
+        department, errors, status = attempt(lambda: setup.create_department(db.session(), admin, **body),
+                                             taken=_("このコードの課はすでにあります。"), field="code")
+        if department is not None:
             flash(_("課「%(name)s」を追加しました。", name=department.name_ja), "info")
             return redirect(url_for("staff_web.admin_departments"), 303)
     return _render(admin, values=typed(request.form, FIELDS), errors=errors, status=status)

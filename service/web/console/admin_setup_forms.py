@@ -11,9 +11,9 @@ field name, in Japanese where the message is one of the schemas' usual ones.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Response, abort, g, make_response, render_template
 from flask_babel import LazyString
@@ -21,6 +21,9 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
+from service.domain.admin import AlreadyExists
+from service.domain.jurisdictions import SetupError
+from service.extensions import db
 from service.models import Staff
 from service.web.console.admin import ADMINS
 
@@ -28,6 +31,7 @@ from service.web.console.admin import ADMINS
 KINDS = ("text", "email", "url", "number", "checkbox", "textarea", "select", "lines")
 
 Errors = dict[str, list[str]]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -162,3 +166,20 @@ def japanese(message: str) -> str:
 def page(template_name: str, status: int = 200, **context: Any) -> Response:
     """A setup page; a refused form answers 422 (or the given status) with the form again."""
     return make_response(render_template(template_name, **context), status)
+
+
+def attempt(change: Callable[[], T], *, taken: str = "", field: str = "_") -> tuple[T | None, Errors, int]:
+    """Run a domain change: (its result, no errors, 200), or (None, the error beside ``field``, 409 or 422).
+
+    A taken code (AlreadyExists) is shown beside ``code`` as ``taken``; any other
+    refusal beside the field it names (``exc.field``), else beside ``field``. The
+    domain functions roll back what they began, and so does this, once more.
+    """
+    try:
+        return change(), {}, 200
+    except AlreadyExists:
+        db.session.rollback()
+        return None, {"code": [taken]}, 409
+    except SetupError as exc:
+        db.session.rollback()
+        return None, {getattr(exc, "field", field): [str(exc)]}, 422

@@ -26,7 +26,7 @@ from service.extensions import db
 from service.models import Area, Category, Department, Jurisdiction, RoutingRule, Staff
 from service.web.console import bp
 from service.web.console.admin import ADMINS, admin_page
-from service.web.console.admin_setup_forms import Errors, Field, body_of, current_admin, load, page, typed
+from service.web.console.admin_setup_forms import Errors, Field, attempt, body_of, current_admin, load, page, typed
 from service.web.signin import staff_required
 
 TEMPLATE = "staff/admin/setup_rules.html"
@@ -160,12 +160,9 @@ def admin_rule_update(rule_id: int) -> Response:
     schema = RuleCreateSchema(only=("department", "priority"))
     body, errors = load(schema, body_of(request.form, fields, schema))
     if not errors:
-        try:
-            setup.update_rule(db.session(), admin, rule, priority=body["priority"], department=body["department"])
-        except SetupError as exc:
-            db.session.rollback()
-            errors = {"department": [str(exc)]}
-        else:
+        saved, errors, _status = attempt(lambda: setup.update_rule(db.session(), admin, rule, priority=body["priority"],
+                                                                   department=body["department"]), field="department")
+        if saved is not None:
             flash(_("ルール #%(id)d を保存しました。", id=rule.id), "info")
             return redirect(url_for("staff_web.admin_rules"), 303)
     return _render(admin, editing=rule, values=typed(request.form, fields), errors=errors, status=422)
