@@ -254,3 +254,11 @@ def test_setup_pages_in_english_from_the_console_catalogue(signed_in_client):
     assert "sends it to “道路課”" in html
     html = client.get("/staff/admin/departments", query_string={"lang": "en"}).get_data(as_text=True)
     assert "Add a department" in html and "Contact e-mail address" in html
+
+
+def test_explain_keeps_another_jurisdictions_rules_to_itself(signed_in_client):
+    client = signed_in_client("admin None")
+    html = client.get("/staff/admin/rules", query_string={"lat": "35.60", "lon": "140.12", "category": "road_damage"}) \
+        .get_data(as_text=True)
+    assert "この地点は別の自治体（千葉市）の区域です。" in html
+    assert "各ルールの判定" not in html and "広報広聴課" not in html

@@ -40,7 +40,7 @@
         }
       }).addTo(map);
       var bounds = layer.getBounds();
-      if (bounds.isValid()) { map.fitBounds(bounds, { padding: [12, 12] }); }
+      if (bounds.isValid()) { map.fitBounds(bounds, { padding: [12, 12], animate: false }); }
       element.dataset.count = String(planned);
       element.dataset.state = "ready";
     })
