@@ -81,7 +81,9 @@ def _render(admin: Staff, *, editing: RoutingRule | None = None, values: dict[st
         values = ({k: str(v or "") for k, v in setup.rule_snapshot(db.session(), editing).items()} if editing
                   else {"priority": "100"})
     asked, explained, explain_errors = _explained(admin)
-    return page(TEMPLATE, 422 if explain_errors and status == 200 else status, rules=_rules(admin), names=_names(admin),
+    # htmx swaps in only a 2xx answer, so the explain form's errors come back as 200 to it.
+    refused = explain_errors and status == 200 and "HX-Request" not in request.headers
+    return page(TEMPLATE, 422 if refused else status, rules=_rules(admin), names=_names(admin),
                 editing=editing, fields=fields, values=values, errors=errors or {},
                 labels={f.name: f.label for f in fields}, asked=asked, explained=explained,
                 explain_errors=explain_errors, why=WHY, categories=_choices(admin)["category"][1:],

@@ -262,3 +262,11 @@ def test_explain_keeps_another_jurisdictions_rules_to_itself(signed_in_client):
         .get_data(as_text=True)
     assert "この地点は別の自治体（千葉市）の区域です。" in html
     assert "各ルールの判定" not in html and "広報広聴課" not in html
+
+
+def test_explain_errors_reach_htmx_as_a_page_it_swaps_in(signed_in_client):
+    client = signed_in_client("admin None")
+    answer = client.get("/staff/admin/rules", query_string={"lat": "north", "lon": "139.7", "category": "road_damage"},
+                        headers={"HX-Request": "true"})
+    assert answer.status_code == 200
+    assert 'id="explain-output"' in answer.get_data(as_text=True) and "緯度は -90〜90" in answer.get_data(as_text=True)

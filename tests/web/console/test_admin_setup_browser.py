@@ -53,7 +53,16 @@ def test_a_rule_created_and_explained(page, console_errors, live_server, screens
     page.get_by_role("button", name="確認する").click()
     expect(decider).not_to_contain_text(f"ルール #{rule_id} により")
     expect(page.locator("#explain-result")).to_contain_text("地点が区域の外です")
+    # The form answered in place (htmx), and its address reopens the same answer.
+    assert "lat=35.625" in page.url and "category=graffiti" in page.url
     screenshot(page, "rule-not-deciding")
+
+    page.get_by_role("link", name=f"ルール #{rule_id}", exact=True).click()
+    expect(page.get_by_role("heading", level=2, name=f"ルール #{rule_id} を編集")).to_be_visible()
+    assert axe(page) == []
+    page.get_by_label("優先度").fill("50")
+    page.get_by_role("button", name="保存する").click()
+    expect(page.locator("#rules tr", has_text=f"ルール #{rule_id}")).to_contain_text("50")
     assert console_errors == []
 
 
@@ -108,6 +117,12 @@ def test_a_department_and_a_category_with_names_in_two_languages(page, console_e
     expect(page.locator("#templates")).to_contain_text("除雪しました")
     screenshot(page, "category-with-template")
     assert axe(page) == []
+    page.locator("#templates").get_by_role("link", name="除雪しました").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("定型文「除雪しました」を編集")
+    assert axe(page) == []
+    page.get_by_label("本文（英語）").fill("We have cleared the snow.")
+    page.get_by_role("button", name="保存する").click()
+    expect(page.locator("#templates")).to_contain_text("除雪しました")
     category = db.session.scalars(select(Category).where(Category.code == "snow")).one()
     assert (category.name_ja, category.name_en, category.first_response_days, category.resolution_days) == \
         ("除雪", "Snow clearing", 1, 5)
