@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 from schemas.admin import DATATYPES, CategoryCreateSchema, CategoryPatchSchema
 from schemas.response_template import ResponseTemplateCreateSchema, ResponseTemplatePatchSchema
 from service.domain import admin as setup
+from service.domain import languages
 from service.domain import response_templates as templates
 from service.domain import status as statuses
 from service.extensions import db
@@ -73,6 +74,12 @@ TEMPLATE_FIELDS = (
     Field("body_en", _l("本文（英語）"), "textarea"),
     Field("active", _l("候補に出す"), "checkbox"),
 )
+# The languages beyond Japanese and English, whose words live in the category's translations.
+OTHER_LANGUAGES = tuple(code for code in languages.LANGUAGES if code not in ("ja", "en"))
+TRANSLATION_FIELDS = tuple(
+    field for code in OTHER_LANGUAGES for field in (
+        Field(f"translations-{code}-name", _l("名前（%(language)s）", language=languages.NAMES[code])),
+        Field(f"translations-{code}-description", _l("説明（%(language)s）", language=languages.NAMES[code]), "textarea")))
 MAX_ATTRIBUTES = 50
 TEMPLATE = "staff/admin/setup_categories.html"
 TEMPLATE_PAGE = "staff/admin/setup_template.html"
@@ -130,6 +137,21 @@ def _posted_attributes(form: MultiDict[str, str], kept: list[dict[str, Any]]) ->
     return out
 
 
+def _posted_translations(form: MultiDict[str, str]) -> dict[str, dict[str, str]]:
+    """The category's words in the other languages as the API takes them; a language left empty is none."""
+    out: dict[str, dict[str, str]] = {}
+    for code in OTHER_LANGUAGES:
+        words = {part: form.get(f"translations-{code}-{part}", "").strip() for part in ("name", "description")}
+        if any(words.values()):
+            out[code] = {part: text for part, text in words.items() if text}
+    return out
+
+
+def _translation_values(translations: dict[str, dict[str, str]] | None) -> dict[str, str]:
+    return {f"translations-{code}-{part}": (translations or {}).get(code, {}).get(part) or ""
+            for code in OTHER_LANGUAGES for part in ("name", "description")}
+
+
 def _choice(line: str) -> dict[str, str]:
     parts = [p.strip() for p in line.replace("，", ",").split(",")]
     return dict(zip(("key", "name_ja", "name_en"), parts, strict=False))
@@ -142,7 +164,9 @@ def _typed_attributes(form: MultiDict[str, str], count: int) -> dict[str, Any]:
 def _attribute_errors(errors: Errors) -> Errors:
     # An error inside a choice (attributes-0-values-2-key) is shown beside the choices' field.
     out: Errors = {}
-    for name, messages in errors.items():
+    for key, messages in errors.items():
+        # A translation's error (translations-ko-value-name) is shown beside its field (translations-ko-name).
+        name = key.replace("-value-", "-")
         parts = name.split("-")
         out.setdefault("-".join(parts[:3]) if parts[0] == "attributes" and len(parts) > 3 else name, []).extend(messages)
     return out
@@ -159,11 +183,12 @@ def _render(admin: Staff, *, editing: Category | None = None, values: dict[str, 
     fields = shown(FIELDS, editing is None)
     attributes = list(editing.attributes or []) if editing else []
     if values is None:
-        values = ({**values_of(setup.category_snapshot(editing), fields), **_attribute_values(attributes)} if editing
+        values = ({**values_of(setup.category_snapshot(editing), fields), **_attribute_values(attributes),
+                   **_translation_values(editing.translations)} if editing
                   else {"active": True, "first_response_days": "3", "resolution_days": "20"})
     count = attribute_count if attribute_count is not None else len(attributes) + 1
     rows = _attribute_rows(count)
-    labels = {f.name: f.label for f in fields}
+    labels = {f.name: f.label for f in (*fields, *TRANSLATION_FIELDS)}
     for n, row in enumerate(rows):
         labels.update({f.name: _("追加の質問%(n)d: %(label)s", n=n + 1, label=f.label) for f in row})
     context: dict[str, Any] = {}
@@ -173,6 +198,7 @@ def _render(admin: Staff, *, editing: Category | None = None, values: dict[str, 
                    "template_fields": _template_fields(), "template_values": template_values or {"active": True},
                    "template_errors": template_errors or {}, "status_names": _status_names()}
     return page(TEMPLATE, status, categories=_categories(admin), editing=editing, fields=fields, values=values,
+                translation_fields=TRANSLATION_FIELDS,
                 errors=errors or {}, labels=labels, attribute_rows=rows, **context)
 
 
@@ -197,7 +223,8 @@ def admin_categories() -> Response:
 def admin_category_create() -> Response:
     admin = current_admin()
     schema = CategoryCreateSchema()
-    body = {**body_of(request.form, FIELDS, schema), "attributes": _posted_attributes(request.form, [])}
+    body = {**body_of(request.form, FIELDS, schema), "attributes": _posted_attributes(request.form, []),
+            "translations": _posted_translations(request.form)}
     fields, errors = load(schema, body)
     status = 422
     if not errors:
@@ -212,7 +239,8 @@ def admin_category_create() -> Response:
 def _again(admin: Staff, editing: Category | None, fields: Iterable[Field], errors: Errors, status: int) -> Response:
     """The category form again with what was typed, the questions' rows included, and the errors beside them."""
     count = _posted_count(request.form)
-    return _render(admin, editing=editing, values={**typed(request.form, fields), **_typed_attributes(request.form, count)},
+    return _render(admin, editing=editing, values={**typed(request.form, (*fields, *TRANSLATION_FIELDS)),
+                                                   **_typed_attributes(request.form, count)},
                    errors=_attribute_errors(errors), status=status, attribute_count=count)
 
 
@@ -231,6 +259,8 @@ def admin_category_update(code: str) -> Response:
     fields = shown(FIELDS, False)
     schema = CategoryPatchSchema()
     body = body_of(request.form, fields, schema)
+    if any(name.startswith("translations-") for name in request.form):
+        body["translations"] = _posted_translations(request.form)
     if _posted_count(request.form):
         # The page always sends the questions' rows; a form without any leaves the questions as they are.
         body["attributes"] = _posted_attributes(request.form, list(category.attributes or []))

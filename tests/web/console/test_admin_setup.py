@@ -298,3 +298,17 @@ def test_a_zipped_shift_jis_shapefile_is_previewed_and_imported(signed_in_client
     done = client.post("/staff/admin/areas/import", data={"csrf_token": csrf_token(html), "token": upload})
     assert done.status_code == 303
     assert "みなと北公園" in client.get("/staff/admin/areas").get_data(as_text=True)
+
+
+def test_category_names_in_the_other_languages_are_kept_and_checked(signed_in_client):
+    client = signed_in_client("admin None")
+    words = {"translations-ko-name": "제설", "translations-ja-x-easy-name": "ゆきかき",
+             "translations-vi-description": "x" * 2001}
+    refused = post(client, "/staff/admin/categories", {**CATEGORY, **words})
+    assert refused.status_code == 422
+    assert field_error(refused.get_data(as_text=True), "translations-vi-description") == "2000文字以内で入力してください。"
+    del words["translations-vi-description"]
+    assert post(client, "/staff/admin/categories", {**CATEGORY, **words}).status_code == 303
+    (row,) = audit_rows("category.create")
+    assert row.after["translations"] == {"ko": {"name": "제설"}, "ja-x-easy": {"name": "ゆきかき"}}
+    assert 'value="제설"' in client.get("/staff/admin/categories/snow").get_data(as_text=True)
