@@ -31,7 +31,7 @@ from service.extensions import db
 from service.models import Area, Jurisdiction, Staff
 from service.web.console import bp
 from service.web.console.admin import ADMINS, admin_page
-from service.web.console.admin_setup_forms import Errors, Field, current_admin, page
+from service.web.console.admin_setup_forms import Errors, Field, current_admin, owned, page
 from service.web.signin import staff_required
 
 TEMPLATE = "staff/admin/setup_areas.html"
@@ -199,9 +199,7 @@ def admin_area_import() -> Response:
 @staff_required(*ADMINS)
 def admin_area_delete(area_id: int) -> Response:
     admin = current_admin()
-    area = db.session.get(Area, area_id)
-    if area is None or area.jurisdiction_id != admin.jurisdiction_id:
-        abort(404)
+    area = owned(Area, admin, id=area_id)
     name = area.name_ja
     setup.delete_area(db.session(), admin, area)
     flash(_("区域「%(name)s」と、それを使うルールを削除しました。", name=name), "info")

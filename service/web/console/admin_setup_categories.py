@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -35,6 +35,7 @@ from service.web.console.admin_setup_forms import (
     body_of,
     current_admin,
     load,
+    owned,
     page,
     shown,
     typed,
@@ -90,14 +91,6 @@ admin_page("staff_web.admin_categories", _l("通報の種類"), _l("種類の名
 def _categories(admin: Staff) -> list[Category]:
     return list(db.session.scalars(select(Category).where(Category.jurisdiction_id == admin.jurisdiction_id)
                                    .order_by(Category.position, Category.id)))
-
-
-def _found(admin: Staff, code: str) -> Category:
-    category = db.session.scalar(select(Category).where(Category.jurisdiction_id == admin.jurisdiction_id,
-                                                        Category.code == code))
-    if category is None:
-        abort(404)
-    return category
 
 
 def _attribute_rows(count: int) -> list[list[Field]]:
@@ -248,14 +241,14 @@ def _again(admin: Staff, editing: Category | None, fields: Iterable[Field], erro
 @staff_required(*ADMINS)
 def admin_category(code: str) -> Response:
     admin = current_admin()
-    return _render(admin, editing=_found(admin, code))
+    return _render(admin, editing=owned(Category, admin, code=code))
 
 
 @bp.post("/admin/categories/<string:code>")
 @staff_required(*ADMINS)
 def admin_category_update(code: str) -> Response:
     admin = current_admin()
-    category = _found(admin, code)
+    category = owned(Category, admin, code=code)
     fields = shown(FIELDS, False)
     schema = CategoryPatchSchema()
     body = body_of(request.form, fields, schema)
@@ -282,7 +275,7 @@ def _template_body(schema: Any) -> dict[str, Any]:
 @staff_required(*ADMINS)
 def admin_template_create(code: str) -> Response:
     admin = current_admin()
-    category = _found(admin, code)
+    category = owned(Category, admin, code=code)
     body, errors = load(ResponseTemplateCreateSchema(), _template_body(ResponseTemplateCreateSchema()))
     if not errors:
         created, errors, _status = attempt(lambda: templates.create(db.session(), admin, **{**body, "category": category.code}))
@@ -294,10 +287,7 @@ def admin_template_create(code: str) -> Response:
 
 
 def _found_template(admin: Staff, category: Category, template_id: int) -> ResponseTemplate:
-    template = db.session.get(ResponseTemplate, template_id)
-    if template is None or template.jurisdiction_id != admin.jurisdiction_id or template.category_id != category.id:
-        abort(404)
-    return template
+    return owned(ResponseTemplate, admin, id=template_id, category_id=category.id)
 
 
 def _render_template_page(category: Category, template: ResponseTemplate, values: dict[str, Any] | None = None,
@@ -313,7 +303,7 @@ def _render_template_page(category: Category, template: ResponseTemplate, values
 @staff_required(*ADMINS)
 def admin_template(code: str, template_id: int) -> Response:
     admin = current_admin()
-    category = _found(admin, code)
+    category = owned(Category, admin, code=code)
     return _render_template_page(category, _found_template(admin, category, template_id))
 
 
@@ -321,7 +311,7 @@ def admin_template(code: str, template_id: int) -> Response:
 @staff_required(*ADMINS)
 def admin_template_update(code: str, template_id: int) -> Response:
     admin = current_admin()
-    category = _found(admin, code)
+    category = owned(Category, admin, code=code)
     template = _found_template(admin, category, template_id)
     changes, errors = load(ResponseTemplatePatchSchema(), _template_body(ResponseTemplatePatchSchema()))
     if not errors:
@@ -336,7 +326,7 @@ def admin_template_update(code: str, template_id: int) -> Response:
 @staff_required(*ADMINS)
 def admin_template_delete(code: str, template_id: int) -> Response:
     admin = current_admin()
-    category = _found(admin, code)
+    category = owned(Category, admin, code=code)
     template = _found_template(admin, category, template_id)
     title = template.title
     templates.delete(db.session(), admin, template)

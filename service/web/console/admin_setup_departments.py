@@ -6,7 +6,7 @@ so every change is validated, audited and committed the same way.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -25,6 +25,7 @@ from service.web.console.admin_setup_forms import (
     body_of,
     current_admin,
     load,
+    owned,
     page,
     shown,
     typed,
@@ -49,14 +50,6 @@ admin_page("staff_web.admin_departments", _l("課"), _l("課の名前と連絡�
 def _departments(admin: Staff) -> list[Department]:
     return list(db.session.scalars(select(Department).where(Department.jurisdiction_id == admin.jurisdiction_id)
                                    .order_by(Department.id)))
-
-
-def _found(admin: Staff, code: str) -> Department:
-    department = db.session.scalar(select(Department).where(Department.jurisdiction_id == admin.jurisdiction_id,
-                                                            Department.code == code))
-    if department is None:
-        abort(404)
-    return department
 
 
 def _render(admin: Staff, *, editing: Department | None = None, values: dict | None = None, errors: Errors | None = None,
@@ -94,14 +87,14 @@ def admin_department_create() -> Response:
 @staff_required(*ADMINS)
 def admin_department(code: str) -> Response:
     admin = current_admin()
-    return _render(admin, editing=_found(admin, code))
+    return _render(admin, editing=owned(Department, admin, code=code))
 
 
 @bp.post("/admin/departments/<string:code>")
 @staff_required(*ADMINS)
 def admin_department_update(code: str) -> Response:
     admin = current_admin()
-    department = _found(admin, code)
+    department = owned(Department, admin, code=code)
     fields = shown(FIELDS, False)
     schema = DepartmentPatchSchema()
     changes, errors = load(schema, body_of(request.form, fields, schema))
@@ -116,7 +109,7 @@ def admin_department_update(code: str) -> Response:
 @staff_required(*ADMINS)
 def admin_department_delete(code: str) -> Response:
     admin = current_admin()
-    department = _found(admin, code)
+    department = owned(Department, admin, code=code)
     try:
         setup.delete_department(db.session(), admin, department)
     except setup.InUse as exc:

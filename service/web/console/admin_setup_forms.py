@@ -19,6 +19,7 @@ from flask import Response, abort, g, make_response, render_template
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from service.domain.admin import AlreadyExists
@@ -32,6 +33,7 @@ KINDS = ("text", "email", "url", "number", "checkbox", "textarea", "select", "li
 
 Errors = dict[str, list[str]]
 T = TypeVar("T")
+M = TypeVar("M")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,14 @@ def current_admin() -> Staff:
     if staff is None or staff.role not in ADMINS:
         abort(403)
     return staff
+
+
+def owned(model: type[M], admin: Staff, **key: Any) -> M:
+    """The row of ``model`` with ``key`` in the admin's own jurisdiction; 404 for none (or another's)."""
+    row = db.session.scalar(select(model).filter_by(jurisdiction_id=admin.jurisdiction_id, **key))
+    if row is None:
+        abort(404)
+    return row
 
 
 def shown(fields: Iterable[Field], creating: bool) -> list[Field]:

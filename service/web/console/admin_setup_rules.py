@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -26,7 +26,7 @@ from service.extensions import db
 from service.models import Area, Category, Department, Jurisdiction, RoutingRule, Staff
 from service.web.console import bp
 from service.web.console.admin import ADMINS, admin_page
-from service.web.console.admin_setup_forms import Errors, Field, attempt, body_of, current_admin, load, page, typed
+from service.web.console.admin_setup_forms import Errors, Field, attempt, body_of, current_admin, load, owned, page, typed
 from service.web.signin import staff_required
 
 TEMPLATE = "staff/admin/setup_rules.html"
@@ -65,13 +65,6 @@ def _rules(admin: Staff) -> list[dict[str, Any]]:
 
 def _names(admin: Staff) -> dict[str, dict[str, str]]:
     return {kind: dict(pairs) for kind, pairs in _choices(admin).items()}
-
-
-def _found(admin: Staff, rule_id: int) -> RoutingRule:
-    rule = db.session.get(RoutingRule, rule_id)
-    if rule is None or rule.jurisdiction_id != admin.jurisdiction_id:
-        abort(404)
-    return rule
 
 
 def _render(admin: Staff, *, editing: RoutingRule | None = None, values: dict[str, Any] | None = None,
@@ -150,14 +143,14 @@ def admin_rule_create() -> Response:
 @staff_required(*ADMINS)
 def admin_rule(rule_id: int) -> Response:
     admin = current_admin()
-    return _render(admin, editing=_found(admin, rule_id))
+    return _render(admin, editing=owned(RoutingRule, admin, id=rule_id))
 
 
 @bp.post("/admin/rules/<int:rule_id>")
 @staff_required(*ADMINS)
 def admin_rule_update(rule_id: int) -> Response:
     admin = current_admin()
-    rule = _found(admin, rule_id)
+    rule = owned(RoutingRule, admin, id=rule_id)
     fields = _fields(admin, False)
     schema = RuleCreateSchema(only=("department", "priority"))
     body, errors = load(schema, body_of(request.form, fields, schema))
@@ -174,7 +167,7 @@ def admin_rule_update(rule_id: int) -> Response:
 @staff_required(*ADMINS)
 def admin_rule_delete(rule_id: int) -> Response:
     admin = current_admin()
-    rule = _found(admin, rule_id)
+    rule = owned(RoutingRule, admin, id=rule_id)
     number = rule.id
     setup.delete_rule(db.session(), admin, rule)
     flash(_("ルール #%(id)d を削除しました。これまでに振り分けた通報の課は変わりません。", id=number), "info")

@@ -312,3 +312,11 @@ def test_category_names_in_the_other_languages_are_kept_and_checked(signed_in_cl
     (row,) = audit_rows("category.create")
     assert row.after["translations"] == {"ko": {"name": "제설"}, "ja-x-easy": {"name": "ゆきかき"}}
     assert 'value="제설"' in client.get("/staff/admin/categories/snow").get_data(as_text=True)
+
+
+def test_another_jurisdictions_records_are_not_found(signed_in_client):
+    client = signed_in_client("admin None")
+    # 千葉市's department koho exists, but not in the admin's jurisdiction.
+    assert client.get("/staff/admin/departments/koho").status_code == 404
+    assert client.get("/staff/admin/rules/999999").status_code == 404
+    assert client.get("/staff/admin/areas/preview/" + "a" * 32 + ".geojson").status_code == 404
