@@ -205,6 +205,8 @@ class PlannedArea:
     geometry: BaseGeometry
     properties: dict[str, Any]
     replaces: bool
+    # The part of the area lying inside the jurisdiction's boundary (0 to 1).
+    share_inside: float = 1.0
 
 
 @dataclass
@@ -279,7 +281,7 @@ def plan_areas(session: Session, jurisdiction: Jurisdiction, data: bytes | str, 
         exists = session.scalar(select(Area.id).where(Area.jurisdiction_id == jurisdiction.id, Area.layer == layer,
                                                       Area.code == code)) is not None
         planned[code] = PlannedArea(code=code, name_ja=name or code, name_parts=name_parts, geometry=item.geometry,
-                                    properties=properties, replaces=exists)
+                                    properties=properties, replaces=exists, share_inside=share)
     return AreaPlan(layer=layer, areas=list(planned.values()), notes=notes, warnings=warnings)
 
 
