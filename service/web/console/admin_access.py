@@ -136,9 +136,10 @@ def admin_staff_create() -> tuple[str, int]:
                            **_context()), 201
 
 
-def _detail(member: Staff, status: int = 200, errors: dict[str, str] | None = None) -> tuple[str, int]:
+def _detail(member: Staff, status: int = 200, errors: dict[str, str] | None = None, typed_login: str = "") -> tuple[str, int]:
     last = audit.last_signins(db.session(), [member.id]).get(member.id)
     return render_template("staff/admin/access_staff_member.html", member=member, last=last, errors=errors or {},
+                           typed_login=typed_login,
                            needs_totp=signin.needs_totp(member, policy()), myself=member.id == current_member().id,
                            **_context()), status
 
@@ -160,6 +161,25 @@ def admin_staff_password(member_id: int) -> Response | tuple[str, int]:
         return _detail(member, 422, {"password": _password_message()})
     flash(_("パスワードを設定し直しました。ロックも解除されています。"), "status")
     return redirect(url_for("staff_web.admin_staff_member", member_id=member.id), 303)
+
+
+@bp.post("/admin/staff/<int:member_id>/signin")
+@staff_required(*ADMINS)
+def admin_staff_signin(member_id: int) -> tuple[str, int]:
+    """Give a member who has only an API key a sign-in to the pages (and a second factor where asked or needed)."""
+    member = _member(member_id)
+    login = request.form.get("login", "").strip()
+    try:
+        uri = signin.set_credentials(db.session(), current_member(), member, login=login,
+                                     password=request.form.get("password", ""), new_totp=bool(request.form.get("totp")),
+                                     policy=policy())
+    except signin.CredentialsError as exc:
+        field = _credential_field(str(exc))
+        message = _password_message() if field == "password" else str(CREDENTIAL_MESSAGES[field])
+        return _detail(member, 422, {{"login": "login", "password": "password"}.get(field, "signin_totp"): message},
+                       typed_login=login)
+    return render_template("staff/admin/access_shown_once.html", member=member, api_key=None, totp_uri=uri, qr=qr(uri),
+                           heading=_("ログインを設定しました"), **_context()), 200
 
 
 @bp.post("/admin/staff/<int:member_id>/totp")

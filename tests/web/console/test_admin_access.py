@@ -199,3 +199,30 @@ def test_a_post_without_csrf_token_is_refused(signed_in_client):
     answer = admin.post("/staff/admin/clients", data={"name": "CSRFなし"})
     assert answer.status_code == 400
     assert db.session.scalar(select(ApiClient.id).where(ApiClient.name == "CSRFなし")) is None
+
+
+def test_a_member_with_only_a_key_is_given_a_sign_in(app, signed_in_client):
+    admin = signed_in_client("admin None")
+    target = member("manager road")
+    path = f"/staff/admin/staff/{target.id}"
+    assert "ログインの設定" in admin.get(path).get_data(as_text=True)
+    refused = post(admin, f"{path}/signin", {"login": "road-manager", "password": PASSWORD}, path)
+    assert refused.status_code == 422
+    assert "二要素認証が必須" in field_error(refused.get_data(as_text=True), "signin_totp")
+    db.session.expire_all()
+    assert db.session.get(Staff, target.id).login is None
+    given = post(admin, f"{path}/signin", {"login": "road-manager", "password": PASSWORD, "totp": "on"}, path)
+    assert given.status_code == 200 and "otpauth://totp/Machikoe:road-manager" in given.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Staff, target.id).login == "road-manager"
+    assert db.session.scalars(select(AuditEntry.after).where(AuditEntry.target_id == str(target.id),
+                                                             AuditEntry.action == "staff.credentials_reset")).all() == [
+        {"login": True, "password": True, "totp": True, "unlocked": False}]
+
+
+def test_the_pages_speak_english_from_the_console_catalogue(signed_in_client):
+    admin = signed_in_client("admin None")
+    html = admin.get("/staff/admin/staff/new", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Create a staff account" in html and "two-factor required" in html
+    html = admin.get("/staff/admin/deliveries", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Deliveries" in html and "All (failed first)" in html
