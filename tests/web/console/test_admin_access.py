@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from flask import g
 from sqlalchemy import select
 
+from service.domain import notifications
 from service.extensions import db
 from service.models import ApiClient, AuditEntry, Staff, Subscriber
+from tests.notifications.conftest import LOCAL_RECEIVERS, receiver, subscribe, transition  # noqa: F401
+from tests.notifications.test_api import deliver_all
 from tests.open311.conftest import post_request
 from tests.web.conftest import PASSWORD
 from tests.web.console.conftest import csrf_token, member
@@ -226,3 +230,43 @@ def test_the_pages_speak_english_from_the_console_catalogue(signed_in_client):
     assert "Create a staff account" in html and "two-factor required" in html
     html = admin.get("/staff/admin/deliveries", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Deliveries" in html and "All (failed first)" in html
+
+
+def test_the_audit_log_filters_by_target_and_by_tokyo_days(signed_in_client):
+    admin = signed_in_client("admin None")
+    assert post(admin, "/staff/admin/clients", {"name": "一つ目"}).status_code == 201
+    assert post(admin, "/staff/admin/clients", {"name": "二つ目"}).status_code == 201
+    first = db.session.scalar(select(ApiClient.id).where(ApiClient.name == "一つ目"))
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.target_type == "api_client",
+                                                       AuditEntry.target_id == str(first)))
+    # 23:30 UTC on 1 June is 08:30 on 2 June in Tokyo.
+    entry.created_at = datetime(2025, 6, 1, 23, 30, tzinfo=UTC)
+    db.session.commit()
+    one = admin.get(f"/staff/admin/audit?target_type=api_client&target_id={first}").get_data(as_text=True)
+    assert "一つ目" in one and "二つ目" not in one
+    day = admin.get("/staff/admin/audit?since=2025-06-02&until=2025-06-02").get_data(as_text=True)
+    assert "一つ目" in day and "二つ目" not in day and "1件中" in day
+    assert "一つ目" not in admin.get("/staff/admin/audit?since=2025-06-03&until=2025-06-30").get_data(as_text=True)
+    assert "一つ目" not in admin.get("/staff/admin/audit?until=2025-06-01").get_data(as_text=True)
+
+
+def test_the_selected_dead_letters_are_replayed_together_and_audited(client, keys, road_report, parks_report, receiver,  # noqa: F811
+                                                                     signed_in_client, monkeypatch):
+    monkeypatch.setitem(client.application.config, "OUTBOUND_ALLOW_PRIVATE", LOCAL_RECEIVERS)
+    subscribe(client, keys, url=receiver.url(), event_types=["report.status_changed"])
+    receiver.answer("/hook", 500, 500)
+    transition(client, keys, road_report, "acknowledged")
+    transition(client, keys, parks_report, "acknowledged", who="parks_staff")
+    notifications.dispatch(db.session)
+    assert deliver_all() == ["failed", "failed"]
+    admin = signed_in_client("admin None")
+    listed = admin.get("/staff/admin/deliveries?state=failed").get_data(as_text=True)
+    uids = re.findall(r'name="selected" value="([^"]+)"', listed)
+    assert len(uids) == 2
+    answer = post(admin, "/staff/admin/deliveries/replay", {"selected": uids}, "/staff/admin/deliveries")
+    assert answer.status_code == 303
+    assert "2件の配信を再送に回しました" in admin.get(answer.headers["Location"]).get_data(as_text=True)
+    assert post(admin, "/staff/admin/deliveries/replay", {"selected": uids}, "/staff/admin/deliveries").status_code == 409
+    assert deliver_all() == ["delivered", "delivered"]
+    assert len(receiver.requests) == 4
+    assert sorted(db.session.scalars(select(AuditEntry.target_id).where(AuditEntry.action == "delivery.replay"))) == sorted(uids)
