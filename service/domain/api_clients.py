@@ -87,3 +87,8 @@ def client_page(session: Session, jurisdiction_id: int, *, page: int, page_size:
     found = paged(session, query, page=page, page_size=page_size)
     # paged() is typed for reports; this query's rows are ApiClient rows.
     return cast(list[ApiClient], found.rows), found.total
+
+
+def find(session: Session, jurisdiction_id: int, client_id: int) -> ApiClient | None:
+    """The jurisdiction's client system of this id, or None."""
+    return session.scalar(select(ApiClient).where(ApiClient.id == client_id, ApiClient.jurisdiction_id == jurisdiction_id))

@@ -71,3 +71,8 @@ def member_page(session: Session, jurisdiction_id: int, *, page: int, page_size:
 def find(session: Session, jurisdiction_id: int, member_id: int) -> Staff | None:
     member = session.get(Staff, member_id)
     return member if member is not None and member.jurisdiction_id == jurisdiction_id else None
+
+
+def members(session: Session, jurisdiction_id: int) -> list[Staff]:
+    """Every member of the jurisdiction, deactivated ones too, by name: whom the audit log can be filtered to."""
+    return list(session.scalars(select(Staff).where(Staff.jurisdiction_id == jurisdiction_id).order_by(Staff.name, Staff.id)))

@@ -113,3 +113,8 @@ def subscriber_page(session: Session, jurisdiction_id: int, *, page: int, page_s
     found = paged(session, query, page=page, page_size=page_size)
     # paged() is typed for reports; this query's rows are Subscriber rows.
     return cast(list[Subscriber], found.rows), found.total
+
+
+def find(session: Session, jurisdiction_id: int, subscriber_id: int) -> Subscriber | None:
+    """The jurisdiction's subscriber of this id, or None."""
+    return session.scalar(select(Subscriber).where(Subscriber.id == subscriber_id, Subscriber.jurisdiction_id == jurisdiction_id))

@@ -17,7 +17,6 @@ import segno
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
@@ -25,13 +24,14 @@ from service.domain import admin as setup
 from service.domain import audit, signin, staff_accounts
 from service.domain.jurisdictions import SetupError
 from service.extensions import db
-from service.models import ROLES, Department, Staff
+from service.models import ROLES, Staff
 from service.web.console import bp
 from service.web.console.admin import ADMINS, admin_page
 from service.web.console.admin_access_forms import (
     PAGE_SIZE,
     ROLE_LABELS,
     department_label,
+    departments,
     page_number,
     page_url,
     pages,
@@ -41,12 +41,6 @@ from service.web.signin import policy, staff_required
 
 GROUP = _l("利用者と接続")
 admin_page("staff_web.admin_staff", _l("職員アカウント"), _l("職員のログイン、二要素認証、APIキー"), GROUP)
-
-
-def _departments() -> list[Department]:
-    admin = current_member()
-    return list(db.session.scalars(select(Department).where(Department.jurisdiction_id == admin.jurisdiction_id)
-                                   .order_by(Department.id)))
 
 
 def _context() -> dict[str, Any]:
@@ -77,7 +71,7 @@ def admin_staff() -> str:
 
 def _new_form(form: dict[str, str], errors: dict[str, str], status: int) -> tuple[str, int]:
     return render_template("staff/admin/access_staff_new.html", form=form, errors=errors, roles=ROLES,
-                           departments=_departments(), **_context()), status
+                           departments=departments(), **_context()), status
 
 
 @bp.get("/admin/staff/new")

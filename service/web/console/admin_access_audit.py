@@ -14,9 +14,8 @@ from typing import Any
 from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from service.domain import audit
+from service.domain import audit, staff_accounts
 from service.extensions import db
 from service.models import Staff
 from service.timefmt import TOKYO
@@ -79,8 +78,7 @@ def changes(entry: Any) -> str:
 @staff_required(*ADMINS)
 def admin_audit() -> tuple[str, int]:
     admin, page = current_member(), page_number()
-    members = {m.id: m for m in db.session.scalars(select(Staff).where(Staff.jurisdiction_id == admin.jurisdiction_id)
-                                                   .order_by(Staff.name, Staff.id))}
+    members = {m.id: m for m in staff_accounts.members(db.session(), admin.jurisdiction_id)}
     wanted, errors = _filter(members)
     found = audit.entry_page(db.session(), admin.jurisdiction_id, wanted, page=page, page_size=PAGE_SIZE)
     return render_template("staff/admin/access_audit.html", rows=found.rows, total=found.total, page=page,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
@@ -52,8 +51,7 @@ def admin_clients_create() -> tuple[str, int]:
 @staff_required(*ADMINS)
 def admin_clients_revoke(client_id: int) -> Response:
     admin = current_member()
-    client = db.session.scalar(select(ApiClient).where(ApiClient.id == client_id,
-                                                       ApiClient.jurisdiction_id == admin.jurisdiction_id))
+    client = api_clients.find(db.session(), admin.jurisdiction_id, client_id)
     if client is None:
         raise NotFound()
     api_clients.revoke_client(db.session(), admin, client)

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from service.domain import deliveries
+from service.domain.resident_mail import FOLLOWER, REPORTER
 from service.extensions import db
 from service.jobs import jobs
 from service.web.console import bp
@@ -23,6 +24,7 @@ from service.web.signin import staff_required
 
 admin_page("staff_web.admin_deliveries", _l("配信の状況"), _l("通知の配信と、届かなかった配信の再送"), _l("利用者と接続"))
 
+RECIPIENT_LABELS = {REPORTER: _l("住民へのメール（通報者）"), FOLLOWER: _l("住民へのメール（フォローしている人）")}
 STATE_LABELS = {"pending": _l("送信待ち"), "delivered": _l("配信済み"), "failed": _l("失敗（再送待ち）")}
 # As many deliveries as one replay of the selected takes: a page of them.
 MAX_SELECTED = PAGE_SIZE
@@ -37,6 +39,7 @@ def _list(status: int = 200, error: str | None = None) -> tuple[str, int]:
                                      failed_first=True)
     return render_template("staff/admin/access_deliveries.html", rows=found.rows, total=found.total, page=page,
                            pages=pages(found.total), state=state, states=deliveries.STATES, state_labels=STATE_LABELS,
+                           recipient_labels=RECIPIENT_LABELS,
                            error=error, page_url=page_url("staff_web.admin_deliveries")), status
 
 

@@ -7,7 +7,10 @@ from typing import Any
 from flask import request, url_for
 from flask_babel import lazy_gettext as _l
 
+from service.domain import report_lists
+from service.extensions import db
 from service.models import Department
+from service.web.console.member import current_member
 from service.web.locale import page_language
 
 PAGE_SIZE = 50
@@ -34,6 +37,11 @@ def page_url(endpoint: str) -> Any:
         return url_for(endpoint, **args, page=page)
 
     return url
+
+
+def departments() -> list[Department]:
+    """The departments of the signed-in admin's jurisdiction, for choosing one."""
+    return report_lists.choices(db.session(), current_member()).departments
 
 
 def department_label(department: Department | None) -> str:

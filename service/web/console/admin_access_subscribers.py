@@ -14,7 +14,6 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
-from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
@@ -22,10 +21,10 @@ from schemas.notification import EVENT_TYPES, KINDS, SubscriberCreateSchema, Sub
 from service.domain import outbound
 from service.domain import subscribers as manage
 from service.extensions import db
-from service.models import Department, Subscriber
+from service.models import Subscriber
 from service.web.console import bp
 from service.web.console.admin import ADMINS, admin_page
-from service.web.console.admin_access_forms import PAGE_SIZE, department_label, page_number, page_url, pages
+from service.web.console.admin_access_forms import PAGE_SIZE, department_label, departments, page_number, page_url, pages
 from service.web.console.member import current_member
 from service.web.signin import staff_required
 
@@ -43,8 +42,7 @@ FIELD_MESSAGES = {"kind": _l("種類を選んでください。"), "name": _l("�
 
 
 def _owned(subscriber_id: int) -> Subscriber:
-    found = db.session.scalar(select(Subscriber).where(Subscriber.id == subscriber_id,
-                                                       Subscriber.jurisdiction_id == current_member().jurisdiction_id))
+    found = manage.find(db.session(), current_member().jurisdiction_id, subscriber_id)
     if found is None:
         raise NotFound()
     return found
@@ -59,12 +57,9 @@ def _typed() -> dict[str, Any]:
 
 
 def _form_page(form: dict[str, Any], errors: dict[str, str], status: int, subscriber: Subscriber | None = None) -> tuple[str, int]:
-    admin = current_member()
-    departments = db.session.scalars(select(Department).where(Department.jurisdiction_id == admin.jurisdiction_id)
-                                     .order_by(Department.id))
     return render_template("staff/admin/access_subscriber_form.html", form=form, errors=errors, subscriber=subscriber,
                            kinds=KINDS, kind_labels=KIND_LABELS, event_types=EVENT_TYPES, event_labels=EVENT_LABELS,
-                           departments=list(departments), department_label=department_label), status
+                           departments=departments(), department_label=department_label), status
 
 
 def _refusal(exc: manage.SubscriberError) -> dict[str, str]:
@@ -85,6 +80,7 @@ def admin_subscribers() -> str:
     admin, page = current_member(), page_number()
     rows, total = manage.subscriber_page(db.session(), admin.jurisdiction_id, page=page, page_size=PAGE_SIZE)
     return render_template("staff/admin/access_subscribers.html", subscribers=[manage.snapshot(db.session(), s) for s in rows],
+                           departments={d.code: department_label(d) for d in departments()},
                            total=total, page=page, pages=pages(total), kind_labels=KIND_LABELS,
                            event_labels=EVENT_LABELS, page_url=page_url("staff_web.admin_subscribers"))
 

@@ -132,7 +132,8 @@ def test_a_webhook_to_a_private_address_is_refused_beside_the_field(page, live_s
     assert len(page.locator("#secret").inner_text()) >= 32
     screenshot(page, "created")
     page.get_by_role("link", name="通知先の一覧へ").click()
-    page.get_by_role("button", name="止める: 庁内システム").click()
+    screenshot(page, "listed")
+    page.get_by_role("row").filter(has_text="庁内システム").get_by_role("button", name="止める").click()
     page.get_by_text("への通知を止めました").wait_for()
     assert page.get_by_role("cell", name="停止中").is_visible()
 
