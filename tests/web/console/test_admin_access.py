@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import g
@@ -270,3 +270,20 @@ def test_the_selected_dead_letters_are_replayed_together_and_audited(client, key
     assert deliver_all() == ["delivered", "delivered"]
     assert len(receiver.requests) == 4
     assert sorted(db.session.scalars(select(AuditEntry.target_id).where(AuditEntry.action == "delivery.replay"))) == sorted(uids)
+
+
+def test_the_audit_log_is_paged_newest_first(signed_in_client):
+    admin = signed_in_client("admin None")
+    me = member("admin None")
+    for number in range(60):
+        db.session.add(AuditEntry(jurisdiction_id=me.jurisdiction_id, staff_id=me.id, action="test.paging",
+                                  target_type="paging", target_id=str(number),
+                                  created_at=datetime(2025, 6, 1, tzinfo=UTC) + timedelta(minutes=number)))
+    db.session.commit()
+    first = admin.get("/staff/admin/audit?action=test.paging").get_data(as_text=True)
+    targets = re.findall(r"<code>paging (\d+)</code>", first)
+    assert targets[:2] == ["59", "58"] and len(targets) == 50
+    assert "60件中 1 / 2 ページ" in first
+    next_page = re.search(r'<a href="([^"]+)" rel="next">', first).group(1).replace("&amp;", "&")
+    second = admin.get(next_page).get_data(as_text=True)
+    assert re.findall(r"<code>paging (\d+)</code>", second) == [str(n) for n in range(9, -1, -1)]
