@@ -8,7 +8,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from schemas.admin import (
     AreaImportResultSchema,
@@ -39,6 +39,7 @@ from service.api.paging import page_links
 from service.api.problems import abort
 from service.domain import access, api_clients
 from service.domain import admin as setup
+from service.domain import audit as audit_log
 from service.domain.jurisdictions import SetupError
 from service.extensions import db
 from service.models import ApiClient, Area, AuditEntry, Category, Department, Jurisdiction, RoutingRule, Staff
@@ -348,13 +349,9 @@ class AuditLog(MethodView):
     def get(self, page: int, page_size: int) -> dict[str, Any]:
         """Who changed what in your jurisdiction, newest first."""
         admin = current_admin()
-        scope = AuditEntry.jurisdiction_id == admin.jurisdiction_id
-        total = db.session.execute(select(func.count(AuditEntry.id)).where(scope)).scalar_one()
-        query = (select(AuditEntry, Staff).outerjoin(Staff, AuditEntry.staff_id == Staff.id).where(scope)
-                 .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(page_size).offset((page - 1) * page_size))
-        items = [_audit_entry(entry, who) for entry, who in db.session.execute(query)]
-        return {"items": items, "page": page, "page_size": page_size, "total": total,
-                "links": page_links("admin.AuditLog", page, page_size, total)}
+        found = audit_log.entry_page(db.session(), admin.jurisdiction_id, audit_log.AuditFilter(), page=page, page_size=page_size)
+        return {"items": [_audit_entry(entry, who) for entry, who in found.rows], "page": page, "page_size": page_size,
+                "total": found.total, "links": page_links("admin.AuditLog", page, page_size, found.total)}
 
 
 def _import_request() -> tuple[dict[str, Any], bytes]:

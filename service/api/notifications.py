@@ -7,7 +7,7 @@ from typing import Any, NoReturn
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import select
 
 from schemas.notification import (
     DeliveryListSchema,
@@ -22,12 +22,11 @@ from service.api.admin import READ, WRITE, current_admin, found
 from service.api.auth import SECURITY, current_staff
 from service.api.paging import page_links
 from service.api.problems import abort
-from service.domain import access, notifications, outbound
+from service.domain import deliveries, outbound
 from service.domain import subscribers as manage
-from service.domain.audit import audit
 from service.extensions import db
 from service.jobs import jobs
-from service.models import Delivery, OutboxEvent, Report, Staff, Subscriber
+from service.models import Delivery, OutboxEvent, Subscriber
 from service.timefmt import iso_tokyo
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1/staff",
@@ -98,14 +97,9 @@ class DeliveryCollection(MethodView):
     @blp.doc(security=SECURITY, responses=READ)
     def get(self, page: int, page_size: int, state: str | None = None) -> dict[str, Any]:
         """Deliveries to the subscribers of your jurisdiction and residents' mail about its reports (your department's below admin), newest first."""
-        staff = current_staff()
-        query = _scoped(staff)
-        if state is not None:
-            query = query.where(Delivery.state == state)
-        total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        rows = db.session.execute(query.order_by(Delivery.id.desc()).limit(page_size).offset((page - 1) * page_size))
-        return {"items": [_delivery(*row) for row in rows], "page": page, "page_size": page_size, "total": total,
-                "links": page_links("notifications.DeliveryCollection", page, page_size, total)}
+        found = deliveries.delivery_page(db.session(), current_staff(), state=state, page=page, page_size=page_size)
+        return {"items": [_delivery(*row) for row in found.rows], "page": page, "page_size": page_size, "total": found.total,
+                "links": page_links("notifications.DeliveryCollection", page, page_size, found.total)}
 
 
 @blp.route("/deliveries/<string:delivery_id>/replay")
@@ -115,35 +109,15 @@ class DeliveryReplay(MethodView):
     def post(self, delivery_id: str) -> dict[str, Any]:
         """Send a dead-lettered delivery again, with a fresh set of attempts."""
         admin = current_admin()
-        row = db.session.execute(_scoped(admin).where(Delivery.uid == delivery_id)).first()
+        row = deliveries.find(db.session(), admin, delivery_id)
         if row is None:
             abort(404, "No delivery has this id in your jurisdiction.")
-        delivery = row[0]
-        before = {"state": delivery.state, "attempts": delivery.attempts}
         try:
-            notifications.replay(db.session(), delivery)
+            deliveries.replay(db.session(), admin, row[0])
         except ValueError as exc:
             abort(409, str(exc))
-        audit(db.session(), admin, "delivery.replay", "delivery", delivery.uid, before,
-              {"state": delivery.state, "attempts": delivery.attempts})
-        db.session.commit()
-        jobs.deliver(delivery.id)
+        jobs.deliver(row[0].id)
         return _delivery(*row)
-
-
-def _scoped(staff: Staff) -> Select:
-    """Deliveries to the staff member's subscribers, and residents' mail about the reports they see."""
-    resident = Delivery.subscriber_id.is_(None)
-    query = (select(Delivery, OutboxEvent, Subscriber)
-             .outerjoin(Subscriber, Delivery.subscriber_id == Subscriber.id)
-             .join(OutboxEvent, Delivery.outbox_event_id == OutboxEvent.id)
-             .outerjoin(Report, and_(resident, OutboxEvent.report_id == Report.id))
-             .where(or_(Subscriber.jurisdiction_id == staff.jurisdiction_id,
-                        and_(resident, Report.jurisdiction_id == staff.jurisdiction_id))))
-    if access.department_scoped(staff):
-        query = query.where(or_(Subscriber.department_id == staff.department_id,
-                                and_(resident, Report.department_id == staff.department_id)))
-    return query
 
 
 def _delivery(delivery: Delivery, event: OutboxEvent, subscriber: Subscriber | None) -> dict[str, Any]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.domain.audit import audit
 from service.domain.local_government_code import normalize
+from service.domain.report_lists import paged
 from service.domain.staff_keys import hash_api_key, new_api_key
 from service.models import ApiClient, Jurisdiction, Staff
 from service.models.types import utcnow
@@ -77,3 +78,17 @@ def client_snapshot(client: ApiClient) -> dict[str, Any]:
     """The client as the audit log records it: never the key or its hash."""
     return {"id": client.id, "name": client.name, "key_prefix": client.key_prefix,
             "revoked": client.revoked_at is not None}
+
+
+def client_page(session: Session, jurisdiction_id: int, *, page: int, page_size: int) -> tuple[list[ApiClient], int]:
+    """One page of a jurisdiction's client systems, revoked ones last."""
+    query = (select(ApiClient).where(ApiClient.jurisdiction_id == jurisdiction_id)
+             .order_by(ApiClient.revoked_at.is_not(None), ApiClient.id))
+    found = paged(session, query, page=page, page_size=page_size)
+    # paged() is typed for reports; this query's rows are ApiClient rows.
+    return cast(list[ApiClient], found.rows), found.total
+
+
+def find(session: Session, jurisdiction_id: int, client_id: int) -> ApiClient | None:
+    """The jurisdiction's client system of this id, or None."""
+    return session.scalar(select(ApiClient).where(ApiClient.id == client_id, ApiClient.jurisdiction_id == jurisdiction_id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from service.domain import outbound
 from service.domain.audit import Actor, audit
 from service.domain.notifications import new_secret
+from service.domain.report_lists import paged
 from service.models import Delivery, Department, Subscriber
 from service.timefmt import iso_tokyo
 
@@ -103,3 +104,17 @@ def _check_url(url: str | None, policy: outbound.Policy | None) -> None:
         raise SubscriberError(
             f"The url must lead to a public address ({exc.reason}); an operator may allow a private host "
             "with MACHIKOE_OUTBOUND_ALLOW_PRIVATE.", "url") from None
+
+
+def subscriber_page(session: Session, jurisdiction_id: int, *, page: int, page_size: int) -> tuple[list[Subscriber], int]:
+    """One page of a jurisdiction's subscribers, paused ones last."""
+    query = (select(Subscriber).where(Subscriber.jurisdiction_id == jurisdiction_id)
+             .order_by(Subscriber.active.desc(), Subscriber.id))
+    found = paged(session, query, page=page, page_size=page_size)
+    # paged() is typed for reports; this query's rows are Subscriber rows.
+    return cast(list[Subscriber], found.rows), found.total
+
+
+def find(session: Session, jurisdiction_id: int, subscriber_id: int) -> Subscriber | None:
+    """The jurisdiction's subscriber of this id, or None."""
+    return session.scalar(select(Subscriber).where(Subscriber.id == subscriber_id, Subscriber.jurisdiction_id == jurisdiction_id))
