@@ -49,7 +49,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PUBLIC_BASE_URL", "MACHIKOE_PUBLIC_BASE_URL", str, "", "absolute base for links; else a trusted or loopback host, else relative links"),
     Setting("TRUSTED_HOSTS", "MACHIKOE_TRUSTED_HOSTS", _names, None, "comma-separated host names served (.example.jp for subdomains); others get 400"),
     Setting("MAX_PHOTOS", "MACHIKOE_MAX_PHOTOS", int, 5, "photos per report"),
-    Setting("MAX_PHOTO_BYTES", "MACHIKOE_MAX_PHOTO_BYTES", int, 10 * 1024 * 1024, "bytes per photo"),
+    Setting("MAX_PHOTO_BYTES", "MACHIKOE_MAX_PHOTO_BYTES", int, 50 * 1024 * 1024, "bytes per photo"),
     Setting("MAX_REQUEST_BYTES", "MACHIKOE_MAX_REQUEST_BYTES", int, 52 * 1024 * 1024, "bytes per request body"),
     Setting("MAX_JSON_BYTES", "MACHIKOE_MAX_JSON_BYTES", int, 64 * 1024, "bytes per body without file parts (JSON, urlencoded form)"),
     Setting("MAX_IMAGE_PIXELS", "MACHIKOE_MAX_IMAGE_PIXELS", int, 210_000_000, "pixels per photo, at intake and in the photo step; 200 MP phone modes fit"),
