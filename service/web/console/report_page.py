@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from service import clock
-from service.domain import access, follows, report_lists, response_templates, workflow
+from service.domain import access, follows, outlines, report_lists, response_templates, workflow
 from service.domain import status as statuses
 from service.domain.audit import audit
 from service.domain.sla import standing
@@ -62,8 +62,14 @@ def render(member: Staff, report: Report, status: int = 200, **form: Any) -> tup
         names=names, members=choices.members, categories=choices.categories, departments=choices.departments, etag=workflow.etag(report), can_write=access.can_write(member),
         standing=standing(report, clock.now()), status_label=statuses.label(report.status, language),
         contact=contact, merged=report_lists.row_counts(db.session(), [report.id]).get(report.id, report_lists.RowCounts()).duplicates,
-        followers=follows.follower_count(db.session(), report.id), can_see_original=access.can_see_original(member), can_moderate=access.can_moderate(member),
+        followers=follows.follower_count(db.session(), report.id), map=location_map(report), can_see_original=access.can_see_original(member), can_moderate=access.can_moderate(member),
     ), status
+
+
+def location_map(report: Report) -> dict[str, Any]:
+    """What the page's small map draws: the ward outline around the report, and the tiles with their attribution."""
+    return {"outline": outlines.report_outlines(db.session(), report), "tile_url": current_app.config["MAP_TILE_URL"],
+            "attribution": current_app.config["MAP_TILE_ATTRIBUTION"]}
 
 
 @bp.get("/reports/<string:public_id>")
