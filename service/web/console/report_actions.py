@@ -23,7 +23,7 @@ from service.models import Department, Report, Staff
 from service.web.console import bp
 from service.web.console.member import current_member
 from service.web.console.report_messages import edit_refusal, workflow_refusal
-from service.web.console.report_page import refusal, render, visible_report
+from service.web.console.report_page import elsewhere, refusal, render, visible_report
 
 TYPED = ("priority", "category", "department", "route_reason", "description")
 
@@ -89,4 +89,8 @@ def edit_report(public_id: str) -> Response | tuple[str, int]:
     audit(db.session(), member, "report.update", "report", report.public_id, before, snapshot(report))
     db.session.commit()
     flash(_("変更しました。"), "info")
+    if access.visibility(member, report) is not access.Visibility.VISIBLE:
+        # Re-routed out of the member's department: its page is closed to them now, so back to the inbox.
+        flash(_("通報 %(id)sは担当の範囲から外れました。", id=public_id), "info")
+        return elsewhere(url_for("staff_web.inbox"))
     return redirect(url_for("staff_web.report_page", public_id=public_id), 303)

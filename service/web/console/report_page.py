@@ -122,6 +122,13 @@ def note(public_id: str) -> Response | tuple[str, int]:
     return redirect(url_for("staff_web.report_page", public_id=public_id), 303)
 
 
+def elsewhere(url: str) -> Response:
+    """Leave the report page for ``url``: a 303 for a plain post; for htmx, a whole-page visit (HX-Redirect), so the flashed message waits for it."""
+    if request.headers.get("HX-Request") == "true":
+        return Response(status=204, headers={"HX-Redirect": url})
+    return redirect(url, 303)
+
+
 def refusal(member: Staff, report: Report) -> tuple[int, str] | None:
     """Why a post must not change the report (status code, message), or None: role first, then the version read."""
     if not access.can_write(member):

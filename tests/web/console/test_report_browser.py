@@ -6,13 +6,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.web.console.conftest import submit
+from tests.web.console.test_map_browser import tile_server  # noqa: F401  (fixture: the report page's map asks for tiles)
 from tests.web.console.test_regions import BOX, assert_blurred_inside_only, photo, textured  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_manager_redacts_a_face_by_drawing_a_box(app, client, page, console_errors, live_server, screenshot, axe,
-                                                   sign_in_page, textured):  # noqa: F811
+                                                   sign_in_page, textured, tile_server):  # noqa: F811
     public_id, original = textured
     sign_in_page(page, "manager road")
     report_id = photo(public_id).report.public_id
