@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from tests.web.console.conftest import submit
 from tests.web.console.test_map_browser import tile_server  # noqa: F401  (fixture: the report page's map asks for tiles)
 from tests.web.console.test_regions import BOX, assert_blurred_inside_only, photo, textured  # noqa: F401  (fixture)
+from tests.web.console.test_report_photos import photographed_report
 
 pytestmark = pytest.mark.browser
 
@@ -91,3 +92,18 @@ def test_a_manager_merges_a_duplicate_and_the_primary_counts_it(client, page, li
     page.goto(f"{live_server}/staff/reports/{road_report}")
     expect(page.locator("main")).to_contain_text("統合された通報 1件")
     screenshot(page, "primary-after-merge")
+
+
+def test_duplicate_candidates_show_their_photos_side_by_side(client, page, console_errors, live_server, screenshot, axe,
+                                                             sign_in_page, road_report):
+    photographed_copy, _original = photographed_report(client)
+    sign_in_page(page, "staff road")
+    page.goto(f"{live_server}/staff/reports/{photographed_copy}/duplicates")
+    comparison = page.get_by_role("region", name=f"{road_report}との比較")
+    photo = comparison.get_by_role("img", name=f"{photographed_copy}の写真1（拡大）")
+    expect(photo).to_be_visible()
+    assert photo.evaluate("img => img.naturalWidth") > 0
+    expect(comparison).to_contain_text("距離 0 m")
+    screenshot(page, "duplicates-with-photos")
+    assert axe(page) == []
+    assert console_errors == []
