@@ -101,7 +101,7 @@ def full_response(report: Report, staff: Staff, status: int = 200) -> tuple[dict
     """The staff view of a report; showing reporter contact is audited, like a change."""
     db.session.refresh(report)
     body = present.report_full(report, staff, preferred_language())
-    if audit_contact_view(db.session(), staff, report):
+    if access.can_see_contact(staff) and audit_contact_view(db.session(), staff, report):
         db.session.commit()
     return body, status, {"ETag": workflow.etag(report)}
 
@@ -270,6 +270,8 @@ class StaffOriginal(MethodView):
             abort(403, "This link is not valid.")
         if signed != {"photo": photo_id, "staff": staff.id}:
             abort(403, "This link was not made for you; read the report for your own.")
+        if not access.can_see_original(staff):
+            abort(403, "Your role may not see original photos.")
         photo = visible_photo(photo_id, staff)
         if photo.original_key is None:
             abort(404, "No original is kept for this photo.")
