@@ -184,7 +184,7 @@ class StaffTransition(MethodView):
         apply_change(staff, report, "report.transition", lambda: workflow.transition(
             db.session(), report, workflow.Actor.of(staff), to=body["to"], public_reply=body.get("public_reply"),
             internal_note=body.get("internal_note"), reason=body.get("reason"), forwarded_to=body.get("forwarded_to"),
-            duplicate_of=primary))
+            duplicate_of=primary, now=clock.now()))
         return full_response(report, staff, 201)
 
 
@@ -198,7 +198,7 @@ class StaffComment(MethodView):
         staff, report = writable_report(report_id)
         apply_change(staff, report, "report.comment", lambda: workflow.comment(
             db.session(), report, workflow.Actor.of(staff), public_reply=body.get("public_reply"),
-            internal_note=body.get("internal_note")))
+            internal_note=body.get("internal_note"), now=clock.now()))
         return full_response(report, staff, 201)
 
 
@@ -215,7 +215,7 @@ class StaffAssign(MethodView):
         if department is None:
             abort(422, "No such department in your jurisdiction.", errors={"department": ["Unknown department."]})
         apply_change(staff, report, "report.assign", lambda: workflow.assign(
-            db.session(), report, workflow.Actor.of(staff), department, reason=body.get("reason")))
+            db.session(), report, workflow.Actor.of(staff), department, reason=body.get("reason"), now=clock.now()))
         return full_response(report, staff)
 
 

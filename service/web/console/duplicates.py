@@ -11,6 +11,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from service import clock
 from service.domain import access, report_lists, workflow
 from service.domain import status as statuses
 from service.domain.audit import audit
@@ -64,7 +65,7 @@ def merge(public_id: str) -> Response | tuple[str, int]:
     before = snapshot(report)
     try:
         workflow.transition(db.session(), report, workflow.Actor.of(member), to="duplicate", duplicate_of=primary,
-                            public_reply=request.form.get("public_reply", "").strip() or None)
+                            public_reply=request.form.get("public_reply", "").strip() or None, now=clock.now())
     except workflow.WorkflowError as exc:
         db.session.rollback()
         return duplicates(public_id, 409, workflow_refusal(exc))

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from service import clock
 from service.domain import access, report_edits, workflow
 from service.domain.audit import audit
 from service.domain.triage import snapshot
@@ -56,7 +57,7 @@ def _reroute(member: Staff, report: Report) -> str | None:
         return _("担当課を選んでください。")
     try:
         workflow.assign(db.session(), report, workflow.Actor.of(member), department,
-                        reason=request.form.get("route_reason", "").strip() or None)
+                        reason=request.form.get("route_reason", "").strip() or None, now=clock.now())
     except workflow.WorkflowError as exc:
         return workflow_refusal(exc)
     return None

@@ -91,7 +91,7 @@ def transition(public_id: str) -> Response | tuple[str, int]:
     try:
         workflow.transition(db.session(), report, workflow.Actor.of(member), to=fields["to"] or "",
                             public_reply=fields["public_reply"], internal_note=fields["internal_note"],
-                            reason=fields["reason"], forwarded_to=fields["forwarded_to"])
+                            reason=fields["reason"], forwarded_to=fields["forwarded_to"], now=clock.now())
     except workflow.WorkflowError as exc:
         db.session.rollback()
         return render(member, report, 409 if isinstance(exc, workflow.TransitionNotAllowed) else 422, error=workflow_refusal(exc), **fields)
@@ -112,7 +112,7 @@ def note(public_id: str) -> Response | tuple[str, int]:
     before = snapshot(report)
     try:
         workflow.comment(db.session(), report, workflow.Actor.of(member), public_reply=fields["public_reply"],
-                         internal_note=fields["internal_note"])
+                         internal_note=fields["internal_note"], now=clock.now())
     except workflow.WorkflowError as exc:
         db.session.rollback()
         return render(member, report, 422, error=workflow_refusal(exc), failed="note", **fields)
