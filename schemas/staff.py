@@ -71,10 +71,11 @@ class StaffPhotoSchema(Schema):
     thumb_url = fields.String(allow_none=True, metadata={"description": "long side 400 px, never upscaled; sharp"})
     regions = fields.Integer(metadata={"description": "how many regions the public derivatives blur"})
     regions_url = fields.String(metadata={"description": "the regions blurred in public: GET to list, PUT to change"})
-    original_url = fields.String(allow_none=True, metadata={"description": "signed, time-limited"})
-    exif_lat = fields.Float(allow_none=True)
-    exif_lon = fields.Float(allow_none=True)
-    taken_at = fields.String(allow_none=True)
+    original_url = fields.String(allow_none=True, metadata={"description": "signed, time-limited; null for a role that may not see "
+                                                                           "originals (viewer) or when none is kept"})
+    exif_lat = fields.Float(allow_none=True, metadata={"description": "from the original's metadata; null for a viewer"})
+    exif_lon = fields.Float(allow_none=True, metadata={"description": "from the original's metadata; null for a viewer"})
+    taken_at = fields.String(allow_none=True, metadata={"description": "from the original's metadata; null for a viewer"})
 
 
 class StaffHistorySchema(Schema):
@@ -125,8 +126,10 @@ class StaffReportSchema(Schema):
     address_hint = fields.String(allow_none=True)
     ward = fields.String(allow_none=True)
     attributes = fields.Dict()
-    reporter = fields.Nested(ReporterContactSchema)
-    device_id = fields.String(allow_none=True)
+    reporter = fields.Nested(ReporterContactSchema, allow_none=True,
+                             metadata={"description": "private contact; null for a role that may not see it (viewer). "
+                                                      "Each view that shows contact is audited"})
+    device_id = fields.String(allow_none=True, metadata={"description": "private; null for a viewer"})
     routing_rule_id = fields.Integer(allow_none=True)
     routing_reason = fields.String(allow_none=True)
     duplicate_of = fields.String(allow_none=True)

@@ -101,7 +101,7 @@ def full_response(report: Report, staff: Staff, status: int = 200) -> tuple[dict
     """The staff view of a report; showing reporter contact is audited, like a change."""
     db.session.refresh(report)
     body = present.report_full(report, staff, preferred_language())
-    if audit_contact_view(db.session(), staff, report):
+    if access.can_see_contact(staff) and audit_contact_view(db.session(), staff, report):
         db.session.commit()
     return body, status, {"ETag": workflow.etag(report)}
 
@@ -184,7 +184,7 @@ class StaffTransition(MethodView):
         apply_change(staff, report, "report.transition", lambda: workflow.transition(
             db.session(), report, workflow.Actor.of(staff), to=body["to"], public_reply=body.get("public_reply"),
             internal_note=body.get("internal_note"), reason=body.get("reason"), forwarded_to=body.get("forwarded_to"),
-            duplicate_of=primary))
+            duplicate_of=primary, now=clock.now()))
         return full_response(report, staff, 201)
 
 
@@ -198,7 +198,7 @@ class StaffComment(MethodView):
         staff, report = writable_report(report_id)
         apply_change(staff, report, "report.comment", lambda: workflow.comment(
             db.session(), report, workflow.Actor.of(staff), public_reply=body.get("public_reply"),
-            internal_note=body.get("internal_note")))
+            internal_note=body.get("internal_note"), now=clock.now()))
         return full_response(report, staff, 201)
 
 
@@ -215,7 +215,7 @@ class StaffAssign(MethodView):
         if department is None:
             abort(422, "No such department in your jurisdiction.", errors={"department": ["Unknown department."]})
         apply_change(staff, report, "report.assign", lambda: workflow.assign(
-            db.session(), report, workflow.Actor.of(staff), department, reason=body.get("reason")))
+            db.session(), report, workflow.Actor.of(staff), department, reason=body.get("reason"), now=clock.now()))
         return full_response(report, staff)
 
 
@@ -270,6 +270,8 @@ class StaffOriginal(MethodView):
             abort(403, "This link is not valid.")
         if signed != {"photo": photo_id, "staff": staff.id}:
             abort(403, "This link was not made for you; read the report for your own.")
+        if not access.can_see_original(staff):
+            abort(403, "Your role may not see original photos.")
         photo = visible_photo(photo_id, staff)
         if photo.original_key is None:
             abort(404, "No original is kept for this photo.")

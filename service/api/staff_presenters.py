@@ -1,4 +1,4 @@
-"""Staff views of reports: everything, including private fields and internal notes."""
+"""Staff views of reports: everything, including internal notes; private fields as the role allows (domain/access)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from service.api.language import localised
 from service.api.urls import external_url
-from service.domain import follows, photo_step
+from service.domain import access, follows, photo_step
 from service.domain import status as statuses
 from service.domain.report_lists import RowCounts
 from service.extensions import db
@@ -36,8 +36,10 @@ def original_url(photo: Photo, staff: Staff) -> str | None:
 
 
 def _photo(photo: Photo, staff: Staff) -> dict[str, Any]:
-    # Staff see the sharp derivatives of a photo held back for review too.
+    # Staff see the sharp derivatives of a photo held back for review too; the original and
+    # its metadata only those who may see contact (service/domain/access).
     ready = photo.large_key is not None and photo.state != "rejected"
+    original = access.can_see_original(staff)
     return {
         "id": photo.public_id,
         "position": photo.position,
@@ -51,14 +53,16 @@ def _photo(photo: Photo, staff: Staff) -> dict[str, Any]:
         "thumb_url": external_url("staff.derivative_photo", photo_id=photo.public_id, size="thumb") if ready else None,
         "regions": len(photo.active_regions()),
         "regions_url": external_url("photo_regions.PhotoRegions", photo_id=photo.public_id),
-        "original_url": original_url(photo, staff),
-        "exif_lat": photo.exif_lat,
-        "exif_lon": photo.exif_lon,
-        "taken_at": iso_tokyo(photo.taken_at),
+        "original_url": original_url(photo, staff) if original else None,
+        "exif_lat": photo.exif_lat if original else None,
+        "exif_lon": photo.exif_lon if original else None,
+        "taken_at": iso_tokyo(photo.taken_at) if original else None,
     }
 
 
 def report_full(report: Report, staff: Staff, language: str) -> dict[str, Any]:
+    """The staff view of ``report``; reporter contact and the device id only for roles that may see them."""
+    contact = access.can_see_contact(staff)
     candidates = db.session.execute(
         select(DuplicateCandidate.distance_m, Report.public_id, Report.status, Report.created_at)
         .join(Report, DuplicateCandidate.candidate_id == Report.id)
@@ -87,8 +91,9 @@ def report_full(report: Report, staff: Staff, language: str) -> dict[str, Any]:
         "address_hint": report.address_hint,
         "ward": report.ward,
         "attributes": report.attributes or {},
-        "reporter": {"name": report.reporter_name, "email": report.reporter_email, "phone": report.reporter_phone},
-        "device_id": report.device_id,
+        "reporter": {"name": report.reporter_name, "email": report.reporter_email, "phone": report.reporter_phone}
+        if contact else None,
+        "device_id": report.device_id if contact else None,
         "routing_rule_id": report.routing_rule_id,
         "routing_reason": report.routing_reason,
         "duplicate_of": report.duplicate_of.public_id if report.duplicate_of_id else None,

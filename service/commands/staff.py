@@ -130,7 +130,7 @@ def update(member_id: int, jurisdiction_code: str, name: str | None, role: str |
 @click.option("--login", default=None, help="a new login name")
 @click.option("--password-stdin", is_flag=True, help="a new password, from standard input (also unlocks)")
 @click.option("--totp", is_flag=True, help="a new second factor; its otpauth:// URI is shown once")
-@click.option("--remove-totp", is_flag=True, help="remove the second factor (not for admin and manager)")
+@click.option("--remove-totp", is_flag=True, help="remove the second factor (admins and managers set up a new one at their next sign-in)")
 @click.option("--unlock", is_flag=True, help="unlock after too many failed sign-ins")
 @json_option
 @with_appcontext

@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.domain.coverage import coverage
 from service.geo.display import display_boundary
-from service.models import Area, Jurisdiction
+from service.models import Area, Jurisdiction, Report
 
 WARD = "ward"
 
@@ -35,3 +36,16 @@ def jurisdiction_outlines(session: Session, jurisdiction_id: int) -> dict[str, A
 
 def _feature(kind: str, code: str, name: str, geometry: dict[str, Any]) -> dict[str, Any]:
     return {"type": "Feature", "properties": {"kind": kind, "code": code, "name": name}, "geometry": geometry}
+
+
+def report_outlines(session: Session, report: Report) -> dict[str, Any]:
+    """The wards covering a report's point (``kind`` "ward"), or its jurisdiction's boundary where no ward covers it."""
+    hits = coverage.areas_at(session, report.lon, report.lat, report.jurisdiction_id)
+    wards = [ward for ward in (session.get(Area, h.id) for h in hits if h.layer == WARD) if ward is not None]
+    features = [_feature(WARD, ward.code, ward.name_ja,
+                         display_boundary(f"area:{ward.id}", str(ward.updated_at), ward.geometry)[0]) for ward in wards]
+    jurisdiction = session.get(Jurisdiction, report.jurisdiction_id) if report.jurisdiction_id is not None else None
+    if not features and jurisdiction is not None:
+        outline, _ = display_boundary(jurisdiction.code, str(jurisdiction.updated_at), jurisdiction.boundary)
+        features.append(_feature("jurisdiction", jurisdiction.code, jurisdiction.name_ja, outline))
+    return {"type": "FeatureCollection", "features": features}

@@ -214,7 +214,8 @@ def set_credentials(session: Session, operator: Actor, member: Staff, *, login: 
     """An admin's creation or reset of a member's sign-in; the new ``otpauth://`` URI when ``new_totp``.
 
     Raises CredentialsError for a login in use, a weak password, or a second
-    factor the role needs (removed, or missing for a new sign-in).
+    factor the role needs missing for a new sign-in. A second factor removed
+    here is set up again by the member at their next sign-in, if the role needs one.
     """
     try:
         return _set_credentials(session, operator, member, login=login, password=password, new_totp=new_totp,
@@ -240,14 +241,14 @@ def _set_credentials(session: Session, operator: Actor, member: Staff, *, login:
         member.password_changed_at = None
     uri = None
     if remove_totp:
-        if needs_totp(member, policy):
-            raise CredentialsError(f"a {member.role} signs in with a second factor: give --totp for a new one")
-        member.totp_secret, changed["totp_removed"] = None, True
+        # A lost phone: a member whose role needs a second factor sets up a new one at the next sign-in.
+        member.totp_secret, member.totp_last_step, changed["totp_removed"] = None, None, True
     if new_totp:
         secret = new_totp_secret()
         member.totp_secret, member.totp_last_step, changed["totp"] = secret, None, True
         uri = totp_uri(member, secret)
-    if member.login and member.password_hash and needs_totp(member, policy) and not member.totp_secret:
+    if member.login and member.password_hash and needs_totp(member, policy) and not member.totp_secret \
+            and not remove_totp:
         raise CredentialsError(f"a {member.role} signs in with a second factor: give --totp")
     if unlock or password is not None:
         changed["unlocked"] = member.locked_at is not None

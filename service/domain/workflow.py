@@ -7,6 +7,7 @@ the outbox events it causes, in the caller's transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -48,8 +49,9 @@ class Actor:
 
 def transition(session: Session, report: Report, actor: Actor, *, to: str, public_reply: str | None = None,
                internal_note: str | None = None, reason: str | None = None, forwarded_to: str | None = None,
-               duplicate_of: Report | None = None) -> HistoryEntry:
-    """Move the report to ``to``; raise TransitionNotAllowed or WorkflowError when the move is not allowed."""
+               duplicate_of: Report | None = None, now: datetime | None = None) -> HistoryEntry:
+    """Move the report to ``to`` at ``now`` (the app's clock; the real time when not given); raise
+    TransitionNotAllowed or WorkflowError when the move is not allowed."""
     if to not in statuses.STATUSES:
         raise WorkflowError(f"Unknown status {to!r}.", "to")
     current = report.status
@@ -70,7 +72,7 @@ def transition(session: Session, report: Report, actor: Actor, *, to: str, publi
         details["duplicate_of"] = primary.public_id
     elif current == "duplicate":
         report.duplicate_of_id = None
-    now = utcnow()
+    now = now or utcnow()
     report.status = to
     if report.first_response_at is None:
         report.first_response_at = now
@@ -86,10 +88,10 @@ def transition(session: Session, report: Report, actor: Actor, *, to: str, publi
         report.closed_at = now
     else:
         report.closed_at = None
-    touch(report)
+    touch(report, now)
     entry = HistoryEntry(report=report, kind="transition", actor_type=actor.kind, actor_id=actor.staff_id,
                          from_status=current, to_status=to, public_reply=_text(public_reply),
-                         internal_note=_text(internal_note), reason=_text(reason), details=details)
+                         internal_note=_text(internal_note), reason=_text(reason), details=details, created_at=now)
     session.add(entry)
     session.flush()
     payload = {"from": current, "to": to}
@@ -105,16 +107,18 @@ def transition(session: Session, report: Report, actor: Actor, *, to: str, publi
     return entry
 
 
-def comment(session: Session, report: Report, actor: Actor, *, public_reply: str | None, internal_note: str | None) -> HistoryEntry:
-    """A public reply or an internal note without a status change."""
+def comment(session: Session, report: Report, actor: Actor, *, public_reply: str | None, internal_note: str | None,
+            now: datetime | None = None) -> HistoryEntry:
+    """A public reply or an internal note without a status change, at ``now`` (the real time when not given)."""
     public_reply, internal_note = _text(public_reply), _text(internal_note)
     if not public_reply and not internal_note:
         raise WorkflowError("Give a public_reply, an internal_note, or both.", "public_reply")
+    now = now or utcnow()
     if public_reply and report.first_response_at is None:
-        report.first_response_at = utcnow()
-    touch(report)
+        report.first_response_at = now
+    touch(report, now)
     entry = HistoryEntry(report=report, kind="comment", actor_type=actor.kind, actor_id=actor.staff_id,
-                         public_reply=public_reply, internal_note=internal_note)
+                         public_reply=public_reply, internal_note=internal_note, created_at=now)
     session.add(entry)
     session.flush()
     if public_reply:
@@ -122,8 +126,9 @@ def comment(session: Session, report: Report, actor: Actor, *, public_reply: str
     return entry
 
 
-def assign(session: Session, report: Report, actor: Actor, department: Department, *, reason: str | None) -> HistoryEntry:
-    """Re-route the report to another department of its jurisdiction."""
+def assign(session: Session, report: Report, actor: Actor, department: Department, *, reason: str | None,
+           now: datetime | None = None) -> HistoryEntry:
+    """Re-route the report to another department of its jurisdiction, at ``now`` (the real time when not given)."""
     if department.jurisdiction_id != report.jurisdiction_id:
         raise WorkflowError("The department belongs to another jurisdiction.", "department")
     if not department.active:
@@ -132,9 +137,11 @@ def assign(session: Session, report: Report, actor: Actor, department: Departmen
     report.department_id = department.id
     report.routing_rule_id = None
     report.routing_reason = f"assigned by staff: {reason.strip()}" if reason and reason.strip() else "assigned by staff"
-    touch(report)
+    now = now or utcnow()
+    touch(report, now)
     entry = HistoryEntry(report=report, kind="assigned", actor_type=actor.kind, actor_id=actor.staff_id,
-                         reason=_text(reason), details={"from_department_id": previous, "to_department_id": department.id})
+                         reason=_text(reason), details={"from_department_id": previous, "to_department_id": department.id},
+                         created_at=now)
     session.add(entry)
     session.flush()
     record_event(session, "report.routed", report, {"department": department.code, "reason": report.routing_reason})
@@ -153,10 +160,10 @@ def etag(report: Report) -> str:
     return f'"{report.public_id}-{report.version}"'
 
 
-def touch(report: Report) -> None:
-    """Bump the version (the ETag) and the update time."""
+def touch(report: Report, now: datetime | None = None) -> None:
+    """Bump the version (the ETag) and the update time (``now``, or the real time when not given)."""
     report.version = (report.version or 1) + 1
-    report.updated_at = utcnow()
+    report.updated_at = now or utcnow()
 
 
 def _check_duplicate(report: Report, primary: Report | None) -> Report:

@@ -29,7 +29,7 @@ from service.domain.signin import Policy, policy_from
 from service.extensions import db
 from service.models import Staff
 
-PUBLIC_ENDPOINTS = frozenset({"staff_web.login", "staff_web.login_code"})
+PUBLIC_ENDPOINTS = frozenset({"staff_web.login", "staff_web.login_code", "staff_web.login_enrol"})
 STAFF_PATH = "/staff/"
 
 F = TypeVar("F", bound=Callable[..., Any])

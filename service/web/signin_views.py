@@ -1,6 +1,8 @@
 """The sign-in pages: ``/staff/login`` (login name and password, then the TOTP
-code when the account has one), ``/staff/logout`` (POST), and ``/staff/account``
-where the signed-in member changes their password and second factor.
+code when the account has one, or ``/staff/login/enrol`` to set one up first
+when the role or the setting needs one and the account has none),
+``/staff/logout`` (POST), and ``/staff/account`` where the signed-in member
+changes their password and second factor.
 
 Failed attempts spend a budget per login name and per address
 (``RATE_LIMIT_SIGNINS_PER_*``; past it, 429); the domain counts failures per
@@ -28,6 +30,8 @@ from service.web.signin import load_staff, policy, safe_next, signed_in_staff, s
 
 # The password step is good for this long before the code must follow.
 CODE_STEP_MINUTES = 5
+# Setting up an authenticator app (installing it, perhaps) may take longer.
+ENROL_STEP_MINUTES = 15
 FIELD_MAX = 1024
 
 
@@ -51,7 +55,7 @@ REFUSALS = {
     "credentials": lambda: _("ログイン名またはパスワードが違います。"),
     "locked": lambda: _("このアカウントはロックされています。管理者に解除を依頼してください。"),
     "code": lambda: _("確認コードが違います。認証アプリに表示されている新しいコードを入力してください。"),
-    "no_totp": lambda: _("この役割では二要素認証が必要ですが、まだ設定されていません。管理者に設定を依頼してください。"),
+    "enrol_code": lambda: _("確認コードが違います。スマートフォンの時刻を確かめて、次のコードを入力してください。"),
 }
 
 
@@ -74,23 +78,26 @@ def login() -> Response | str | tuple[str, int]:
     except signin.SigninRefused as refused:
         spend(budgets)
         return _refused("staff/login.html", refused.reason, next=target, login=login_name)
-    if member.totp_secret:
+    if member.totp_secret or signin.needs_totp(member, policy()):
+        # The password is right; the second factor follows (set up first when there is none yet).
         session.clear()
         session.update(pending_staff_id=member.id, pending_since=clock.now().isoformat())
         session.rotate()  # type: ignore[attr-defined]
-        return redirect(url_for("staff_web.login_code", next=target))
-    if signin.needs_totp(member, policy()):
-        return _refused("staff/login.html", "no_totp", next=target, login=login_name)
+        step = "staff_web.login_code" if member.totp_secret else "staff_web.login_enrol"
+        return redirect(url_for(step, next=target))
     return _complete(member, target)
 
 
-def _pending() -> Staff | None:
+def _pending(minutes: int = CODE_STEP_MINUTES) -> Staff | None:
     member_id, since = session.get("pending_staff_id"), session.get("pending_since")
     if not isinstance(member_id, int) or not isinstance(since, str):
         return None
-    if clock.now() - datetime.fromisoformat(since) > timedelta(minutes=CODE_STEP_MINUTES):
+    if clock.now() - datetime.fromisoformat(since) > timedelta(minutes=minutes):
         return None
-    return db.session.get(Staff, member_id)
+    member = db.session.get(Staff, member_id)
+    if member is None or member.revoked_at is not None or member.locked_at is not None:
+        return None
+    return member
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -112,6 +119,28 @@ def login_code() -> Response | str | tuple[str, int]:
     return _complete(member, target)
 
 
+@bp.route("/login/enrol", methods=["GET", "POST"])
+def login_enrol() -> Response | str | tuple[str, int]:
+    """Set up the second factor the account needs, right after the password; signed in once a code confirms it."""
+    target = safe_next(request.values.get("next"))
+    member = _pending(ENROL_STEP_MINUTES)
+    if member is None or member.totp_secret:
+        flash(_("もう一度ログインしてください。"), "error")
+        return redirect(url_for("staff_web.login", next=target))
+    setup = _totp_setup(member)
+    if request.method == "GET":
+        return render_template("staff/login_enrol.html", next=target, setup=setup)
+    budgets = _budgets(member.login or "")
+    admit(budgets)
+    try:
+        signin.enable_totp(db.session(), member, setup["secret"], _field("code"), clock.now())
+    except signin.CredentialsError:
+        db.session.rollback()
+        spend(budgets)
+        return render_template("staff/login_enrol.html", next=target, setup=setup, error=REFUSALS["enrol_code"]()), 400
+    return _complete(member, target)
+
+
 def _complete(member: Staff, target: str) -> Response:
     signin.signed_in(db.session(), member)
     session.clear()
@@ -129,19 +158,18 @@ def logout() -> Response:
     return redirect(url_for("staff_web.login"))
 
 
-def _totp_setup() -> dict[str, str] | None:
-    """The secret being set up (kept in the session until a code confirms it), its URI and QR code."""
-    if g.staff.totp_secret:
-        return None
+def _totp_setup(member: Staff) -> dict[str, str]:
+    """The secret being set up (kept in the session until a code confirms it), its URI and QR code (SVG)."""
     secret = session.get("totp_setup_secret")
     if not isinstance(secret, str):
         secret = session["totp_setup_secret"] = signin.new_totp_secret()
-    uri = signin.totp_uri(g.staff, secret)
+    uri = signin.totp_uri(member, secret)
     return {"secret": secret, "uri": uri, "qr": segno.make(uri, error="m").svg_data_uri(scale=4, border=2)}
 
 
 def _account(error: str | None = None, status: int = 200) -> tuple[str, int]:
-    return render_template("staff/account.html", setup=_totp_setup(), error=error,
+    setup = None if g.staff.totp_secret else _totp_setup(g.staff)
+    return render_template("staff/account.html", setup=setup, error=error,
                            totp_required=signin.needs_totp(g.staff, policy()),
                            min_length=policy().password_min_length), status
 

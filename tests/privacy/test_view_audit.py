@@ -22,13 +22,21 @@ def _rows(action: str) -> list[AuditEntry]:
 
 
 def test_each_staff_view_of_contact_is_audited(client, keys, road_report):
-    for who in ("road_staff", "road_viewer", "admin"):
+    for who in ("road_staff", "road_manager", "admin"):
         assert client.get(f"/api/v1/staff/reports/{road_report}", headers=keys.header(who)).status_code == 200
     rows = _rows(VIEWED)
     assert [row.target_id for row in rows] == [road_report] * 3
     assert rows[0].after == {"fields": ["reporter_email", "reporter_phone", "device_id"]}
     assert len({row.staff_id for row in rows}) == 3 and None not in {row.staff_id for row in rows}
     assert "resident@example.jp" not in str([row.after for row in rows])
+
+
+def test_a_viewer_reads_the_report_without_contact_and_leaves_no_view_row(client, keys, road_report):
+    body = client.get(f"/api/v1/staff/reports/{road_report}", headers=keys.header("road_viewer")).get_json()
+    assert body["id"] == road_report and body["description"]
+    assert body["reporter"] is None and body["device_id"] is None
+    assert "resident@example.jp" not in str(body) and "090-1111-2222" not in str(body)
+    assert _rows(VIEWED) == []
 
 
 def test_a_write_answered_with_the_contact_is_a_view_too(client, keys, road_report):

@@ -9,6 +9,7 @@ from itsdangerous import TimestampSigner
 from PIL import Image
 from sqlalchemy import select
 
+from service.api.staff_presenters import original_signer
 from service.extensions import db
 from service.models import AuditEntry, Report, Staff
 from service.pipeline import pipeline_for
@@ -99,3 +100,18 @@ def test_every_view_of_an_original_is_audited_with_who_saw_it(client, keys, phot
     assert len(viewed) == 2 and {(s, t) for s, t, _ in viewed} == {(road_staff, "photo")}
     assert all(after == {"report": report_id} for _, _, after in viewed)
     assert db.session.scalar(select(AuditEntry.target_id).where(AuditEntry.action == "photo.original_viewed").limit(1)) == photo_id
+
+
+def test_a_viewer_gets_no_original_link_and_a_link_signed_for_them_is_refused(client, keys, photographed):
+    report_id, _ = photographed
+    view = client.get(f"/api/v1/staff/reports/{report_id}", headers=keys.header("road_viewer")).get_json()
+    shown = view["photos"][0]
+    assert shown["original_url"] is None and shown["exif_lat"] is None and shown["taken_at"] is None
+    assert shown["large_url"] and view["reporter"] is None
+    viewer = db.session.scalars(select(Staff).where(Staff.name == "viewer road")).one()
+    with client.application.test_request_context():
+        signature = original_signer().dumps({"photo": shown["id"], "staff": viewer.id})
+    refused = client.get(f"/api/v1/staff/photos/{shown['id']}/original", query_string={"signature": signature},
+                         headers=keys.header("road_viewer"))
+    assert refused.status_code == 403 and refused.get_json()["detail"] == "Your role may not see original photos."
+    assert not db.session.scalars(select(AuditEntry).where(AuditEntry.action == "photo.original_viewed")).all()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from service.extensions import db
 from service.models import AuditEntry, OutboxEvent, Report
+from service.timefmt import iso_tokyo
 from tests.staff.conftest import submit
 
 
@@ -178,3 +181,19 @@ def test_overdue_and_has_rating_filters(client, keys, road_report, parks_report)
     assert client.get("/api/v1/staff/reports", query_string={"overdue": "true"}, headers=keys.header("admin")).get_json()["total"] == 0
     rated = client.get("/api/v1/staff/reports", query_string={"has_rating": "true"}, headers=keys.header("admin")).get_json()
     assert rated["total"] == 0
+
+
+def test_history_and_closing_take_the_apps_clock(fixed_clock, client, keys, road_report):
+    fixed_clock.instant += timedelta(days=3, hours=2)
+    at = fixed_clock.instant
+    noted = client.post(f"/api/v1/staff/reports/{road_report}/comments", json={"internal_note": "現地確認"},
+                        headers=keys.header("road_staff"))
+    assert noted.status_code == 201
+    moved = move(client, keys, road_report, to="not_actionable", reason="私有地のため")
+    assert moved.status_code == 201
+    body = moved.get_json()
+    shown = iso_tokyo(at)
+    assert [h["at"] for h in body["history"][-2:]] == [shown, shown]
+    assert body["closed_at"] == shown and body["first_response_at"] == shown
+    # The report came in at the fixed instant itself, three days earlier.
+    assert body["created_at"] == iso_tokyo(at - timedelta(days=3, hours=2))

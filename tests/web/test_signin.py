@@ -260,3 +260,27 @@ def test_a_signing_in_account_is_not_made_a_manager_without_a_second_factor(app,
     assert runner.invoke(cli, ["staff", "reset", str(member_id), "--jurisdiction", "990019", "--totp"]).exit_code == 0
     promoted = runner.invoke(cli, ["staff", "update", str(member_id), "--jurisdiction", "990019", "--role", "manager"])
     assert promoted.exit_code == 0, promoted.output
+
+
+def test_a_manager_whose_second_factor_an_admin_reset_sets_up_a_new_one_at_sign_in(app, client, runner, fixed_clock):
+    member_id, login, old_secret = make_account(app, "manager")
+    result = runner.invoke(cli, ["staff", "reset", str(member_id), "--jurisdiction", "990019", "--remove-totp", "--json"])
+    assert result.exit_code == 0, result.output
+    answer = sign_in(client, login)
+    assert answer.status_code == 302 and "/staff/login/enrol" in answer.headers["Location"]
+    assert client.get("/staff/reports").status_code == 302
+    page = client.get("/staff/login/enrol").get_data(as_text=True)
+    assert 'src="data:image/svg+xml' in page
+    secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', page).group(1)
+    assert secret != old_secret
+    wrong = client.post("/staff/login/enrol", data={"csrf_token": csrf_of(client, "/staff/login/enrol"), "code": "12345x"})
+    assert wrong.status_code == 400 and "確認コードが違います" in wrong.get_data(as_text=True)
+    done = client.post("/staff/login/enrol", data={"csrf_token": csrf_of(client, "/staff/login/enrol"),
+                                                    "code": current_code(app, secret)})
+    assert done.status_code == 302 and client.get("/staff/reports").status_code == 200
+    assert actions(app, member_id)[-3:] == ["staff.credentials_reset", "staff.totp_enabled", "staff.signin"]
+
+
+def test_the_enrolment_step_opens_only_after_the_password(client):
+    answer = client.get("/staff/login/enrol")
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("/staff/login")

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from service import clock
 from service.domain import access, report_edits, workflow
 from service.domain.audit import audit
 from service.domain.triage import snapshot
@@ -23,7 +24,7 @@ from service.models import Department, Report, Staff
 from service.web.console import bp
 from service.web.console.member import current_member
 from service.web.console.report_messages import edit_refusal, workflow_refusal
-from service.web.console.report_page import refusal, render, visible_report
+from service.web.console.report_page import elsewhere, refusal, render, visible_report
 
 TYPED = ("priority", "category", "department", "route_reason", "description")
 
@@ -56,7 +57,7 @@ def _reroute(member: Staff, report: Report) -> str | None:
         return _("担当課を選んでください。")
     try:
         workflow.assign(db.session(), report, workflow.Actor.of(member), department,
-                        reason=request.form.get("route_reason", "").strip() or None)
+                        reason=request.form.get("route_reason", "").strip() or None, now=clock.now())
     except workflow.WorkflowError as exc:
         return workflow_refusal(exc)
     return None
@@ -89,4 +90,8 @@ def edit_report(public_id: str) -> Response | tuple[str, int]:
     audit(db.session(), member, "report.update", "report", report.public_id, before, snapshot(report))
     db.session.commit()
     flash(_("変更しました。"), "info")
+    if access.visibility(member, report) is not access.Visibility.VISIBLE:
+        # Re-routed out of the member's department: its page is closed to them now, so back to the inbox.
+        flash(_("通報 %(id)sは担当の範囲から外れました。", id=public_id), "info")
+        return elsewhere(url_for("staff_web.inbox"))
     return redirect(url_for("staff_web.report_page", public_id=public_id), 303)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from service import clock
-from service.domain import access, follows, report_lists, response_templates, workflow
+from service.domain import access, follows, outlines, report_lists, response_templates, workflow
 from service.domain import status as statuses
 from service.domain.audit import audit
 from service.domain.sla import standing
@@ -62,8 +62,14 @@ def render(member: Staff, report: Report, status: int = 200, **form: Any) -> tup
         names=names, members=choices.members, categories=choices.categories, departments=choices.departments, etag=workflow.etag(report), can_write=access.can_write(member),
         standing=standing(report, clock.now()), status_label=statuses.label(report.status, language),
         contact=contact, merged=report_lists.row_counts(db.session(), [report.id]).get(report.id, report_lists.RowCounts()).duplicates,
-        followers=follows.follower_count(db.session(), report.id), can_see_original=access.can_see_original(member), can_moderate=access.can_moderate(member),
+        followers=follows.follower_count(db.session(), report.id), map=location_map(report), can_see_original=access.can_see_original(member), can_moderate=access.can_moderate(member),
     ), status
+
+
+def location_map(report: Report) -> dict[str, Any]:
+    """What the page's small map draws: the ward outline around the report, and the tiles with their attribution."""
+    return {"outline": outlines.report_outlines(db.session(), report), "tile_url": current_app.config["MAP_TILE_URL"],
+            "attribution": current_app.config["MAP_TILE_ATTRIBUTION"]}
 
 
 @bp.get("/reports/<string:public_id>")
@@ -85,7 +91,7 @@ def transition(public_id: str) -> Response | tuple[str, int]:
     try:
         workflow.transition(db.session(), report, workflow.Actor.of(member), to=fields["to"] or "",
                             public_reply=fields["public_reply"], internal_note=fields["internal_note"],
-                            reason=fields["reason"], forwarded_to=fields["forwarded_to"])
+                            reason=fields["reason"], forwarded_to=fields["forwarded_to"], now=clock.now())
     except workflow.WorkflowError as exc:
         db.session.rollback()
         return render(member, report, 409 if isinstance(exc, workflow.TransitionNotAllowed) else 422, error=workflow_refusal(exc), **fields)
@@ -106,7 +112,7 @@ def note(public_id: str) -> Response | tuple[str, int]:
     before = snapshot(report)
     try:
         workflow.comment(db.session(), report, workflow.Actor.of(member), public_reply=fields["public_reply"],
-                         internal_note=fields["internal_note"])
+                         internal_note=fields["internal_note"], now=clock.now())
     except workflow.WorkflowError as exc:
         db.session.rollback()
         return render(member, report, 422, error=workflow_refusal(exc), failed="note", **fields)
@@ -114,6 +120,13 @@ def note(public_id: str) -> Response | tuple[str, int]:
     db.session.commit()
     flash(_("記録しました。"), "info")
     return redirect(url_for("staff_web.report_page", public_id=public_id), 303)
+
+
+def elsewhere(url: str) -> Response:
+    """Leave the report page for ``url``: a 303 for a plain post; for htmx, a whole-page visit (HX-Redirect), so the flashed message waits for it."""
+    if request.headers.get("HX-Request") == "true":
+        return Response(status=204, headers={"HX-Redirect": url})
+    return redirect(url, 303)
 
 
 def refusal(member: Staff, report: Report) -> tuple[int, str] | None:

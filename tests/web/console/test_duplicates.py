@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -10,6 +11,7 @@ from service.extensions import db
 from service.models import Report
 from tests.web.console.conftest import csrf_token, submit
 from tests.web.console.test_report_page import etag_of
+from tests.web.console.test_report_photos import photographed_report
 
 
 def report(public_id: str) -> Report:
@@ -72,3 +74,17 @@ def test_a_merge_counts_the_duplicates_followers_on_the_primary(client, signed_i
                                                              "primary": road_report})
     after = manager.get(f"/staff/reports/{road_report}").get_data(as_text=True)
     assert "統合された通報 1件" in after and followers_shown(after) == followers_shown(before) + 1
+
+
+def test_candidates_stand_side_by_side_with_time_apart_and_photo_derivatives(fixed_clock, client, signed_in_client,
+                                                                           road_report):
+    fixed_clock.instant += timedelta(hours=3)
+    copy, original = photographed_report(client)
+    clerk = signed_in_client("staff road")
+    page = clerk.get(f"/staff/reports/{copy}/duplicates").get_data(as_text=True)
+    assert road_report in page and "3時間前の受付" in page
+    thumbs = re.findall(r'<img src="([^"]+)" alt="' + copy + r'の写真1（拡大）"', page)
+    assert thumbs and all(src.endswith("/thumb") for src in thumbs)
+    shown = clerk.get(thumbs[0])
+    assert shown.status_code == 200 and shown.mimetype == "image/jpeg" and shown.data != original
+    assert "/original" not in page

@@ -75,7 +75,7 @@ def test_a_manager_re_routes_a_report_to_another_department(signed_in_client, ro
     moved = manager.post(f"/staff/reports/{road_report}/edit", data={
         "csrf_token": csrf_token(page), "etag": etag_of(page), "action": "department", "department": "parks",
         "route_reason": "公園内の道路"})
-    assert moved.status_code == 303
+    assert moved.status_code == 303 and moved.headers["Location"].endswith("/staff/reports")
     assert report(road_report).department.code == "parks" and "公園内の道路" in report(road_report).routing_reason
     # The report has left the manager's department: its page is closed to them now.
     assert manager.get(f"/staff/reports/{road_report}").status_code == 403

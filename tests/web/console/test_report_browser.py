@@ -6,13 +6,15 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.web.console.conftest import submit
+from tests.web.console.test_map_browser import tile_server  # noqa: F401  (fixture: the report page's map asks for tiles)
 from tests.web.console.test_regions import BOX, assert_blurred_inside_only, photo, textured  # noqa: F401  (fixture)
+from tests.web.console.test_report_photos import photographed_report
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_manager_redacts_a_face_by_drawing_a_box(app, client, page, console_errors, live_server, screenshot, axe,
-                                                   sign_in_page, textured):  # noqa: F811
+                                                   sign_in_page, textured, tile_server):  # noqa: F811
     public_id, original = textured
     sign_in_page(page, "manager road")
     report_id = photo(public_id).report.public_id
@@ -90,3 +92,52 @@ def test_a_manager_merges_a_duplicate_and_the_primary_counts_it(client, page, li
     page.goto(f"{live_server}/staff/reports/{road_report}")
     expect(page.locator("main")).to_contain_text("統合された通報 1件")
     screenshot(page, "primary-after-merge")
+
+
+def test_duplicate_candidates_show_their_photos_side_by_side(client, page, console_errors, live_server, screenshot, axe,
+                                                             sign_in_page, road_report):
+    photographed_copy, _original = photographed_report(client)
+    sign_in_page(page, "staff road")
+    page.goto(f"{live_server}/staff/reports/{photographed_copy}/duplicates")
+    comparison = page.get_by_role("region", name=f"{road_report}との比較")
+    photo = comparison.get_by_role("img", name=f"{photographed_copy}の写真1（拡大）")
+    expect(photo).to_be_visible()
+    assert photo.evaluate("img => img.naturalWidth") > 0
+    expect(comparison).to_contain_text("距離 0 m")
+    screenshot(page, "duplicates-with-photos")
+    assert axe(page) == []
+    assert console_errors == []
+
+
+def test_a_manager_redacts_with_the_keyboard_alone(app, client, page, console_errors, live_server, screenshot, axe,
+                                                   sign_in_page, textured):  # noqa: F811
+    public_id, original = textured
+    sign_in_page(page, "manager road")
+    page.goto(f"{live_server}/staff/photos/{public_id}/regions")
+    page.wait_for_function("document.getElementById('regions-photo').naturalWidth > 0")
+    add = page.get_by_role("button", name="写真の中央にぼかしを加える")
+    add.focus()
+    page.keyboard.press("Enter")
+    box = page.get_by_role("group", name="写真の上の新しいぼかし 1")
+    expect(box).to_be_focused()
+    # 40% square of 20%: three steps left and up, six steps wider and taller cover BOX (37.5%, 25% wide).
+    for key, times in (("ArrowLeft", 3), ("ArrowUp", 3), ("Shift+ArrowRight", 6), ("Shift+ArrowDown", 6)):
+        for _ in range(times):
+            page.keyboard.press(key)
+    expect(page.get_by_label("左端（％）").first).to_have_value("37.0")
+    expect(page.get_by_label("幅（％）").first).to_have_value("26.0")
+    # A second box, added and removed again with Delete; the focus returns to the button.
+    add.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("group", name="写真の上の新しいぼかし 2")).to_be_focused()
+    page.keyboard.press("Delete")
+    expect(add).to_be_focused()
+    expect(page.get_by_role("group", name="写真の上の新しいぼかし 2")).to_be_hidden()
+    screenshot(page, "keyboard-box")
+    assert axe(page) == []
+    page.get_by_role("button", name="ぼかしを保存する").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status").filter(has_text="ぼかしを保存しました。")).to_be_visible()
+    assert len(photo(public_id).active_regions()) == 1
+    assert_blurred_inside_only(app, client, public_id, original)
+    assert console_errors == []

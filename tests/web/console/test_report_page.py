@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import html as markup
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from service.extensions import db
 from service.models import Report
+from service.timefmt import TOKYO
 from tests.web.console.conftest import csrf_token
 
 
@@ -98,3 +100,16 @@ def test_a_clerk_takes_a_report_from_its_page(signed_in_client, road_report):
     shown = taken.get_data(as_text=True)
     assert taken.request.path == f"/staff/reports/{road_report}" and "担当者の変更" in shown
     assert report(road_report).assignee_id == int(me)
+
+
+def test_the_pages_changes_are_dated_by_the_apps_clock(fixed_clock, signed_in_client, road_report):
+    fixed_clock.instant += timedelta(days=2)
+    clerk = signed_in_client("staff road")
+    page = clerk.get(f"/staff/reports/{road_report}").get_data(as_text=True)
+    done = clerk.post(f"/staff/reports/{road_report}/transition",
+                      data={"csrf_token": csrf_token(page), "etag": etag_of(page), "to": "not_actionable", "reason": "私有地"})
+    assert done.status_code == 303
+    closed = report(road_report)
+    assert closed.closed_at == fixed_clock.instant and closed.history[-1].created_at == fixed_clock.instant
+    shown = clerk.get(f"/staff/reports/{road_report}").get_data(as_text=True)
+    assert fixed_clock.instant.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M") in shown

@@ -24,6 +24,11 @@ def jpeg() -> bytes:
 
 @pytest.fixture()
 def photographed(client, keys) -> tuple[str, bytes]:
+    return photographed_report(client)
+
+
+def photographed_report(client) -> tuple[str, bytes]:
+    """A road report with one photo, processed: (public id, the photo's original bytes)."""
     original = jpeg()
     response = client.post("/api/v1/reports", data={"category": "road_damage", "description": "写真付き", "lat": "35.65",
                                                      "lon": "139.78", "reporter": '{"email": "r@example.jp", "phone": "090-1234-5678"}',
