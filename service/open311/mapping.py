@@ -47,7 +47,8 @@ def service(category: Category, language: str) -> dict[str, Any]:
     return {
         "service_code": category.code,
         "service_name": _text(category, "name", language),
-        "description": _text(category, "description", language),
+        # A category's notice (urgent cases phone, what it does not cover) is part of what a client shows.
+        "description": "\n".join(t for t in (_text(category, "description", language), _text(category, "notice", language)) if t),
         "metadata": bool(category.attributes),
         "type": "realtime",
         "keywords": ", ".join(category.keywords or []),
@@ -107,11 +108,11 @@ def undefined_attributes(category: Category, given: dict[str, list[str]]) -> lis
     return sorted(set(given) - {a["code"] for a in category.attributes or []})
 
 
-def latest_public_reply(report: Report) -> str:
+def latest_public_reply(report: Report, language: str | None = None) -> str:
     """The status notes: the last public reply staff wrote, or nothing."""
     for entry in reversed(report.history):
         if entry.public_reply and entry.kind in ("transition", "comment"):
-            return public_reply(entry) or ""
+            return public_reply(entry, language) or ""
     return ""
 
 
@@ -123,7 +124,7 @@ def service_request(report: Report, language: str, media_url: str | None, decima
     return {
         "service_request_id": report.public_id,
         "status": OPEN311_STATUS.get(report.status, "open"),
-        "status_notes": latest_public_reply(report),
+        "status_notes": latest_public_reply(report, language),
         "service_name": _text(report.category, "name", language),
         "service_code": report.category.code,
         "description": shown.description,

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.api import presenters
+from service.domain import urgency
 from service.domain.coverage import coverage
 from service.domain.local_government_code import normalize
 from service.domain.nearby import open_reports_near
@@ -46,9 +47,11 @@ def served(session: Session) -> list[Jurisdiction]:
 
 
 def categories(session: Session, jurisdiction: Jurisdiction, language: str) -> list[dict[str, Any]]:
-    rows = session.scalars(select(Category).where(Category.jurisdiction_id == jurisdiction.id, Category.active.is_(True))
-                           .order_by(Category.position, Category.id))
-    return [{**presenters.category(c, jurisdiction.code, language), "icon": ICONS.get(c.code, DEFAULT_ICON)} for c in rows]
+    rows = list(session.scalars(select(Category).where(Category.jurisdiction_id == jurisdiction.id, Category.active.is_(True))
+                                .order_by(Category.position, Category.id)))
+    phones = urgency.phones(session, rows)
+    return [{**presenters.category(c, jurisdiction.code, language, phones.get(c.id)), "icon": ICONS.get(c.code, DEFAULT_ICON)}
+            for c in rows]
 
 
 def shown_report(session: Session, public_id: str) -> Report | None:

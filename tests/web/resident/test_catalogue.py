@@ -1,0 +1,42 @@
+"""The form's catalogue through HTTP: what the city does not take comes before the categories, and an
+urgent category carries the call to phone its department first."""
+
+from __future__ import annotations
+
+import re
+
+from tests.web.resident.catalogue_setup import NOT_TAKEN_VI, NOTICE_VI, PHONE_NUMBER, mark_road_damage_urgent
+
+FORM = "/?jurisdiction=990019"
+
+
+def _choice(html: str, code: str) -> str:
+    return re.search(rf'<div class="category-choice">\s*<input type="radio" name="category" id="category-{code}".*?</div>\s*</div>|'
+                     rf'<div class="category-choice">\s*<input type="radio" name="category" id="category-{code}".*?</p>\s*</div>',
+                     html, re.S).group(0)
+
+
+def test_an_urgent_category_tells_residents_to_phone_its_department_before_anything_else(client):
+    mark_road_damage_urgent()
+    html = client.get(f"{FORM}&lang=vi").get_data(as_text=True)
+    road = _choice(html, "road_damage")
+    call = road.index("Nếu khẩn cấp, xin hãy gọi điện thoại")
+    assert f'<a href="tel:{PHONE_NUMBER}">Gọi {PHONE_NUMBER}</a>' in road
+    # The call comes first, then the category's own notice, then its description.
+    assert call < road.index(NOTICE_VI) < road.index('class="hint"')
+    assert 'aria-describedby="category-road_damage-notice category-road_damage-hint"' in road
+    assert "tel:" not in _choice(html, "graffiti") and "category-notice" not in _choice(html, "graffiti")
+
+
+def test_what_the_city_does_not_take_is_said_before_the_categories_in_the_residents_language(client):
+    mark_road_damage_urgent()
+    html = client.get(f"{FORM}&lang=vi").get_data(as_text=True)
+    assert html.index("Những việc không tiếp nhận") < html.index(NOT_TAKEN_VI) < html.index('id="field-category"')
+    japanese = client.get(f"{FORM}&lang=ja").get_data(as_text=True)
+    assert "受け付けていないもの" in japanese and "雪の情報、私有地のことは受け付けていません。" in japanese
+    assert f'<a href="tel:{PHONE_NUMBER}">電話 {PHONE_NUMBER}</a>' in japanese
+
+
+def test_a_city_that_says_nothing_shows_no_empty_notices(client):
+    html = client.get(FORM).get_data(as_text=True)
+    assert "受け付けていないもの" not in html and "category-notice" not in html and "急ぎの場合は電話してください" not in html
