@@ -20,13 +20,7 @@ from service.domain.local_government_code import normalize
 from service.domain.nearby import open_reports_near
 from service.domain.status import OPEN_STATUSES
 from service.models import Category, Jurisdiction, Report
-
-# An icon per category code; a category a jurisdiction adds gets the pin.
-ICONS = {
-    "road_damage": "🚧", "streetlight": "💡", "park_equipment": "🛝", "illegal_dumping": "🗑️", "graffiti": "🖌️",
-    "sewer_drain": "🕳️", "traffic_sign": "🪞", "other": "📍",
-}
-DEFAULT_ICON = "📍"
+from service.web.resident import icons
 
 
 def chosen_jurisdiction(session: Session, code: str | None, lat: float | None = None,
@@ -50,7 +44,7 @@ def categories(session: Session, jurisdiction: Jurisdiction, language: str) -> l
     rows = list(session.scalars(select(Category).where(Category.jurisdiction_id == jurisdiction.id, Category.active.is_(True))
                                 .order_by(Category.position, Category.id)))
     phones = urgency.phones(session, rows)
-    return [{**presenters.category(c, jurisdiction.code, language, phones.get(c.id)), "icon": ICONS.get(c.code, DEFAULT_ICON)}
+    return [{**presenters.category(c, jurisdiction.code, language, phones.get(c.id)), "icon": icons.icon_name(c.code)}
             for c in rows]
 
 

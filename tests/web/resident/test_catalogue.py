@@ -40,3 +40,13 @@ def test_what_the_city_does_not_take_is_said_before_the_categories_in_the_reside
 def test_a_city_that_says_nothing_shows_no_empty_notices(client):
     html = client.get(FORM).get_data(as_text=True)
     assert "受け付けていないもの" not in html and "category-notice" not in html and "急ぎの場合は電話してください" not in html
+
+
+def test_category_icons_are_inline_svg_from_the_vendored_set_and_hidden_from_screen_readers(client):
+    html = client.get(f"{FORM}&lang=ja").get_data(as_text=True)
+    labels = re.findall(r'<label for="category-[^"]+">(.*?)</label>', html, re.S)
+    assert len(labels) >= 8
+    assert all(label.startswith('<svg class="icon" aria-hidden="true" focusable="false"') for label in labels)
+    # No emoji, which fonts without them draw as boxes.
+    assert not any(ord(ch) > 0x1F000 for label in labels for ch in label)
+    assert "icons-tabler" not in html and "<!--" not in "".join(labels)

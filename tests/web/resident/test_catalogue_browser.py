@@ -39,3 +39,19 @@ def test_choosing_an_urgent_category_shows_the_phone_call_first(phone, live_serv
 
     page.get_by_label("Vẽ bậy").check()
     assert not call.is_visible()
+
+
+def test_the_category_icons_are_drawn_as_svg_beside_their_names(phone, live_server, screenshot, axe):
+    page = phone("ja-JP")
+    page.goto(live_server + "/?jurisdiction=990019&lang=ja")
+    icons = page.locator(".category-choice label svg.icon")
+    assert icons.count() == page.locator(".category-choice").count() >= 8
+    for index in range(icons.count()):
+        icon = icons.nth(index)
+        box = icon.bounding_box()
+        assert box["width"] >= 20 and box["height"] >= 20
+        assert icon.get_attribute("aria-hidden") == "true" and icon.locator("path").count() >= 2
+    # Decorative: the radio's accessible name is the category's name alone.
+    assert page.get_by_role("radio", name="街灯の故障", exact=True).count() == 1
+    page.locator("#field-category").screenshot(path=str(screenshot(page, "form").with_name("icons.png")))
+    assert axe(page) == []
