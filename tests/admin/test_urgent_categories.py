@@ -85,3 +85,11 @@ def test_bad_urgent_setup_is_422_and_changes_nothing(client, keys):
 def test_only_admins_change_what_the_jurisdiction_does_not_take(client, keys):
     assert call(client, keys, "PATCH", "/jurisdiction", NOT_TAKEN, who="road_manager").status_code == 403
     assert call(client, keys, "GET", "/jurisdiction", who=None).status_code == 401
+
+
+def test_the_open311_service_description_carries_the_notice(client, keys):
+    call(client, keys, "PATCH", "/categories/road_damage", NOTICE)
+    services = client.get("/open311/v2/services.json", query_string={"jurisdiction_id": "990019"},
+                          headers={"Accept-Language": "en"}).get_json()
+    road = next(s for s in services if s["service_code"] == "road_damage")
+    assert road["description"].endswith("\nIf a hole is dangerous, phone at once.")

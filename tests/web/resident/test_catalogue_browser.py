@@ -55,3 +55,43 @@ def test_the_category_icons_are_drawn_as_svg_beside_their_names(phone, live_serv
     assert page.get_by_role("radio", name="街灯の故障", exact=True).count() == 1
     page.locator("#field-category").screenshot(path=str(screenshot(page, "form").with_name("icons.png")))
     assert axe(page) == []
+
+
+def test_a_reply_from_a_template_reads_in_vietnamese_on_the_status_page(app, phone, live_server, screenshot, axe):
+    from sqlalchemy import select
+
+    from service.domain import processing
+    from service.domain.staff_keys import create_staff
+    from service.extensions import db
+    from service.models import Department, Report, ResponseTemplate
+    from service.pipeline import pipeline_for
+    from tests.conftest import INSIDE
+    from tests.web.resident.conftest import post_report
+
+    template = db.session.scalar(select(ResponseTemplate).where(ResponseTemplate.status == "in_progress"))
+    template.translations = {"vi": {"body": "Chúng tôi đang xử lý. Xin vui lòng chờ."}}
+    road = db.session.scalar(select(Department).where(Department.code == "road"))
+    road.translations = {"vi": {"name": "Phòng Đường bộ"}}
+    _, key = create_staff(db.session, name="road", role="admin", jurisdiction_code="990019", department_code=None)
+    db.session.commit()
+    resident = app.test_client()
+    location = post_report(resident, category="road_damage", description="Ổ gà lớn", lat=str(INSIDE["lat"]),
+                           lon=str(INSIDE["lon"]))
+    report_id = location.split("/")[2]
+    processing.process(db.session, db.session.scalar(select(Report.id).where(Report.public_id == report_id)), pipeline_for(app))
+    # Staff send the template's Japanese text unedited, as the console offers it.
+    sent = resident.post(f"/api/v1/staff/reports/{report_id}/transitions", json={"to": "in_progress", "public_reply": template.body_ja},
+                         headers={"Authorization": f"Bearer {key}"})
+    assert sent.status_code == 201, sent.get_json()
+
+    page = phone("vi-VN")
+    page.goto(f"{live_server}/reports/{report_id}")
+    reply = page.locator(".timeline .reply").first
+    assert reply.inner_text() == "Chúng tôi đang xử lý. Xin vui lòng chờ."
+    assert template.body_ja not in page.content()
+    # The department it was routed to, by its name in Vietnamese.
+    assert "Phòng Đường bộ" in page.locator(".report-facts").inner_text()
+    screenshot(page, "status")
+    assert axe(page) == []
+    staff = resident.get(f"/api/v1/staff/reports/{report_id}", headers={"Authorization": f"Bearer {key}"}).get_json()
+    assert template.body_ja in [h["public_reply"] for h in staff["history"]]
