@@ -50,3 +50,17 @@ def test_category_icons_are_inline_svg_from_the_vendored_set_and_hidden_from_scr
     # No emoji, which fonts without them draw as boxes.
     assert not any(ord(ch) > 0x1F000 for label in labels for ch in label)
     assert "icons-tabler" not in html and "<!--" not in "".join(labels)
+
+
+def test_an_urgent_category_whose_department_has_no_phone_gives_the_city_s_number(client):
+    from sqlalchemy import select
+
+    from service.extensions import db
+    from service.models import Department
+
+    mark_road_damage_urgent()
+    db.session.scalar(select(Department).where(Department.code == "road")).phone = None
+    db.session.commit()
+    road = _choice(client.get(f"{FORM}&lang=ja").get_data(as_text=True), "road_damage")
+    # The contact phone of config/resident_sites.json's demo city.
+    assert '<a href="tel:03-0000-0000">電話 03-0000-0000</a>' in road

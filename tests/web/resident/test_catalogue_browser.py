@@ -34,6 +34,9 @@ def test_choosing_an_urgent_category_shows_the_phone_call_first(phone, live_serv
     call.focus()
     assert page.evaluate("document.activeElement.getAttribute('href')") == f"tel:{PHONE_NUMBER}"
     assert call.bounding_box()["height"] >= 44
+    # Nothing runs off a 360 px screen.
+    page.set_viewport_size({"width": 360, "height": 780})
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     screenshot(page, "urgent")
     assert axe(page) == []
 
