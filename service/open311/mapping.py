@@ -42,13 +42,21 @@ def _text(obj: object, field: str, language: str) -> str:
     return getattr(obj, f"{field}_{language}", None) or getattr(obj, f"{field}_ja", None) or ""
 
 
-def service(category: Category, language: str) -> dict[str, Any]:
-    """A category as a GeoReport service."""
+# What an urgent category tells residents first, in the languages Open311 answers in.
+URGENT_CALL = {"ja": "急ぎの場合は電話してください", "en": "If it is urgent, please phone"}
+
+
+def service(category: Category, language: str, phone: str | None = None) -> dict[str, Any]:
+    """A category as a GeoReport service; ``phone`` is the number an urgent one tells residents to call."""
+    call = None
+    if category.urgent:
+        call = " ".join(t for t in (URGENT_CALL.get(language, URGENT_CALL["ja"]), phone) if t)
+    # An urgent category's call first, then the description and the notice: what a client shows before a report.
+    texts = (call, _text(category, "description", language), _text(category, "notice", language))
     return {
         "service_code": category.code,
         "service_name": _text(category, "name", language),
-        # A category's notice (urgent cases phone, what it does not cover) is part of what a client shows.
-        "description": "\n".join(t for t in (_text(category, "description", language), _text(category, "notice", language)) if t),
+        "description": "\n".join(t for t in texts if t),
         "metadata": bool(category.attributes),
         "type": "realtime",
         "keywords": ", ".join(category.keywords or []),

@@ -87,9 +87,14 @@ def test_only_admins_change_what_the_jurisdiction_does_not_take(client, keys):
     assert call(client, keys, "GET", "/jurisdiction", who=None).status_code == 401
 
 
-def test_the_open311_service_description_carries_the_notice(client, keys):
+def test_the_open311_service_description_starts_with_the_urgent_call_and_carries_the_notice(client, keys):
+    call(client, keys, "PATCH", "/departments/road", {"phone": "025-552-1511"})
     call(client, keys, "PATCH", "/categories/road_damage", NOTICE)
     services = client.get("/open311/v2/services.json", query_string={"jurisdiction_id": "990019"},
                           headers={"Accept-Language": "en"}).get_json()
     road = next(s for s in services if s["service_code"] == "road_damage")
+    assert road["description"].startswith("If it is urgent, please phone 025-552-1511\n")
     assert road["description"].endswith("\nIf a hole is dangerous, phone at once.")
+    japanese = client.get("/open311/v2/services.json", query_string={"jurisdiction_id": "990019"}).get_json()
+    assert next(s for s in japanese if s["service_code"] == "road_damage")["description"].startswith(
+        "急ぎの場合は電話してください 025-552-1511\n")
