@@ -38,3 +38,8 @@ def test_the_jurisdiction_says_what_it_does_not_take(runner):
     assert shown["not_taken_ja"] == "雪の情報は受け付けていません。"
     assert "雪の情報" in run(runner, "jurisdictions", "show", "990019")
     assert json.loads(run(runner, "jurisdictions", "update", "990019", "--not-taken-ja", "", "--json"))["not_taken_ja"] is None
+
+
+def test_vendoring_an_unknown_package_is_refused_before_anything_is_fetched(runner):
+    refused = runner.invoke(cli, ["web", "vendor", "--only", "left-pad", "--npm", "/nonexistent/npm"])
+    assert refused.exit_code == 1 and "not a vendored package: left-pad" in refused.output

@@ -56,3 +56,9 @@ def test_an_edited_reply_is_shown_as_staff_wrote_it(client, keys, road_report):
     edited = TEMPLATE["body_ja"] + "歩道の段差も直しました。"
     _resolve(client, keys, road_report, edited)
     assert _public_reply(client, road_report, "vi") == edited
+
+
+def test_the_department_a_report_went_to_is_named_in_the_residents_language(client, road_report):
+    # The demo city's departments carry their names in the other languages (config/demo.json).
+    assert client.get(f"/api/v1/reports/{road_report}", query_string={"lang": "vi"}).get_json()["department"] == "Phòng Đường bộ"
+    assert client.get(f"/api/v1/reports/{road_report}", query_string={"lang": "ja"}).get_json()["department"] == "道路課"
