@@ -4,6 +4,7 @@ routing rules, areas, staff keys and the audit log."""
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
@@ -18,7 +19,7 @@ DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multiva
 LIST_DATATYPES = ("singlevaluelist", "multivaluelist")
 
 
-LANGUAGE_KEYS = validate.OneOf(["ja-x-easy", "zh-Hans", "ko", "vi", "pt"])
+LANGUAGES = ("ja-x-easy", "zh-Hans", "ko", "vi", "pt")
 
 
 class CategoryWordsSchema(StrictSchema):
@@ -33,10 +34,20 @@ class AttributeWordsSchema(StrictSchema):
                          metadata={"description": "choice key → its name"})
 
 
-def translations_field(words: type[Schema]) -> fields.Dict:
-    return fields.Dict(keys=fields.String(validate=LANGUAGE_KEYS), values=fields.Nested(words),
-                       metadata={"description": "the languages beyond Japanese and English (やさしい日本語 is ja-x-easy); "
-                                                "a text missing in one shows in Japanese"})
+@cache
+def _by_language(words: type[Schema]) -> type[Schema]:
+    # One class per kind of words, so the contract names each once.
+    return StrictSchema.from_dict({language: fields.Nested(words) for language in LANGUAGES},
+                                  name=f"{words.__name__.removesuffix('WordsSchema')}TranslationsSchema")
+
+
+def translations_field(words: type[Schema]) -> fields.Nested:
+    """The words of a record in the languages beyond Japanese and English, each language a declared property.
+
+    Declared one by one (not a map with keyed names) so the contract itself says which languages are taken.
+    """
+    return fields.Nested(_by_language(words), metadata={"description": "the languages beyond Japanese and English (やさしい日本語 "
+                                                               "is ja-x-easy); a text missing in one shows in Japanese"})
 
 
 PHONE_NUMBER = re.compile(r"^\+?[0-9][0-9-]{0,28}[0-9]$")

@@ -19,8 +19,9 @@ def test_admin_lists_the_departments_of_the_jurisdiction(client, keys):
     departments = {d["code"]: d for d in response.get_json()}
     assert set(departments) == {"road", "parks", "environment", "sewer", "traffic_safety", "public_hearing"}
     assert departments["road"] == {"code": "road", "name_ja": departments["road"]["name_ja"], "name_en": "Road Division",
-                                   "translations": {}, "fallback": False, "email": None, "phone": None, "webhook_url": None,
+                                   "translations": departments["road"]["translations"], "fallback": False, "email": None, "phone": None, "webhook_url": None,
                                    "active": True}
+    assert departments["road"]["translations"]["vi"] == {"name": "Phòng Đường bộ"}
     assert [code for code, d in departments.items() if d["fallback"]] == ["public_hearing"]
 
 
