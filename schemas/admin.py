@@ -3,6 +3,9 @@ routing rules, areas, staff keys and the audit log."""
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from schemas.common import EmailAddress, Flag, PageLinksSchema, PatchSchema, StrictSchema, WebUrl
@@ -16,41 +19,13 @@ DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multiva
 LIST_DATATYPES = ("singlevaluelist", "multivaluelist")
 
 
-class DepartmentCreateSchema(StrictSchema):
-    code = fields.String(required=True, validate=CODE, metadata={"example": "road"})
-    name_ja = fields.String(required=True, validate=NAME, metadata={"example": "道路課"})
-    name_en = fields.String(required=True, validate=NAME, metadata={"example": "Roads"})
-    fallback = Flag(load_default=False, metadata={"description": "takes the reports no rule matches; one per jurisdiction"})
-    email = EmailAddress(allow_none=True)
-    webhook_url = WebUrl(allow_none=True)
-    active = Flag(load_default=True)
-
-
-class DepartmentPatchSchema(PatchSchema):
-    name_ja = fields.String(validate=NAME)
-    name_en = fields.String(validate=NAME)
-    fallback = Flag()
-    email = EmailAddress(allow_none=True)
-    webhook_url = WebUrl(allow_none=True)
-    active = Flag()
-
-
-class DepartmentSchema(Schema):
-    code = fields.String()
-    name_ja = fields.String()
-    name_en = fields.String()
-    fallback = fields.Boolean()
-    email = fields.String(allow_none=True)
-    webhook_url = fields.String(allow_none=True)
-    active = fields.Boolean()
-
-
-LANGUAGE_KEYS = validate.OneOf(["ja-x-easy", "zh-Hans", "ko", "vi", "pt"])
+LANGUAGES = ("ja-x-easy", "zh-Hans", "ko", "vi", "pt")
 
 
 class CategoryWordsSchema(StrictSchema):
     name = fields.String(validate=NAME)
     description = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    notice = fields.String(allow_none=True, validate=TEXT)
 
 
 class AttributeWordsSchema(StrictSchema):
@@ -59,10 +34,85 @@ class AttributeWordsSchema(StrictSchema):
                          metadata={"description": "choice key → its name"})
 
 
-def translations_field(words: type[Schema]) -> fields.Dict:
-    return fields.Dict(keys=fields.String(validate=LANGUAGE_KEYS), values=fields.Nested(words),
-                       metadata={"description": "the languages beyond Japanese and English (やさしい日本語 is ja-x-easy); "
-                                                "a text missing in one shows in Japanese"})
+@cache
+def _by_language(words: type[Schema]) -> type[Schema]:
+    # One class per kind of words, so the contract names each once.
+    return StrictSchema.from_dict({language: fields.Nested(words) for language in LANGUAGES},
+                                  name=f"{words.__name__.removesuffix('WordsSchema')}TranslationsSchema")
+
+
+def translations_field(words: type[Schema]) -> fields.Nested:
+    """The words of a record in the languages beyond Japanese and English, each language a declared property.
+
+    Declared one by one (not a map with keyed names) so the contract itself says which languages are taken.
+    """
+    return fields.Nested(_by_language(words), metadata={"description": "the languages beyond Japanese and English (やさしい日本語 "
+                                                               "is ja-x-easy); a text missing in one shows in Japanese"})
+
+
+PHONE_NUMBER = re.compile(r"^\+?[0-9][0-9-]{0,28}[0-9]$")
+PHONE = validate.Regexp(PHONE_NUMBER, error="Digits, with '-' between groups (025-552-1511).")
+
+
+class DepartmentWordsSchema(StrictSchema):
+    name = fields.String(validate=NAME)
+
+
+class DepartmentCreateSchema(StrictSchema):
+    code = fields.String(required=True, validate=CODE, metadata={"example": "road"})
+    name_ja = fields.String(required=True, validate=NAME, metadata={"example": "道路課"})
+    name_en = fields.String(required=True, validate=NAME, metadata={"example": "Roads"})
+    translations = translations_field(DepartmentWordsSchema)
+    fallback = Flag(load_default=False, metadata={"description": "takes the reports no rule matches; one per jurisdiction"})
+    email = EmailAddress(allow_none=True)
+    phone = fields.String(allow_none=True, validate=PHONE,
+                          metadata={"description": "the number residents phone for urgent cases", "example": "025-552-1511"})
+    webhook_url = WebUrl(allow_none=True)
+    active = Flag(load_default=True)
+
+
+class DepartmentPatchSchema(PatchSchema):
+    name_ja = fields.String(validate=NAME)
+    name_en = fields.String(validate=NAME)
+    translations = translations_field(DepartmentWordsSchema)
+    fallback = Flag()
+    email = EmailAddress(allow_none=True)
+    phone = fields.String(allow_none=True, validate=PHONE)
+    webhook_url = WebUrl(allow_none=True)
+    active = Flag()
+
+
+class DepartmentSchema(Schema):
+    code = fields.String()
+    name_ja = fields.String()
+    name_en = fields.String()
+    translations = fields.Dict(allow_none=True)
+    fallback = fields.Boolean()
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    webhook_url = fields.String(allow_none=True)
+    active = fields.Boolean()
+
+
+class JurisdictionWordsSchema(StrictSchema):
+    not_taken = fields.String(allow_none=True, validate=TEXT)
+
+
+class JurisdictionSetupPatchSchema(PatchSchema):
+    not_taken_ja = fields.String(allow_none=True, validate=TEXT,
+                                 metadata={"description": "what is not taken here, shown before the categories",
+                                           "example": "雪の情報、私有地のことは受け付けていません。"})
+    not_taken_en = fields.String(allow_none=True, validate=TEXT)
+    translations = translations_field(JurisdictionWordsSchema)
+
+
+class JurisdictionSetupSchema(Schema):
+    code = fields.String()
+    name_ja = fields.String()
+    name_en = fields.String()
+    not_taken_ja = fields.String(allow_none=True)
+    not_taken_en = fields.String(allow_none=True)
+    translations = fields.Dict(allow_none=True)
 
 
 class AttributeValueInSchema(StrictSchema):
@@ -120,6 +170,10 @@ class CategoryPatchSchema(PatchSchema):
     name_en = fields.String(validate=NAME)
     description_ja = fields.String(allow_none=True, validate=TEXT)
     description_en = fields.String(allow_none=True, validate=TEXT)
+    notice_ja = fields.String(allow_none=True, validate=TEXT,
+                              metadata={"description": "shown to residents when they choose the category"})
+    notice_en = fields.String(allow_none=True, validate=TEXT)
+    urgent = Flag(metadata={"description": "residents are told first to phone the department it goes to"})
     translations = translations_field(CategoryWordsSchema)
     group = fields.String(allow_none=True, validate=validate.Length(max=100))
     keywords = fields.List(fields.String(validate=validate.Length(min=1, max=100)), validate=validate.Length(max=100))
@@ -149,6 +203,7 @@ class CategoryCreateSchema(CategoryPatchSchema):
     attributes = fields.List(fields.Nested(AttributeInSchema), load_default=list, validate=validate.Length(max=50))
     first_response_days = fields.Integer(required=True, validate=validate.Range(min=0, max=365))
     resolution_days = fields.Integer(required=True, validate=validate.Range(min=0, max=3650))
+    urgent = Flag(load_default=False)
     active = Flag(load_default=True)
 
 
@@ -158,6 +213,9 @@ class CategoryAdminSchema(Schema):
     name_en = fields.String()
     description_ja = fields.String(allow_none=True)
     description_en = fields.String(allow_none=True)
+    notice_ja = fields.String(allow_none=True)
+    notice_en = fields.String(allow_none=True)
+    urgent = fields.Boolean()
     translations = fields.Dict(allow_none=True)
     group = fields.String(allow_none=True)
     keywords = fields.List(fields.String())

@@ -36,6 +36,11 @@ class CategorySchema(Schema):
     name_ja = fields.String()
     name_en = fields.String()
     description = fields.String(allow_none=True)
+    notice = fields.String(allow_none=True, metadata={"description": "what residents should know before reporting, "
+                                                                    "in the requested language"})
+    urgent = fields.Boolean(metadata={"description": "urgent cases must be phoned in: tell residents first"})
+    phone = fields.String(allow_none=True, metadata={"description": "the number an urgent category's department "
+                                                                   "takes urgent calls on", "example": "025-552-1511"})
     group = fields.String(allow_none=True)
     keywords = fields.List(fields.String())
     attributes = fields.List(fields.Nested(CategoryAttributeSchema))

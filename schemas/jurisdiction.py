@@ -11,6 +11,8 @@ class JurisdictionSchema(Schema):
     name_ja = fields.String()
     name_en = fields.String()
     prefecture_ja = fields.String(allow_none=True)
+    not_taken = fields.String(allow_none=True, metadata={"description": "what is not taken here (snow, private land), "
+                                                                       "in the requested language"})
     bbox = fields.List(fields.Float(), metadata={"description": "[west, south, east, north] of the exact boundary"})
     boundary = fields.Dict(metadata={"description": "GeoJSON Polygon or MultiPolygon (WGS84); simplified to about "
                                                     "30 m for a map unless boundary_precision is exact"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from schemas.admin import CODE
+from schemas.admin import CODE, translations_field
 from schemas.common import Flag, PatchSchema, StrictSchema
 from service.domain.status import STATUSES
 
@@ -12,10 +12,15 @@ BODY = validate.Length(min=1, max=4000)
 STATUS = validate.OneOf(list(STATUSES))
 
 
+class TemplateWordsSchema(StrictSchema):
+    body = fields.String(validate=BODY)
+
+
 class ResponseTemplateCreateSchema(StrictSchema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "道路を補修しました"})
     body_ja = fields.String(required=True, validate=BODY)
     body_en = fields.String(allow_none=True, validate=BODY)
+    translations = translations_field(TemplateWordsSchema)
     category = fields.String(allow_none=True, validate=CODE, metadata={"description": "a category code; null: every category"})
     status = fields.String(allow_none=True, validate=STATUS, metadata={"description": "the target status; null: any, and replies"})
     position = fields.Integer(validate=validate.Range(min=0, max=100_000))
@@ -26,6 +31,7 @@ class ResponseTemplatePatchSchema(PatchSchema):
     title = fields.String(validate=validate.Length(min=1, max=200))
     body_ja = fields.String(validate=BODY)
     body_en = fields.String(allow_none=True, validate=BODY)
+    translations = translations_field(TemplateWordsSchema)
     category = fields.String(allow_none=True, validate=CODE)
     status = fields.String(allow_none=True, validate=STATUS)
     position = fields.Integer(validate=validate.Range(min=0, max=100_000))
@@ -37,6 +43,7 @@ class ResponseTemplateSchema(Schema):
     title = fields.String()
     body_ja = fields.String()
     body_en = fields.String(allow_none=True)
+    translations = fields.Dict(allow_none=True)
     category = fields.String(allow_none=True)
     status = fields.String(allow_none=True)
     position = fields.Integer()

@@ -63,7 +63,7 @@ def seed_demo(session: Session) -> Jurisdiction:
     for item in demo["departments"]:
         department = Department(
             jurisdiction_id=jurisdiction.id, code=item["code"], name_ja=item["name_ja"], name_en=item["name_en"],
-            is_fallback=bool(item.get("fallback")),
+            is_fallback=bool(item.get("fallback")), translations=item.get("translations", {}),
         )
         session.add(department)
         departments[item["code"]] = department

@@ -23,6 +23,8 @@ from schemas.admin import (
     DepartmentCreateSchema,
     DepartmentPatchSchema,
     DepartmentSchema,
+    JurisdictionSetupPatchSchema,
+    JurisdictionSetupSchema,
     RuleCreateSchema,
     RuleSchema,
     StaffCreatedSchema,
@@ -76,6 +78,23 @@ def found(model: type, admin: Staff, what: str, **key: Any) -> Any:
     if row is None:
         abort(404, f"No {what} has this {next(iter(key))} in your jurisdiction.")
     return row
+
+
+@blp.route("/jurisdiction")
+class OwnJurisdiction(MethodView):
+    @blp.response(200, JurisdictionSetupSchema)
+    @blp.doc(security=SECURITY, responses=READ)
+    def get(self) -> dict[str, Any]:
+        """Your jurisdiction, with what it tells residents it does not take."""
+        admin = current_admin()
+        return setup.jurisdiction_snapshot(db.session.get_one(Jurisdiction, admin.jurisdiction_id))
+
+    @blp.arguments(JurisdictionSetupPatchSchema)
+    @blp.response(200, JurisdictionSetupSchema)
+    @blp.doc(security=SECURITY, responses=WRITE)
+    def patch(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """Change what residents are told is not taken here (snow, private land), in each language."""
+        return setup.jurisdiction_snapshot(setup.update_jurisdiction(db.session(), current_admin(), changes))
 
 
 @blp.route("/departments")

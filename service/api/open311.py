@@ -25,7 +25,7 @@ from service.api.language import preferred_language
 from service.api.limits import client_budgets, within
 from service.api.presenters import public_photos
 from service.api.urls import external_url
-from service.domain import api_clients, outbound, remote_media, report_lists
+from service.domain import api_clients, outbound, remote_media, report_lists, urgency
 from service.domain.coverage import coverage
 from service.domain.idempotency import IdempotencyKey
 from service.domain.intake import (
@@ -240,7 +240,9 @@ def services(fmt: str) -> Response:
     query = (select(Category).where(Category.jurisdiction_id == jurisdiction.id, Category.active.is_(True))
              .order_by(Category.position, Category.id))
     language = preferred_language()
-    return _answer([mapping.service(c, language) for c in db.session.scalars(query)], "services")
+    categories = list(db.session.scalars(query))
+    phones = urgency.phones(db.session(), categories)
+    return _answer([mapping.service(c, language, phones.get(c.id)) for c in categories], "services")
 
 
 @blp.route(f"/services/<string:service_code>.{FORMAT}", methods=["GET"])

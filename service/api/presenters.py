@@ -27,11 +27,12 @@ def jurisdiction(j: Jurisdiction, language: str, *, exact: bool = False) -> dict
     """A jurisdiction with its boundary simplified for a map, or exact (as coverage uses it) when asked."""
     simplified, bbox = display_boundary(j.code, str(j.updated_at), j.boundary)
     return {"code": j.code, "name": localised(j, "name", language), "name_ja": j.name_ja, "name_en": j.name_en,
-            "prefecture_ja": j.prefecture_ja, "bbox": bbox, "boundary": j.boundary if exact else simplified,
+            "prefecture_ja": j.prefecture_ja, "not_taken": localised(j, "not_taken", language), "bbox": bbox, "boundary": j.boundary if exact else simplified,
             "boundary_precision": "exact" if exact else "display"}
 
 
-def category(c: Category, jurisdiction_code: str, language: str) -> dict[str, Any]:
+def category(c: Category, jurisdiction_code: str, language: str, phone: str | None = None) -> dict[str, Any]:
+    """A category as residents read it; ``phone`` is the number an urgent one tells them to call."""
     return {
         "code": c.code,
         "jurisdiction": jurisdiction_code,
@@ -39,6 +40,9 @@ def category(c: Category, jurisdiction_code: str, language: str) -> dict[str, An
         "name_ja": c.name_ja,
         "name_en": c.name_en,
         "description": localised(c, "description", language),
+        "notice": localised(c, "notice", language),
+        "urgent": c.urgent,
+        "phone": phone if c.urgent else None,
         "group": c.group,
         "keywords": list(c.keywords or []),
         "attributes": [_attribute(a, language) for a in c.attributes or []],
@@ -96,7 +100,7 @@ def _history(entry: HistoryEntry, language: str) -> dict[str, Any] | None:
         "status_label": statuses.label(status, language) if status else None,
         "status_label_ja": statuses.label(status, "ja") if status else None,
         "status_label_en": statuses.label(status, "en") if status else None,
-        "public_reply": public_reply(entry),
+        "public_reply": public_reply(entry, language),
     }
 
 

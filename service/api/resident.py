@@ -35,7 +35,7 @@ from service.api.limits import Budget, address_key, client_address, counting_ref
 from service.api.paging import page_links, parse_bbox, parse_statuses
 from service.api.problems import abort
 from service.api.urls import external_url
-from service.domain import follows, report_lists, tokens
+from service.domain import follows, report_lists, tokens, urgency
 from service.domain.coverage import coverage
 from service.domain.feedback import RatingNotAllowed, rate
 from service.domain.idempotency import IdempotencyKey
@@ -131,7 +131,9 @@ class CategoryList(MethodView):
             if jurisdiction_id is None:
                 return []
             query = query.where(Category.jurisdiction_id == jurisdiction_id)
-        return [presenters.category(c, code, language) for c, code in db.session.execute(query)]
+        rows = db.session.execute(query).all()
+        phones = urgency.phones(db.session(), (c for c, _ in rows))
+        return [presenters.category(c, code, language, phones.get(c.id)) for c, code in rows]
 
 
 @blp.route("/reports")

@@ -12,7 +12,7 @@ from service.domain import jurisdictions as setup
 from service.extensions import db
 from service.models import Category
 
-COLUMNS = ("code", "name_ja", "name_en", "group", "first_response_days", "resolution_days", "active")
+COLUMNS = ("code", "name_ja", "name_en", "group", "first_response_days", "resolution_days", "urgent", "active")
 
 
 @click.group("categories")
@@ -61,14 +61,20 @@ def show(code: str, jurisdiction_code: str, as_json: bool) -> None:
 @click.option("--name-en")
 @click.option("--first-response-days", type=click.IntRange(0, 365))
 @click.option("--resolution-days", type=click.IntRange(0, 3650))
+@click.option("--notice-ja", help="shown to residents who choose it; '' removes it")
+@click.option("--notice-en")
+@click.option("--urgent/--not-urgent", default=None, help="--urgent tells residents first to phone its department")
 @click.option("--active/--inactive", default=None, help="--inactive withdraws it from residents; its reports stay")
 @json_option
 @with_appcontext
 @guarded
-def update(code, jurisdiction_code, name_ja, name_en, first_response_days, resolution_days, active, as_json) -> None:
+def update(code, jurisdiction_code, name_ja, name_en, first_response_days, resolution_days, notice_ja, notice_en, urgent,
+           active, as_json) -> None:
     """Change a category; reports refer to categories, so they are withdrawn (--inactive), never deleted."""
     category, operator = _find(code, jurisdiction_code)
     changes = {k: v for k, v in {"name_ja": name_ja, "name_en": name_en, "first_response_days": first_response_days,
-                                 "resolution_days": resolution_days, "active": active}.items() if v is not None}
+                                 "resolution_days": resolution_days, "urgent": urgent, "active": active}.items()
+               if v is not None}
+    changes |= {k: v or None for k, v in {"notice_ja": notice_ja, "notice_en": notice_en}.items() if v is not None}
     admin.update_category(db.session(), operator, category, changes)
     emit(admin.category_snapshot(category), COLUMNS, as_json)

@@ -6,13 +6,27 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from schemas.admin import PHONE_NUMBER
 from service.commands.common import Operator, emit, guarded, json_option, jurisdiction_option, operator_for
 from service.domain import admin
 from service.domain import jurisdictions as setup
 from service.extensions import db
 from service.models import Department
 
-COLUMNS = ("code", "name_ja", "name_en", "fallback", "active", "email", "webhook_url")
+
+class _Phone(click.ParamType):
+    """A phone number as the admin API takes it (schemas.admin.PHONE), or '' for none."""
+
+    name = "phone"
+
+    def convert(self, value, param, ctx):
+        if value and not PHONE_NUMBER.match(value):
+            self.fail(f"{value!r} is not a phone number: digits, with '-' between groups (025-552-1511)", param, ctx)
+        return value
+
+
+PHONE = _Phone()
+COLUMNS = ("code", "name_ja", "name_en", "fallback", "active", "email", "phone", "webhook_url")
 
 
 @click.group("departments")
@@ -36,14 +50,15 @@ def _find(code: str, jurisdiction_code: str) -> tuple[Department, Operator]:
 @click.option("--name-en", required=True)
 @click.option("--fallback", is_flag=True, help="receives reports no rule matches")
 @click.option("--email", default=None)
+@click.option("--phone", default=None, type=PHONE, help="the number residents phone for urgent cases (025-552-1511)")
 @click.option("--webhook-url", default=None)
 @with_appcontext
 @guarded
-def create(jurisdiction_code, code, name_ja, name_en, fallback, email, webhook_url) -> None:
+def create(jurisdiction_code, code, name_ja, name_en, fallback, email, phone, webhook_url) -> None:
     """Create a department."""
     _, operator = operator_for(db.session(), jurisdiction_code)
     department = admin.create_department(db.session(), operator, code=code, name_ja=name_ja, name_en=name_en,
-                                         fallback=fallback, email=email, webhook_url=webhook_url)
+                                         fallback=fallback, email=email, phone=phone, webhook_url=webhook_url)
     click.echo(f"created department {department.code} {department.name_ja}")
 
 
@@ -78,17 +93,20 @@ def show(code: str, jurisdiction_code: str, as_json: bool) -> None:
 @click.option("--name-ja")
 @click.option("--name-en")
 @click.option("--email")
+@click.option("--phone", type=PHONE, help="the number residents phone for urgent cases; '' removes it")
 @click.option("--webhook-url")
 @click.option("--fallback", is_flag=True, default=None, help="make it the fallback department")
 @click.option("--active/--inactive", default=None, help="whether it takes reports")
 @json_option
 @with_appcontext
 @guarded
-def update(code, jurisdiction_code, name_ja, name_en, email, webhook_url, fallback, active, as_json) -> None:
+def update(code, jurisdiction_code, name_ja, name_en, email, phone, webhook_url, fallback, active, as_json) -> None:
     """Change a department (names, contacts, fallback, active)."""
     department, operator = _find(code, jurisdiction_code)
     changes = {k: v for k, v in {"name_ja": name_ja, "name_en": name_en, "email": email, "webhook_url": webhook_url,
                                  "fallback": fallback, "active": active}.items() if v is not None}
+    if phone is not None:
+        changes["phone"] = phone or None
     admin.update_department(db.session(), operator, department, changes)
     emit(admin.department_snapshot(department), COLUMNS, as_json)
 

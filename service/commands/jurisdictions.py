@@ -12,7 +12,8 @@ from service.domain import jurisdictions as setup
 from service.extensions import db
 from service.models import Area, Category, Department, Jurisdiction, Report
 
-COLUMNS = ("code", "name_ja", "name_en", "prefecture_ja", "county_ja", "departments", "areas", "categories", "reports")
+COLUMNS = ("code", "name_ja", "name_en", "prefecture_ja", "county_ja", "departments", "areas", "categories", "reports",
+           "not_taken_ja")
 
 
 @click.group("jurisdictions")
@@ -27,7 +28,8 @@ def record(j: Jurisdiction) -> dict:
     minx, miny, maxx, maxy = shape(j.boundary).bounds
     return {"code": j.code, "name_ja": j.name_ja, "name_en": j.name_en, "prefecture_ja": j.prefecture_ja,
             "county_ja": j.county_ja, "departments": count(Department), "areas": count(Area),
-            "categories": count(Category), "reports": count(Report),
+            "categories": count(Category), "reports": count(Report), "not_taken_ja": j.not_taken_ja,
+            "not_taken_en": j.not_taken_en,
             "bbox": [round(v, 6) for v in (minx, miny, maxx, maxy)]}
 
 
@@ -85,14 +87,17 @@ def show(code: str, as_json: bool) -> None:
 @click.option("--name-en")
 @click.option("--prefecture-ja")
 @click.option("--county-ja")
+@click.option("--not-taken-ja", help="what is not taken here (snow, private land), shown before the categories; '' removes it")
+@click.option("--not-taken-en")
 @click.option("--boundary", "boundary_file", type=click.File("rb"), default=None, help="a new boundary file")
 @json_option
 @with_appcontext
 @guarded
-def update(code, name_ja, name_en, prefecture_ja, county_ja, boundary_file, as_json) -> None:
-    """Change a jurisdiction's names or boundary."""
+def update(code, name_ja, name_en, prefecture_ja, county_ja, not_taken_ja, not_taken_en, boundary_file, as_json) -> None:
+    """Change a jurisdiction's names, what it does not take, or its boundary."""
     jurisdiction = setup.get_jurisdiction(db.session(), code)
-    changes = {"name_ja": name_ja, "name_en": name_en, "prefecture_ja": prefecture_ja, "county_ja": county_ja}
+    changes = {"name_ja": name_ja, "name_en": name_en, "prefecture_ja": prefecture_ja, "county_ja": county_ja,
+               "not_taken_ja": not_taken_ja, "not_taken_en": not_taken_en}
     setup.update_jurisdiction(db.session(), jurisdiction, changes, boundary_file.read() if boundary_file else None)
     emit(record(jurisdiction), COLUMNS, as_json)
 

@@ -14,13 +14,14 @@ def web() -> None:
 
 @web.command("vendor")
 @click.option("--npm", default="npm", show_default=True, help="the npm program to run")
-def vendor(npm: str) -> None:
+@click.option("--only", "only", multiple=True, metavar="PACKAGE", help="fetch only this package (repeatable); the others stay")
+def vendor(npm: str, only: tuple[str, ...]) -> None:
     """Fetch the browser libraries from the npm registry again and rewrite their manifests.
 
     The newest version within each package's range is copied; commit the result.
     """
     try:
-        entries = refresh(npm)
+        entries = refresh(npm, only)
     except VendoringError as exc:
         raise click.ClickException(str(exc)) from exc
     for entry in entries:

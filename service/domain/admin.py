@@ -32,9 +32,11 @@ from service.domain.staff_keys import ROLES, StaffKeyError, create_staff
 from service.models import Area, Category, Department, Jurisdiction, Report, RoutingRule, Staff
 from service.models.types import utcnow
 
-DEPARTMENT_FIELDS = ("name_ja", "name_en", "email", "webhook_url", "active")
-CATEGORY_FIELDS = ("name_ja", "name_en", "description_ja", "description_en", "translations", "group", "keywords",
-                   "attributes", "first_response_days", "resolution_days", "duplicate_radius_m", "active")
+DEPARTMENT_FIELDS = ("name_ja", "name_en", "translations", "email", "phone", "webhook_url", "active")
+CATEGORY_FIELDS = ("name_ja", "name_en", "description_ja", "description_en", "notice_ja", "notice_en", "urgent",
+                   "translations", "group", "keywords", "attributes", "first_response_days", "resolution_days",
+                   "duplicate_radius_m", "active")
+JURISDICTION_FIELDS = ("not_taken_ja", "not_taken_en", "translations")
 
 
 class AlreadyExists(SetupError):
@@ -69,8 +71,25 @@ def at_commit(session: Session | scoped_session, finish: Callable[[list[object]]
 
 
 def department_snapshot(d: Department) -> dict[str, Any]:
-    return {"code": d.code, "name_ja": d.name_ja, "name_en": d.name_en, "fallback": d.is_fallback, "email": d.email,
-            "webhook_url": d.webhook_url, "active": d.active}
+    return {"code": d.code, "name_ja": d.name_ja, "name_en": d.name_en, "translations": d.translations or {},
+            "fallback": d.is_fallback, "email": d.email, "phone": d.phone, "webhook_url": d.webhook_url, "active": d.active}
+
+
+def jurisdiction_snapshot(j: Jurisdiction) -> dict[str, Any]:
+    return {"code": j.code, "name_ja": j.name_ja, "name_en": j.name_en, "not_taken_ja": j.not_taken_ja,
+            "not_taken_en": j.not_taken_en, "translations": j.translations or {}}
+
+
+def update_jurisdiction(session: Session, admin: Actor, changes: dict[str, Any]) -> Jurisdiction:
+    """Change what the admin's jurisdiction tells residents it does not take."""
+    jurisdiction = _own_jurisdiction(session, admin)
+    before = jurisdiction_snapshot(jurisdiction)
+    for name in JURISDICTION_FIELDS:
+        if name in changes:
+            setattr(jurisdiction, name, changes[name])
+    audit(session, admin, "jurisdiction.update", "jurisdiction", jurisdiction.code, before, jurisdiction_snapshot(jurisdiction))
+    session.commit()
+    return jurisdiction
 
 
 def category_snapshot(c: Category) -> dict[str, Any]:

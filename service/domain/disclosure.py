@@ -56,8 +56,14 @@ def disclose_report(report: Report, decimals: int) -> Disclosed:
     return replace(shown, description=public_copy(report.description, report.description_public) or "")
 
 
-def public_reply(entry: HistoryEntry) -> str | None:
-    """A history entry's public reply as the public reads it, masked when it was written."""
+def public_reply(entry: HistoryEntry, language: str | None = None) -> str | None:
+    """A history entry's public reply as the public reads it, masked when it was written.
+
+    A reply sent unedited from a response template is read in ``language`` when
+    the template had it (its texts are the jurisdiction's, free of personal data).
+    """
+    if language is not None and (translated := (entry.reply_translations or {}).get(language)):
+        return translated
     return public_copy(entry.public_reply, entry.public_reply_public)
 
 

@@ -93,6 +93,8 @@ def create_jurisdiction(session: Session, *, code: str, name_ja: str, name_en: s
 
 
 JURISDICTION_FIELDS = ("name_ja", "name_en", "prefecture_ja", "county_ja")
+# Texts an empty value removes.
+OPTIONAL_TEXTS = ("not_taken_ja", "not_taken_en")
 
 
 def update_jurisdiction(session: Session, jurisdiction: Jurisdiction, changes: dict[str, Any],
@@ -107,6 +109,9 @@ def update_jurisdiction(session: Session, jurisdiction: Jurisdiction, changes: d
     for name in JURISDICTION_FIELDS:
         if changes.get(name) is not None:
             setattr(jurisdiction, name, changes[name])
+    for name in OPTIONAL_TEXTS:
+        if changes.get(name) is not None:
+            setattr(jurisdiction, name, changes[name] or None)
     session.commit()
     return jurisdiction
 
@@ -131,6 +136,7 @@ def delete_jurisdiction(session: Session, jurisdiction: Jurisdiction) -> None:
 
 def add_department(session: Session, jurisdiction: Jurisdiction, *, code: str, name_ja: str, name_en: str,
                    fallback: bool = False, email: str | None = None, webhook_url: str | None = None,
+                   phone: str | None = None, translations: dict[str, dict[str, str]] | None = None,
                    commit: bool = True) -> Department:
     if not CODE.match(code):
         raise SetupError("a department code is 1–50 lower-case letters, digits, '_' or '-'")
@@ -140,7 +146,8 @@ def add_department(session: Session, jurisdiction: Jurisdiction, *, code: str, n
         for other in session.scalars(select(Department).where(Department.jurisdiction_id == jurisdiction.id)):
             other.is_fallback = False
     department = Department(jurisdiction_id=jurisdiction.id, code=code, name_ja=name_ja, name_en=name_en,
-                            is_fallback=fallback, email=email, webhook_url=webhook_url)
+                            is_fallback=fallback, email=email, webhook_url=webhook_url, phone=phone,
+                            translations=translations or {})
     session.add(department)
     _finish(session, commit)
     return department
@@ -160,6 +167,7 @@ def add_categories(session: Session, jurisdiction: Jurisdiction, catalogue: list
             first_response_days=item.get("first_response_days", 3), resolution_days=item.get("resolution_days", 20),
             duplicate_radius_m=item.get("duplicate_radius_m"),
             description_ja=item.get("description_ja"), description_en=item.get("description_en"),
+            notice_ja=item.get("notice_ja"), notice_en=item.get("notice_en"), urgent=item.get("urgent", False),
             translations=item.get("translations", {}),
         )
         session.add(category)

@@ -2,10 +2,12 @@
 
 日本語 is the default and the fallback of every text; やさしい日本語 (easy
 Japanese) has the private-use tag ``ja-x-easy``. Translations are data: status
-labels in ``config/translations/statuses.json``, a category's name and
-description in its ``translations`` column, an attribute question's and its
-choices' words in the attribute's own ``translations``; each maps a language to
-its text, and a text missing in a language falls back to Japanese.
+labels in ``config/translations/statuses.json``, a category's name,
+description and notice in its ``translations`` column, a department's name, a
+jurisdiction's "not taken" text and a response template's body in theirs, an
+attribute question's and its choices' words in the attribute's own
+``translations``; each maps a language to its text, and a text missing in a
+language falls back to Japanese.
 """
 
 from __future__ import annotations

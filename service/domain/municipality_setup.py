@@ -150,7 +150,8 @@ def _apply(session: Session, jurisdiction: Jurisdiction, result: SetupResult, de
             result.departments_added.append(item["code"])
             if not result.dry_run:
                 add_department(session, jurisdiction, code=item["code"], name_ja=item["name_ja"],
-                               name_en=item["name_en"], fallback=bool(item.get("fallback")), commit=False)
+                               name_en=item["name_en"], fallback=bool(item.get("fallback")), phone=item.get("phone"),
+                               translations=item.get("translations"), commit=False)
     known = set() if result.created else set(_category_codes(session, jurisdiction))
     result.categories_added = [c["code"] for c in defaults.categories if c["code"] not in known]
     if result.dry_run:

@@ -56,6 +56,7 @@ class PublicEntry:
     to_status: str | None
     public_reply: str | None
     public_reply_public: str | None
+    reply_translations: dict[str, str] | None
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ REPORT_COLUMNS = (Report.public_id, Report.description, Report.description_publi
 PHOTO_COLUMNS = (Photo.public_id, Photo.position, Photo.state, Photo.hidden, Photo.public_large_key, Photo.public_thumb_key,
                  Photo.regions_version)
 ENTRY_COLUMNS = (HistoryEntry.created_at, HistoryEntry.kind, HistoryEntry.to_status, HistoryEntry.public_reply,
-                 HistoryEntry.public_reply_public)
+                 HistoryEntry.public_reply_public, HistoryEntry.reply_translations)
 
 
 def public_report(session: Session, public_id: str) -> PublicReport | None:
@@ -100,14 +101,15 @@ def public_report(session: Session, public_id: str) -> PublicReport | None:
     report_id, fields = row[0], row[1:]
     own = dict(zip((column.key for column in REPORT_COLUMNS), fields[:len(REPORT_COLUMNS)], strict=True))
     (jurisdiction_code, category_code, category_ja, category_en, category_translations, department_id, department_ja,
-     department_en, primary_public_id, primary_status) = fields[len(REPORT_COLUMNS):]
+     department_en, department_translations, primary_public_id, primary_status) = fields[len(REPORT_COLUMNS):]
     photos = [PublicPhoto(*photo) for photo in connection.execute(_photos_query(), {"report_id": report_id})]
     history = [PublicEntry(*entry) for entry in connection.execute(_history_query(), {"report_id": report_id})]
     return PublicReport(
         **own,
         jurisdiction=Named(code=jurisdiction_code),
         category=Named(code=category_code, name_ja=category_ja, name_en=category_en, translations=category_translations),
-        department=Named(name_ja=department_ja, name_en=department_en) if department_id is not None else None,
+        department=(Named(name_ja=department_ja, name_en=department_en, translations=department_translations)
+                    if department_id is not None else None),
         duplicate_of=PrimaryReport(primary_public_id, primary_status) if primary_public_id is not None else None,
         photos=photos,
         history=history,
@@ -120,7 +122,8 @@ def _report_query() -> Select[*tuple[Any, ...]]:
     primary = aliased(Report)
     return (
         select(Report.id, *REPORT_COLUMNS, Jurisdiction.code, Category.code, Category.name_ja, Category.name_en,
-               Category.translations, Department.id, Department.name_ja, Department.name_en, primary.public_id,
+               Category.translations, Department.id, Department.name_ja, Department.name_en, Department.translations,
+               primary.public_id,
                primary.status)
         .join(Jurisdiction, Jurisdiction.id == Report.jurisdiction_id)
         .join(Category, Category.id == Report.category_id)

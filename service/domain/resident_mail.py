@@ -189,7 +189,7 @@ def compose(delivery: Delivery, event: OutboxEvent, report: Report, follower: Fo
         words["private_url"] = (_page_url(base_url, f"/reports/{report.public_id}/own", language) + f"#t={tracking}"
                                 if tracking else words["public_url"])
     if kind in ("status", "reply"):
-        words["reply"] = _reply(event, report)
+        words["reply"] = _reply(event, report, language or languages.DEFAULT)
     if kind == "merged":
         primary_id = _primary_id(report)
         words["primary"] = primary_id or ""
@@ -214,13 +214,13 @@ def _kind(event: OutboxEvent) -> str:
     return "merged" if (event.payload or {}).get("to") == "duplicate" else "status"
 
 
-def _reply(event: OutboxEvent, report: Report) -> str:
+def _reply(event: OutboxEvent, report: Report, language: str) -> str:
     """The public reply given with the event's change: the latest such history entry up to the event."""
     kind = "comment" if event.event_type == "report.replied" else "transition"
     entries = [e for e in report.history if e.kind == kind and e.created_at <= event.created_at
                and (kind == "comment" or e.to_status == (event.payload or {}).get("to"))]
     entry: HistoryEntry | None = max(entries, key=lambda e: (e.created_at, e.id), default=None)
-    return (public_reply(entry) or "") if entry is not None else ""
+    return (public_reply(entry, language) or "") if entry is not None else ""
 
 
 def _primary_id(report: Report) -> str | None:

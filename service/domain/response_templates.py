@@ -5,6 +5,13 @@ none (any status, and comments). Staff are offered the active templates that
 fit a report's category and the status it is moving to, the most specific
 first. Admins manage them; each change is audited and committed once.
 Errors are :class:`InvalidTemplate`, a SetupError naming the field at fault.
+
+A template has its Japanese text, an English one and the other languages' in
+``translations`` (data, as a category's words). A reply staff send unedited,
+word for word a template's text in some language, keeps the template's texts
+of that moment with it (``HistoryEntry.reply_translations``); public surfaces
+show it in the resident's language. An edited reply is the staff member's own
+words and is shown as written.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service.domain import languages
 from service.domain import status as statuses
 from service.domain.audit import Actor, audit
 from service.domain.jurisdictions import SetupError
@@ -27,18 +35,38 @@ class InvalidTemplate(SetupError):
         self.field = field
 
 
-FIELDS = ("status", "title", "body_ja", "body_en", "position", "active")
+FIELDS = ("status", "title", "body_ja", "body_en", "translations", "position", "active")
 
 
 def snapshot(template: ResponseTemplate) -> dict[str, Any]:
     return {"id": template.id, "category": template.category.code if template.category else None,
             "status": template.status, "title": template.title, "body_ja": template.body_ja,
-            "body_en": template.body_en, "position": template.position, "active": template.active}
+            "body_en": template.body_en, "translations": template.translations or {}, "position": template.position,
+            "active": template.active}
+
+
+def texts(template: ResponseTemplate) -> dict[str, str]:
+    """The template's reply in every language it has, by language tag."""
+    found = {language: languages.translated(template.translations, "body", language) for language in languages.LANGUAGES}
+    return {**{k: v for k, v in found.items() if v}, **({"en": template.body_en} if template.body_en else {}),
+            languages.DEFAULT: template.body_ja}
 
 
 def text(template: ResponseTemplate, language: str) -> str:
-    """The reply in ``language``; Japanese when there is no English text."""
-    return template.body_en if language == "en" and template.body_en else template.body_ja
+    """The reply in ``language``; Japanese when the template has none in it."""
+    return languages.pick(texts(template), language) or template.body_ja
+
+
+def reply_translations(session: Session, jurisdiction_id: int, reply: str | None) -> dict[str, str] | None:
+    """The texts of the active template that ``reply`` repeats word for word, when it has more than one language."""
+    if not reply:
+        return None
+    for template in session.scalars(select(ResponseTemplate).where(ResponseTemplate.jurisdiction_id == jurisdiction_id,
+                                                                   ResponseTemplate.active.is_(True))):
+        found = texts(template)
+        if len(found) > 1 and reply.strip() in {t.strip() for t in found.values()}:
+            return found
+    return None
 
 
 def listed(session: Session, jurisdiction_id: int) -> list[ResponseTemplate]:
@@ -59,10 +87,11 @@ def choices(session: Session, report: Report, status: str | None) -> list[Respon
 
 
 def create(session: Session, admin: Actor, *, title: str, body_ja: str, category: str | None = None,
-           status: str | None = None, body_en: str | None = None, position: int | None = None,
-           active: bool = True) -> ResponseTemplate:
+           status: str | None = None, body_en: str | None = None, translations: dict[str, dict[str, str]] | None = None,
+           position: int | None = None, active: bool = True) -> ResponseTemplate:
     """Add a template (after the others unless ``position`` is given); SetupError for an unknown category or status."""
     template = ResponseTemplate(jurisdiction_id=admin.jurisdiction_id, title=title, body_ja=body_ja, body_en=body_en,
+                                translations=translations or {},
                                 status=_status(status), active=active, category=_category(session, admin.jurisdiction_id, category),
                                 position=_next_position(session, admin.jurisdiction_id) if position is None else position)
     session.add(template)
@@ -101,7 +130,8 @@ def add_templates(session: Session, jurisdiction_id: int, items: Iterable[dict[s
     for position, item in enumerate(items):
         added.append(ResponseTemplate(jurisdiction_id=jurisdiction_id, category=_category(session, jurisdiction_id, item.get("category")),
                                       status=_status(item.get("status")), title=item["title"], body_ja=item["body_ja"],
-                                      body_en=item.get("body_en"), position=position, active=True))
+                                      body_en=item.get("body_en"), translations=item.get("translations", {}),
+                                      position=position, active=True))
     session.add_all(added)
     session.flush()
     return added

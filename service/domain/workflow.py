@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service.domain import response_templates
 from service.domain import status as statuses
 from service.domain.events import record_event
 from service.models import Department, HistoryEntry, Report, Staff
@@ -91,6 +92,8 @@ def transition(session: Session, report: Report, actor: Actor, *, to: str, publi
     touch(report, now)
     entry = HistoryEntry(report=report, kind="transition", actor_type=actor.kind, actor_id=actor.staff_id,
                          from_status=current, to_status=to, public_reply=_text(public_reply),
+                         reply_translations=response_templates.reply_translations(session, report.jurisdiction_id,
+                                                                                  _text(public_reply)),
                          internal_note=_text(internal_note), reason=_text(reason), details=details, created_at=now)
     session.add(entry)
     session.flush()
@@ -118,7 +121,9 @@ def comment(session: Session, report: Report, actor: Actor, *, public_reply: str
         report.first_response_at = now
     touch(report, now)
     entry = HistoryEntry(report=report, kind="comment", actor_type=actor.kind, actor_id=actor.staff_id,
-                         public_reply=public_reply, internal_note=internal_note, created_at=now)
+                         public_reply=public_reply, internal_note=internal_note, created_at=now,
+                         reply_translations=response_templates.reply_translations(session, report.jurisdiction_id,
+                                                                                  public_reply))
     session.add(entry)
     session.flush()
     if public_reply:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.extensions import Model
@@ -23,7 +23,12 @@ class Category(Model):
     name_en: Mapped[str] = mapped_column(String(100))
     description_ja: Mapped[str | None] = mapped_column(Text)
     description_en: Mapped[str | None] = mapped_column(Text)
-    # {language: {"name": ..., "description": ...}} for the languages beyond name_ja/name_en (service.domain.languages).
+    # Shown before the category's form: what residents should know (urgent cases phone, what it does not cover).
+    notice_ja: Mapped[str | None] = mapped_column(Text)
+    notice_en: Mapped[str | None] = mapped_column(Text)
+    # Urgent categories tell residents to phone the department the category goes to.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # {language: {"name": ..., "description": ..., "notice": ...}} for the languages beyond name_ja/name_en (service.domain.languages).
     translations: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSON, default=dict)
     group: Mapped[str | None] = mapped_column(String(100))
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)

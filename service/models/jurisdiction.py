@@ -22,6 +22,11 @@ class Jurisdiction(Model):
     prefecture_ja: Mapped[str | None] = mapped_column(String(20))
     county_ja: Mapped[str | None] = mapped_column(String(20))
     boundary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # What the jurisdiction does not take through Machikoe (snow, private land), shown before the categories.
+    not_taken_ja: Mapped[str | None] = mapped_column(Text)
+    not_taken_en: Mapped[str | None] = mapped_column(Text)
+    # {language: {"not_taken": ...}} for the languages beyond Japanese and English (service.domain.languages).
+    translations: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSON, default=dict)
     # Days after a report is closed until its personal data is removed
     # (service/privacy/retention.py); None follows the RETENTION_DAYS setting.
     retention_days: Mapped[int | None] = mapped_column(Integer)
@@ -40,6 +45,10 @@ class Department(Model):
     name_ja: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(254))
+    # The number residents phone for an urgent case of a category the department takes.
+    phone: Mapped[str | None] = mapped_column(String(30))
+    # {language: {"name": ...}} for the languages beyond Japanese and English.
+    translations: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSON, default=dict)
     webhook_url: Mapped[str | None] = mapped_column(String(2000))
     is_fallback: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -148,6 +148,9 @@ class HistoryEntry(Model):
     public_reply: Mapped[str | None] = mapped_column(Text)
     # The reply as the public reads it, masked once when it is written.
     public_reply_public: Mapped[str | None] = mapped_column(Text)
+    # A reply sent as a response template wrote it: the template's texts by language at that time
+    # (service.domain.response_templates), so residents read it in their language.
+    reply_translations: Mapped[dict[str, str] | None] = mapped_column(JSON)
     internal_note: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

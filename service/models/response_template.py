@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.extensions import Model
@@ -22,6 +22,8 @@ class ResponseTemplate(Model):
     title: Mapped[str] = mapped_column(String(200))
     body_ja: Mapped[str] = mapped_column(Text)
     body_en: Mapped[str | None] = mapped_column(Text)
+    # {language: {"body": ...}} for the languages beyond Japanese and English.
+    translations: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSON, default=dict)
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

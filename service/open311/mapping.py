@@ -42,12 +42,21 @@ def _text(obj: object, field: str, language: str) -> str:
     return getattr(obj, f"{field}_{language}", None) or getattr(obj, f"{field}_ja", None) or ""
 
 
-def service(category: Category, language: str) -> dict[str, Any]:
-    """A category as a GeoReport service."""
+# What an urgent category tells residents first, in the languages Open311 answers in.
+URGENT_CALL = {"ja": "急ぎの場合は電話してください", "en": "If it is urgent, please phone"}
+
+
+def service(category: Category, language: str, phone: str | None = None) -> dict[str, Any]:
+    """A category as a GeoReport service; ``phone`` is the number an urgent one tells residents to call."""
+    call = None
+    if category.urgent:
+        call = " ".join(t for t in (URGENT_CALL.get(language, URGENT_CALL["ja"]), phone) if t)
+    # An urgent category's call first, then the description and the notice: what a client shows before a report.
+    texts = (call, _text(category, "description", language), _text(category, "notice", language))
     return {
         "service_code": category.code,
         "service_name": _text(category, "name", language),
-        "description": _text(category, "description", language),
+        "description": "\n".join(t for t in texts if t),
         "metadata": bool(category.attributes),
         "type": "realtime",
         "keywords": ", ".join(category.keywords or []),
@@ -107,11 +116,11 @@ def undefined_attributes(category: Category, given: dict[str, list[str]]) -> lis
     return sorted(set(given) - {a["code"] for a in category.attributes or []})
 
 
-def latest_public_reply(report: Report) -> str:
+def latest_public_reply(report: Report, language: str | None = None) -> str:
     """The status notes: the last public reply staff wrote, or nothing."""
     for entry in reversed(report.history):
         if entry.public_reply and entry.kind in ("transition", "comment"):
-            return public_reply(entry) or ""
+            return public_reply(entry, language) or ""
     return ""
 
 
@@ -123,7 +132,7 @@ def service_request(report: Report, language: str, media_url: str | None, decima
     return {
         "service_request_id": report.public_id,
         "status": OPEN311_STATUS.get(report.status, "open"),
-        "status_notes": latest_public_reply(report),
+        "status_notes": latest_public_reply(report, language),
         "service_name": _text(report.category, "name", language),
         "service_code": report.category.code,
         "description": shown.description,

@@ -21,8 +21,11 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+
+from service.web.resident.icons import FILES as ICON_FILES
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 SERVED_DIR = Path(__file__).resolve().parent / "static" / "vendor"
@@ -58,6 +61,8 @@ PACKAGES: tuple[Package, ...] = (
     Package("@digital-go-jp/design-tokens", "^1.1.9", ("dist/tokens.css",), ("LICENSE",)),
     # The mini build reads EXIF and GPS from JPEG and HEIC: the report form offers a photo's own position.
     Package("exifr", "^7.1.3", ("dist/mini.umd.js",), ("LICENSE",)),
+    # Only the icons the category catalogue draws (service.web.resident.icons), not the package's thousands.
+    Package("@tabler/icons", "^3.52.0", ICON_FILES, ("LICENSE",)),
     Package("axe-core", "^4.14.1", ("axe.min.js",), ("LICENSE", "LICENSE-3RD-PARTY.txt"), test_only=True),
 )
 
@@ -76,22 +81,29 @@ def read_manifest(folder: Path) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
 
 
-def refresh(npm: str = "npm") -> list[dict]:
-    """Fetch every package again and rewrite both manifests; returns the entries written."""
-    written: list[dict] = []
+def refresh(npm: str = "npm", only: Collection[str] = ()) -> list[dict]:
+    """Fetch the packages again (every one, or those named in ``only``) and rewrite the manifests.
+
+    Returns the entries written; the other packages' files and manifest entries stay as they are.
+    Raises VendoringError for a name in ``only`` that :data:`PACKAGES` does not list.
+    """
+    unknown = set(only) - {p.name for p in PACKAGES}
+    if unknown:
+        raise VendoringError(f"not a vendored package: {', '.join(sorted(unknown))}")
+    chosen = [p for p in PACKAGES if not only or p.name in only]
+    written: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="machikoe-vendor-") as tmp:
-        for folder in {p.folder for p in PACKAGES}:
-            for old in folder.glob("*@*"):
+        for package in chosen:
+            for old in package.folder.glob(folder_name(package.name, "*")):
                 shutil.rmtree(old)
-        manifests: dict[Path, list[dict]] = {}
-        for package in PACKAGES:
-            entry = _copy(package, Path(tmp), npm)
-            manifests.setdefault(package.folder, []).append(entry)
-            written.append(entry)
-        for folder, entries in manifests.items():
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / MANIFEST).write_text(json.dumps(entries, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return written
+            written[package.name] = _copy(package, Path(tmp), npm)
+    for folder in {p.folder for p in chosen}:
+        kept = {entry["name"]: entry for entry in read_manifest(folder)}
+        entries = [written.get(p.name) or kept[p.name] for p in PACKAGES
+                   if p.folder == folder and (p.name in written or p.name in kept)]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / MANIFEST).write_text(json.dumps(entries, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return list(written.values())
 
 
 def _copy(package: Package, tmp: Path, npm: str) -> dict:

@@ -9,7 +9,8 @@ from service.models import Department
 from tests.admin.helpers import audit_actions, call
 
 BRIDGES = {"code": "bridges", "name_ja": "橋梁課", "name_en": "Bridges", "email": "bridges@example.jp",
-           "webhook_url": "https://hooks.example.jp/bridges"}
+           "phone": "025-552-1511", "webhook_url": "https://hooks.example.jp/bridges",
+           "translations": {"vi": {"name": "Phòng Cầu"}, "pt": {"name": "Divisão de Pontes"}}}
 
 
 def test_admin_lists_the_departments_of_the_jurisdiction(client, keys):
@@ -18,7 +19,9 @@ def test_admin_lists_the_departments_of_the_jurisdiction(client, keys):
     departments = {d["code"]: d for d in response.get_json()}
     assert set(departments) == {"road", "parks", "environment", "sewer", "traffic_safety", "public_hearing"}
     assert departments["road"] == {"code": "road", "name_ja": departments["road"]["name_ja"], "name_en": "Road Division",
-                                   "fallback": False, "email": None, "webhook_url": None, "active": True}
+                                   "translations": departments["road"]["translations"], "fallback": False, "email": None, "phone": None, "webhook_url": None,
+                                   "active": True}
+    assert departments["road"]["translations"]["vi"] == {"name": "Phòng Đường bộ"}
     assert [code for code, d in departments.items() if d["fallback"]] == ["public_hearing"]
 
 

@@ -13,9 +13,11 @@ from typing import cast
 
 from flask import Blueprint, Flask
 from flask.blueprints import BlueprintSetupState
+from markupsafe import Markup
 
 from service.domain.languages import NAMES
 from service.web.locale import offer_languages
+from service.web.resident import icons
 
 bp = Blueprint("resident_web", __name__, template_folder="templates")
 
@@ -23,6 +25,12 @@ bp = Blueprint("resident_web", __name__, template_folder="templates")
 @bp.record_once
 def _languages(state: BlueprintSetupState) -> None:
     offer_languages(cast(Flask, state.app), bp.name, dict(NAMES))
+
+
+@bp.app_template_global()
+def category_icon(name: str) -> Markup:
+    """A category's icon as inline SVG, decorative beside its name (service.web.resident.icons)."""
+    return icons.svg(name)
 
 
 from service.web.resident import own, unsubscribe, views  # noqa: E402,F401  (registers the views on bp)

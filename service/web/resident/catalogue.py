@@ -14,18 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.api import presenters
+from service.domain import urgency
 from service.domain.coverage import coverage
 from service.domain.local_government_code import normalize
 from service.domain.nearby import open_reports_near
 from service.domain.status import OPEN_STATUSES
 from service.models import Category, Jurisdiction, Report
-
-# An icon per category code; a category a jurisdiction adds gets the pin.
-ICONS = {
-    "road_damage": "🚧", "streetlight": "💡", "park_equipment": "🛝", "illegal_dumping": "🗑️", "graffiti": "🖌️",
-    "sewer_drain": "🕳️", "traffic_sign": "🪞", "other": "📍",
-}
-DEFAULT_ICON = "📍"
+from service.web.resident import icons
 
 
 def chosen_jurisdiction(session: Session, code: str | None, lat: float | None = None,
@@ -46,9 +41,11 @@ def served(session: Session) -> list[Jurisdiction]:
 
 
 def categories(session: Session, jurisdiction: Jurisdiction, language: str) -> list[dict[str, Any]]:
-    rows = session.scalars(select(Category).where(Category.jurisdiction_id == jurisdiction.id, Category.active.is_(True))
-                           .order_by(Category.position, Category.id))
-    return [{**presenters.category(c, jurisdiction.code, language), "icon": ICONS.get(c.code, DEFAULT_ICON)} for c in rows]
+    rows = list(session.scalars(select(Category).where(Category.jurisdiction_id == jurisdiction.id, Category.active.is_(True))
+                                .order_by(Category.position, Category.id)))
+    phones = urgency.phones(session, rows)
+    return [{**presenters.category(c, jurisdiction.code, language, phones.get(c.id)), "icon": icons.icon_name(c.code)}
+            for c in rows]
 
 
 def shown_report(session: Session, public_id: str) -> Report | None:

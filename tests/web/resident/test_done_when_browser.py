@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from service.domain import notifications, processing
+from service.domain import notifications
 from service.domain.staff_keys import create_staff
 from service.extensions import db
 from service.models import Rating, Report
@@ -29,6 +29,7 @@ from tests.conftest import INSIDE
 from tests.notifications import mail_server as mail_fixtures
 from tests.notifications.mail_server import MailServer, text_of
 from tests.web.resident.conftest import on_one_database
+from tests.worker import processed_by_worker
 from workers.notifications import deliver
 
 pytestmark = [pytest.mark.browser, on_one_database]
@@ -59,7 +60,7 @@ def deliver_mail() -> None:
 def process(app, public_id: str) -> None:
     """The photo pipeline, geocoding and routing a worker runs on a new report."""
     report_id = db.session.scalar(select(Report.id).where(Report.public_id == public_id))
-    processing.process(db.session, report_id, pipeline_for(app))
+    processed_by_worker(db.session, report_id, pipeline_for(app))
 
 
 def subjects(messages: list[EmailMessage]) -> list[str]:

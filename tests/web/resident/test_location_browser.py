@@ -15,12 +15,12 @@ from pytest_httpserver import HTTPServer
 from shapely.geometry import box, mapping
 from sqlalchemy import select
 
-from service.domain import processing
 from service.extensions import db
 from service.models import Area, Jurisdiction, Report
 from service.pipeline import pipeline_for
 from tests.conftest import INSIDE
 from tests.web.resident.conftest import on_one_database
+from tests.worker import processed_by_worker
 
 pytestmark = [pytest.mark.browser, on_one_database]
 
@@ -48,7 +48,7 @@ def _report(public_id: str) -> Report:
 
 def _processed(app: Flask, public_id: str) -> Report:
     """The report after the worker's processing (geocoding, routing), run here as a worker runs it."""
-    assert processing.process(db.session(), _report(public_id).id, pipeline_for(app))
+    assert processed_by_worker(db.session(), _report(public_id).id, pipeline_for(app))
     return _report(public_id)
 
 

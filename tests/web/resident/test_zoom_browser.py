@@ -16,13 +16,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from service.domain import processing, resident_mail
+from service.domain import resident_mail
 from service.domain.staff_keys import create_staff
 from service.extensions import db
 from service.models import Report
 from service.pipeline import pipeline_for
 from tests.conftest import INSIDE
 from tests.web.resident.conftest import on_one_database
+from tests.worker import processed_by_worker
 
 pytestmark = [pytest.mark.browser, on_one_database]
 
@@ -54,7 +55,7 @@ def resolved_report(app, client) -> tuple[str, str, str]:
     assert created.status_code == 201, created.get_json()
     public_id, token = created.get_json()["id"], created.get_json()["tracking_token"]
     report = db.session.scalar(select(Report).where(Report.public_id == public_id))
-    processing.process(db.session, report.id, pipeline_for(app))
+    processed_by_worker(db.session, report.id, pipeline_for(app))
     _, key = create_staff(db.session, name="admin", role="admin", jurisdiction_code="990019", department_code=None)
     db.session.commit()
     resolved = client.post(f"/api/v1/staff/reports/{public_id}/transitions", headers={"Authorization": f"Bearer {key}"},
