@@ -46,8 +46,10 @@
     }
   });
   // One popup for whichever pin is opened, made when it is opened (by click or by Enter on a focused pin).
-  pins.on("click", function (event) {
+  // A marker's Enter turns into a click on the marker alone, so the key is heard here as well.
+  pins.on("click keypress", function (event) {
     var marker = event.layer;
+    if (event.type === "keypress" && event.originalEvent.keyCode !== 13) { return; }
     if (marker && marker.row && !marker.getPopup()) {
       marker.bindPopup(popup.bind(null, marker.row)).openPopup();
     }
@@ -123,6 +125,8 @@
   }
 
   var latest = 0;
+  // Pins are drawn once the outlines have set the view (or failed to); both are fetched at once.
+  var outlinesDrawn = Promise.resolve();
   function loadPins(url) {
     var asked = ++latest;
     element.dataset.state = "loading";
@@ -137,7 +141,7 @@
       .then(function (answer) {
         mark("map:parsed");
         measure("map:download-parse", "map:fetch-headers", "map:parsed");
-        if (asked === latest) { drawPins(answer); }
+        return outlinesDrawn.then(function () { if (asked === latest) { drawPins(answer); } });
       })
       .catch(function () {
         if (asked === latest) { say(data.textFailed); element.dataset.state = "failed"; }
@@ -163,9 +167,9 @@
     form.addEventListener("submit", refresh);
   }
 
-  fetch(data.outlinesUrl, { credentials: "same-origin" })
+  outlinesDrawn = fetch(data.outlinesUrl, { credentials: "same-origin" })
     .then(function (response) { return response.ok ? response.json() : null; })
     .then(function (collection) { if (collection) { drawOutlines(collection); } })
-    .catch(function () { return null; })
-    .then(function () { loadPins(data.pointsUrl); });
+    .catch(function () { return null; });
+  loadPins(data.pointsUrl);
 })();
