@@ -322,7 +322,7 @@ def map_points_json(session: Session, staff: Staff, wanted: StaffFilter, now: da
     if session.get_bind().dialect.name == "postgresql":
         # Each row's array written as text: json_build_array cost as much again as reading the rows.
         # Texts go through to_json (quoted and escaped); a float8's text is a JSON number.
-        row = literal("[")
+        row: ColumnElement[str] = literal("[")
         for index, column in enumerate(fields):
             value = cast(column, Text) if column is rows.c.lat or column is rows.c.lon else cast(func.to_json(column), Text)
             row = row + (literal(",") if index else literal("")) + value
