@@ -114,6 +114,8 @@
       mark("map:clusters-end");
       measure("map:clusters", "map:markers-end", "map:clusters-end");
       measure("map:ready", "map:fetch-start", "map:clusters-end");
+      // From the start of the page's navigation until the pins are in.
+      measure("map:since-navigation", undefined, "map:clusters-end");
       say(template.replace("{count}", answer.count.toLocaleString("ja-JP")));
       element.dataset.count = String(answer.count);
       element.dataset.state = "ready";
