@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, literal_column, or_, select, union_all
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, joinedload, lazyload, load_only
 
@@ -322,11 +322,12 @@ def map_points_json(session: Session, staff: Staff, wanted: StaffFilter, now: da
     if session.get_bind().dialect.name == "postgresql":
         # Each row's array written as text: json_build_array cost as much again as reading the rows.
         # Texts go through to_json (quoted and escaped); a float8's text is a JSON number.
-        row: ColumnElement[str] = literal("[")
+        row: ColumnElement[str] = literal_column("'['", Text)
         for index, column in enumerate(fields):
             value = cast(column, Text) if column is rows.c.lat or column is rows.c.lon else cast(func.to_json(column), Text)
-            row = row + (literal(",") if index else literal("")) + value
-        array = func.string_agg(row + literal("]"), aggregate_order_by(literal(","), rows.c.n)).filter(within)
+            row = (row + literal_column("','", Text) if index else row) + value
+        array = func.string_agg(row + literal_column("']'", Text),
+                                aggregate_order_by(literal_column("','", Text), rows.c.n)).filter(within)
     else:
         # SQLite keeps the subquery's order in the aggregate.
         array = func.json_group_array(func.json_array(*fields)).filter(within)
