@@ -9,6 +9,7 @@ is not known in the caller's jurisdiction simply matches nothing.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -311,30 +312,25 @@ def map_points(session: Session, staff: Staff, wanted: StaffFilter, now: datetim
 def map_points_json(session: Session, staff: Staff, wanted: StaffFilter, now: datetime, *, limit: int) -> tuple[int, str]:
     """The rows of :func:`map_points` as JSON text (an array of arrays), and how many rows matched, counted to ``limit`` + 1.
 
-    The database writes the JSON: for 100,000 pins, reading the rows into
+    On PostgreSQL the database writes the JSON: for 100,000 pins, reading the rows into
     Python and encoding them there took most of the map's answer.
     """
+    if session.get_bind().dialect.name != "postgresql":
+        # SQLite writes a float with 15 digits, not the shortest exact form: Python encodes there.
+        found = map_points(session, staff, wanted, now, limit=limit + 1)
+        return len(found), json.dumps(found[:limit])
     rows = (_map_query(staff, wanted, now, limit=limit + 1)
             .add_columns(func.row_number().over(order_by=(Report.created_at.desc(), Report.id.desc())).label("n"))
             .subquery())
-    fields = (rows.c.public_id, rows.c.lat, rows.c.lon, rows.c.status, rows.c.code)
-    within = rows.c.n <= limit
-    if session.get_bind().dialect.name == "postgresql":
-        # Each row's array written as text: json_build_array cost as much again as reading the rows.
-        # Texts go through to_json (quoted and escaped); a float8's text is a JSON number.
-        row: ColumnElement[str] = literal_column("'['", Text)
-        for index, column in enumerate(fields):
-            value = cast(column, Text) if column is rows.c.lat or column is rows.c.lon else cast(func.to_json(column), Text)
-            row = (row + literal_column("','", Text) if index else row) + value
-        array = func.string_agg(row + literal_column("']'", Text),
-                                aggregate_order_by(literal_column("','", Text), rows.c.n)).filter(within)
-    else:
-        # SQLite keeps the subquery's order in the aggregate.
-        array = func.json_group_array(func.json_array(*fields)).filter(within)
-    matched, text = session.execute(select(func.count(), array).select_from(rows)).one()
-    if session.get_bind().dialect.name == "postgresql":
-        text = f"[{text or ''}]"
-    return matched, text or "[]"
+    # Each row's array written as text: json_build_array cost as much again as reading the rows.
+    # Texts go through to_json (quoted and escaped); a float8's text is its shortest exact form, a JSON number.
+    row: ColumnElement[str] = literal_column("'['", Text)
+    for index, column in enumerate((rows.c.public_id, rows.c.lat, rows.c.lon, rows.c.status, rows.c.code)):
+        value = cast(column, Text) if column is rows.c.lat or column is rows.c.lon else cast(func.to_json(column), Text)
+        row = (row + literal_column("','", Text) if index else row) + value
+    array = func.string_agg(row + literal_column("']'", Text), aggregate_order_by(literal_column("','", Text), rows.c.n))
+    matched, text = session.execute(select(func.count(), array.filter(rows.c.n <= limit)).select_from(rows)).one()
+    return matched, f"[{text or ''}]"
 
 
 def public_query(wanted: PublicFilter, *, decimals: int) -> Select:
