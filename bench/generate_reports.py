@@ -396,17 +396,21 @@ def copy_rows(connection: psycopg.Connection, table: str, columns: tuple[str, ..
             copy.write_row(row)
 
 
-def main() -> int:
-    args = parse_arguments()
+def generate(database_url: str, count: int, seed: int) -> dict[str, int]:
+    """Add ``count`` reports (with their photos, history and ratings) to the database; rows added per table.
+
+    Progress is printed after every chunk. Raises SystemExit when the demo
+    jurisdiction is missing.
+    """
     started = time.monotonic()
-    with psycopg.connect(args.database) as connection:
+    with psycopg.connect(database_url) as connection:
         city = load_city(connection)
         first_id = connection.execute("SELECT coalesce(max(id), 0) + 1 FROM report").fetchone()[0]
         connection.execute("SET synchronous_commit = off")
-        generator = Generator(city, args.seed, args.count, first_id, datetime.now(UTC).replace(microsecond=0))
+        generator = Generator(city, seed, count, first_id, datetime.now(UTC).replace(microsecond=0))
         totals = {"report": 0, "photo": 0, "history_entry": 0, "rating": 0}
-        for offset in range(0, args.count, CHUNK):
-            reports, photos, history, ratings = generator.chunk(offset, min(CHUNK, args.count - offset))
+        for offset in range(0, count, CHUNK):
+            reports, photos, history, ratings = generator.chunk(offset, min(CHUNK, count - offset))
             copy_rows(connection, "report", REPORT_COLUMNS, reports)
             copy_rows(connection, "photo", PHOTO_COLUMNS, photos)
             copy_rows(connection, "history_entry", HISTORY_COLUMNS, history)
@@ -414,7 +418,7 @@ def main() -> int:
             connection.commit()
             for table, rows in zip(totals, (reports, photos, history, ratings)):
                 totals[table] += len(rows)
-            print(f"{offset + len(reports):>9} reports ({time.monotonic() - started:.0f} s)", flush=True)
+            print(f"{offset + len(reports):>9} of {count:,} reports ({time.monotonic() - started:.0f} s)", flush=True)
         for table in totals:
             connection.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         connection.commit()
@@ -423,7 +427,45 @@ def main() -> int:
         # indexes alone as on a database that has been running for a while.
         for table in totals:
             connection.execute(f"VACUUM (ANALYZE) {table}")
-    print(", ".join(f"{table} +{rows:,}" for table, rows in totals.items()) + f" in {time.monotonic() - started:.0f} s")
+    print(", ".join(f"{table} +{rows:,}" for table, rows in totals.items()) + f" in {time.monotonic() - started:.0f} s",
+          flush=True)
+    return totals
+
+
+def database_name(prefix: str, count: int) -> str:
+    """The reusable database of a benchmark for ``count`` reports: ``machikoe_bench_console_1m`` for 1,000,000."""
+    label = f"{count // 1_000_000}m" if count % 1_000_000 == 0 else f"{count // 1000}k" if count % 1000 == 0 else str(count)
+    return f"{prefix}_{label}"
+
+
+def filled_database(admin_url: str, name: str, count: int, seed: int, env: dict[str, str]) -> str:
+    """The URL of database ``name`` holding at least ``count`` generated reports, made and filled only where needed.
+
+    A missing database is created, every run migrates it (so indexes added
+    since it was filled are built) and seeds the demo city when missing, and
+    reports are generated only up to ``count``: the first run of a benchmark
+    pays for the data, later runs reuse it. Raises RuntimeError when a step fails.
+    """
+    from common import database_url_for, ensure_database, prepare_database
+
+    ensure_database(admin_url, name)
+    url = database_url_for(admin_url, name)
+    started = time.monotonic()
+    print(f"database {name}: migrating and seeding the demo city where needed", flush=True)
+    prepare_database({**env, "DATABASE_URL": url})
+    print(f"database {name}: up to date in {time.monotonic() - started:.0f} s", flush=True)
+    with psycopg.connect(url) as connection:
+        held = connection.execute("SELECT count(*) FROM report").fetchone()[0]
+    if held < count:
+        print(f"database {name}: {held:,} reports, generating {count - held:,} more (once; later runs reuse them)",
+              flush=True)
+        generate(url, count - held, seed)
+    return url
+
+
+def main() -> int:
+    args = parse_arguments()
+    generate(args.database, args.count, args.seed)
     return 0
 
 

@@ -1,10 +1,11 @@
 """The staff list and CSV export over a million reports, against their raw SQL ceilings.
 
-Needs a PostgreSQL database filled by ``bench/generate_reports.py`` (by
-default ``machikoe_bench_list`` with 1,000,000 reports):
+Reads the database ``bench/console.py`` reads, ``machikoe_bench_console_1m``
+for the default ``--count`` of 1,000,000 reports; the first run of either
+makes and fills it (see ``filled_database`` in ``bench/generate_reports.py``),
+later runs reuse it:
 
-    python bench/generate_reports.py --count 1000000 --database postgresql://postgres@127.0.0.1/machikoe_bench_list
-    python bench/staff_list.py
+    python bench/staff_list.py [--count 1000000]
 
 It creates a manager key for one department (``road`` by default), starts the
 API under gunicorn on 127.0.0.1 and measures, in one run:
@@ -34,7 +35,6 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import requests
@@ -52,6 +52,7 @@ from common import (
     run_with_processes,
     wait_until_ready,
 )
+from generate_reports import database_name, filled_database
 
 OPEN = ("received", "acknowledged", "in_progress")
 DEMO_CODE = "990019"
@@ -79,7 +80,9 @@ def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
                         help="PostgreSQL URL of the server (any database)")
-    parser.add_argument("--database", default="machikoe_bench_list", help="database filled by generate_reports.py")
+    parser.add_argument("--count", type=int, default=1_000_000, help="reports in the database (generated once)")
+    parser.add_argument("--seed", type=int, default=1, help="the generator's seed, for a database made anew")
+    parser.add_argument("--database", default="", help="database name (default: machikoe_bench_console_<count>)")
     parser.add_argument("--department", default="road", help="the manager's department code")
     parser.add_argument("--requests", type=int, default=200, help="timed list requests")
     parser.add_argument("--warmup", type=int, default=20, help="list requests before timing")
@@ -136,8 +139,10 @@ def copy_rows(connection: psycopg.Connection, statement: str) -> int:
 
 
 def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
-    print(f"machine: {machine_summary()}")
-    database_url = urlunsplit(urlsplit(args.admin_url)._replace(path="/" + args.database))
+    print(f"machine: {machine_summary()}; load " + " ".join(f"{value:.1f}" for value in os.getloadavg()))
+    name = args.database or database_name("machikoe_bench_console", args.count)
+    database_url = filled_database(args.admin_url, name, args.count, args.seed,
+                                   {**os.environ, "PYTHONPATH": str(ROOT), "MACHIKOE_SECRET_KEY": secrets.token_hex(32)})
     with psycopg.connect(database_url, autocommit=True) as connection:
         total = connection.execute("SELECT count(*) FROM report").fetchone()[0]
         jurisdiction = connection.execute("SELECT id FROM jurisdiction WHERE code = %s", (DEMO_CODE,)).fetchone()[0]
@@ -195,7 +200,7 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
 
         api_p95, raw_p95 = percentile(api_times, 0.95), percentile(raw_times, 0.95)
         print(f"list, {args.requests} requests: API {summary(api_times)}; raw page query (ceiling) {summary(raw_times)}; "
-              f"ratio of p95 {api_p95 / raw_p95:.1f}")
+              f"ratio of p95 {api_p95 / raw_p95:.1f}; load " + " ".join(f"{value:.1f}" for value in os.getloadavg()))
         print(f"  for reference, count(*) of the filter alone: {summary(count_times)}", flush=True)
 
         csv_rates, copy_rates = [], []
@@ -217,7 +222,7 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
     if csv_rates:
         best_copy = max(copy_rates)
         print(f"CSV export of {in_department:,} rows: API {best_csv:,.0f} rows/s; COPY (ceiling) {best_copy:,.0f} rows/s; "
-              f"ratio {best_csv / best_copy:.2f} (best of {args.csv_runs})")
+              f"ratio {best_csv / best_copy:.2f} (best of {args.csv_runs}); load " + " ".join(f"{value:.1f}" for value in os.getloadavg()))
     if best_csv < args.csv_rows_per_second:
         failures.append(f"CSV export {best_csv:,.0f} rows/s is below {args.csv_rows_per_second:,.0f}")
     for failure in failures:

@@ -9,18 +9,21 @@ is not known in the caller's jurisdiction simply matches nothing.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, literal_column, or_, select, union_all
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, joinedload, lazyload, load_only
 
 from service.domain import access
 from service.domain.disclosure import public_range
 from service.domain.sla import due_today_condition, overdue_condition
+from service.domain.status import STATUSES
 from service.models import Area, Assignment, Category, Department, DuplicateCandidate, Rating, Report, Staff
 
 # The staff list's orders, by name; a leading "-" is newest (or highest) first.
@@ -75,6 +78,22 @@ class StaffFilter:
 class Page:
     rows: list[Report]
     total: int
+
+
+class StatusCounts(dict[str, int]):
+    """Reports per status; the statuses in ``estimated`` hold the database's estimate rather than an exact count."""
+
+    def __init__(self, counts: Mapping[str, int], estimated: Iterable[str] = ()) -> None:
+        super().__init__(counts)
+        self.estimated = frozenset(estimated)
+
+    def total(self, statuses: Sequence[str]) -> int:
+        """The reports of ``statuses`` (of every status when empty)."""
+        return sum(count for status, count in self.items() if not statuses or status in statuses)
+
+    def is_estimated(self, statuses: Sequence[str]) -> bool:
+        """Whether the total of ``statuses`` is an estimate."""
+        return any(not statuses or status in statuses for status in self.estimated)
 
 
 @dataclass(frozen=True)
@@ -199,29 +218,61 @@ def ordered(query: Select, sort: str, near: Near | None = None) -> Select:
     return query.order_by(column.asc(), Report.id.asc())
 
 
-def paged(session: Session, query: Select, *, page: int, page_size: int, options: Sequence[Any] = ()) -> Page:
-    """One page of an ordered query, with the total of the unpaged one."""
-    total = session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+def paged(session: Session, query: Select, *, page: int, page_size: int, options: Sequence[Any] = (),
+          total: int | None = None) -> Page:
+    """One page of an ordered query, with the total of the unpaged one (counted unless the caller knows it)."""
+    if total is None:
+        total = session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
     rows = session.scalars(query.options(*options).limit(page_size).offset((page - 1) * page_size)).all()
     return Page(rows=list(rows), total=total)
 
 
 def staff_page(session: Session, staff: Staff, wanted: StaffFilter, now: datetime, *, sort: str, page: int,
-               page_size: int, near: Near | None = None) -> Page:
-    """A page of the staff list, rows loaded with the columns a list shows."""
+               page_size: int, near: Near | None = None, total: int | None = None) -> Page:
+    """A page of the staff list, rows loaded with the columns a list shows; ``total`` when the caller knows it."""
     query = ordered(staff_query(staff, wanted, now), sort, near)
-    return paged(session, query, page=page, page_size=page_size, options=ROW_OPTIONS)
+    return paged(session, query, page=page, page_size=page_size, options=ROW_OPTIONS, total=total)
 
 
-def status_counts(session: Session, staff: Staff, wanted: StaffFilter, now: datetime) -> dict[str, int]:
+def status_counts(session: Session, staff: Staff, wanted: StaffFilter, now: datetime, *,
+                  exact_up_to: int | None = None) -> StatusCounts:
     """How many reports of each status match the filter's other conditions (statuses with none are left out).
 
     The status filter itself is not applied, so a list narrowed to one status
     still shows how many wait in the others.
+
+    With ``exact_up_to``, a status is counted exactly only as far as that
+    many reports; beyond, on PostgreSQL, its count is the planner's estimate
+    (named in ``estimated``, never below the exact part): counting every
+    resolved report of a large department reads hundreds of thousands of
+    index entries, while the open statuses a clerk works through stay exact.
     """
     query = staff_query(staff, wanted, now, with_statuses=False).order_by(None)
-    counted = query.with_only_columns(Report.status, func.count()).group_by(Report.status)
-    return {status: count for status, count in session.execute(counted)}
+    if exact_up_to is None:
+        counted = query.with_only_columns(Report.status, func.count()).group_by(Report.status)
+        return StatusCounts({status: count for status, count in session.execute(counted)})
+    # One statement: per status, a count that stops after exact_up_to + 1 reports.
+    capped = union_all(*(
+        select(literal(code).label("status"), func.count().label("n")).select_from(
+            query.where(Report.status == code).with_only_columns(Report.id).limit(exact_up_to + 1).subquery())
+        for code in STATUSES))
+    counts = {code: n for code, n in session.execute(capped) if n}
+    over = [code for code, n in counts.items() if n > exact_up_to]
+    if not over or session.get_bind().dialect.name != "postgresql":
+        if over:
+            counts.update(status_counts(session, staff, wanted, now))
+        return StatusCounts(counts)
+    for code in over:
+        counts[code] = max(counts[code], _estimated_rows(session, query.where(Report.status == code)
+                                                         .with_only_columns(Report.id)))
+    return StatusCounts(counts, estimated=over)
+
+
+def _estimated_rows(session: Session, query: Select) -> int:
+    """The rows PostgreSQL's planner expects ``query`` to return (EXPLAIN, nothing is read)."""
+    compiled = query.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
+    plan = session.connection().exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params).scalar_one()
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def row_counts(session: Session, report_ids: Sequence[int]) -> dict[int, RowCounts]:
@@ -247,12 +298,39 @@ def export_rows(session: Session, staff: Staff, wanted: StaffFilter, now: dateti
         yield tuple(row)
 
 
+def _map_query(staff: Staff, wanted: StaffFilter, now: datetime, *, limit: int) -> Select:
+    return (staff_query(staff, wanted, now).order_by(Report.created_at.desc(), Report.id.desc())
+            .join(Category, Category.id == Report.category_id)
+            .with_only_columns(Report.public_id, Report.lat, Report.lon, Report.status, Category.code).limit(limit))
+
+
 def map_points(session: Session, staff: Staff, wanted: StaffFilter, now: datetime, *, limit: int) -> list[tuple[Any, ...]]:
     """The filtered reports as (public id, lat, lon, status, category code) for pins, newest first, at most ``limit``."""
-    query = (staff_query(staff, wanted, now).order_by(Report.created_at.desc(), Report.id.desc())
-             .join(Category, Category.id == Report.category_id)
-             .with_only_columns(Report.public_id, Report.lat, Report.lon, Report.status, Category.code).limit(limit))
-    return [tuple(row) for row in session.execute(query)]
+    return [tuple(row) for row in session.execute(_map_query(staff, wanted, now, limit=limit))]
+
+
+def map_points_json(session: Session, staff: Staff, wanted: StaffFilter, now: datetime, *, limit: int) -> tuple[int, str]:
+    """The rows of :func:`map_points` as JSON text (an array of arrays), and how many rows matched, counted to ``limit`` + 1.
+
+    On PostgreSQL the database writes the JSON: for 100,000 pins, reading the rows into
+    Python and encoding them there took most of the map's answer.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        # SQLite writes a float with 15 digits, not the shortest exact form: Python encodes there.
+        found = map_points(session, staff, wanted, now, limit=limit + 1)
+        return len(found), json.dumps(found[:limit])
+    rows = (_map_query(staff, wanted, now, limit=limit + 1)
+            .add_columns(func.row_number().over(order_by=(Report.created_at.desc(), Report.id.desc())).label("n"))
+            .subquery())
+    # Each row's array written as text: json_build_array cost as much again as reading the rows.
+    # Texts go through to_json (quoted and escaped); a float8's text is its shortest exact form, a JSON number.
+    row: ColumnElement[str] = literal_column("'['", Text)
+    for index, column in enumerate((rows.c.public_id, rows.c.lat, rows.c.lon, rows.c.status, rows.c.code)):
+        value = cast(column, Text) if column is rows.c.lat or column is rows.c.lon else cast(func.to_json(column), Text)
+        row = (row + literal_column("','", Text) if index else row) + value
+    array = func.string_agg(row + literal_column("']'", Text), aggregate_order_by(literal_column("','", Text), rows.c.n))
+    matched, text = session.execute(select(func.count(), array.filter(rows.c.n <= limit)).select_from(rows)).one()
+    return matched, f"[{text or ''}]"
 
 
 def public_query(wanted: PublicFilter, *, decimals: int) -> Select:

@@ -23,6 +23,8 @@ class Report(Model):
     __table_args__ = (
         Index("ix_report_jurisdiction_status_created", "jurisdiction_id", "status", "created_at"),
         Index("ix_report_department_status_created", "department_id", "status", "created_at"),
+        # The inbox's counts per status of a department, from the index alone (migration 0027).
+        Index("ix_report_scope_status", "jurisdiction_id", "department_id", "status"),
         Index("ix_report_processing", "processing_state", "updated_at"),
         Index("ix_report_lat_lon", "lat", "lon"),
         # The staff list's common question, "open reports of my department, newest

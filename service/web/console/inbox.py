@@ -32,6 +32,8 @@ from service.web.locale import page_language
 
 QUERY = StaffReportQuerySchema()
 PAGE_SIZE = 50
+# Counts per status above this are the database's estimate, shown as 約 (about) N.
+EXACT_COUNTS_UP_TO = 10_000
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 SORTS = {"-created": lazy_gettext("新しい順"), "created": lazy_gettext("古い順"), "-updated": lazy_gettext("更新が新しい順"),
          "-priority": lazy_gettext("優先度が高い順")}
@@ -66,9 +68,10 @@ def inbox() -> tuple[str, int]:
     now = clock.now()
     session = db.session()
     sort, page = args.get("sort", "-created"), args.get("page", 1)
+    # The counts per status give the list's total too: one grouped count rather than two.
+    counts = report_lists.status_counts(session, member, wanted, now, exact_up_to=EXACT_COUNTS_UP_TO)
     found = report_lists.staff_page(session, member, wanted, now, sort=sort if sort != "distance" else "-created",
-                                    page=page, page_size=PAGE_SIZE)
-    counts = report_lists.status_counts(session, member, wanted, now)
+                                    page=page, page_size=PAGE_SIZE, total=counts.total(wanted.statuses))
     row_counts = report_lists.row_counts(session, [r.id for r in found.rows])
     choices = report_lists.choices(session, member)
     names = {m.id: m.name for m in choices.members}
@@ -77,7 +80,7 @@ def inbox() -> tuple[str, int]:
     rows = [{"report": r, "standing": standing(r, now, year_end_break=year_end_break),
              "counts": row_counts.get(r.id, report_lists.RowCounts()), "assignee": names.get(r.assignee_id or 0),
              "status_label": statuses.label(r.status, language)} for r in found.rows]
-    context = {"rows": rows, "total": found.total, "page": page, "pages": max(1, -(-found.total // PAGE_SIZE)),
+    context = {"rows": rows, "total": found.total, "total_estimated": counts.is_estimated(wanted.statuses), "page": page, "pages": max(1, -(-found.total // PAGE_SIZE)),
                "counts": counts, "statuses": statuses.STATUSES, "choices": choices, "args": request.args,
                "selected_statuses": set(wanted.statuses), "errors": errors, "sorts": SORTS, "sort": sort,
                "language": language, "can_write": access.can_write(member), "page_url": _page_url}

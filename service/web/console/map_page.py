@@ -8,6 +8,7 @@ scoped, filtered query as the inbox, so a filter means the same on both.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Response, current_app, jsonify, render_template, request, url_for
@@ -56,12 +57,11 @@ def map_points() -> Response:
     wanted, _args, errors = parsed_filter()
     if errors:
         return problem_response(400, _("絞り込みの条件が正しくありません。"), errors=errors)
-    # One more than shown tells whether the map shows them all.
-    rows = report_lists.map_points(db.session(), member, wanted, clock.now(), limit=MAX_POINTS + 1)
-    shown = rows[:MAX_POINTS]
-    return jsonify({"count": len(shown), "complete": len(rows) <= MAX_POINTS, "limit": MAX_POINTS,
-                    "fields": ["id", "lat", "lon", "status", "category"],
-                    "points": [[public_id, lat, lon, status, category] for public_id, lat, lon, status, category in shown]})
+    matched, points = report_lists.map_points_json(db.session(), member, wanted, clock.now(), limit=MAX_POINTS)
+    # The points arrive as JSON text written by the database; the rest of the answer is put around them.
+    head = json.dumps({"count": min(matched, MAX_POINTS), "complete": matched <= MAX_POINTS, "limit": MAX_POINTS,
+                       "fields": ["id", "lat", "lon", "status", "category"]})
+    return Response(head[:-1] + ', "points": ' + points + "}", mimetype="application/json")
 
 
 @bp.get("/map/outlines")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -110,3 +111,26 @@ def test_csv_export_holds_the_current_filter(client, keys, signed_in_client, roa
     assert {line.split(",")[0] for line in lines[1:]} == {road_report, parks_report}
     only_parks = signed_in_client("admin None").get("/staff/reports.csv", query_string={"category": "park_equipment"})
     assert [line.split(",")[0] for line in only_parks.get_data(as_text=True).strip().splitlines()[1:]] == [parks_report]
+
+
+def test_counts_beyond_the_exact_bound_say_about_on_postgresql(monkeypatch, client, keys, signed_in_client, road_report):
+    from service.web.console import inbox as inbox_view
+
+    submit(client, lat=35.655, lon=139.785)
+    acknowledged = submit(client, lat=35.656, lon=139.786)
+    report(acknowledged).status = "acknowledged"
+    db.session.commit()
+    monkeypatch.setattr(inbox_view, "EXACT_COUNTS_UP_TO", 1)
+    html = inbox(signed_in_client).get_data(as_text=True)
+    received = re.search(r'受付 <span class="count">([^<]+)</span>', html)
+    assert received is not None
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Two received reports are more than the bound: the count is an estimate, never below what was counted.
+        assert received.group(1).startswith("約") and int(received.group(1)[1:]) >= 2
+        assert re.search(r"約\d+件中 1 / \d+ ページ", html)
+    else:
+        assert received.group(1) == "2" and "3件中 1 / 1 ページ" in html
+    # The one acknowledged report is within the bound: exact.
+    assert '確認済 <span class="count">1</span>' in html
+    narrowed = inbox(signed_in_client, status="acknowledged").get_data(as_text=True)
+    assert "1件中 1 / 1 ページ" in narrowed and acknowledged in narrowed and road_report not in narrowed

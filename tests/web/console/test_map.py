@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -84,3 +85,21 @@ def test_signed_out_the_pins_are_not_given(client, keys, road_report):
     response = client.get("/staff/map/points")
     assert response.status_code in (302, 303) and "/staff/login" in response.headers["Location"]
     assert road_report not in response.get_data(as_text=True)
+
+
+def test_the_pins_json_written_by_the_database_holds_the_rows_the_list_reads(client, keys, signed_in_client, road_report,
+                                                                             parks_report):
+    from datetime import UTC, datetime
+
+    from service.domain import report_lists
+    from tests.web.console.conftest import member
+
+    submit(client, lat=35.6612345678901, lon=139.7712345678901)
+    admin = member("admin None")
+    rows = report_lists.map_points(db.session, admin, report_lists.StaffFilter(), datetime.now(UTC), limit=10)
+    answer = points(signed_in_client, "admin None").get_json()
+    assert len(rows) == 3 and answer["points"] == [list(row) for row in rows], "same rows, order and full coordinates"
+    matched, text = report_lists.map_points_json(db.session, admin, report_lists.StaffFilter(), datetime.now(UTC), limit=2)
+    assert matched == 3 and [row[0] for row in json.loads(text)] == [row[0] for row in rows[:2]]
+    none = report_lists.StaffFilter(statuses=("duplicate",))
+    assert report_lists.map_points_json(db.session, admin, none, datetime.now(UTC), limit=2) == (0, "[]")

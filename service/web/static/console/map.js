@@ -4,6 +4,13 @@
  * Content-Security-Policy allows no inline script). Outlines and pins are
  * fetched from this site and drawn whether or not any tile arrives.
  * When the pins are drawn, #staff-map gets data-state="ready" and data-count.
+ *
+ * Up to 100,000 pins: a marker is a plain L.marker with no popup of its own
+ * (one popup is made when a pin is opened), the clusters are computed only
+ * for the zoom levels from two below the jurisdiction's view to the level
+ * where clustering stops, and the page marks (performance.measure, names
+ * starting "map:") how long the points' fetch, their parsing, the markers
+ * and the clustering took.
  */
 (function () {
   "use strict";
@@ -16,6 +23,9 @@
   var form = document.getElementById("map-filters");
 
   var map = L.map(element, { center: [35.68, 139.76], zoom: 12, keyboard: true });
+  // Zooming out further than this from the jurisdiction's view shows nothing a clerk needs,
+  // and every level kept costs the clustering a pass over all pins.
+  var ZOOM_OUT_LEVELS = 2;
   if (data.tileUrl) {
     // Leaflet writes an attribution as HTML: the setting is shown as text.
     var attribution = document.createElement("span");
@@ -30,12 +40,34 @@
   // the last chunk's progress call comes just before its clusters are put on the map.
   var finished = null;
   var pins = L.markerClusterGroup({
-    chunkedLoading: true, maxClusterRadius: 60, disableClusteringAtZoom: 17,
+    chunkedLoading: true, chunkInterval: 150, chunkDelay: 1, maxClusterRadius: 60, disableClusteringAtZoom: 17,
     chunkProgress: function (processed, total) {
       if (processed === total && finished) { setTimeout(finished, 0); finished = null; }
     }
   });
-  map.addLayer(pins);
+  // One popup for whichever pin is opened, made when it is opened (by click or by Enter on a focused pin).
+  // A marker's Enter turns into a click on the marker alone, so the key is heard here as well.
+  pins.on("click keypress", function (event) {
+    var marker = event.layer;
+    if (event.type === "keypress" && event.originalEvent.keyCode !== 13) { return; }
+    if (marker && marker.row && !marker.getPopup()) {
+      marker.bindPopup(popup.bind(null, marker.row)).openPopup();
+    }
+  });
+
+  function mark(name) { if (window.performance && performance.mark) { performance.mark(name); } }
+  function measure(name, from, to) {
+    if (window.performance && performance.measure) {
+      try { performance.measure(name, from, to); } catch (ignored) { /* a mark is missing: nothing to measure */ }
+    }
+  }
+
+  // The clusters are made for the zoom levels the map allows, so the pins are added once those are set.
+  function showPins() {
+    if (pins._map) { return; }
+    map.setMinZoom(Math.max(0, map.getZoom() - ZOOM_OUT_LEVELS));
+    map.addLayer(pins);
+  }
 
   function say(text) { if (counter) { counter.textContent = text; } }
 
@@ -48,7 +80,7 @@
     }).addTo(map);
     layer.bringToBack();
     var bounds = layer.getBounds();
-    if (bounds.isValid()) { map.fitBounds(bounds); }
+    if (bounds.isValid()) { map.fitBounds(bounds, { animate: false }); }
   }
 
   function popup(row) {
@@ -66,33 +98,53 @@
   }
 
   function drawPins(answer) {
-    var markers = new Array(answer.points.length);
-    for (var i = 0; i < answer.points.length; i++) {
-      var row = answer.points[i];
+    mark("map:markers-start");
+    var points = answer.points;
+    var markers = new Array(points.length);
+    for (var i = 0; i < points.length; i++) {
+      var row = points[i];
       var marker = L.marker([row[1], row[2]], { title: row[0], alt: row[0] });
-      marker.bindPopup(popup.bind(null, row));
+      marker.row = row;
       markers[i] = marker;
     }
+    mark("map:markers-end");
+    measure("map:markers", "map:markers-start", "map:markers-end");
     var template = answer.complete ? data.textCount : data.textCapped;
     finished = function () {
+      mark("map:clusters-end");
+      measure("map:clusters", "map:markers-end", "map:clusters-end");
+      measure("map:ready", "map:fetch-start", "map:clusters-end");
+      // From the start of the page's navigation until the pins are in.
+      measure("map:since-navigation", undefined, "map:clusters-end");
       say(template.replace("{count}", answer.count.toLocaleString("ja-JP")));
       element.dataset.count = String(answer.count);
       element.dataset.state = "ready";
     };
+    showPins();
     pins.clearLayers();
-    if (markers.length === 0) { finished(); finished = null; } else { pins.addLayers(markers); }
+    // No "layeradd" event per pin: nothing listens for it, and 100,000 of them cost time.
+    if (markers.length === 0) { finished(); finished = null; } else { pins.addLayers(markers, true); }
   }
 
   var latest = 0;
+  // Pins are drawn once the outlines have set the view (or failed to); both are fetched at once.
+  var outlinesDrawn = Promise.resolve();
   function loadPins(url) {
     var asked = ++latest;
     element.dataset.state = "loading";
+    mark("map:fetch-start");
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
         if (!response.ok) { throw new Error(String(response.status)); }
+        mark("map:fetch-headers");
+        measure("map:fetch", "map:fetch-start", "map:fetch-headers");
         return response.json();
       })
-      .then(function (answer) { if (asked === latest) { drawPins(answer); } })
+      .then(function (answer) {
+        mark("map:parsed");
+        measure("map:download-parse", "map:fetch-headers", "map:parsed");
+        return outlinesDrawn.then(function () { if (asked === latest) { drawPins(answer); } });
+      })
       .catch(function () {
         if (asked === latest) { say(data.textFailed); element.dataset.state = "failed"; }
       });
@@ -117,9 +169,9 @@
     form.addEventListener("submit", refresh);
   }
 
-  fetch(data.outlinesUrl, { credentials: "same-origin" })
+  outlinesDrawn = fetch(data.outlinesUrl, { credentials: "same-origin" })
     .then(function (response) { return response.ok ? response.json() : null; })
     .then(function (collection) { if (collection) { drawOutlines(collection); } })
-    .catch(function () { return null; })
-    .then(function () { loadPins(data.pointsUrl); });
+    .catch(function () { return null; });
+  loadPins(data.pointsUrl);
 })();
