@@ -74,6 +74,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NOMINATIM_DOMAIN", "MACHIKOE_NOMINATIM_DOMAIN", str, "nominatim.openstreetmap.org", "Nominatim host[:port]"),
     Setting("NOMINATIM_SCHEME", "MACHIKOE_NOMINATIM_SCHEME", str, "https", "http or https"),
     Setting("NOMINATIM_USER_AGENT", "MACHIKOE_NOMINATIM_USER_AGENT", str, "machikoe", "User-Agent sent to Nominatim"),
+    Setting("STATUS_STAMP_SECONDS", "MACHIKOE_STATUS_STAMP_SECONDS", float, 1.0,
+            "seconds a process answers polls of a report's public view from the stamp it read (0: read it for every poll)"),
     Setting("NOMINATIM_TIMEOUT", "MACHIKOE_NOMINATIM_TIMEOUT", float, 5.0, "seconds per Nominatim request"),
     Setting("NOMINATIM_MIN_DELAY", "MACHIKOE_NOMINATIM_MIN_DELAY", float, 1.0, "seconds between Nominatim requests"),
     Setting("NOMINATIM_MAX_RETRIES", "MACHIKOE_NOMINATIM_MAX_RETRIES", int, 2, "retries before falling back"),

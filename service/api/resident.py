@@ -50,7 +50,7 @@ from service.domain.intake import (
 )
 from service.domain.local_government_code import normalize
 from service.domain.public_report import public_report
-from service.domain.report_stamp import report_stamp
+from service.domain.report_stamp import recent_stamps
 from service.domain.status import label as status_label
 from service.extensions import db
 from service.jobs import jobs
@@ -232,7 +232,7 @@ class ReportItem(MethodView):
             return self._view(report_id)
 
     def _view(self, report_id: str) -> Any:
-        stamp = report_stamp(db.session(), report_id)
+        stamp = recent_stamps.get(db.session(), report_id, current_app.config["STATUS_STAMP_SECONDS"])
         token = request.headers.get("X-Tracking-Token")
         if stamp is None:
             abort(404, "No report has this id.")

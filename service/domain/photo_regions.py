@@ -92,6 +92,8 @@ def replace_regions(session: Session, photo: Photo, staff: Staff, wanted: list[W
     photo.regions_version += 1
     photo.public_large_key, photo.public_thumb_key = photo_step.render_public(photo, store, settings)
     photo.state = "ready"
+    # Public photo links carry the regions' version: the report's public view (and its ETag) changes with them.
+    photo.report.updated_at = now
     audit(session, staff, "photo.regions", "photo", photo.public_id, {"regions": before},
           {"regions": after, **({"released": True} if released else {})})
     in_use = {photo.large_key, photo.thumb_key, photo.public_large_key, photo.public_thumb_key}

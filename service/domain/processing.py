@@ -184,6 +184,10 @@ def check_photos(session: Session, report_id: int, pipeline: Pipeline) -> int:
     try:
         for photo in photos:
             photo_step.check(photo, pipeline.store, settings)
+        if photos:
+            # The public view now shows the photos: its stamp (the ETag polls send back) must move.
+            session.execute(update(Report).where(Report.id == report_id).values(updated_at=utcnow())
+                            .execution_options(synchronize_session=False))
     except photo_step.StoreUnavailable as exc:
         session.rollback()
         raise TemporaryFailure(str(exc)) from exc

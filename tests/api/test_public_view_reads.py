@@ -65,6 +65,8 @@ def test_a_public_view_with_photos_masked_text_and_replies_takes_four_queries_an
     hidden.hidden = True
     db.session.commit()
 
+    # Each request reads its stamp here (a process otherwise answers from one read in the last second).
+    client.application.config["STATUS_STAMP_SECONDS"] = 0
     for language in ("ja", "en", "ja-x-easy", "vi"):
         with counted_statements() as statements:
             response = client.get(f"/api/v1/reports/{public_id}", headers={"Accept-Language": language})

@@ -64,7 +64,8 @@ def test_a_routed_report_shows_its_photo_only_once_the_detector_has_looked(clien
     assert processing.process(db.session, report_id, pipeline)
 
     # Routed, and staff already see the sharp photo; nothing of it is public yet.
-    shown = client.get(f"/api/v1/reports/{street_report}").get_json()
+    answer = client.get(f"/api/v1/reports/{street_report}")
+    shown, etag = answer.get_json(), answer.headers["ETag"]
     assert shown["department"] == "道路課"
     assert shown["photo_state"] == "pending" and shown["photos"] == []
     photo = db.session.scalar(select(Photo).join(Report).where(Report.public_id == street_report))
@@ -82,7 +83,10 @@ def test_a_routed_report_shows_its_photo_only_once_the_detector_has_looked(clien
     assert processing.check_photos(db.session, report_id, pipeline) == 1
     # A second check (a job sent twice) finds nothing left to do.
     assert processing.check_photos(db.session, report_id, pipeline) == 0
-    shown = client.get(f"/api/v1/reports/{street_report}").get_json()
+    # A poll with the ETag of before learns that the view changed.
+    polled = client.get(f"/api/v1/reports/{street_report}", headers={"If-None-Match": etag})
+    assert polled.status_code == 200
+    shown = polled.get_json()
     assert shown["photo_state"] == "complete" and len(shown["photos"]) == 1
     public = fetched(client, shown["photos"][0]["large_url"])
     staff = fetched(client, f"/api/v1/staff/photos/{photo.public_id}/large", **keys.header("road_staff"))

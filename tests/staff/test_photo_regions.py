@@ -60,12 +60,15 @@ def in_pixels(box: dict, size: tuple[int, int]) -> tuple[int, int, int, int]:
 
 def test_a_staff_box_is_blurred_in_public_while_staff_and_the_original_stay_sharp(client, keys, photographed):
     photo_id = photographed["photo"]
+    view_etag = client.get(f"/api/v1/reports/{photographed['report']}").headers["ETag"]
 
     answer = put_regions(client, keys, photo_id, [BOX])
 
     assert answer.status_code == 200, answer.get_json()
     body = answer.get_json()
     assert body["version"] == 1 and answer.headers["ETag"] == '"regions-1"'
+    # An app polling the report's public view learns of the new photo link.
+    assert client.get(f"/api/v1/reports/{photographed['report']}", headers={"If-None-Match": view_etag}).status_code == 200
     [region] = body["regions"]
     assert region["source"] == "staff" and region["kind"] == "other" and region["created_by"] == "manager road"
     assert not region["removed"]

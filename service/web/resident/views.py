@@ -19,7 +19,7 @@ from service.api.limits import Budget, address_key, counting_refusals, report_bu
 from service.api.resident import PUBLIC_REPORT_CACHE
 from service.domain import follows
 from service.domain.public_report import Named, PublicReport, public_report
-from service.domain.report_stamp import report_stamp
+from service.domain.report_stamp import recent_stamps, report_stamp
 from service.extensions import db
 from service.jobs import jobs
 from service.models import Jurisdiction
@@ -80,7 +80,7 @@ def sent(report_id: str) -> Any:
 
 @bp.get("/reports/<string:report_id>")
 def report_page(report_id: str) -> Any:
-    stamp = report_stamp(db.session(), report_id)
+    stamp = recent_stamps.get(db.session(), report_id, current_app.config["STATUS_STAMP_SECONDS"])
     if stamp is None or stamp.hidden:
         abort(404)
     language = page_language()

@@ -1,0 +1,78 @@
+"""Polls of a report within a second of each other read its stamp once; a change this process commits is seen at once, another process's within the second."""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine, select, text
+
+from service.domain import report_stamp
+from service.extensions import db
+from service.models import Report
+from service.pipeline import pipeline_for
+from tests.api.test_public_view_reads import counted_statements
+from tests.notifications.conftest import transition
+from tests.staff.conftest import keys  # noqa: F401  (fixture)
+from tests.worker import processed_by_worker
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def posted(client) -> str:
+    response = client.post("/api/v1/reports", json={"category": "road_damage", "description": "穴があります", "lat": 35.65, "lon": 139.78})
+    assert response.status_code == 201, response.get_json()
+    public_id = response.get_json()["id"]
+    processed_by_worker(db.session, db.session.scalar(select(Report.id).where(Report.public_id == public_id)),
+                        pipeline_for(client.application))
+    return public_id
+
+
+def test_polls_within_the_second_read_the_stamp_once_and_a_change_here_is_seen_at_once(client, keys, monkeypatch):  # noqa: F811
+    clock = Clock()
+    monkeypatch.setattr(report_stamp, "recent_stamps", report_stamp.RecentStamps(clock=clock))
+    monkeypatch.setattr("service.api.resident.recent_stamps", report_stamp.recent_stamps)
+    public_id = posted(client)
+    etag = client.get(f"/api/v1/reports/{public_id}").headers["ETag"]
+
+    with counted_statements() as statements:
+        for _ in range(5):
+            assert client.get(f"/api/v1/reports/{public_id}", headers={"If-None-Match": etag}).status_code == 304
+    assert statements == []
+
+    # Staff act through this process: the next poll sees the new view.
+    transition(client, keys, public_id, "acknowledged", public_reply="確認しました。")
+    changed = client.get(f"/api/v1/reports/{public_id}", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.get_json()["status"] == "acknowledged"
+
+
+def test_a_change_by_another_process_is_seen_once_the_second_is_over(client, monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(report_stamp, "recent_stamps", report_stamp.RecentStamps(clock=clock))
+    monkeypatch.setattr("service.api.resident.recent_stamps", report_stamp.recent_stamps)
+    public_id = posted(client)
+    etag = client.get(f"/api/v1/reports/{public_id}").headers["ETag"]
+    report_id = db.session.scalar(select(Report.id).where(Report.public_id == public_id))
+    # Another process (a worker) moves the report, on a connection of its own.
+    other = create_engine(db.engine.url)
+    with other.begin() as connection:
+        connection.execute(text("UPDATE report SET version = version + 1 WHERE id = :id"), {"id": report_id})
+    other.dispose()
+
+    clock.now += 0.5
+    assert client.get(f"/api/v1/reports/{public_id}", headers={"If-None-Match": etag}).status_code == 304
+    clock.now += 0.6
+    assert client.get(f"/api/v1/reports/{public_id}", headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_with_no_seconds_every_poll_reads_its_stamp(client):
+    client.application.config["STATUS_STAMP_SECONDS"] = 0
+    public_id = posted(client)
+    etag = client.get(f"/api/v1/reports/{public_id}").headers["ETag"]
+
+    with counted_statements() as statements:
+        assert client.get(f"/api/v1/reports/{public_id}", headers={"If-None-Match": etag}).status_code == 304
+    assert len(statements) == 1
