@@ -502,6 +502,23 @@ def wait_for_processing(database_url: str, public_ids: list[str], deadline: floa
         time.sleep(0.5)
 
 
+def wait_for_publication(database_url: str, public_ids: list[str], deadline: float,
+                         processes: Processes) -> float | None:
+    """Poll until no photo of these reports waits for its derivatives or the detector; the time then, or None at ``deadline``."""
+    while time.time() < deadline:
+        with psycopg.connect(database_url) as connection:
+            waiting = connection.execute(
+                "SELECT count(*) FROM photo JOIN report ON report.id = photo.report_id"
+                " WHERE report.public_id = ANY(%s) AND photo.state IN ('stored', 'awaiting_detection')",
+                (public_ids,),
+            ).fetchone()
+        if waiting is not None and waiting[0] == 0:
+            return time.time()
+        processes.check_alive()
+        time.sleep(0.5)
+    return None
+
+
 def verdict(failures: Sequence[str]) -> int:
     """Print each failure; the exit status: 1 when there is one, else 0."""
     for failure in failures:

@@ -15,6 +15,11 @@ every step and set ``processed_at``; the latency of a report is
 ``processed_at - created_at`` from the database. The time from the moment the
 client started sending the POST is printed too.
 
+With the detector on (the default), a routed report's photos are published by
+a check job of lower priority, which the worker takes when no report waits to
+be routed; the time from the last POST until every photo is public, and the
+worker's CPU per report with its check, are printed too.
+
 The ceiling, measured in the same run before the load starts, is the photo
 step alone: ``make_derivatives`` on the same JPEG, median of several runs in
 this process. No report can be routed faster than that.
@@ -62,6 +67,7 @@ from common import (
     send_at_rate,
     service_environment,
     wait_for_processing,
+    wait_for_publication,
     wait_until_ready,
     with_exif,
 )
@@ -86,6 +92,8 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13", help="Redis database (flushed first)")
     parser.add_argument("--drain-timeout", type=float, default=60.0,
                         help="seconds after the last POST by which every report must be processed")
+    parser.add_argument("--publish-timeout", type=float, default=180.0,
+                        help="seconds after the drain timeout by which every photo must be public")
     parser.add_argument("--p95-limit", type=float, default=2.0, help="seconds; p95 at or above fails the run")
     parser.add_argument("--ceiling-repetitions", type=int, default=9, help="runs of the photo step alone")
     parser.add_argument("--keep", action="store_true", help="keep the data directory (photos) and the logs")
@@ -188,6 +196,17 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
               f"routed {len(done) / window:.1f} reports/s over that time")
     if sent and "gunicorn" in used:
         print(f"gunicorn CPU per POST {used['gunicorn'] / len(sent) * 1000:.0f} ms")
+    # The photos are public once the detector has looked, in the check jobs that
+    # workers take after every report still to be routed.
+    published = wait_for_publication(database_url, [s.public_id for s in accepted],
+                                     last_post + args.drain_timeout + args.publish_timeout, processes)
+    cpu_published = processes.cpu_seconds()
+    if published is None:
+        print(f"photos still unpublished {args.drain_timeout + args.publish_timeout:.0f} s after the last POST")
+    else:
+        print(f"every photo public {published - last_post:.1f} s after the last POST")
+        if done and "celery" in used:
+            print(f"worker CPU per report with its photo check {(cpu_published['celery'] - cpu_before[0]['celery']) / len(done) * 1000:.0f} ms")
     p95 = percentile(routed, 0.95)
     print(f"count {len(routed)}, p50 {percentile(routed, 0.5):.3f} s, p95 {p95:.3f} s, "
           f"p99 {percentile(routed, 0.99):.3f} s, max {max(routed, default=float('nan')):.3f} s")
@@ -198,6 +217,8 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
         failures.append(f"p95 {p95:.3f} s is not below {args.p95_limit:g} s")
     if refused:
         failures.append(f"{len(refused)} POSTs were not accepted")
+    if published is None:
+        failures.append("photos were not all published in time")
     if failed or late:
         failures.append(f"{len(failed)} reports failed and {late} were not processed within {args.drain_timeout:g} s")
     for failure in failures:

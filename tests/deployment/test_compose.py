@@ -188,15 +188,15 @@ def test_every_compose_service_runs_as_a_process_and_a_report_is_routed(compose,
 
         seen: dict = {}
 
-        def routed() -> bool:
+        def published() -> bool:
             try:
                 with DIRECT.open(f"{base}/api/v1/reports/{public_id}", timeout=5) as response:
                     seen.update(json.load(response))
             except (OSError, urllib.error.HTTPError):
                 return False
-            return seen["processing"] == "done"
+            return seen["processing"] == "done" and seen["photo_state"] == "complete"
 
-        wait_for(routed, what="the report to be routed", timeout=60, logs=processes)
+        wait_for(published, what="the report to be routed and its photo checked and published", timeout=60, logs=processes)
         report = seen
         assert report["department"] == "道路課" and len(report["photos"]) == 1
 

@@ -119,9 +119,10 @@ class DrillDatabase:
             return session.scalar(statement)
 
     def processed_count(self, public_ids: Sequence[str]) -> int:
-        """How many of the reports have finished processing."""
+        """How many of the reports have finished processing, with every photo through the detector's check."""
+        waiting = select(Photo.id).where(Photo.report_id == Report.id, Photo.state.in_(("stored", "awaiting_detection")))
         return self.scalar(select(func.count()).select_from(Report).where(
-            Report.public_id.in_(public_ids), Report.processing_state == "done"))
+            Report.public_id.in_(public_ids), Report.processing_state == "done", ~waiting.exists()))
 
     def wait_until_processed(self, public_ids: Sequence[str], processes: Sequence[Any],
                              timeout: float = SETTLE_SECONDS) -> float:

@@ -16,14 +16,17 @@ they fail instead, like the tests that need PostgreSQL and Redis.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
+from PIL import Image
 from werkzeug.serving import make_server
 
 from tests import services
@@ -77,15 +80,26 @@ def live_server(app: Flask, served: str) -> str:
 
 
 @pytest.fixture()
-def page(browser, live_server: str) -> Iterator:
+def page(browser, live_server: str, app: Flask) -> Iterator:
     context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     source = _axe_source()
     context.route(f"{live_server}{AXE_PATH}",
                   lambda route: route.fulfill(status=200, body=source, content_type="text/javascript"))
+    # The configured tile host is answered here with a blank tile: no request leaves the machine.
+    tile, tile_host = blank_tile(), urlsplit(app.config["MAP_TILE_URL"])
+    context.route(f"{tile_host.scheme}://{tile_host.netloc}/**",
+                  lambda route: route.fulfill(status=200, body=tile, content_type="image/png"))
     page = context.new_page()
     yield page
     context.close()
+
+
+def blank_tile() -> bytes:
+    """A plain 256 px map tile."""
+    out = io.BytesIO()
+    Image.new("RGB", (256, 256), (232, 236, 228)).save(out, "PNG")
+    return out.getvalue()
 
 
 @pytest.fixture()

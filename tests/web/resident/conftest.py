@@ -7,15 +7,13 @@ suite (tests/conftest.py), they run on SQLite only, on the worker that runs the 
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from PIL import Image
 
 from tests.conftest import INSIDE
-from tests.web.conftest import AXE_PATH, TIMEOUT_MS, _axe_source
+from tests.web.conftest import AXE_PATH, TIMEOUT_MS, _axe_source, blank_tile
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
 
@@ -24,18 +22,12 @@ ONE_DATABASE_KIND = "sqlite"
 on_one_database = pytest.mark.parametrize("database_kind", [ONE_DATABASE_KIND], indirect=True)
 
 
-def _tile() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (256, 256), (232, 236, 228)).save(out, "PNG")
-    return out.getvalue()
-
-
 @pytest.fixture()
 def new_context(browser, live_server: str, app) -> Iterator[Callable[..., object]]:
     """``new_context(**options)``: a browser context with axe served and the map tile host
     answered by the test (no request leaves the machine); closed after the test."""
     contexts = []
-    tile = _tile()
+    tile = blank_tile()
     tile_host = urlsplit(app.config["MAP_TILE_URL"])
     source = _axe_source()
 
