@@ -93,6 +93,10 @@ _WHITE = (255, 255, 255)
 # bleed the colour of transparent pixels into their neighbours, so it stays
 # with Pillow, which premultiplies.
 _OPENCV_MODES = ("L", "RGB", "CMYK")
+# The longest last step OpenCV's cubic resize takes (_last_step).
+_CUBIC_UP_TO = 1.3
+# Formats decoded straight into an array when their pixels are plain 8-bit RGB (_decode_to_array).
+_ARRAY_FORMATS = ("HEIF", "PNG", "WEBP")
 
 
 @dataclass(frozen=True)
@@ -154,28 +158,24 @@ def upright_large(data: bytes, *, large_side: int = 1600, image_format: str = "J
     if max_pixels < 1:
         raise ValueError("max_pixels must be positive")
     image_format = image_format.upper()
-    image, icc_profile, orientation = _decode(data, large_side=large_side, max_pixels=max_pixels)
-
-    # Shrinking first and turning upright afterwards gives the same pixels
-    # (both fit a square of the same side) and rotates far fewer of them.
-    # The decoded image is this call's own, so it may be converted in place.
-    working = _working_mode(image)
     cv2 = _opencv()
-    if cv2 is not None and working.mode in _OPENCV_MODES:
-        resized = _opencv_fit(cv2, working, large_side)
-
-        def to_srgb(part: Image.Image) -> Image.Image:
-            return _to_srgb(part, icc_profile, owned=True)
-
-        # A conversion by the profile is the one costly per-pixel step left,
-        # so each core converts a half.
-        converts = icc_profile is not None and _srgb_transform(icc_profile, resized.mode) is not None
-        large = _in_halves(resized, to_srgb) if converts else to_srgb(resized)
+    decoded = _decode_to_array(cv2, data, max_pixels=max_pixels) if cv2 is not None else None
+    if decoded is not None:
+        pixels, icc_profile, orientation = decoded
+        large = _with_srgb(_array_fit(cv2, pixels, large_side), icc_profile)
     else:
-        # Each half of the large image is converted to sRGB by the thread that
-        # resized it, while its pixels are still in that core's cache.
-        large = _fit(working, large_side, _LARGE_RESAMPLE, _LARGE_REDUCING_GAP, halves=True,
-                     then=lambda part: _to_srgb(part, icc_profile, owned=True))
+        image, icc_profile, orientation = _decode(data, large_side=large_side, max_pixels=max_pixels)
+        # Shrinking first and turning upright afterwards gives the same pixels
+        # (both fit a square of the same side) and rotates far fewer of them.
+        # The decoded image is this call's own, so it may be converted in place.
+        working = _working_mode(image)
+        if cv2 is not None and working.mode in _OPENCV_MODES:
+            large = _with_srgb(_opencv_fit(cv2, working, large_side), icc_profile)
+        else:
+            # Each half of the large image is converted to sRGB by the thread that
+            # resized it, while its pixels are still in that core's cache.
+            large = _fit(working, large_side, _LARGE_RESAMPLE, _LARGE_REDUCING_GAP, halves=True,
+                         then=lambda part: _to_srgb(part, icc_profile, owned=True))
     large = _output_mode(large, image_format)
     if orientation is not None:
         large = large.transpose(orientation)
@@ -377,25 +377,143 @@ def _opencv() -> Any | None:
     return cv2
 
 
-def _opencv_fit(cv2: Any, image: Image.Image, side: int) -> Image.Image:
-    """The image shrunk to fit a square of ``side`` by OpenCV's cubic resize, after whole blocks are averaged.
+def _with_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
+    """The image (this call's own) in sRGB; a conversion by the profile, the one costly per-pixel step, is split over both cores."""
+    def to_srgb(part: Image.Image) -> Image.Image:
+        return _to_srgb(part, icc_profile, owned=True)
 
-    As with Pillow's reducing gap, a photo decoded at full size (HEIC, PNG,
-    WebP) is first averaged by whole blocks (2x2 at 12 MP), which filters it
-    against aliasing, so the cubic step is always short (a ratio below 2.5).
+    converts = icc_profile is not None and _srgb_transform(icc_profile, image.mode) is not None
+    return _in_halves(image, to_srgb) if converts else to_srgb(image)
+
+
+def _decode_to_array(cv2: Any, data: bytes, *, max_pixels: int) -> tuple[Any, bytes | None, Image.Transpose | None] | None:
+    """HEIC, PNG and WebP photos of plain 8-bit RGB decoded straight into an array (RGB or, from OpenCV, BGR), with
+    their ICC profile and upright transposition; None for everything else, which Pillow decodes.
+
+    Those formats have no reduced decode, so their whole picture is decoded;
+    Pillow then copies it into its own buffer, which for a 12 MP photo costs
+    as much as the rest of the step. pillow-heif's array is the decoder's own
+    buffer, and OpenCV decodes PNG and WebP into one (WebP in half of
+    Pillow's time). Only what OpenCV reads exactly as Pillow would takes this
+    way: no alpha, no palette, no transparent colour, no animation, 8 bits.
+    A file either decoder refuses goes to Pillow, which names what is wrong.
     """
-    width, height = image.size
-    long_side = max(width, height)
-    if long_side <= side:
+    if not data or data.startswith(b"\xff\xd8"):
+        # Empty, or a JPEG (MPO too), which Pillow decodes at a reduced scale.
+        return None
+    with pillow_warnings_silenced():
+        try:
+            opened = Image.open(io.BytesIO(data))
+        except (UnidentifiedImageError, *_DECODE_ERRORS):
+            return None
+        if opened.format not in _ARRAY_FORMATS or opened.mode != "RGB" or "transparency" in opened.info \
+                or getattr(opened, "n_frames", 1) != 1:
+            return None
+        width, height = opened.size
+        if width < 1 or height < 1 or width * height > max_pixels:
+            return None
+        icc_profile = opened.info.get("icc_profile") or None
+        try:
+            if opened.format == "HEIF":
+                import pillow_heif
+
+                # libheif turns the picture upright as it decodes (the
+                # container's own rotation and mirroring), as Pillow's opener does.
+                pixels = np.asarray(pillow_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=True))
+                found: Any = pixels
+                method = None
+            else:
+                method = _ORIENTATION_TRANSPOSE.get(_header_orientation(opened))
+                pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+                found = _Bgr(pixels)
+        except _DECODE_ERRORS:
+            return None
+    if pixels is None or pixels.shape[:3] != (height, width, 3):
+        return None
+    return found, icc_profile, method
+
+
+def _header_orientation(image: Image.Image) -> int:
+    """The EXIF orientation read without decoding the pixels.
+
+    Pillow looks for a PNG's EXIF by decoding the whole file (the chunk may
+    follow the pixels); a PNG whose EXIF comes after them is taken as upright.
+    """
+    if image.format != "PNG":
+        return _orientation(image)
+    raw = image.info.get("exif")
+    if not raw:
+        return 1
+    try:
+        exif = Image.Exif()
+        exif.load(raw)
+        value = exif.get(_EXIF_ORIENTATION_TAG, 1)
+    except _DECODE_ERRORS:
+        return 1
+    return value if isinstance(value, int) else 1
+
+
+class _Bgr:
+    """An array OpenCV decoded, in its own channel order (blue, green, red)."""
+
+    def __init__(self, pixels: Any) -> None:
+        self.pixels = pixels
+
+
+def _array_fit(cv2: Any, decoded: Any, side: int) -> Image.Image:
+    """The decoded array shrunk to fit a square of ``side``, as an RGB image."""
+    bgr = isinstance(decoded, _Bgr)
+    pixels = decoded.pixels if bgr else decoded
+    height, width = pixels.shape[:2]
+    fit = _large_fit(width, height, side)
+    if fit is not None:
+        size, factor = fit
+        if factor > 1:
+            # Averaging whole blocks: OpenCV's area resize at a whole factor, as Pillow's reduce.
+            pixels = cv2.resize(pixels, (-(-width // factor), -(-height // factor)), interpolation=cv2.INTER_AREA)
+        pixels = _last_step(cv2, pixels, size)
+    if bgr:
+        pixels = cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB)
+    return Image.fromarray(np.ascontiguousarray(pixels))
+
+
+def _opencv_fit(cv2: Any, image: Image.Image, side: int) -> Image.Image:
+    """A decoded Pillow image shrunk to fit a square of ``side`` by OpenCV, after Pillow averages whole blocks."""
+    fit = _large_fit(image.width, image.height, side)
+    if fit is None:
         return image
-    size = (max(1, round(width * side / long_side)), max(1, round(height * side / long_side)))
-    factor = int(long_side / side / _LARGE_REDUCING_GAP)
+    size, factor = fit
     if factor > 1:
         image = image.reduce(factor)
-    resized = cv2.resize(np.asarray(image), size, interpolation=cv2.INTER_CUBIC)
+    resized = _last_step(cv2, np.asarray(image), size)
     if image.mode == "CMYK":
         return Image.frombytes("CMYK", size, resized.tobytes())
     return Image.fromarray(resized)
+
+
+def _large_fit(width: int, height: int, side: int) -> tuple[tuple[int, int], int] | None:
+    """The size that fits a square of ``side`` and the whole factor to average blocks by first; None when it fits already.
+
+    Averaging whole blocks filters against aliasing and is cheap; it leaves
+    a last step of less than 2 (a JPEG decoded at a DCT scale starts there).
+    """
+    long_side = max(width, height)
+    if long_side <= side:
+        return None
+    size = (max(1, round(width * side / long_side)), max(1, round(height * side / long_side)))
+    return size, int(long_side / max(size))
+
+
+def _last_step(cv2: Any, pixels: Any, size: tuple[int, int]) -> Any:
+    """The last, short step to ``size``: OpenCV's cubic resize, or its area resize where the step is long enough to alias.
+
+    The cubic kernel does not widen with the ratio as Pillow's does, so up to
+    1.3 it is as sharp as Pillow's BICUBIC and no more aliased; beyond, the
+    area resize (a box exactly as wide as the ratio) keeps thin lines from
+    breaking into patterns.
+    """
+    ratio = max(pixels.shape[1] / size[0], pixels.shape[0] / size[1])
+    return cv2.resize(pixels, size, interpolation=cv2.INTER_CUBIC if ratio <= _CUBIC_UP_TO else cv2.INTER_AREA)
 
 
 def _in_halves(image: Image.Image, step: Callable[[Image.Image], Image.Image]) -> Image.Image:

@@ -437,3 +437,32 @@ def test_impossible_arguments_are_refused(arguments: dict[str, object]) -> None:
         make_derivatives(data, **arguments)  # type: ignore[arg-type]
 
     assert not isinstance(refused.value, PhotoRejected)
+
+
+@pytest.mark.parametrize(("image_format", "params"), [("PNG", {}), ("WEBP", {"quality": 95}), ("HEIF", {"quality": 95})])
+def test_photos_decoded_straight_into_an_array_look_as_those_pillow_decodes(monkeypatch, image_format, params) -> None:
+    # HEIC, PNG and WebP of plain RGB are decoded by pillow-heif and OpenCV into arrays; the picture is Pillow's.
+    picture = detailed_picture((3300, 2400))
+    data = encode(picture, image_format, **params)
+    fast = opened(make_derivatives(data).large).convert("RGB")
+    monkeypatch.setattr(derivatives, "_opencv", lambda: None)
+    pillow = opened(make_derivatives(data).large).convert("RGB")
+
+    assert fast.size == pillow.size == (1600, 1164)
+    # As close to a full-size LANCZOS resize of the picture as Pillow's own resize is.
+    reference = picture.resize(fast.size, Image.Resampling.LANCZOS)
+    def rms(image: Image.Image) -> float:
+        return max(ImageStat.Stat(ImageChops.difference(image, reference)).rms)
+
+    assert rms(fast) < rms(pillow) + 2, (rms(fast), rms(pillow))
+    # Each side of the picture is where it belongs: the colours of its corners hold.
+    for corner in ((10, 10), (1590, 10), (10, 1150), (1590, 1150)):
+        assert all(abs(a - b) < 24 for a, b in zip(fast.getpixel(corner), pillow.getpixel(corner))), corner
+
+
+def test_a_png_with_a_transparent_colour_is_left_to_pillow() -> None:
+    picture = marked_picture((2400, 1800))
+    data = encode(picture, "PNG", transparency=(255, 255, 255))
+
+    assert derivatives._decode_to_array(derivatives._opencv(), data, max_pixels=10**9) is None
+    assert opened(make_derivatives(data).large).size == (1600, 1200)
