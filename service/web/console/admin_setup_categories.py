@@ -55,6 +55,9 @@ FIELDS = (
     Field("first_response_days", _l("初回対応の目標（営業日）"), "number"),
     Field("resolution_days", _l("解決の目標（営業日）"), "number"),
     Field("duplicate_radius_m", _l("重複とみなす距離（m）"), "number", hint=_l("空欄なら既定の距離です。")),
+    Field("urgent", _l("急ぎの種類（住民にまず担当課への電話を示す）"), "checkbox"),
+    Field("notice_ja", _l("住民へのお知らせ（日本語）"), "textarea", hint=_l("この種類を選んだ住民に、フォームの上で示します（任意）。")),
+    Field("notice_en", _l("住民へのお知らせ（英語）"), "textarea"),
     Field("active", _l("住民から受け付ける"), "checkbox"),
 )
 # One extra question (Open311 attribute); its fields are named attributes-<n>-<name>.
@@ -77,10 +80,13 @@ TEMPLATE_FIELDS = (
 )
 # The languages beyond Japanese and English, whose words live in the category's translations.
 OTHER_LANGUAGES = tuple(code for code in languages.LANGUAGES if code not in ("ja", "en"))
+# The words of a category given in each other language.
+TRANSLATED = ("name", "description", "notice")
 TRANSLATION_FIELDS = tuple(
     field for code in OTHER_LANGUAGES for field in (
         Field(f"translations-{code}-name", _l("名前（%(language)s）", language=languages.NAMES[code])),
-        Field(f"translations-{code}-description", _l("説明（%(language)s）", language=languages.NAMES[code]), "textarea")))
+        Field(f"translations-{code}-description", _l("説明（%(language)s）", language=languages.NAMES[code]), "textarea"),
+        Field(f"translations-{code}-notice", _l("お知らせ（%(language)s）", language=languages.NAMES[code]), "textarea")))
 MAX_ATTRIBUTES = 50
 TEMPLATE = "staff/admin/setup_categories.html"
 TEMPLATE_PAGE = "staff/admin/setup_template.html"
@@ -134,7 +140,7 @@ def _posted_translations(form: MultiDict[str, str]) -> dict[str, dict[str, str]]
     """The category's words in the other languages as the API takes them; a language left empty is none."""
     out: dict[str, dict[str, str]] = {}
     for code in OTHER_LANGUAGES:
-        words = {part: form.get(f"translations-{code}-{part}", "").strip() for part in ("name", "description")}
+        words = {part: form.get(f"translations-{code}-{part}", "").strip() for part in TRANSLATED}
         if any(words.values()):
             out[code] = {part: text for part, text in words.items() if text}
     return out
@@ -142,7 +148,7 @@ def _posted_translations(form: MultiDict[str, str]) -> dict[str, dict[str, str]]
 
 def _translation_values(translations: dict[str, dict[str, str]] | None) -> dict[str, str]:
     return {f"translations-{code}-{part}": (translations or {}).get(code, {}).get(part) or ""
-            for code in OTHER_LANGUAGES for part in ("name", "description")}
+            for code in OTHER_LANGUAGES for part in TRANSLATED}
 
 
 def _choice(line: str) -> dict[str, str]:

@@ -39,6 +39,7 @@ FIELDS = (
     Field("name_en", _l("名前（英語）")),
     Field("email", _l("連絡先メールアドレス"), "email", hint=_l("新しい通報の知らせが届きます。")),
     Field("webhook_url", _l("Webhook の URL"), "url", hint=_l("新しい通報を知らせる先のシステム（任意）。")),
+    Field("phone", _l("電話番号"), hint=_l("急ぎの種類を選んだ住民に、まずこの番号へ電話するよう示します（例: 025-552-1511）。")),
     Field("fallback", _l("どのルールにも当たらない通報を受け持つ"), "checkbox", hint=_l("自治体で一つだけです。")),
     Field("active", _l("通報を受け付ける"), "checkbox"),
 )

@@ -320,3 +320,21 @@ def test_another_jurisdictions_records_are_not_found(signed_in_client):
     assert client.get("/staff/admin/departments/koho").status_code == 404
     assert client.get("/staff/admin/rules/999999").status_code == 404
     assert client.get("/staff/admin/areas/preview/" + "a" * 32 + ".geojson").status_code == 404
+
+
+def test_an_urgent_category_with_notices_and_its_department_s_phone_are_kept_and_shown_again(signed_in_client):
+    client = signed_in_client("admin None")
+    assert post(client, "/staff/admin/departments/road", {"name_ja": "道路課", "name_en": "Roads", "phone": "025-552-1511",
+                                                         "active": "1"}).status_code == 303
+    form = {**CATEGORY, "urgent": "1", "notice_ja": "倒木で道がふさがっているときは電話してください。",
+            "notice_en": "If a tree blocks the road, please call.", "translations-vi-notice": "Nếu cây đổ chắn đường, hãy gọi điện."}
+    assert post(client, "/staff/admin/categories", form).status_code == 303
+    (row,) = audit_rows("category.create")
+    assert row.after["urgent"] is True and row.after["notice_ja"] == form["notice_ja"]
+    assert row.after["translations"]["vi"]["notice"] == form["translations-vi-notice"]
+    html = client.get("/staff/admin/categories/snow").get_data(as_text=True)
+    assert "倒木で道がふさがっているときは電話してください。" in html and 'name="urgent"' in html
+    assert 'value="025-552-1511"' in client.get("/staff/admin/departments/road").get_data(as_text=True)
+    # A bad number is refused beside its field.
+    refused = post(client, "/staff/admin/departments/road", {"name_ja": "道路課", "phone": "call us", "active": "1"})
+    assert refused.status_code == 422 and field_error(refused.get_data(as_text=True), "phone")
