@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from service.domain import resident_mail
+from service.domain import languages, resident_mail
 from service.domain.staff_keys import create_staff
 from service.extensions import db
 from service.models import Report
@@ -65,11 +65,12 @@ def resolved_report(app, client) -> tuple[str, str, str]:
     return public_id, token, unsubscribe
 
 
-@pytest.mark.parametrize("language", ["ja", "vi", "pt"])
+@pytest.mark.parametrize("language", languages.LANGUAGES)
 def test_every_resident_page_reflows_at_200_percent_zoom(new_context, live_server, resolved_report, screenshot,
                                                          language):
     public_id, token, unsubscribe = resolved_report
-    page = new_context(**ZOOMED, locale=language,
+    # The browser speaks the language (やさしい日本語 is chosen on the page: no browser offers it).
+    page = new_context(**ZOOMED, locale="ja" if language == "ja-x-easy" else language,
                        geolocation={"latitude": INSIDE["lat"], "longitude": INSIDE["lon"]},
                        permissions=["geolocation"]).new_page()
     # Each page, and the controls it exists for (as CSS selectors, the same in every language).
