@@ -23,7 +23,7 @@ from sqlalchemy import select
 from service.domain import notifications
 from service.domain.staff_keys import create_staff
 from service.extensions import db
-from service.models import Rating, Report
+from service.models import Delivery, OutboxEvent, Rating, Report
 from service.pipeline import pipeline_for
 from tests.conftest import INSIDE
 from tests.notifications import mail_server as mail_fixtures
@@ -72,6 +72,17 @@ def mails_to(mail_server: MailServer, address: str, count: int, timeout: float =
         time.sleep(0.25)
 
 
+def outbox_state(public_id: str) -> str:
+    """What the outbox holds for a report, to say why a mail did not come."""
+    db.session.expire_all()
+    report = db.session.scalar(select(Report).where(Report.public_id == public_id))
+    deliveries = db.session.execute(
+        select(Delivery.recipient, Delivery.state, Delivery.attempts, Delivery.next_attempt_at, Delivery.last_error)
+        .join(OutboxEvent, Delivery.outbox_event_id == OutboxEvent.id).where(OutboxEvent.report_id == report.id)).all()
+    return (f"report email={report.reporter_email!r} updates={report.reporter_email_updates} "
+            f"language={report.reporter_language}; deliveries={deliveries}")
+
+
 def process(app, public_id: str) -> None:
     """The photo pipeline, geocoding and routing a worker runs on a new report."""
     report_id = db.session.scalar(select(Report.id).where(Report.public_id == public_id))
@@ -82,6 +93,11 @@ def subjects(messages: list[EmailMessage]) -> list[str]:
     return [message["Subject"] for message in messages]
 
 
+# The whole journey, mail included, runs on a worker of its own (with a Chromium of its own),
+# apart from the other browser tests: run after them in one process, its confirmation mail
+# did not come in two full runs, for a reason still to be found (outbox_state says what the
+# outbox held).
+@pytest.mark.xdist_group("resident_journey")
 def test_a_resident_reports_a_pothole_follows_a_neighbours_streetlight_hears_by_mail_and_rates(
         app, client, phone, live_server, mail_server, mail_settings, screenshot, axe):
     # The neighbour reported the streetlight beforehand, through the resident API, with a photo.
@@ -122,7 +138,9 @@ def test_a_resident_reports_a_pothole_follows_a_neighbours_streetlight_hears_by_
     assert axe(page) == []
     process(app, pothole)
 
-    (confirmation,) = mails_to(mail_server, RESIDENT, 1)
+    received = mails_to(mail_server, RESIDENT, 1)
+    assert len(received) == 1, outbox_state(pothole)
+    (confirmation,) = received
     assert confirmation["Subject"] == f"[Machikoe] Đã tiếp nhận báo cáo của bạn ({pothole})"
     confirmed = text_of(confirmation)
     assert "Số báo cáo: " + pothole in confirmed and "Loại: Hư hỏng mặt đường" in confirmed
