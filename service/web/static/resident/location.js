@@ -25,6 +25,9 @@
     if (!map) { return; }
     var at = [latitude, longitude];
     if (pin) { pin.setLatLng(at); } else {
+      // Leaflet finds its marker images through its stylesheet, which may not be applied yet
+      // when the map was just loaded on demand: name their folder beside the script.
+      window.L.Icon.Default.imagePath = mapNode.getAttribute("data-leaflet-js").replace(/[^/]*$/, "images/");
       pin = window.L.marker(at, { draggable: true, keyboard: true, title: mapNode.getAttribute("aria-label") }).addTo(map);
       pin.on("dragend", function () { var p = pin.getLatLng(); setPosition(p.lat, p.lng); });
     }
