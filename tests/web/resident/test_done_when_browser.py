@@ -18,6 +18,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+import requests
+from flask import current_app
 from sqlalchemy import select
 
 from service.domain import notifications
@@ -30,7 +32,7 @@ from tests.notifications import mail_server as mail_fixtures
 from tests.notifications.mail_server import MailServer, text_of
 from tests.web.resident.conftest import on_one_database
 from tests.worker import processed_by_worker
-from workers.notifications import deliver
+from workers.notifications import delivery_policy, mailer
 
 pytestmark = [pytest.mark.browser, on_one_database]
 
@@ -51,10 +53,14 @@ def mail_settings(app, monkeypatch, mail_server: MailServer, live_server: str) -
 
 def deliver_mail() -> None:
     """What the notification worker does: turn pending outbox events into deliveries and attempt each due one."""
+    # With this test's app's settings (its SMTP server): the task would take those of the app its
+    # Celery instance belongs to, which in a process shared with other tests may be another.
+    config = current_app.config
     notifications.dispatch(db.session)
     due = notifications.due_deliveries(db.session)
     if due:
-        deliver(*due)
+        with requests.Session() as http:
+            notifications.deliver_batch(db.session, due, http, policy=delivery_policy(config), mailer=mailer(config))
 
 
 def mails_to(mail_server: MailServer, address: str, count: int, timeout: float = 20.0) -> list[EmailMessage]:
