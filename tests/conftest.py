@@ -159,6 +159,8 @@ def empty_tables() -> None:
 
 @pytest.fixture()
 def app(base_app: Flask) -> Iterator[Flask]:
+    """The worker's app on freshly seeded tables; a setting a test changes is put back after it."""
+    settings = dict(base_app.config)
     with base_app.app_context():
         empty_tables()
         seed_demo(db.session)
@@ -166,6 +168,8 @@ def app(base_app: Flask) -> Iterator[Flask]:
     with base_app.app_context():
         yield base_app
         db.session.remove()
+    base_app.config.clear()
+    base_app.config.update(settings)
 
 
 class FixedClock:

@@ -25,6 +25,14 @@ def close_pooled_connections() -> None:
                                 "WHERE datname = current_database() AND pid <> pg_backend_pid()").text)
 
 
+@pytest.fixture(autouse=True)
+def fresh_pool_afterwards(app):
+    """The pool still holds the sessions the server ended; the next test starts on new ones."""
+    yield
+    db.session.remove()
+    db.engine.dispose()
+
+
 # Only a PostgreSQL server closes pooled connections; SQLite has none.
 on_postgresql = pytest.mark.parametrize("database_kind", ["postgresql"], indirect=True)
 

@@ -57,7 +57,7 @@ def fully_loaded_view(client, public_id: str, language: str) -> dict:
         return json.loads(json.dumps(presenters.report_public(report, language)))
 
 
-def test_a_public_view_with_photos_masked_text_and_replies_takes_four_queries_and_matches_the_full_report(client, keys):  # noqa: F811
+def test_a_public_view_with_photos_masked_text_and_replies_takes_four_queries_and_matches_the_full_report(client, keys, monkeypatch):  # noqa: F811
     public_id = photographed(client, "街灯が消えています。090-1234-5678 に連絡ください。", photos=3)
     transition(client, keys, public_id, "acknowledged", public_reply="確認しました。taro@example.jp の方へ。")
     transition(client, keys, public_id, "in_progress", public_reply="修理を手配しました。")
@@ -66,7 +66,7 @@ def test_a_public_view_with_photos_masked_text_and_replies_takes_four_queries_an
     db.session.commit()
 
     # Each request reads its stamp here (a process otherwise answers from one read in the last second).
-    client.application.config["STATUS_STAMP_SECONDS"] = 0
+    monkeypatch.setitem(client.application.config, "STATUS_STAMP_SECONDS", 0)
     for language in ("ja", "en", "ja-x-easy", "vi"):
         with counted_statements() as statements:
             response = client.get(f"/api/v1/reports/{public_id}", headers={"Accept-Language": language})

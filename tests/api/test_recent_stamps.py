@@ -68,8 +68,8 @@ def test_a_change_by_another_process_is_seen_once_the_second_is_over(client, mon
     assert client.get(f"/api/v1/reports/{public_id}", headers={"If-None-Match": etag}).status_code == 200
 
 
-def test_with_no_seconds_every_poll_reads_its_stamp(client):
-    client.application.config["STATUS_STAMP_SECONDS"] = 0
+def test_with_no_seconds_every_poll_reads_its_stamp(client, monkeypatch):
+    monkeypatch.setitem(client.application.config, "STATUS_STAMP_SECONDS", 0)
     public_id = posted(client)
     etag = client.get(f"/api/v1/reports/{public_id}").headers["ETag"]
 

@@ -63,9 +63,30 @@ def browser():
         chromium.close()
 
 
+def closed_when_sent(app):
+    """``app``, its answers' bodies closed once sent or dropped.
+
+    Werkzeug's development server skips closing a body when the browser has gone
+    before the server's clean-up read (a page left while a stylesheet came), and a
+    static file is then left open; a generator is closed when it is dropped.
+    """
+
+    def closing(body):
+        try:
+            yield from body
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    def serve(environ, start_response):
+        return closing(app(environ, start_response))
+
+    return serve
+
+
 @pytest.fixture(scope="session")
 def served(base_app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, base_app, threaded=True)
+    server = make_server("127.0.0.1", 0, closed_when_sent(base_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
