@@ -40,6 +40,7 @@ class HoldingsSchema(Schema):
     ratings = fields.List(fields.Dict())
     line_users = fields.List(fields.Dict())
     line_events = fields.List(fields.Dict())
+    line_pushes = fields.List(fields.Dict())
     followers = fields.List(fields.Dict())
     idempotency_keys = fields.List(fields.Dict())
     outbox = fields.List(fields.Dict())

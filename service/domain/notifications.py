@@ -401,7 +401,7 @@ def _resident_sender(delivery: Delivery, event: OutboxEvent, report: Report | No
 
 def _line_push(delivery: Delivery, event: OutboxEvent, report: Report, policy: DeliveryPolicy) -> Callable[[], int | None]:
     try:
-        push = line_push.prepare(event, report, policy.line, delivery.uid)
+        push = line_push.prepare(delivery, event, report, policy.line)
     except line_push.PushRefused as exc:
         return _refusal(str(exc))
 

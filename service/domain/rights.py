@@ -125,7 +125,7 @@ class Holdings:
 
 
 def find(session: Session, jurisdiction_id: int, identity: Identity) -> Holdings:
-    """Every row naming the person: reports, ratings, LINE users and events, idempotency keys, outbox rows, audit rows."""
+    """Every row naming the person: reports, ratings, LINE users, events and pushes, idempotency keys, outbox rows, audit rows."""
     reports = _reports(session, jurisdiction_id, identity)
     line_users = _line_users(session, jurisdiction_id, identity, reports)
     ids = [r.id for r in reports]
@@ -139,6 +139,7 @@ def find(session: Session, jurisdiction_id: int, identity: Identity) -> Holdings
         .where(Delivery.outbox_event_id.in_([e.id for e in events]), Delivery.follower_id.is_(None))
         .order_by(Delivery.id))) if events else []
     line_events = _line_events(session, jurisdiction_id, line_users)
+    line_pushes = _line_pushes(session, line_users)
     followers = _followers(session, jurisdiction_id, identity)
     follower_reports = {row.id: row.public_id for row in session.execute(select(Report.id, Report.public_id).where(
         Report.id.in_({f.report_id for f in followers})))} if followers else {}
@@ -155,6 +156,9 @@ def find(session: Session, jurisdiction_id: int, identity: Identity) -> Holdings
                         "created_at": iso_tokyo(u.created_at), "blocked_at": iso_tokyo(u.blocked_at)} for u in line_users],
         "line_events": [{"id": e.id, "state": e.state, "received_at": iso_tokyo(e.received_at), "body": e.body}
                         for e in line_events],
+        "line_pushes": [{"id": d.uid, "line_user": d.line_user_id, "report": report_id, "event_type": event_type,
+                         "state": d.state, "text": d.sent_text, "created_at": iso_tokyo(d.created_at),
+                         "delivered_at": iso_tokyo(d.delivered_at)} for d, event_type, report_id in line_pushes],
         "followers": [{"report": follower_reports[f.report_id], "email": f.email, "device_id": f.device_id,
                        "email_updates": f.email_updates, "language": f.language, "created_at": iso_tokyo(f.created_at)}
                       for f in followers],
@@ -162,7 +166,7 @@ def find(session: Session, jurisdiction_id: int, identity: Identity) -> Holdings
         "outbox": [{"id": e.id, "event_type": e.event_type, "report": report_ids.get(e.report_id or 0), "state": e.state,
                     "created_at": iso_tokyo(e.created_at),
                     "deliveries": [{"id": d.uid, "subscriber": s.name if s else None, "kind": s.kind if s else "resident_email",
-                                    "address": _address(s, e, reports), "state": d.state}
+                                    "address": _address(d, s, e, reports, line_users), "state": d.state}
                                    for d, s in deliveries if d.outbox_event_id == e.id]}
                    for e in events],
         "audit": [{"id": a.id, "action": a.action, "target_type": a.target_type, "target_id": a.target_id,
@@ -183,14 +187,27 @@ def _followers(session: Session, jurisdiction_id: int, identity: Identity) -> li
                                 .where(Report.jurisdiction_id == jurisdiction_id, condition).order_by(Follower.id)))
 
 
-def _address(subscriber: Subscriber | None, event: OutboxEvent, reports: list[Report]) -> str | None:
+def _address(delivery: Delivery, subscriber: Subscriber | None, event: OutboxEvent, reports: list[Report],
+             line_users: list[LineUser]) -> str | None:
     """Where a delivery went: the push gateway is sent the reporter's device id, mail to the reporter their address,
-    the others their own address."""
+    a LINE push to the LINE user it names, the others their own address."""
+    if subscriber is not None and subscriber.kind == "line":
+        return next((u.user_id for u in line_users if u.id == delivery.line_user_id), None)
     if subscriber is None:
         return next((r.reporter_email for r in reports if r.id == event.report_id), None)
     if subscriber.kind == "push_gateway":
         return next((r.device_id for r in reports if r.id == event.report_id), None)
     return subscriber.email or subscriber.url
+
+
+def _line_pushes(session: Session, line_users: list[LineUser]) -> list[tuple[Delivery, str, str | None]]:
+    """The pushes made to the person's LINE users, with each one's event type and report, whatever report they name."""
+    if not line_users:
+        return []
+    return [(d, event_type, report_id) for d, event_type, report_id in session.execute(
+        select(Delivery, OutboxEvent.event_type, Report.public_id)
+        .join(OutboxEvent, Delivery.outbox_event_id == OutboxEvent.id).outerjoin(Report, Report.id == OutboxEvent.report_id)
+        .where(Delivery.line_user_id.in_([u.id for u in line_users])).order_by(Delivery.id))]
 
 
 def _line_events(session: Session, jurisdiction_id: int, line_users: list[LineUser]) -> list[LineEvent]:

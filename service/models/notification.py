@@ -67,6 +67,11 @@ class Delivery(Model):
                                                               name="fk_delivery_follower"))
     # The confirmation's tracking token, encrypted, until that one mail is sent (service.domain.resident_mail).
     sealed: Mapped[str | None] = mapped_column(Text)
+    # A LINE push: the LINE user it is for and the text it carries, so the person's
+    # export shows what was pushed to them; both go with their personal data.
+    line_user_id: Mapped[int | None] = mapped_column(ForeignKey("line_user.id", ondelete="SET NULL",
+                                                                name="fk_delivery_line_user"), index=True)
+    sent_text: Mapped[str | None] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, false, text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, SmallInteger, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.extensions import Model
@@ -52,6 +52,9 @@ class Report(Model):
     # text when it is written (service/privacy/stored_masks.py), so a public
     # read costs nothing extra. Staff and the reporter read ``description``.
     description_public: Mapped[str | None] = mapped_column(Text)
+    # The masking rules' version the stored copy was made under (service.privacy.masking.RULES_VERSION);
+    # a copy made under older rules is made again (service/privacy/remasking.py).
+    mask_version: Mapped[int | None] = mapped_column(SmallInteger, index=True)
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     accuracy_m: Mapped[float | None] = mapped_column(Float)
@@ -150,6 +153,7 @@ class HistoryEntry(Model):
     public_reply: Mapped[str | None] = mapped_column(Text)
     # The reply as the public reads it, masked once when it is written.
     public_reply_public: Mapped[str | None] = mapped_column(Text)
+    mask_version: Mapped[int | None] = mapped_column(SmallInteger, index=True)
     # A reply sent as a response template wrote it: the template's texts by language at that time
     # (service.domain.response_templates), so residents read it in their language.
     reply_translations: Mapped[dict[str, str] | None] = mapped_column(JSON)

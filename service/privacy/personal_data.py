@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from service.models import Follower, HistoryEntry, LineReport, LineUser, Photo, Report
+from service.models import Delivery, Follower, HistoryEntry, LineReport, LineUser, OutboxEvent, Photo, Report
 from service.privacy.stored_masks import masked
 from service.storage.base import PhotoStore
 
@@ -79,6 +79,10 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
     PersonalField(Photo.taken_at, "写真の撮影日時"),
     PersonalField(LineUser.user_id, "LINEユーザーID", identity="line_id", removal=Removal.ROW,
                   readers=Readers.NOBODY, collected_by=("line",)),
+    # A LINE push names the user it went to and keeps what it said, for the person's export.
+    PersonalField(Delivery.line_user_id, "LINEで送った通知の宛先（LINEユーザー）", readers=Readers.NOBODY,
+                  collected_by=("line",)),
+    PersonalField(Delivery.sent_text, "LINEで送った通知の文面", readers=Readers.ADMIN, collected_by=()),
     # A follow ("me too") is kept only to notify; staff see how many follow, never who.
     PersonalField(Follower.email, "通報をフォローした住民のメールアドレス", identity="email", removal=Removal.ROW,
                   readers=Readers.NOBODY, collected_by=("app",)),
@@ -152,7 +156,7 @@ class Removed:
 
 
 def remove_from_reports(session: Session, reports: Sequence[Report], *, with_followers: bool = True) -> Removed:
-    """Clear every personal field of ``reports`` and their photos, unlink and delete their LINE users.
+    """Clear every personal field of ``reports`` and their photos and LINE pushes, unlink and delete their LINE users.
 
     The reports' follows are deleted unless ``with_followers`` is false (an
     erasure for one person leaves other residents' follows of their reports). Contact and phone numbers written into the description, the public
@@ -178,6 +182,7 @@ def remove_from_reports(session: Session, reports: Sequence[Report], *, with_fol
     if ids:
         linked = set(session.scalars(select(LineReport.line_user_id).where(LineReport.report_id.in_(ids))))
         session.execute(delete(LineReport).where(LineReport.report_id.in_(ids)))
+        clear_line_pushes(session, Delivery.outbox_event_id.in_(select(OutboxEvent.id).where(OutboxEvent.report_id.in_(ids))))
         removed.line_users_deleted = remove_line_users(session, linked, only_unlinked=True)
         if with_followers:
             removed.followers_deleted = remove_followers(session, select(Follower.id).where(Follower.report_id.in_(ids)))
@@ -202,8 +207,16 @@ def remove_line_users(session: Session, line_user_ids: Iterable[int], *, only_un
         session.execute(delete(LineReport).where(LineReport.line_user_id.in_(wanted)))
     if not wanted:
         return 0
+    clear_line_pushes(session, Delivery.line_user_id.in_(wanted))
     session.execute(delete(LineUser).where(LineUser.id.in_(wanted)))
     return len(wanted)
+
+
+def clear_line_pushes(session: Session, condition: ColumnElement[bool]) -> None:
+    """Clear whom the LINE pushes ``condition`` selects went to and what they said; the delivery's state stays."""
+    pushed = fields_of(Delivery)
+    session.execute(update(Delivery).where(condition, or_(*(f.column.is_not(None) for f in pushed)))
+                    .values({f.name: None for f in pushed}).execution_options(synchronize_session=False))
 
 
 def _mask(row: Any) -> None:

@@ -6,6 +6,11 @@ reports that came through LINE, and each push is a delivery with retries and
 a dead-letter state. A push is taken from the channel's monthly quota when
 its delivery is claimed (LINE charges per push); a resident who blocked the
 account is not pushed to.
+
+The delivery records the LINE user it pushes to and the text it carries, so
+the person's export (service/domain/rights.py) shows what was pushed to them.
+A reply reaches the chat as the public page shows it, masked
+(:func:`service.domain.disclosure.public_reply`), as it reaches residents by mail.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from sqlalchemy.orm import object_session
 from service.channels.line import messages as say
 from service.channels.line.client import LineClient, LineEndpoints
 from service.domain import status as statuses
-from service.models import HistoryEntry, LineChannel, LineReport, OutboxEvent, Report
+from service.domain.disclosure import public_reply
+from service.models import Delivery, HistoryEntry, LineChannel, LineReport, OutboxEvent, Report
 from service.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -41,8 +47,8 @@ def hears(event: OutboxEvent, report: Report) -> bool:
     return not (event.event_type == "report.replied" and (event.payload or {}).get("with_transition"))
 
 
-def prepare(event: OutboxEvent, report: Report, endpoints: LineEndpoints | None, retry_key: str) -> Callable[[], int | None]:
-    """The push for ``event``, ready to send; raises PushRefused when there is nobody or no quota to push with."""
+def prepare(delivery: Delivery, event: OutboxEvent, report: Report, endpoints: LineEndpoints | None) -> Callable[[], int | None]:
+    """The push of ``delivery``, ready to send, recorded on it; raises PushRefused when there is nobody or no quota to push with."""
     session = object_session(report)
     if session is None or endpoints is None:
         raise PushRefused("LINE is not configured for deliveries")
@@ -63,8 +69,10 @@ def prepare(event: OutboxEvent, report: Report, endpoints: LineEndpoints | None,
         raise PushRefused(f"the monthly LINE push quota ({channel.monthly_push_quota}) is used up")
     channel.pushes_this_month += 1
     messages = _messages(session, event, report, user.language)
+    delivery.line_user_id = user.id
+    delivery.sent_text = "\n\n".join(m.get("text") or m.get("altText") or "" for m in messages)
     user_id, token = user.user_id, channel.access_token
-    key = str(uuid.uuid5(uuid.NAMESPACE_URL, retry_key))
+    key = str(uuid.uuid5(uuid.NAMESPACE_URL, delivery.uid))
 
     def push() -> int:
         client = LineClient(endpoints, token)
@@ -81,15 +89,21 @@ def _messages(session: Any, event: OutboxEvent, report: Report, language: str) -
     if event.event_type == "report.rating_requested":
         return [say.rating_invitation(report.public_id, language)]
     if event.event_type == "report.replied":
-        reply = session.scalar(select(HistoryEntry.public_reply).where(HistoryEntry.report_id == report.id,
-                                                                       HistoryEntry.public_reply.is_not(None))
-                               .order_by(HistoryEntry.id.desc()).limit(1))
-        return [say.plain(say.text_for("reply", language, reply=reply or ""))]
+        replied = session.scalar(select(HistoryEntry).where(HistoryEntry.report_id == report.id,
+                                                            HistoryEntry.public_reply.is_not(None))
+                                 .order_by(HistoryEntry.id.desc()).limit(1))
+        return [say.plain(say.text_for("reply", language, reply=_reply(replied, language)))]
     status = (event.payload or {}).get("to", report.status)
     lines = [say.text_for("status", language, id=report.public_id, status=statuses.label(status, "en" if language == "en" else "ja"))]
     latest = session.scalar(select(HistoryEntry).where(HistoryEntry.report_id == report.id, HistoryEntry.kind == "transition")
                             .order_by(HistoryEntry.id.desc()).limit(1))
     if latest is not None and latest.public_reply and latest.to_status == status:
-        lines.append(say.text_for("reply", language, reply=latest.public_reply))
+        lines.append(say.text_for("reply", language, reply=_reply(latest, language)))
     return [say.plain("\n".join(lines))]
+
+
+def _reply(entry: HistoryEntry | None, language: str) -> str:
+    # A push is a message the resident may forward, like a mail to a follower:
+    # it carries the reply as the public page shows it, never the text as written.
+    return (public_reply(entry, language) or "") if entry is not None else ""
 
