@@ -1,4 +1,4 @@
-"""`machikoe privacy`: retention, the reporter's rights (開示・訂正・利用停止) and the 個人情報ファイル簿."""
+"""`machikoe privacy`: retention, the reporter's rights (開示・訂正・利用停止), the 個人情報ファイル簿, stored masks."""
 
 from __future__ import annotations
 
@@ -18,17 +18,19 @@ from service.domain import retention, rights
 from service.domain.audit import audit
 from service.extensions import db
 from service.models import Jurisdiction
+from service.privacy import remasking
 from service.privacy.personal_data import CORRECTABLE, IDENTITIES
 from service.privacy.register import register as register_entry
 
 PURGE_COLUMNS = ("jurisdiction", "report", "closed_at", "fields")
 PURGED_COLUMNS = ("jurisdiction", "retention_days", "reports", "originals_deleted", "line_users_deleted",
                   "followers_deleted", "line_events_deleted")
+REMASK_COLUMNS = ("column", "rules_version", "stale", "changed")
 
 
 @click.group("privacy")
 def privacy() -> None:
-    """Personal data: the retention purge, a person's data (find, export, correct, erase), the register."""
+    """Personal data: the retention purge, a person's data (find, export, correct, erase), the register, remasking."""
 
 
 def _rights_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -193,3 +195,14 @@ def register(jurisdiction_code: str, output: str) -> None:
                     click.echo(f"  ・{item}")
         else:
             click.echo(f"  {value}")
+
+
+@privacy.command("remask")
+@click.option("--dry-run", is_flag=True, help="count the stale copies and those that would change; change nothing")
+@json_option
+@with_appcontext
+@guarded
+def remask(dry_run: bool, as_json: bool) -> None:
+    """Mask again the stored public copies made under older masking rules, in committed batches."""
+    done = remasking.remask(db.session(), dry_run=dry_run)
+    emit([part.as_dict() for part in done], REMASK_COLUMNS, as_json)

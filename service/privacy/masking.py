@@ -3,6 +3,12 @@
 Each kind of personal data is found on a normalised copy of the text and
 replaced, in the original, by a placeholder that says what was there. The
 placeholders hold no digits and no @, so masking masked text changes nothing.
+
+:data:`RULES_VERSION` names the rules as they stand here and in the modules
+they use (patterns, phone numbers, マイナンバー, plate regions, the matching
+copy). Raise it with any change that masks a text differently: the stored
+public copies made under an older version are then made again
+(service/privacy/remasking.py).
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from enum import StrEnum
 from service.privacy import patterns
 from service.privacy.matching_text import matching_text
 from service.privacy.phone_numbers import find_phone_numbers
+
+RULES_VERSION = 1
 
 
 class Kind(StrEnum):
