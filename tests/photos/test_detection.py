@@ -33,11 +33,12 @@ def detail(picture: Image.Image, box: Box) -> float:
     return ImageStat.Stat(inside.crop((1, 1, width - 1, height - 1))).mean[0]
 
 
-def test_the_faces_of_a_street_photo_are_found():
-    found = detection.detect_faces(Image.open(STREET / "city.jpg"))
+@pytest.mark.parametrize("name", sorted(LABELS))
+def test_the_faces_of_a_street_photo_are_found(name):
+    found = detection.detect_faces(Image.open(STREET / name))
 
     assert all(item.kind == "face" and 0 < item.score <= 1 for item in found)
-    for face in LABELS["city.jpg"]["faces"]:
+    for face in LABELS[name]["faces"]:
         assert max(overlap(Box(*face), item.box) for item in found) > 0.5, face
 
 
