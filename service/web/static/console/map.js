@@ -100,6 +100,8 @@
       var label = data.textCluster.replace("{count}", count(properties.point_count));
       var cluster = L.marker([lat, lon], { icon: clusterIcon(properties.point_count), title: label, alt: label });
       cluster.clusterId = properties.cluster_id;
+      // Its name is the sentence, not the bare number it shows.
+      cluster.on("add", function () { cluster.getElement().setAttribute("aria-label", label); });
       return cluster;
     }
     var row = answer.points[feature.id];
@@ -156,7 +158,9 @@
     mark("map:clusters-start");
     // The index covers the zoom levels the map allows: from two below the jurisdiction's view, set with the first pins.
     if (!index) { map.setMinZoom(Math.max(0, map.getZoom() - ZOOM_OUT_LEVELS)); }
-    var built = new Supercluster({ radius: CLUSTER_RADIUS, maxZoom: LAST_CLUSTERED_ZOOM, minZoom: map.getMinZoom() });
+    // Supercluster's radius is in units of its tile extent: at 256, Leaflet's tile size, they are screen pixels.
+    var built = new Supercluster({ radius: CLUSTER_RADIUS, extent: 256, maxZoom: LAST_CLUSTERED_ZOOM,
+      minZoom: map.getMinZoom() });
     built.load(features(received.points, received.scale));
     mark("map:clusters-end");
     measure("map:clusters", "map:clusters-start", "map:clusters-end");
