@@ -20,11 +20,15 @@ measures in one run, taking turns so that every path sees the same machine load:
 - the report page of the newest open report (``/staff/reports/{id}``);
 - the map (``/staff/map``) of a jurisdiction-wide viewer in headless Chromium
   (Debian's, driven by Playwright): the time from asking for the page until
-  its pins are clustered and the page answers (``data-state="ready"``), with
-  the pins bounded at 100,000, and the page's own marks of where that time
-  went (the points' fetch and parse, the markers, the clustering).
-  ``--map-status`` narrows the pins (default: none, so that a database with
-  fewer open reports still draws 100,000 pins).
+  its pins are clustered and drawn and the page answers (``data-state="ready"``),
+  with the pins bounded at 100,000, and the page's own marks of where that time
+  went (the points' fetch and parse, the clustering, the drawing), beside
+  gunicorn's time for the pins' answer. Its ceiling, measured in the same
+  rounds: the same page when no report matches its filter (the page, its
+  scripts and outlines, an empty payload) plus the bare fetch and
+  ``JSON.parse`` of the same pins in an open page; the ratio of the two is
+  printed per load. ``--map-status`` narrows the pins (default: none, so that
+  a database with fewer open reports still draws 100,000 pins).
 
 The machine is shared, so each request is measured three ways: as the client
 sees it on loopback, as the server spent it (gunicorn's own request time from
@@ -46,7 +50,7 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -255,10 +259,17 @@ def map_loads(base_url: str, session: requests.Session, args: argparse.Namespace
 def server_times(log: Path, skip: int) -> dict[str, list[float]]:
     """Seconds per request path, as gunicorn's access log gives them, after the first ``skip`` lines."""
     times: dict[str, list[float]] = {}
-    for line in log.read_text().splitlines()[skip:]:
-        path, micros = line.rsplit(" ", 1)
-        times.setdefault(path, []).append(int(micros) / 1e6)
+    for path, _query, seconds in logged_requests(log, skip):
+        times.setdefault(path, []).append(seconds)
     return times
+
+
+def logged_requests(log: Path, skip: int) -> Iterator[tuple[str, str, float]]:
+    """(path, query string, seconds) of each request in gunicorn's access log after the first ``skip`` lines."""
+    for line in log.read_text().splitlines()[skip:]:
+        # A query string has no space: it is percent-encoded; an empty one leaves two spaces.
+        path, query, micros = line.rsplit(" ", 2)
+        yield path, query, int(micros) / 1e6
 
 
 def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
@@ -288,7 +299,7 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
     access_log = workdir / "access.log"
     gunicorn = processes.start("gunicorn", [
         sys.executable, "-m", "gunicorn", "-b", f"{HOST}:{port}", "-w", "1", "--timeout", "600",
-        "--access-logfile", str(access_log), "--access-logformat", "%(U)s %(D)s", "service:create_app()"], env)
+        "--access-logfile", str(access_log), "--access-logformat", "%(U)s %(q)s %(D)s", "service:create_app()"], env)
     wait_until_ready(base_url, processes, timeout=60)
 
     api = requests.Session()
@@ -321,7 +332,11 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
 
     viewer, _ = create_clerk(env, None, role="viewer")
     map_load = os.getloadavg()[0]
+    logged = len(access_log.read_text().splitlines())
     loads = map_loads(base_url, signed_in(base_url, viewer), args)
+    # The pins' answers of the map's loads and of the bare fetches (not those of the page with no pin), warm-up included.
+    points_served = [seconds for path, query, seconds in logged_requests(access_log, logged)
+                     if path == "/staff/map/points" and "created_from" not in query]
 
     reference = percentile(paths["API list"][1].cpu, 0.95)
     print(f"{args.requests} rounds after {args.warmup} warm-up rounds; one gunicorn sync worker, "
@@ -338,6 +353,8 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
     for label, values in (("the same page with no pin", loads.empty_page), ("bare fetch + JSON.parse", loads.bare_fetch),
                           ("ceiling (the two added)", loads.ceiling)):
         print(f"  {label}: p50 {percentile(values, 0.5):.2f} s, slowest {max(values):.2f} s")
+    print(f"  the pins' answer, gunicorn's time: p50 {percentile(points_served, 0.5):.2f} s, "
+          f"slowest {max(points_served):.2f} s of {len(points_served)}")
     ratios = [full / ceiling for full, ceiling in zip(loads.interactive, loads.ceiling, strict=True)]
     print(f"  interactive ÷ ceiling, per load: p50 {percentile(ratios, 0.5):.2f}, highest {max(ratios):.2f}")
     for mark, values in loads.marks.items():
