@@ -144,7 +144,7 @@
   });
   map.on("moveend", render);
 
-  function features(points, scale) {
+  function asFeatures(points, scale) {
     var list = new Array(points.length);
     for (var i = 0; i < points.length; i++) {
       var row = points[i];
@@ -161,7 +161,7 @@
     // Supercluster's radius is in units of its tile extent: at 256, Leaflet's tile size, they are screen pixels.
     var built = new Supercluster({ radius: CLUSTER_RADIUS, extent: 256, maxZoom: LAST_CLUSTERED_ZOOM,
       minZoom: map.getMinZoom() });
-    built.load(features(received.points, received.scale));
+    built.load(asFeatures(received.points, received.scale));
     mark("map:clusters-end");
     measure("map:clusters", "map:clusters-start", "map:clusters-end");
     layer.clearLayers();
