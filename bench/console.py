@@ -20,11 +20,15 @@ measures in one run, taking turns so that every path sees the same machine load:
 - the report page of the newest open report (``/staff/reports/{id}``);
 - the map (``/staff/map``) of a jurisdiction-wide viewer in headless Chromium
   (Debian's, driven by Playwright): the time from asking for the page until
-  its pins are clustered and the page answers (``data-state="ready"``), with
-  the pins bounded at 100,000, and the page's own marks of where that time
-  went (the points' fetch and parse, the markers, the clustering).
-  ``--map-status`` narrows the pins (default: none, so that a database with
-  fewer open reports still draws 100,000 pins).
+  its pins are clustered and drawn and the page answers (``data-state="ready"``),
+  with the pins bounded at 100,000, and the page's own marks of where that time
+  went (the points' fetch and parse, the clustering, the drawing), beside
+  gunicorn's time for the pins' answer. Its ceiling, measured in the same
+  rounds: the same page when no report matches its filter (the page, its
+  scripts and outlines, an empty payload) plus the bare fetch and
+  ``JSON.parse`` of the same pins in an open page; the ratio of the two is
+  printed per load. ``--map-status`` narrows the pins (default: none, so that
+  a database with fewer open reports still draws 100,000 pins).
 
 The machine is shared, so each request is measured three ways: as the client
 sees it on loopback, as the server spent it (gunicorn's own request time from
@@ -46,9 +50,10 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
@@ -172,55 +177,99 @@ def checked(session: requests.Session, url: str, **kwargs: object) -> Callable[[
     return call
 
 
-def map_loads(base_url: str, session: requests.Session,
-              args: argparse.Namespace) -> tuple[list[float], int, dict[str, list[float]]]:
-    """Seconds from asking for the map until it is interactive, per timed load; the pins it drew; the page's marks.
+# A filter no report matches (the generator's reports are recent): the same page with an empty payload.
+EMPTY_FILTER = "created_from=2000-01-01&created_to=2000-01-01"
+
+
+@dataclass
+class MapLoads:
+    """Seconds per timed load of the map, of its ceilings, the pins drawn and the page's own marks."""
+
+    interactive: list[float] = field(default_factory=list)
+    # The same page when no pin matches, and the bare fetch and JSON.parse of the same pins in an open page.
+    empty_page: list[float] = field(default_factory=list)
+    bare_fetch: list[float] = field(default_factory=list)
+    pins: int = 0
+    marks: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def ceiling(self) -> list[float]:
+        """Per load: the page and its data with no work of the map's own (the page shell + the bare fetch)."""
+        return [page + data for page, data in zip(self.empty_page, self.bare_fetch, strict=True)]
+
+
+def map_loads(base_url: str, session: requests.Session, args: argparse.Namespace) -> MapLoads:
+    """Each timed load of the map from asking for it until it is interactive, with its ceilings measured in turn.
 
     The browser carries the session cookie of ``session`` (signed in through
     the form); each load is a fresh page of one Chromium. The marks are the
-    page's own ``map:`` performance measures (fetch, parse, markers,
-    clustering), in seconds per timed load.
+    page's own ``map:`` performance measures (fetch, parse, clustering,
+    drawing), in seconds per timed load. Each round also loads the same page
+    with a filter no report matches, and fetches and parses the pins' JSON in
+    an open page, so that the ceiling sees the same machine load.
     """
     from playwright.sync_api import sync_playwright
 
     query = f"?status={args.map_status}" if args.map_status else ""
     host = urlsplit(base_url).hostname or HOST
     cookies = [{"name": c.name, "value": c.value or "", "domain": host, "path": c.path or "/"} for c in session.cookies]
-    seconds: list[float] = []
-    marks: dict[str, list[float]] = {}
-    pins = 0
+    measured = MapLoads()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
         context.add_cookies(cookies)  # type: ignore[arg-type]
-        for load in range(args.map_loads + 1):
+
+        def interactive(address: str) -> tuple[float, Any]:
             page = context.new_page()
             started = time.perf_counter()
             # Interactive is the pins drawn, not the load event (which waits for tiles that may never come).
-            page.goto(f"{base_url}/staff/map{query}", wait_until="commit")
+            page.goto(address, wait_until="commit")
             page.wait_for_selector("#staff-map[data-state=ready]", timeout=120_000)
-            # Interactive: the page answers a script call once the last chunk of pins is in.
+            # Interactive: the page answers a script call once the pins are drawn.
             page.evaluate("() => document.getElementById('staff-map').dataset.count")
-            elapsed = time.perf_counter() - started
+            return time.perf_counter() - started, page
+
+        for load in range(args.map_loads + 1):
+            elapsed, page = interactive(f"{base_url}/staff/map{query}")
             pins = int(page.get_attribute("#staff-map", "data-count") or 0)
             measures = page.evaluate("() => performance.getEntriesByType('measure')"
                                      ".filter(m => m.name.startsWith('map:')).map(m => [m.name, m.duration])")
+            points = page.get_attribute("#staff-map", "data-points-url")
+            bare = page.evaluate("async (url) => { const started = performance.now();"
+                                 " const answer = await (await fetch(url, {credentials: 'same-origin'})).json();"
+                                 " return [performance.now() - started, answer.points.length]; }", points)
             page.close()
+            empty, page = interactive(f"{base_url}/staff/map{query}{'&' if query else '?'}{EMPTY_FILTER}")
+            if page.get_attribute("#staff-map", "data-count") != "0":
+                raise RuntimeError("the empty filter matched reports")
+            page.close()
+            if bare[1] != pins:
+                raise RuntimeError(f"the bare fetch read {bare[1]} pins, the map drew {pins}")
             if load:
-                seconds.append(elapsed)
+                measured.interactive.append(elapsed)
+                measured.empty_page.append(empty)
+                measured.bare_fetch.append(bare[0] / 1000)
+                measured.pins = pins
                 for mark, duration in measures:
-                    marks.setdefault(mark, []).append(duration / 1000)
+                    measured.marks.setdefault(mark, []).append(duration / 1000)
         browser.close()
-    return seconds, pins, marks
+    return measured
 
 
 def server_times(log: Path, skip: int) -> dict[str, list[float]]:
     """Seconds per request path, as gunicorn's access log gives them, after the first ``skip`` lines."""
     times: dict[str, list[float]] = {}
-    for line in log.read_text().splitlines()[skip:]:
-        path, micros = line.rsplit(" ", 1)
-        times.setdefault(path, []).append(int(micros) / 1e6)
+    for path, _query, seconds in logged_requests(log, skip):
+        times.setdefault(path, []).append(seconds)
     return times
+
+
+def logged_requests(log: Path, skip: int) -> Iterator[tuple[str, str, float]]:
+    """(path, query string, seconds) of each request in gunicorn's access log after the first ``skip`` lines."""
+    for line in log.read_text().splitlines()[skip:]:
+        # A query string has no space: it is percent-encoded; an empty one leaves two spaces.
+        path, query, micros = line.rsplit(" ", 2)
+        yield path, query, int(micros) / 1e6
 
 
 def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
@@ -250,7 +299,7 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
     access_log = workdir / "access.log"
     gunicorn = processes.start("gunicorn", [
         sys.executable, "-m", "gunicorn", "-b", f"{HOST}:{port}", "-w", "1", "--timeout", "600",
-        "--access-logfile", str(access_log), "--access-logformat", "%(U)s %(D)s", "service:create_app()"], env)
+        "--access-logfile", str(access_log), "--access-logformat", "%(U)s %(q)s %(D)s", "service:create_app()"], env)
     wait_until_ready(base_url, processes, timeout=60)
 
     api = requests.Session()
@@ -283,7 +332,11 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
 
     viewer, _ = create_clerk(env, None, role="viewer")
     map_load = os.getloadavg()[0]
-    map_times, pins, marks = map_loads(base_url, signed_in(base_url, viewer), args)
+    logged = len(access_log.read_text().splitlines())
+    loads = map_loads(base_url, signed_in(base_url, viewer), args)
+    # The pins' answers of the map's loads and of the bare fetches (not those of the page with no pin), warm-up included.
+    points_served = [seconds for path, query, seconds in logged_requests(access_log, logged)
+                     if path == "/staff/map/points" and "created_from" not in query]
 
     reference = percentile(paths["API list"][1].cpu, 0.95)
     print(f"{args.requests} rounds after {args.warmup} warm-up rounds; one gunicorn sync worker, "
@@ -293,11 +346,18 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
         print(f"{label}: CPU (app + database) {summary(measured.cpu)}, {cpu_p95 / reference:.2f} × the API list's; "
               f"server {summary(served.get(path, [0.0]))}; client {summary(measured.client)}; "
               f"load {min(measured.loads):.1f}-{max(measured.loads):.1f}")
-    slowest = max(map_times)
-    print(f"map, {pins:,} pins ({open_reports:,} open reports in the database): interactive after "
-          f"p50 {percentile(map_times, 0.5):.2f} s, slowest {slowest:.2f} s of {len(map_times)} loads; "
+    slowest = max(loads.interactive)
+    print(f"map, {loads.pins:,} pins ({open_reports:,} open reports in the database): interactive after "
+          f"p50 {percentile(loads.interactive, 0.5):.2f} s, slowest {slowest:.2f} s of {len(loads.interactive)} loads; "
           f"load {map_load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
-    for mark, values in marks.items():
+    for label, values in (("the same page with no pin", loads.empty_page), ("bare fetch + JSON.parse", loads.bare_fetch),
+                          ("ceiling (the two added)", loads.ceiling)):
+        print(f"  {label}: p50 {percentile(values, 0.5):.2f} s, slowest {max(values):.2f} s")
+    print(f"  the pins' answer, gunicorn's time: p50 {percentile(points_served, 0.5):.2f} s, "
+          f"slowest {max(points_served):.2f} s of {len(points_served)}")
+    ratios = [full / ceiling for full, ceiling in zip(loads.interactive, loads.ceiling, strict=True)]
+    print(f"  interactive ÷ ceiling, per load: p50 {percentile(ratios, 0.5):.2f}, highest {max(ratios):.2f}")
+    for mark, values in loads.marks.items():
         print(f"  {mark}: p50 {percentile(values, 0.5) * 1000:.0f} ms, slowest {max(values) * 1000:.0f} ms")
     failures = []
     if not slowest < args.map_seconds:

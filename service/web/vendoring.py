@@ -57,6 +57,10 @@ PACKAGES: tuple[Package, ...] = (
                                    "dist/images/marker-icon-2x.png", "dist/images/marker-shadow.png"), ("LICENSE",)),
     Package("leaflet.markercluster", "^1.5.3", ("dist/leaflet.markercluster.js", "dist/MarkerCluster.css",
                                                  "dist/MarkerCluster.Default.css"), ("MIT-LICENCE.txt",)),
+    # Clusters the map's pins in the browser from plain arrays; its bundle carries kdbush (its spatial index),
+    # whose licence is kept beside it.
+    Package("supercluster", "^9.1.0", ("dist/supercluster.min.js",), ("LICENSE",)),
+    Package("kdbush", "^4.0.2", (), ("LICENSE",)),
     Package("uplot", "^1.6.32", ("dist/uPlot.iife.min.js", "dist/uPlot.min.css"), ("LICENSE",)),
     Package("@digital-go-jp/design-tokens", "^1.1.9", ("dist/tokens.css",), ("LICENSE",)),
     # The mini build reads EXIF and GPS from JPEG and HEIC: the report form offers a photo's own position.

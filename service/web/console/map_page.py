@@ -45,22 +45,31 @@ def map_page() -> tuple[str, int]:
         "report_url": url_for("staff_web.report_page", public_id=REPORT_PLACEHOLDER),
         "tile_url": current_app.config["MAP_TILE_URL"], "attribution": current_app.config["MAP_TILE_ATTRIBUTION"],
         "status_labels": {code: statuses.label(code, language) for code in statuses.STATUSES},
-        "category_names": {c.code: c.name_en if language == "en" and c.name_en else c.name_ja for c in choices.categories},
+        # By id, as the pins name their category.
+        "category_names": {c.id: c.name_en if language == "en" and c.name_en else c.name_ja for c in choices.categories},
     }
     return render_template("staff/map.html", **context), 400 if errors else 200
 
 
 @bp.get("/map/points")
 def map_points() -> Response:
-    """The filtered reports as ``[public id, lat, lon, status, category]`` rows, newest first, at most MAX_POINTS."""
+    """The filtered reports as compact ``[public id, lat, lon, status, category]`` rows, newest first, at most MAX_POINTS.
+
+    Coordinates are whole millionths of a degree (divide by ``scale``), a status
+    is its index in ``statuses`` and a category its id, a key of ``categories``:
+    100,000 rows are half the text that floats and codes made, and parse in half the time.
+    """
     member = current_member()
     wanted, _args, errors = parsed_filter()
     if errors:
         return problem_response(400, _("絞り込みの条件が正しくありません。"), errors=errors)
-    matched, points = report_lists.map_points_json(db.session(), member, wanted, clock.now(), limit=MAX_POINTS)
+    session = db.session()
+    matched, points = report_lists.map_points_json(session, member, wanted, clock.now(), limit=MAX_POINTS)
     # The points arrive as JSON text written by the database; the rest of the answer is put around them.
     head = json.dumps({"count": min(matched, MAX_POINTS), "complete": matched <= MAX_POINTS, "limit": MAX_POINTS,
-                       "fields": ["id", "lat", "lon", "status", "category"]})
+                       "fields": ["id", "lat", "lon", "status", "category"], "scale": report_lists.MAP_SCALE,
+                       "statuses": list(report_lists.MAP_STATUSES),
+                       "categories": report_lists.map_categories(session, member)}, ensure_ascii=False)
     return Response(head[:-1] + ', "points": ' + points + "}", mimetype="application/json")
 
 

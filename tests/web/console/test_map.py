@@ -44,8 +44,10 @@ def test_pins_follow_the_inbox_filter_and_the_members_scope(wednesday, client, k
     assert every["complete"] is True and every["count"] == 2
     assert {row[0] for row in every["points"]} == {road_report, late}, "a road clerk sees the road department's reports"
     overdue = points(signed_in_client, overdue="true").get_json()
-    assert overdue["count"] == 1 and overdue["points"] == [[late, 35.665, 139.775, "received", "road_damage"]]
-    assert overdue["fields"] == ["id", "lat", "lon", "status", "category"]
+    assert overdue["count"] == 1 and overdue["fields"] == ["id", "lat", "lon", "status", "category"]
+    [[public_id, lat, lon, status, category]] = overdue["points"]
+    assert (public_id, lat / overdue["scale"], lon / overdue["scale"]) == (late, 35.665, 139.775)
+    assert overdue["statuses"][status] == "received" and overdue["categories"][str(category)] == "road_damage"
     admin = points(signed_in_client, "admin None").get_json()
     assert {row[0] for row in admin["points"]} == {road_report, late, parks_report}
     body = points(signed_in_client).get_data(as_text=True)
@@ -94,11 +96,15 @@ def test_the_pins_json_written_by_the_database_holds_the_rows_the_list_reads(cli
     from service.domain import report_lists
     from tests.web.console.conftest import member
 
-    submit(client, lat=35.6612345678901, lon=139.7712345678901)
+    # Coordinates in millionths of a degree, rounded to the nearest.
+    submit(client, lat=35.6612341678901, lon=139.7712345678901)
+    submit(client, lat=35.6500005000001, lon=139.8000004999999)
     admin = member("admin None")
     rows = report_lists.map_points(db.session, admin, report_lists.StaffFilter(), datetime.now(UTC), limit=10)
     answer = points(signed_in_client, "admin None").get_json()
-    assert len(rows) == 3 and answer["points"] == [list(row) for row in rows], "same rows, order and full coordinates"
+    assert len(rows) == 4 and answer["points"] == [report_lists.map_pin(row) for row in rows], "same rows and order"
+    assert answer["points"][0][1:3] == [35650001, 139800000] and answer["points"][1][1:3] == [35661234, 139771235]
+    assert {answer["statuses"][row[3]] for row in answer["points"]} == {"received"}
     matched, text = report_lists.map_points_json(db.session, admin, report_lists.StaffFilter(), datetime.now(UTC), limit=2)
     assert matched == 3 and [row[0] for row in json.loads(text)] == [row[0] for row in rows[:2]]
     none = report_lists.StaffFilter(statuses=("duplicate",))

@@ -172,3 +172,51 @@ def test_without_tiles_the_pins_and_outlines_still_draw(page, console_errors, li
     screenshot(page, "map-without-tiles")
     assert console_errors and all("ERR_CONNECTION_REFUSED" in e or "Failed to load resource" in e for e in console_errors), \
         console_errors
+
+
+def test_a_cluster_says_how_many_it_holds_and_splits_into_pins_when_opened(page, console_errors, live_server, screenshot, axe,
+                                                                           client, keys, sign_in_page, no_tiles):
+    # Five reports in a cross about 180 m across: one cluster at the city's view (zoom 14 or less), apart from zoom 16.
+    close = {submit(client, lat=35.660 + lat, lon=139.790 + lon)
+             for lat, lon in ((0, 0), (0.0015, 0), (-0.0015, 0), (0, 0.002), (0, -0.002))}
+    far = submit(client, lat=35.630, lon=139.830)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    sign_in_page(page, "staff road")
+    asked.clear()
+
+    page.goto(live_server + "/staff/map")
+    wait_for_pins(page, 6)
+    cluster = page.locator(".marker-cluster")
+    expect(cluster).to_have_count(1)
+    expect(cluster).to_have_text("5")
+    expect(page.get_by_role("button", name="5件の通報（拡大して表示）")).to_be_visible()
+    assert set(page.locator(".leaflet-marker-icon[title]:not(.marker-cluster)").evaluate_all(
+        "els => els.map(e => e.title)")) == {far}
+    # The page's preloads are the answers its script reads: the pins and the outlines are asked for once each.
+    assert [url for url in asked if "/staff/map/" in url] == [live_server + "/staff/map/outlines",
+                                                              live_server + "/staff/map/points"]
+    screenshot(page, "map-cluster")
+    assert axe(page) == []
+
+    # By keyboard: a cluster takes the focus and Enter zooms in to where it splits, until each pin stands alone.
+    markers = page.locator(".leaflet-marker-icon")
+    for _opening in range(3):
+        before = markers.count()
+        cluster.first.focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#staff-map.leaflet-zoom-anim")).to_have_count(0)
+        expect(markers).not_to_have_count(before)
+        if cluster.count() == 0:
+            break
+    assert close <= pins(page), "still clustered after three openings"
+    screenshot(page, "map-cluster-opened")
+    first = sorted(close)[0]
+    page.locator(f'.leaflet-marker-icon[title="{first}"]').click()
+    link = page.locator(".leaflet-popup").get_by_role("link", name=first)
+    expect(link).to_be_visible()
+    with page.expect_navigation():
+        link.click()
+    assert page.url.endswith(f"/staff/reports/{first}")
+    assert console_errors and all("ERR_CONNECTION_REFUSED" in e or "Failed to load resource" in e for e in console_errors), \
+        console_errors
