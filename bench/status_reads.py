@@ -16,8 +16,13 @@ half of them acknowledged with a public reply by staff, and each run reads
 them in turn:
 
 1. bare: the ceiling;
-2. uncached: the public view without If-None-Match (the full body);
-3. poll: the same with the ETag of the previous answer, answered 304.
+2. uncached: the public view without If-None-Match (the full body), as the
+   app answers it (the stamp kept for ``MACHIKOE_STATUS_STAMP_SECONDS``, the
+   view kept rendered while the report is unchanged);
+3. poll: the same with the ETag of the previous answer, answered 304;
+4. cold: the uncached read with nothing kept (the stamp read on each request
+   and the view rendered from its rows), what the first read of a changed
+   report costs. It has no target; it shows what memory saves.
 
 Targets: an uncached read at least 0.3 of the ceiling's rate, and a poll
 under 0.5 ms of CPU. Exits with status 1 when one is missed.
@@ -102,6 +107,7 @@ def measure(args: argparse.Namespace, database_url: str) -> int:
     from flask_migrate import upgrade
 
     from service import create_app
+    from service.domain.report_stamp import rendered_views
     from service.extensions import db
     from service.seed import seed_demo
 
@@ -137,8 +143,24 @@ def measure(args: argparse.Namespace, database_url: str) -> int:
         assert response.status_code == 304
         response.close()
 
-    runs: dict[str, list[float]] = {"bare": [], "uncached": [], "poll": []}
-    kinds = (("bare", bare_get), ("uncached", uncached), ("poll", poll))
+    def cold(index: int) -> None:
+        rendered_views.forget()
+        response = client.get(f"/api/v1/reports/{ids[index % len(ids)]}")
+        assert response.status_code == 200
+        response.close()
+
+    def with_nothing_kept(send: Callable[[int], None]) -> Callable[[int], None]:
+        def run(index: int) -> None:
+            app.config["STATUS_STAMP_SECONDS"] = 0
+            try:
+                send(index)
+            finally:
+                app.config["STATUS_STAMP_SECONDS"] = seconds
+        return run
+
+    seconds = app.config["STATUS_STAMP_SECONDS"]
+    runs: dict[str, list[float]] = {"bare": [], "uncached": [], "poll": [], "cold": []}
+    kinds = (("bare", bare_get), ("uncached", uncached), ("poll", poll), ("cold", with_nothing_kept(cold)))
     for _, send in kinds:
         cpu_per_request(send, min(200, args.requests))
     for _ in range(args.rounds):
