@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import current_app, jsonify, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
@@ -273,9 +273,9 @@ def _public_answer(stamp: ReportStamp | None, report_id: str, from_memory: bool)
         report = public_report(db.session(), report_id)
         if report is None:
             abort(404, "No report has this id.")
-        body = current_app.json.response(PUBLIC_VIEW.dump(presenters.report_public(report, language))).get_data()
+        body = jsonify(PUBLIC_VIEW.dump(presenters.report_public(report, language))).get_data()
         rendered_views.keep(key, body)
-    return current_app.response_class(body, mimetype=current_app.json.mimetype, headers=headers)
+    return current_app.response_class(body, mimetype="application/json", headers=headers)
 
 
 @contextmanager
