@@ -25,7 +25,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 _MARKS_KEY = "machikoe.committed_changes"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Watch:
     rows: tuple[type, ...]
     call: Callable[[], None]
@@ -34,9 +34,14 @@ class _Watch:
 _watches: list[_Watch] = []
 
 
-def after_commit_of(rows: tuple[type, ...], call: Callable[[], None]) -> None:
-    """Call ``call`` after each commit of a session of this process that changed a row of one of ``rows``."""
-    _watches.append(_Watch(rows, call))
+def after_commit_of(rows: tuple[type, ...], call: Callable[[], None]) -> Callable[[], None]:
+    """Call ``call`` after each commit of a session of this process that changed a row of one of ``rows``.
+
+    Returns what stops it (the caches of this package watch for the process's lifetime).
+    """
+    watch = _Watch(rows, call)
+    _watches.append(watch)
+    return lambda: _watches.remove(watch)
 
 
 def _mark(session: Session, found: list[_Watch]) -> None:
