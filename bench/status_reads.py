@@ -16,13 +16,27 @@ half of them acknowledged with a public reply by staff, and each run reads
 them in turn:
 
 1. bare: the ceiling;
-2. uncached: the public view without If-None-Match (the full body);
-3. poll: the same with the ETag of the previous answer, answered 304.
+2. uncached: the public view without If-None-Match (the full body), as the
+   app answers it (the stamp kept for ``MACHIKOE_STATUS_STAMP_SECONDS``, the
+   view kept rendered while the report is unchanged);
+3. poll: the same with the ETag of the previous answer, answered 304;
+4. cold: the uncached read with nothing kept (the stamp read on each request
+   and the view rendered from its rows), what the first read of a changed
+   report costs. It has no target; it shows what memory saves.
 
 Targets: an uncached read at least 0.3 of the ceiling's rate, and a poll
 under 0.5 ms of CPU. Exits with status 1 when one is missed.
 
-    python bench/status_reads.py [--requests 2000] [--rounds 3]
+With ``--served`` the same reads are then sent over HTTP to the API and to
+the bare app, each under gunicorn as the deployment runs it (its
+``config/gunicorn.conf.py``: JSON access lines, keep-alive; the threaded
+worker) with one worker process on 127.0.0.1, one request at a time on a
+kept-alive connection, and the CPU the server's process group spent
+(``/proc``, 10 ms ticks) is divided by the requests: the figures then include
+gunicorn's own handling of a request and its access line. The targets are
+checked on these figures too.
+
+    python bench/status_reads.py [--requests 2000] [--rounds 3] [--served]
 """
 
 from __future__ import annotations
@@ -40,7 +54,21 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import database_url_for, ensure_database, machine_summary, verdict
+from common import (
+    HOST,
+    Processes,
+    _group_cpu_seconds,
+    database_url_for,
+    ensure_database,
+    free_port,
+    gunicorn_command,
+    load_average,
+    machine_summary,
+    run_with_processes,
+    service_environment,
+    verdict,
+    wait_until_ready,
+)
 from flask.testing import FlaskClient
 
 
@@ -53,6 +81,8 @@ def parse_arguments() -> argparse.Namespace:
                         help="PostgreSQL URL used to create the run's database")
     parser.add_argument("--min-ratio", type=float, default=0.3, help="uncached reads / ceiling below this fails")
     parser.add_argument("--poll-limit-ms", type=float, default=0.5, help="CPU of a 304 poll at or above this fails")
+    parser.add_argument("--served", action="store_true", help="also measure under gunicorn, over HTTP")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13", help="Redis of the served API")
     return parser.parse_args()
 
 
@@ -102,6 +132,7 @@ def measure(args: argparse.Namespace, database_url: str) -> int:
     from flask_migrate import upgrade
 
     from service import create_app
+    from service.domain.report_stamp import rendered_views
     from service.extensions import db
     from service.seed import seed_demo
 
@@ -137,8 +168,24 @@ def measure(args: argparse.Namespace, database_url: str) -> int:
         assert response.status_code == 304
         response.close()
 
-    runs: dict[str, list[float]] = {"bare": [], "uncached": [], "poll": []}
-    kinds = (("bare", bare_get), ("uncached", uncached), ("poll", poll))
+    def cold(index: int) -> None:
+        rendered_views.forget()
+        response = client.get(f"/api/v1/reports/{ids[index % len(ids)]}")
+        assert response.status_code == 200
+        response.close()
+
+    def with_nothing_kept(send: Callable[[int], None]) -> Callable[[int], None]:
+        def run(index: int) -> None:
+            app.config["STATUS_STAMP_SECONDS"] = 0
+            try:
+                send(index)
+            finally:
+                app.config["STATUS_STAMP_SECONDS"] = seconds
+        return run
+
+    seconds = app.config["STATUS_STAMP_SECONDS"]
+    runs: dict[str, list[float]] = {"bare": [], "uncached": [], "poll": [], "cold": []}
+    kinds = (("bare", bare_get), ("uncached", uncached), ("poll", poll), ("cold", with_nothing_kept(cold)))
     for _, send in kinds:
         cpu_per_request(send, min(200, args.requests))
     for _ in range(args.rounds):
@@ -148,12 +195,76 @@ def measure(args: argparse.Namespace, database_url: str) -> int:
     for kind, value in cpu.items():
         print(f"  {kind:9} {value:.3f} ms CPU a request ({1000 / value:,.0f}/s of one core), "
               f"ratio to the ceiling {cpu['bare'] / value:.2f}   runs: {', '.join(f'{v:.3f}' for v in runs[kind])}")
+    failures = missed(args, cpu, "in process")
+    if args.served:
+        served = run_with_processes(lambda workdir, processes: measure_served(args, database_url, ids, workdir, processes),
+                                    prefix="machikoe-bench-status-served-")
+        if served != 0:
+            failures.append("served: see above")
+    return verdict(failures)
+
+
+def missed(args: argparse.Namespace, cpu: dict[str, float], where: str) -> list[str]:
     failures = []
     if cpu["bare"] / cpu["uncached"] < args.min_ratio:
-        failures.append(f"an uncached read reaches {cpu['bare'] / cpu['uncached']:.2f} of the ceiling (target {args.min_ratio:g})")
+        failures.append(f"{where}: an uncached read reaches {cpu['bare'] / cpu['uncached']:.2f} of the ceiling "
+                        f"(target {args.min_ratio:g})")
     if cpu["poll"] >= args.poll_limit_ms:
-        failures.append(f"a 304 poll costs {cpu['poll']:.3f} ms CPU (target under {args.poll_limit_ms:g} ms)")
-    return verdict(failures)
+        failures.append(f"{where}: a 304 poll costs {cpu['poll']:.3f} ms CPU (target under {args.poll_limit_ms:g} ms)")
+    return failures
+
+
+def served_command(base_url: str, app: str) -> list[str]:
+    """The deployment's gunicorn command (config/gunicorn.conf.py, threads), with one worker process."""
+    port = int(base_url.rsplit(":", 1)[1])
+    return [*gunicorn_command(port, 1, app)[:3], "--config", "config/gunicorn.conf.py", *gunicorn_command(port, 1, app)[3:],
+            "--threads", "4"]
+
+
+def measure_served(args: argparse.Namespace, database_url: str, ids: list[str], workdir: Path, processes: Processes) -> int:
+    """The reads over HTTP against one gunicorn worker each; server CPU per request."""
+    import requests
+
+    env = {**service_environment(database_url.replace("postgresql+psycopg://", "postgresql://"), args.redis_url,
+                                 workdir / "data"), "MACHIKOE_LOG_LEVEL": "INFO"}
+    api = f"http://{HOST}:{free_port()}"
+    bare = f"http://{HOST}:{free_port()}"
+    api_process = processes.start("api", served_command(api, "service:create_app()"), env)
+    bare_process = processes.start("bare", served_command(bare, "bench.bare_upload:create_app()"), env)
+    wait_until_ready(api, processes, timeout=60)
+    wait_until_ready(bare, processes, timeout=60)
+    http = requests.Session()
+    etags = {i: http.get(f"{api}/api/v1/reports/{i}", timeout=10).headers["ETag"] for i in ids}
+
+    def get(base: str, index: int, status: int, etag: bool = False) -> None:
+        report_id = ids[index % len(ids)]
+        headers = {"If-None-Match": etags[report_id]} if etag else {}
+        response = http.get(f"{base}/api/v1/reports/{report_id}", headers=headers, timeout=10)
+        assert response.status_code == status, response.status_code
+
+    kinds = {"bare": (bare_process.pid, lambda i: get(bare, i, 200)),
+             "uncached": (api_process.pid, lambda i: get(api, i, 200)),
+             "poll": (api_process.pid, lambda i: get(api, i, 304, etag=True))}
+
+    def server_cpu(group: int, send: Callable[[int], None], count: int) -> float:
+        started = _group_cpu_seconds(group)
+        for index in range(count):
+            send(index)
+        return (_group_cpu_seconds(group) - started) * 1000 / count
+
+    for group, send in kinds.values():
+        server_cpu(group, send, min(200, args.requests))
+    runs: dict[str, list[float]] = {kind: [] for kind in kinds}
+    for _ in range(args.rounds):
+        for kind, (group, send) in kinds.items():
+            runs[kind].append(server_cpu(group, send, args.requests))
+    cpu = {kind: statistics.median(values) for kind, values in runs.items()}
+    print(f"served: gunicorn as deployed, one worker each, over HTTP; server CPU per request; "
+          f"load average {load_average():.2f}")
+    for kind, value in cpu.items():
+        print(f"  {kind:9} {value:.3f} ms CPU a request, ratio to the ceiling {cpu['bare'] / value:.2f}   "
+              f"runs: {', '.join(f'{v:.3f}' for v in runs[kind])}")
+    return verdict(missed(args, cpu, "served"))
 
 
 if __name__ == "__main__":

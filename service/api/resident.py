@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import current_app, jsonify, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
@@ -34,7 +34,7 @@ from service.api.language import preferred_language
 from service.api.limits import Budget, address_key, client_address, counting_refusals, report_budgets, within
 from service.api.paging import page_links, parse_bbox, parse_statuses
 from service.api.problems import abort
-from service.api.urls import external_url
+from service.api.urls import external_url, request_base_url
 from service.domain import follows, report_lists, tokens, urgency
 from service.domain.coverage import coverage
 from service.domain.feedback import RatingNotAllowed, rate
@@ -50,7 +50,7 @@ from service.domain.intake import (
 )
 from service.domain.local_government_code import normalize
 from service.domain.public_report import public_report
-from service.domain.report_stamp import recent_stamps
+from service.domain.report_stamp import ReportStamp, recent_stamps, rendered_views, view_key
 from service.domain.status import label as status_label
 from service.extensions import db
 from service.jobs import jobs
@@ -74,6 +74,8 @@ MULTIPART_ENCODING = {name: {"contentType": "application/json"} for name in JSON
 # Loading keeps no state in the schema, so one instance serves every request
 # (building one costs more than the load itself).
 REPORT_FIELDS = ReportCreateSchema()
+# The public view's answer is dumped here, not by the response decorator, so that it can be kept rendered.
+PUBLIC_VIEW = ReportOwnSchema()
 
 ERRORS = {
     400: {"description": "Malformed body", "content": {"application/problem+json": {"schema": ProblemSchema}}},
@@ -228,6 +230,14 @@ class ReportItem(MethodView):
         The public view carries an ETag; polls send it back in If-None-Match and an
         unchanged report is answered 304 without a body.
         """
+        # The hottest path: a public read of a report whose stamp this process read within the
+        # last second is answered from memory, without a session or a pooled connection.
+        if "HTTP_X_TRACKING_TOKEN" not in request.environ:
+            kept = recent_stamps.kept(db.engine, report_id, current_app.config["STATUS_STAMP_SECONDS"])
+            if kept is not None:
+                answer = _public_answer(kept.stamp, report_id, from_memory=True)
+                if answer is not None:
+                    return answer
         with _reads_without_transaction():
             return self._view(report_id)
 
@@ -241,17 +251,31 @@ class ReportItem(MethodView):
             abort(404, "No report has this id.")
         if token and not owner:
             abort(403, "The tracking token does not open this report.")
-        language = preferred_language()
         if owner:
-            return presenters.report_own(_report_to_show(report_id), language)
-        etag = stamp.etag(language)
-        headers = {"ETag": etag, "Cache-Control": PUBLIC_REPORT_CACHE, "Vary": "Accept-Language"}
-        if request.if_none_match.contains(etag.strip('"')):
-            return current_app.response_class(status=304, headers=headers)
+            return presenters.report_own(_report_to_show(report_id), preferred_language())
+        return _public_answer(stamp, report_id, from_memory=False)
+
+
+def _public_answer(stamp: ReportStamp | None, report_id: str, from_memory: bool) -> Any:
+    """The public view's answer at ``stamp``: 404, 304, or the body; None when ``from_memory`` and it is not kept."""
+    if stamp is None or stamp.hidden:
+        abort(404, "No report has this id.")
+    language = preferred_language()
+    etag = stamp.etag(language)
+    headers = {"ETag": etag, "Cache-Control": PUBLIC_REPORT_CACHE, "Vary": "Accept-Language"}
+    if request.if_none_match.contains(etag.strip('"')):
+        return current_app.response_class(status=304, headers=headers)
+    key = view_key(db.engine, stamp, language, request_base_url())
+    body = rendered_views.get(key)
+    if body is None:
+        if from_memory:
+            return None
         report = public_report(db.session(), report_id)
         if report is None:
             abort(404, "No report has this id.")
-        return presenters.report_public(report, language), 200, headers
+        body = jsonify(PUBLIC_VIEW.dump(presenters.report_public(report, language))).get_data()
+        rendered_views.keep(key, body)
+    return current_app.response_class(body, mimetype="application/json", headers=headers)
 
 
 @contextmanager

@@ -101,6 +101,8 @@ def _cell(value: Any) -> str:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, dict):
+        return "; ".join(f"{key}={_cell(item)}" for key, item in value.items()) or "-"
     if isinstance(value, (list, tuple)):
         return ",".join(_cell(v) for v in value) or "-"
     return str(value)

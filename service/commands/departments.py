@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from schemas.admin import PHONE_NUMBER
 from service.commands.common import Operator, emit, guarded, json_option, jurisdiction_option, operator_for
+from service.commands.texts import NAMES_REQUIRED, text_changes, texts_of, texts_option, with_column_options
 from service.domain import admin
 from service.domain import jurisdictions as setup
 from service.extensions import db
@@ -34,6 +35,11 @@ def departments() -> None:
     """Departments (課) of a jurisdiction."""
 
 
+def _shown(department: Department) -> dict:
+    """The department as commands show it: its columns, and its name in every language it has one in."""
+    return {**admin.department_snapshot(department), "name": texts_of(department, "name")}
+
+
 def _find(code: str, jurisdiction_code: str) -> tuple[Department, Operator]:
     jurisdiction, operator = operator_for(db.session(), jurisdiction_code)
     department = db.session.scalar(select(Department).where(Department.jurisdiction_id == jurisdiction.id,
@@ -46,20 +52,30 @@ def _find(code: str, jurisdiction_code: str) -> tuple[Department, Operator]:
 @departments.command("create")
 @jurisdiction_option
 @click.option("--code", required=True)
-@click.option("--name-ja", required=True)
-@click.option("--name-en", required=True)
+@texts_option("name", "the department's name (ja and en required)")
+@click.option("--name-ja", help="the same as --name ja=TEXT")
+@click.option("--name-en", help="the same as --name en=TEXT")
 @click.option("--fallback", is_flag=True, help="receives reports no rule matches")
 @click.option("--email", default=None)
 @click.option("--phone", default=None, type=PHONE, help="the number residents phone for urgent cases (025-552-1511)")
 @click.option("--webhook-url", default=None)
+@json_option
 @with_appcontext
 @guarded
-def create(jurisdiction_code, code, name_ja, name_en, fallback, email, phone, webhook_url) -> None:
-    """Create a department."""
+def create(jurisdiction_code, code, name_texts, name_ja, name_en, fallback, email, phone, webhook_url, as_json) -> None:
+    """Create a department, named in Japanese and English and in any other language residents read."""
+    names = with_column_options(name_texts, "name", ja=name_ja, en=name_en)
+    missing = [f"--name {language}=TEXT" for language in ("ja", "en") if not names.get(language)]
+    if missing:
+        raise click.UsageError(f"a department needs {' and '.join(missing)}")
     _, operator = operator_for(db.session(), jurisdiction_code)
-    department = admin.create_department(db.session(), operator, code=code, name_ja=name_ja, name_en=name_en,
-                                         fallback=fallback, email=email, phone=phone, webhook_url=webhook_url)
-    click.echo(f"created department {department.code} {department.name_ja}")
+    fields = text_changes(None, {"name": names}, required=NAMES_REQUIRED)
+    department = admin.create_department(db.session(), operator, code=code, fallback=fallback, email=email, phone=phone,
+                                         webhook_url=webhook_url, **fields)
+    if as_json:
+        emit(_shown(department), COLUMNS, as_json)
+    else:
+        click.echo(f"created department {department.code} {department.name_ja}")
 
 
 @departments.command("list")
@@ -70,7 +86,7 @@ def create(jurisdiction_code, code, name_ja, name_en, fallback, email, phone, we
 def list_(jurisdiction_code: str, as_json: bool) -> None:
     """List a jurisdiction's departments."""
     jurisdiction, _ = operator_for(db.session(), jurisdiction_code)
-    rows = [admin.department_snapshot(d) for d in db.session.scalars(
+    rows = [_shown(d) for d in db.session.scalars(
         select(Department).where(Department.jurisdiction_id == jurisdiction.id).order_by(Department.code))]
     emit(rows, COLUMNS, as_json)
 
@@ -84,14 +100,15 @@ def list_(jurisdiction_code: str, as_json: bool) -> None:
 def show(code: str, jurisdiction_code: str, as_json: bool) -> None:
     """Show one department."""
     department, _ = _find(code, jurisdiction_code)
-    emit(admin.department_snapshot(department), COLUMNS, as_json)
+    emit(_shown(department), COLUMNS, as_json)
 
 
 @departments.command("update")
 @click.argument("code")
 @jurisdiction_option
-@click.option("--name-ja")
-@click.option("--name-en")
+@texts_option("name", "the department's name")
+@click.option("--name-ja", help="the same as --name ja=TEXT")
+@click.option("--name-en", help="the same as --name en=TEXT")
 @click.option("--email")
 @click.option("--phone", type=PHONE, help="the number residents phone for urgent cases; '' removes it")
 @click.option("--webhook-url")
@@ -100,15 +117,18 @@ def show(code: str, jurisdiction_code: str, as_json: bool) -> None:
 @json_option
 @with_appcontext
 @guarded
-def update(code, jurisdiction_code, name_ja, name_en, email, phone, webhook_url, fallback, active, as_json) -> None:
-    """Change a department (names, contacts, fallback, active)."""
+def update(code, jurisdiction_code, name_texts, name_ja, name_en, email, phone, webhook_url, fallback, active,
+           as_json) -> None:
+    """Change a department (names in any language, contacts, fallback, active)."""
     department, operator = _find(code, jurisdiction_code)
-    changes = {k: v for k, v in {"name_ja": name_ja, "name_en": name_en, "email": email, "webhook_url": webhook_url,
-                                 "fallback": fallback, "active": active}.items() if v is not None}
+    changes = {k: v for k, v in {"email": email, "webhook_url": webhook_url, "fallback": fallback,
+                                 "active": active}.items() if v is not None}
+    changes |= text_changes(department.translations, {"name": with_column_options(name_texts, "name", ja=name_ja, en=name_en)},
+                            required=NAMES_REQUIRED)
     if phone is not None:
         changes["phone"] = phone or None
     admin.update_department(db.session(), operator, department, changes)
-    emit(admin.department_snapshot(department), COLUMNS, as_json)
+    emit(_shown(department), COLUMNS, as_json)
 
 
 @departments.command("delete")

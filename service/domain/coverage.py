@@ -16,13 +16,13 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any
 
 from shapely.geometry import shape
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import ORMExecuteState, Session, scoped_session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, scoped_session
 
+from service.domain.committed_changes import after_commit_of
 from service.geo.index import PolygonIndex
 from service.models import Area, Category, Jurisdiction
 
@@ -152,31 +152,9 @@ def _build(session: Session, signature: tuple, checked_at: float) -> _Snapshot:
 
 coverage = Coverage()
 
-# The rows the snapshot is built from, and the session mark that one of them changed.
-_SETUP = (Area, Category, Jurisdiction)
-_CHANGED_KEY = "machikoe.setup_changed"
+# A change this process commits to the rows the snapshot is built from drops it at once.
+def _drop_snapshot() -> None:
+    coverage.invalidate()
 
 
-@event.listens_for(Session, "before_flush")
-def _note_setup_changes(session: Session, flush_context: object, instances: object) -> None:
-    if any(isinstance(o, _SETUP) for o in chain(session.new, session.dirty, session.deleted)):
-        session.info[_CHANGED_KEY] = True
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _note_setup_statements(state: ORMExecuteState) -> None:
-    # An UPDATE, INSERT or DELETE statement run through the session changes rows without a flush.
-    if (state.is_update or state.is_insert or state.is_delete) and state.bind_mapper is not None \
-            and issubclass(state.bind_mapper.class_, _SETUP):
-        state.session.info[_CHANGED_KEY] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _drop_snapshot_after_setup_changes(session: Session) -> None:
-    if session.info.pop(_CHANGED_KEY, False):
-        coverage.invalidate()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_setup_changes(session: Session) -> None:
-    session.info.pop(_CHANGED_KEY, None)
+after_commit_of((Area, Category, Jurisdiction), _drop_snapshot)

@@ -4,14 +4,21 @@ Apps poll a report's status and residents reload its page, so an unchanged
 report must be answered without loading it: the stamp holds the columns that
 change whenever the public view does (the report's version, bumped by every
 staff write, and its update time, which processing moves), the category's
-update time (its name is shown), and the primary report's for a duplicate (its
-status is shown). A department renamed by an admin is not in the stamp; the
-view's short cache lifetime and the next report change bound that staleness.
+update time (its name is shown), the department's names (shown; a department
+has no update time), and the primary report's version and update time for a
+duplicate (its status is shown).
 
 :class:`RecentStamps` keeps the stamps this process read in the last second
 or so, so that the polls of one report in that time read no row at all: the
 public view may be cached for seconds by any proxy anyway (``max-age``), and
 a change this process commits drops them at once.
+
+:class:`RenderedViews` keeps the public views this process rendered, by the
+stamp they were rendered at, so that a read of an unchanged report costs a
+stamp and a lookup. A view is kept under everything it was made from (the
+stamp's fingerprint, the language, the base of its links), so a kept view is
+never one that the rows would now render differently; it holds only what the
+public view shows.
 """
 
 from __future__ import annotations
@@ -24,12 +31,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from itertools import chain
 
-from sqlalchemy import Select, bindparam, event, select
-from sqlalchemy.orm import ORMExecuteState, Session, aliased
+from sqlalchemy import Engine, Select, String, bindparam, cast, select
+from sqlalchemy.orm import Session, aliased
 
-from service.models import Category, HistoryEntry, Photo, Report
+from service.domain.committed_changes import after_commit_of
+from service.models import Category, Department, HistoryEntry, Photo, Report
 
 
 @dataclass(frozen=True)
@@ -57,13 +64,15 @@ def report_stamp(session: Session, public_id: str) -> ReportStamp | None:
 
 
 @cache
-def _stamp_query() -> Select[bool, str, int, datetime, datetime, int, datetime]:
+def _stamp_query() -> Select[bool, str, int, datetime, datetime, str, str, str, int, datetime]:
     # Built once: putting together a select of an aliased table costs more than running it.
     primary = aliased(Report)
     return (
         select(Report.hidden, Report.tracking_token_hash, Report.version, Report.updated_at, Category.updated_at,
+               Department.name_ja, Department.name_en, cast(Department.translations, String),
                primary.version, primary.updated_at)
         .join(Category, Category.id == Report.category_id)
+        .outerjoin(Department, Department.id == Report.department_id)
         .outerjoin(primary, primary.id == Report.duplicate_of_id)
         .where(Report.public_id == bindparam("public_id"))
     )
@@ -77,15 +86,25 @@ class RecentStamps:
         self._size, self._clock = size, clock
         self._stamps: OrderedDict[tuple[str, str], tuple[float, ReportStamp | None]] = OrderedDict()
 
+    def kept(self, engine: Engine, public_id: str, seconds: float) -> Kept | None:
+        """The report's stamp as read at most ``seconds`` ago, without reading; None when it was not read since."""
+        if seconds <= 0:
+            return None
+        kept = self._stamps.get((str(engine.url), public_id))
+        if kept is not None and self._clock() - kept[0] < seconds:
+            return Kept(kept[1])
+        return None
+
     def get(self, session: Session, public_id: str, seconds: float) -> ReportStamp | None:
         """The report's stamp as read at most ``seconds`` ago (0: read now); None when there is no such report."""
         if seconds <= 0:
             return report_stamp(session, public_id)
-        key = (str(session.get_bind().engine.url), public_id)
+        engine = session.get_bind().engine
+        kept = self.kept(engine, public_id, seconds)
+        if kept is not None:
+            return kept.stamp
+        key = (str(engine.url), public_id)
         now = self._clock()
-        kept = self._stamps.get(key)
-        if kept is not None and now - kept[0] < seconds:
-            return kept[1]
         stamp = report_stamp(session, public_id)
         with self._lock:
             self._stamps[key] = (now, stamp)
@@ -99,33 +118,56 @@ class RecentStamps:
             self._stamps.clear()
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A stamp kept by :class:`RecentStamps`; ``stamp`` None says there was no such report."""
+
+    stamp: ReportStamp | None
+
+
+class RenderedViews:
+    """Public views rendered by this process, by what they were rendered from; the least recently used go beyond ``size``."""
+
+    def __init__(self, size: int = 2_000) -> None:
+        self._lock = threading.Lock()
+        self._size = size
+        self._views: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
+
+    def get(self, key: tuple[str, ...]) -> bytes | None:
+        view = self._views.get(key)
+        if view is not None:
+            with self._lock:
+                if key in self._views:
+                    self._views.move_to_end(key)
+        return view
+
+    def keep(self, key: tuple[str, ...], view: bytes) -> None:
+        with self._lock:
+            self._views[key] = view
+            self._views.move_to_end(key)
+            while len(self._views) > self._size:
+                self._views.popitem(last=False)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._views.clear()
+
+
+def view_key(engine: Engine, stamp: ReportStamp, *parts: str) -> tuple[str, ...]:
+    """The key of a view rendered at ``stamp`` from ``engine``'s rows, with what else it was made from."""
+    return (str(engine.url), stamp.fingerprint, *parts)
+
+
 recent_stamps = RecentStamps()
+rendered_views = RenderedViews()
 
-# What the stamp or the view it stands for is read from, and the session mark that one of them changed.
-_VIEW_ROWS = (Report, Category, Photo, HistoryEntry)
-_CHANGED_KEY = "machikoe.public_view_changed"
-
-
-@event.listens_for(Session, "before_flush")
-def _note_view_changes(session: Session, flush_context: object, instances: object) -> None:
-    if any(isinstance(o, _VIEW_ROWS) for o in chain(session.new, session.dirty, session.deleted)):
-        session.info[_CHANGED_KEY] = True
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _note_view_statements(state: ORMExecuteState) -> None:
-    # An UPDATE, INSERT or DELETE statement run through the session changes rows without a flush.
-    if (state.is_update or state.is_insert or state.is_delete) and state.bind_mapper is not None \
-            and issubclass(state.bind_mapper.class_, _VIEW_ROWS):
-        state.session.info[_CHANGED_KEY] = True
+# A change this process commits to what the stamp or the view it stands for is read from drops the stamps at
+# once. Rendered views are kept by fingerprint, so a changed report's are never served again; they go too, to
+# hand their memory back.
+def _forget_what_changed() -> None:
+    # The module's caches as they are when the commit comes (a test may put fresh ones in their place).
+    recent_stamps.forget()
+    rendered_views.forget()
 
 
-@event.listens_for(Session, "after_commit")
-def _forget_stamps_after_view_changes(session: Session) -> None:
-    if session.info.pop(_CHANGED_KEY, False):
-        recent_stamps.forget()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_view_changes(session: Session) -> None:
-    session.info.pop(_CHANGED_KEY, None)
+after_commit_of((Report, Category, Department, Photo, HistoryEntry), _forget_what_changed)

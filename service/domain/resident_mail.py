@@ -17,6 +17,13 @@ the row (:func:`seal`); the worker decrypts it to send that one mail and then
 clears it. The token sits in the link's fragment, which browsers send neither
 to the server nor in a Referer.
 
+The rating invitation links to the rating form of its report
+(``/reports/<id>/rate#r=REFERENCE``): the reference is signed for rating that
+report at the resolution the mail invites to rate (:func:`rating_reference`),
+so it opens the rating form and nothing else, shows only the public view, and
+stops working when the rating window of that resolution closes or the report
+is reopened and resolved again. It travels in the fragment too.
+
 Every mail carries an unsubscribe link, a signed reference that works
 without sign-in, in its text and in ``List-Unsubscribe`` headers with
 RFC 8058 one-click (:func:`unsubscribe`).
@@ -28,7 +35,7 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -155,6 +162,35 @@ def unsubscribe(session: Session, secret: str, token: str) -> bool:
     return True
 
 
+def rating_reference(secret: str, report: Report) -> str:
+    """The signed reference of a rating link: rating ``report`` at its current resolution, nothing else."""
+    return tokens.signed_reference(secret, _rating_purpose(report), report.id)
+
+
+def report_to_rate(session: Session, secret: str, public_id: str, reference: str, now: datetime,
+                   window_days: int) -> Report | None:
+    """The report a rating link opens: the one with ``public_id``, resolved as when the link was made, in the window.
+
+    None when the reference is not one, is another report's, was made for an
+    earlier resolution, or the rating window has closed.
+    """
+    report = session.scalar(select(Report).where(Report.public_id == public_id))
+    if report is None or report.status != "resolved" or report.resolved_at is None:
+        return None
+    if tokens.read_signed_reference(secret, _rating_purpose(report), reference.strip()) != report.id:
+        return None
+    if now > report.resolved_at + timedelta(days=window_days):
+        return None
+    return report
+
+
+def _rating_purpose(report: Report) -> str:
+    resolved = report.resolved_at
+    if resolved is not None and resolved.tzinfo is None:
+        resolved = resolved.replace(tzinfo=UTC)
+    return f"rating-link:{int(resolved.timestamp()) if resolved else 0}"
+
+
 def unsubscribe_url(base_url: str, token: str) -> str:
     return urls.join(base_url, f"/unsubscribe/{token}")
 
@@ -188,6 +224,9 @@ def compose(delivery: Delivery, event: OutboxEvent, report: Report, follower: Fo
         # The reporter's own view takes the token from the fragment (static/resident/own.js).
         words["private_url"] = (_page_url(base_url, f"/reports/{report.public_id}/own", language) + f"#t={tracking}"
                                 if tracking else words["public_url"])
+    if kind == "rating":
+        words["rating_url"] = (_page_url(base_url, f"/reports/{report.public_id}/rate", language)
+                               + f"#r={rating_reference(secret, report)}" if report.resolved_at else words["public_url"])
     if kind in ("status", "reply"):
         words["reply"] = _reply(event, report, language or languages.DEFAULT)
     if kind == "merged":
@@ -259,7 +298,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "reply": ("通報 {id} への回答", "通報 {id}（{category}）に市から回答がありました。"),
         "rating": ("通報 {id} の対応の評価のお願い",
                    "通報 {id}（{category}）は対応済になりました。\n対応を 1〜5 で評価してください。"
-                   "評価は、受付の確認メールにあるご本人用の状況ページからできます。直っていなければ、そこからお知らせください。"),
+                   "直っていなければ、同じページでお知らせください。\n評価のページ（このリンクは他の人に知らせないでください）:\n{rating_url}"),
         "merged": ("通報 {id} は {primary} にまとめられました",
                    "通報 {id}（{category}）は、同じ内容の通報 {primary} にまとめられました。"
                    "今後の状況は次のページでご覧いただけます:\n{primary_url}"),
@@ -275,8 +314,8 @@ TEXTS: dict[str, dict[str, Any]] = {
         "status": ("Report {id} is now: {status}", "The status of report {id} ({category}) is now \"{status}\"."),
         "reply": ("A reply to report {id}", "The city replied to report {id} ({category})."),
         "rating": ("Please rate how report {id} was handled",
-                   "Report {id} ({category}) was resolved.\nPlease rate the work from 1 to 5 on your own status page, "
-                   "linked in the confirmation mail of your report. If it is not fixed, tell us there."),
+                   "Report {id} ({category}) was resolved.\nPlease rate the work from 1 to 5. If it is not fixed, tell us on "
+                   "the same page.\nRating page (do not share this link):\n{rating_url}"),
         "merged": ("Report {id} was merged into {primary}",
                    "Report {id} ({category}) was merged into report {primary}, which is about the same problem. "
                    "Follow how it goes here:\n{primary_url}"),
@@ -294,7 +333,8 @@ TEXTS: dict[str, dict[str, Any]] = {
         "reply": ("つうほう {id}: まちから へんじが あります", "つうほう {id}（{category}）に まちから へんじが あります。"),
         "rating": ("つうほう {id}: どう でしたか。おしえて ください",
                    "つうほう {id}（{category}）は おわりました。\nどう でしたか。1〜5で えらんで ください。"
-                   "うけつけの メールに ある あなたの ページで えらべます。なおって いない ときも、その ページで おしえて ください。"),
+                   "なおって いない ときも、この ページで おしえて ください。\n"
+                   "えらぶ ページです（この リンクは ほかの ひとに おしえないで ください）:\n{rating_url}"),
         "merged": ("つうほう {id} は {primary} と いっしょに なりました",
                    "つうほう {id}（{category}）と おなじ ことの つうほうが あります。{primary} と いっしょに なりました。"
                    "これからの ようすは この ページで みて ください:\n{primary_url}"),
@@ -310,8 +350,8 @@ TEXTS: dict[str, dict[str, Any]] = {
         "status": ("报告 {id} 的状态：{status}", "报告 {id}（{category}）的状态已变为“{status}”。"),
         "reply": ("关于报告 {id} 的答复", "市政府对报告 {id}（{category}）作出了答复。"),
         "rating": ("请评价报告 {id} 的处理情况",
-                   "报告 {id}（{category}）已处理完毕。\n请在受理确认邮件中的本人专用进度页面上，以 1～5 分评价处理情况。"
-                   "如果问题尚未解决，也请在该页面告诉我们。"),
+                   "报告 {id}（{category}）已处理完毕。\n请以 1～5 分评价处理情况。如果问题尚未解决，也请在同一页面告诉我们。\n"
+                   "评价页面（请勿将此链接告诉他人）：\n{rating_url}"),
         "merged": ("报告 {id} 已合并至报告 {primary}",
                    "报告 {id}（{category}）与报告 {primary} 反映的是同一问题，已合并至该报告。今后的进度请在以下页面查看：\n"
                    "{primary_url}"),
@@ -327,8 +367,9 @@ TEXTS: dict[str, dict[str, Any]] = {
         "status": ("신고 {id} 처리 상황: {status}", "신고 {id}({category}) 건의 처리 상황이 변경되었습니다.\n현재 상황: {status}"),
         "reply": ("신고 {id} 건에 대한 답변", "신고 {id}({category}) 건에 대해 시에서 답변을 드렸습니다."),
         "rating": ("신고 {id} 건의 처리에 대한 평가를 부탁드립니다",
-                   "신고 {id}({category}) 건의 처리가 완료되었습니다.\n접수 확인 메일에 있는 본인 전용 처리 상황 페이지에서 "
-                   "처리 결과를 1~5점으로 평가해 주세요. 아직 고쳐지지 않았다면 그 페이지에서 알려 주세요."),
+                   "신고 {id}({category}) 건의 처리가 완료되었습니다.\n처리 결과를 1~5점으로 평가해 주세요. "
+                   "아직 고쳐지지 않았다면 같은 페이지에서 알려 주세요.\n평가 페이지(이 링크는 다른 사람에게 알려 주지 마세요):\n"
+                   "{rating_url}"),
         "merged": ("신고 {id} 건이 신고 {primary} 건에 통합되었습니다",
                    "신고 {id}({category}) 건은 같은 내용의 신고 {primary} 건에 통합되었습니다. "
                    "앞으로의 처리 상황은 다음 페이지에서 확인하실 수 있습니다:\n{primary_url}"),
@@ -345,9 +386,9 @@ TEXTS: dict[str, dict[str, Any]] = {
         "status": ("Báo cáo {id}: {status}", "Tình trạng của báo cáo {id} ({category}) đã chuyển thành \"{status}\"."),
         "reply": ("Trả lời về báo cáo {id}", "Thành phố đã trả lời về báo cáo {id} ({category})."),
         "rating": ("Xin hãy đánh giá việc xử lý báo cáo {id}",
-                   "Báo cáo {id} ({category}) đã được xử lý xong.\nXin hãy đánh giá việc xử lý theo thang điểm từ 1 đến 5 "
-                   "trên trang theo dõi riêng của bạn, có liên kết trong e-mail xác nhận tiếp nhận. "
-                   "Nếu sự cố chưa được khắc phục, xin hãy cho chúng tôi biết trên trang đó."),
+                   "Báo cáo {id} ({category}) đã được xử lý xong.\nXin hãy đánh giá việc xử lý theo thang điểm từ 1 đến 5. "
+                   "Nếu sự cố chưa được khắc phục, xin hãy cho chúng tôi biết trên cùng trang đó.\n"
+                   "Trang đánh giá (xin đừng chia sẻ liên kết này với người khác):\n{rating_url}"),
         "merged": ("Báo cáo {id} đã được gộp vào báo cáo {primary}",
                    "Báo cáo {id} ({category}) đã được gộp vào báo cáo {primary} về cùng một sự cố. "
                    "Bạn có thể theo dõi tình hình xử lý tại đây:\n{primary_url}"),
@@ -363,9 +404,9 @@ TEXTS: dict[str, dict[str, Any]] = {
         "status": ("Relato {id}: {status}", "A situação do relato {id} ({category}) mudou para \"{status}\"."),
         "reply": ("Resposta ao relato {id}", "A prefeitura respondeu ao relato {id} ({category})."),
         "rating": ("Avalie o atendimento do relato {id}",
-                   "O relato {id} ({category}) foi resolvido.\nAvalie o atendimento de 1 a 5 na sua página de acompanhamento, "
-                   "cujo link está no e-mail de confirmação do recebimento. Se o problema não foi resolvido, "
-                   "informe-nos por essa página."),
+                   "O relato {id} ({category}) foi resolvido.\nAvalie o atendimento de 1 a 5. Se o problema não foi resolvido, "
+                   "informe-nos na mesma página.\nPágina de avaliação (não compartilhe este link com outras pessoas):\n"
+                   "{rating_url}"),
         "merged": ("O relato {id} foi unido ao relato {primary}",
                    "O relato {id} ({category}) foi unido ao relato {primary}, que trata do mesmo problema. "
                    "Acompanhe o andamento aqui:\n{primary_url}"),

@@ -76,3 +76,59 @@ def test_with_no_seconds_every_poll_reads_its_stamp(client, monkeypatch):
     with counted_statements() as statements:
         assert client.get(f"/api/v1/reports/{public_id}", headers={"If-None-Match": etag}).status_code == 304
     assert len(statements) == 1
+
+
+def test_an_unchanged_report_is_read_again_from_memory_with_the_same_answer(client, monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(report_stamp, "recent_stamps", report_stamp.RecentStamps(clock=clock))
+    monkeypatch.setattr("service.api.resident.recent_stamps", report_stamp.recent_stamps)
+    public_id = posted(client)
+    first = client.get(f"/api/v1/reports/{public_id}")
+
+    with counted_statements() as statements:
+        again = client.get(f"/api/v1/reports/{public_id}")
+    assert statements == []
+    assert again.status_code == 200 and again.get_data() == first.get_data()
+    assert again.headers["ETag"] == first.headers["ETag"] and again.headers["Content-Type"] == "application/json"
+    assert again.headers["Cache-Control"] == "public, max-age=5"
+    # Another language is another view, rendered from the rows.
+    english = client.get(f"/api/v1/reports/{public_id}", headers={"Accept-Language": "en"})
+    assert english.get_json()["category"]["name"] == "Road damage" and english.headers["ETag"] != first.headers["ETag"]
+
+
+def test_a_department_renamed_by_another_process_shows_once_the_second_is_over(client, monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(report_stamp, "recent_stamps", report_stamp.RecentStamps(clock=clock))
+    monkeypatch.setattr("service.api.resident.recent_stamps", report_stamp.recent_stamps)
+    public_id = posted(client)
+    before = client.get(f"/api/v1/reports/{public_id}")
+    assert before.get_json()["department"]
+    department_id = db.session.scalar(select(Report.department_id).where(Report.public_id == public_id))
+    other = create_engine(db.engine.url)
+    with other.begin() as connection:
+        connection.execute(text("UPDATE department SET name_ja = '道路整備課' WHERE id = :id"), {"id": department_id})
+    other.dispose()
+
+    clock.now += 1.1
+    after = client.get(f"/api/v1/reports/{public_id}", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and after.get_json()["department"] == "道路整備課"
+
+
+def test_a_public_view_in_memory_never_answers_a_tracking_token(client, monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(report_stamp, "recent_stamps", report_stamp.RecentStamps(clock=clock))
+    monkeypatch.setattr("service.api.resident.recent_stamps", report_stamp.recent_stamps)
+    sent = client.post("/api/v1/reports", json={"category": "road_damage", "description": "穴があります", "lat": 35.65,
+                                                "lon": 139.78, "device_id": "device-7f3a", "address_hint": "公園の北側"})
+    public_id, token = sent.get_json()["id"], sent.get_json()["tracking_token"]
+    public = client.get(f"/api/v1/reports/{public_id}")
+    assert "device_id" not in public.get_json() and "公園の北側" not in public.get_data(as_text=True)
+
+    own = client.get(f"/api/v1/reports/{public_id}", headers={"X-Tracking-Token": token})
+    assert own.status_code == 200 and own.get_json()["device_id"] == "device-7f3a"
+    assert own.get_json()["address_hint"] == "公園の北側" and own.headers["Cache-Control"] == "no-store"
+    assert "ETag" not in own.headers
+    wrong = client.get(f"/api/v1/reports/{public_id}", headers={"X-Tracking-Token": "not-this-one"})
+    assert wrong.status_code == 403
+    # And the public view kept after it is still the public one.
+    assert client.get(f"/api/v1/reports/{public_id}").get_data() == public.get_data()

@@ -98,7 +98,7 @@ def test_confirmation_links_the_private_view_and_the_token_is_never_stored_in_cl
 
 
 def test_status_change_with_its_reply_and_the_rating_invitation_in_english(client, keys, mail_server, send):
-    report_id, _ = report_with_mail(client, language="en")
+    report_id, token = report_with_mail(client, language="en")
     transition(client, keys, report_id, "in_progress", who="admin", public_reply="We will repair it this week.")
     transition(client, keys, report_id, "resolved", who="admin", public_reply="Repaired.", internal_note="業者A社")
 
@@ -113,6 +113,9 @@ def test_status_change_with_its_reply_and_the_rating_invitation_in_english(clien
     assert "The city's reply:\nRepaired." in resolved
     assert "業者A社" not in resolved + rating and "090-1111-2222" not in resolved
     assert "rate the work from 1 to 5" in rating
+    # The invitation links straight to the report's rating form, its reference in the fragment; no tracking token.
+    link = re.search(r"^(\S+/rate\?lang=en#r=\S+)$", rating, re.MULTILINE).group(1)
+    assert link.startswith(f"{BASE}/reports/{report_id}/rate?lang=en#r=") and token not in rating
 
 
 def test_a_follower_hears_status_changes_and_the_merge_notice_without_the_reporter_s_data(client, keys, mail_server, send):
@@ -299,6 +302,7 @@ def test_every_mail_reads_in_the_resident_s_language_with_its_unsubscribe_link(c
     confirmation = text_of(mails[0])
     assert f"{BASE}/reports/{report_id}/own?lang={language}#t={token}" in confirmation
     assert category in confirmation and f"\n{REPLY}\n" in text_of(mails[1])
+    assert f"{BASE}/reports/{report_id}/rate?lang={language}#r=" in text_of(mails[2])
     assert f"{BASE}/reports/{primary}?lang={language}" in text_of(mails[-1])
     for mail in mails:
         text = text_of(mail)

@@ -33,4 +33,4 @@ def category_icon(name: str) -> Markup:
     return icons.svg(name)
 
 
-from service.web.resident import own, unsubscribe, views  # noqa: E402,F401  (registers the views on bp)
+from service.web.resident import own, rating_link, unsubscribe, views  # noqa: E402,F401  (registers the views on bp)
