@@ -55,8 +55,8 @@ PACKAGES: tuple[Package, ...] = (
     Package("leaflet", "^1.9.4", ("dist/leaflet.js", "dist/leaflet.css", "dist/images/layers.png",
                                    "dist/images/layers-2x.png", "dist/images/marker-icon.png",
                                    "dist/images/marker-icon-2x.png", "dist/images/marker-shadow.png"), ("LICENSE",)),
-    Package("leaflet.markercluster", "^1.5.3", ("dist/leaflet.markercluster.js", "dist/MarkerCluster.css",
-                                                 "dist/MarkerCluster.Default.css"), ("MIT-LICENCE.txt",)),
+    # Only its stylesheet: the maps' clusters are drawn by Supercluster (static/web/clusters.js) with its look.
+    Package("leaflet.markercluster", "^1.5.3", ("dist/MarkerCluster.Default.css",), ("MIT-LICENCE.txt",)),
     # Clusters the map's pins in the browser from plain arrays; its bundle carries kdbush (its spatial index),
     # whose licence is kept beside it.
     Package("supercluster", "^9.1.0", ("dist/supercluster.min.js",), ("LICENSE",)),

@@ -6,17 +6,15 @@
  * When the pins are drawn, #staff-map gets data-state="ready" and data-count.
  *
  * Up to 100,000 pins: the answer is compact rows (see map_page.map_points),
- * Supercluster indexes them once for every zoom level in a single pass, and
- * only the clusters and pins inside the view are markers on the map, made
- * again after each move (those still in view are kept, so a focused pin or an
- * open popup stays). A pin's popup is made when it is opened, by click or by
- * Enter. The page marks (performance.measure, names starting "map:") how long
+ * clustered as the public map's pins are (web/clusters.js: Supercluster, and
+ * markers only for what is in view). A pin's popup is made when it is opened,
+ * by click or by Enter. The page marks (performance.measure, names starting "map:") how long
  * the points' fetch, their parsing, the clustering and the first drawing took.
  */
 (function () {
   "use strict";
   var element = document.getElementById("staff-map");
-  if (!element || typeof L === "undefined" || typeof Supercluster === "undefined") { return; }
+  if (!element || typeof L === "undefined" || typeof Supercluster === "undefined" || !window.MachikoeClusters) { return; }
   var data = element.dataset;
   var statusLabels = JSON.parse(data.statuses || "{}");
   var categoryNames = JSON.parse(data.categories || "{}");
@@ -26,9 +24,6 @@
   var map = L.map(element, { center: [35.68, 139.76], zoom: 12, keyboard: true });
   // Zooming out further than this from the jurisdiction's view shows nothing a clerk needs.
   var ZOOM_OUT_LEVELS = 2;
-  // Clusters as markercluster made them: 60 px apart, none from zoom 17 on.
-  var CLUSTER_RADIUS = 60;
-  var LAST_CLUSTERED_ZOOM = 16;
   if (data.tileUrl) {
     // Leaflet writes an attribution as HTML: the setting is shown as text.
     var attribution = document.createElement("span");
@@ -40,11 +35,19 @@
     ward: { color: "#5a6b8c", weight: 1.5, dashArray: "6 4", fillOpacity: 0.03 }
   };
 
-  // The markers on the map, by key: "c" + cluster id, or "p" + the pin's row.
-  var shown = {};
-  var layer = L.featureGroup().addTo(map);
-  var index = null;
   var answer = null;
+  // A pin's popup names its report, with a link, its category and its status.
+  var clusters = MachikoeClusters.on(map, {
+    text: data.textCluster,
+    locale: "ja-JP",
+    pin: function (id, latlng) {
+      var row = answer.points[id];
+      var pin = L.marker(latlng, { title: row[0], alt: row[0] });
+      pin.row = row;
+      return pin;
+    },
+    popup: function (pin) { return popup(pin.row); }
+  });
 
   function mark(name) { if (window.performance && performance.mark) { performance.mark(name); } }
   function measure(name, from, to) {
@@ -53,7 +56,7 @@
     }
   }
   function say(text) { if (counter) { counter.textContent = text; } }
-  function count(number) { return number.toLocaleString("ja-JP"); }
+  function count(number) { return clusters.number(number); }
 
   function drawOutlines(collection) {
     var drawn = L.geoJSON(collection, {
@@ -83,92 +86,16 @@
     return box;
   }
 
-  // A cluster looks as markercluster's did (its stylesheet), and says in words what it holds and does.
-  function clusterIcon(size) {
-    var inner = document.createElement("div");
-    var number = document.createElement("span");
-    number.textContent = count(size);
-    inner.appendChild(number);
-    var kind = size < 10 ? "small" : size < 100 ? "medium" : "large";
-    return L.divIcon({ html: inner, className: "marker-cluster marker-cluster-" + kind, iconSize: L.point(40, 40) });
-  }
-
-  function markerFor(feature) {
-    var lon = feature.geometry.coordinates[0], lat = feature.geometry.coordinates[1];
-    var properties = feature.properties;
-    if (properties && properties.cluster) {
-      var label = data.textCluster.replace("{count}", count(properties.point_count));
-      var cluster = L.marker([lat, lon], { icon: clusterIcon(properties.point_count), title: label, alt: label });
-      cluster.clusterId = properties.cluster_id;
-      // Its name is the sentence, not the bare number it shows.
-      cluster.on("add", function () { cluster.getElement().setAttribute("aria-label", label); });
-      return cluster;
-    }
-    var row = answer.points[feature.id];
-    var pin = L.marker([lat, lon], { title: row[0], alt: row[0] });
-    pin.row = row;
-    return pin;
-  }
-
-  // The clusters and pins in view (with a margin of half a screen, so that a small move shows no gap).
-  function render() {
-    if (!index) { return; }
-    var bounds = map.getBounds().pad(0.5);
-    var zoom = Math.round(map.getZoom());
-    var features = index.getClusters([Math.max(-180, bounds.getWest()), Math.max(-85, bounds.getSouth()),
-      Math.min(180, bounds.getEast()), Math.min(85, bounds.getNorth())], zoom);
-    var wanted = {};
-    var added = [];
-    for (var i = 0; i < features.length; i++) {
-      var feature = features[i];
-      var key = feature.properties && feature.properties.cluster ? "c" + feature.properties.cluster_id : "p" + feature.id;
-      wanted[key] = true;
-      if (!shown[key]) { shown[key] = markerFor(feature); added.push(shown[key]); }
-    }
-    Object.keys(shown).forEach(function (key) {
-      if (!wanted[key]) { layer.removeLayer(shown[key]); delete shown[key]; }
-    });
-    for (var j = 0; j < added.length; j++) { layer.addLayer(added[j]); }
-  }
-
-  // A cluster opens to the zoom where it splits; a pin opens its popup (by click, or by Enter on a focused marker).
-  layer.on("click keypress", function (event) {
-    var marker = event.propagatedFrom || event.layer;
-    if (!marker || (event.type === "keypress" && event.originalEvent.keyCode !== 13)) { return; }
-    if (marker.clusterId !== undefined) {
-      var zoom = Math.min(index.getClusterExpansionZoom(marker.clusterId), map.getMaxZoom());
-      map.setView(marker.getLatLng(), zoom);
-    } else if (marker.row && !marker.getPopup()) {
-      marker.bindPopup(popup.bind(null, marker.row)).openPopup();
-    }
-  });
-  map.on("moveend", render);
-
-  function asFeatures(points, scale) {
-    var list = new Array(points.length);
-    for (var i = 0; i < points.length; i++) {
-      var row = points[i];
-      // A pin comes back from the index with its row's place as its id.
-      list[i] = { type: "Feature", id: i, properties: null, geometry: { type: "Point", coordinates: [row[2] / scale, row[1] / scale] } };
-    }
-    return list;
-  }
-
   function drawPins(received) {
     mark("map:clusters-start");
     // The index covers the zoom levels the map allows: from two below the jurisdiction's view, set with the first pins.
-    if (!index) { map.setMinZoom(Math.max(0, map.getZoom() - ZOOM_OUT_LEVELS)); }
-    // Supercluster's radius is in units of its tile extent: at 256, Leaflet's tile size, they are screen pixels.
-    var built = new Supercluster({ radius: CLUSTER_RADIUS, extent: 256, maxZoom: LAST_CLUSTERED_ZOOM,
-      minZoom: map.getMinZoom() });
-    built.load(asFeatures(received.points, received.scale));
+    if (!answer) { map.setMinZoom(Math.max(0, map.getZoom() - ZOOM_OUT_LEVELS)); }
+    var points = received.points, scale = received.scale;
+    var built = clusters.index(points.length, function (id) { return [points[id][2] / scale, points[id][1] / scale]; });
     mark("map:clusters-end");
     measure("map:clusters", "map:clusters-start", "map:clusters-end");
-    layer.clearLayers();
-    shown = {};
     answer = received;
-    index = built;
-    render();
+    clusters.show(built);
     mark("map:drawn");
     measure("map:drawing", "map:clusters-end", "map:drawn");
     measure("map:ready", "map:fetch-start", "map:drawn");
