@@ -26,6 +26,9 @@ from service.domain.jurisdictions import (
     add_rule,
     apply_plan,
     import_areas,
+    rule_area_id,
+    rule_category_id,
+    rule_department_id,
 )
 from service.domain.signin import TOTP_ROLES
 from service.domain.staff_keys import ROLES, StaffKeyError, create_staff
@@ -214,15 +217,29 @@ def create_rule(session: Session, admin: Actor, *, department: str, category: st
                                                      area_ref=area, priority=priority))
 
 
+# Passed for a rule's category or area that is to stay as it is (None means any category, or anywhere).
+KEEP = "keep"
+
+
 def update_rule(session: Session, admin: Actor, rule: RoutingRule, *, priority: int | None = None,
-                department: str | None = None) -> RoutingRule:
-    """Change a rule's priority or department; raises SetupError for an unknown department."""
+                department: str | None = None, category: str | None = KEEP, area: str | None = KEEP) -> RoutingRule:
+    """Change a rule's priority, department, category (None: any) or area (``layer:code``; None: anywhere).
+
+    Raises SetupError naming the unknown department, category or area, writing nothing.
+    """
+    jurisdiction = _own_jurisdiction(session, admin)
     before = rule_snapshot(session, rule)
-    if department is not None:
-        found = _department(session, admin, department)
-        if found is None:
-            raise SetupError(f"there is no department {department!r}")
-        rule.department_id = found.id
+    try:
+        # Every name is looked up before anything changes, so a refusal leaves the rule as it was.
+        department_id = rule_department_id(session, jurisdiction, department) if department is not None else None
+        category_id = rule_category_id(session, jurisdiction, category) if category != KEEP else rule.category_id
+        area_id = rule_area_id(session, jurisdiction, area) if area != KEEP else rule.area_id
+    except SetupError:
+        session.rollback()
+        raise
+    if department_id is not None:
+        rule.department_id = department_id
+    rule.category_id, rule.area_id = category_id, area_id
     if priority is not None:
         rule.priority = priority
     audit(session, admin, "rule.update", "rule", rule.id, before, rule_snapshot(session, rule))

@@ -63,6 +63,22 @@ def test_a_rule_created_and_explained(page, console_errors, live_server, screens
     page.get_by_label("優先度").fill("50")
     page.get_by_role("button", name="保存する").click()
     expect(page.locator("#rules tr", has_text=f"ルール #{rule_id}")).to_contain_text("50")
+
+    # Its category and area change too: now every category, anywhere, first of all.
+    page.get_by_role("link", name=f"ルール #{rule_id}", exact=True).click()
+    page.locator("#f-category").select_option("")
+    page.get_by_label("区域").select_option("")
+    page.get_by_label("優先度").fill("1")
+    page.get_by_role("button", name="保存する").click()
+    row = page.locator("#rules tr", has_text=f"ルール #{rule_id}")
+    expect(row).to_contain_text("すべての種類")
+    expect(row).to_contain_text("どこでも")
+    page.get_by_label("緯度").fill("35.625")
+    page.get_by_label("経度").fill("139.830")
+    page.locator("#x-category").select_option("road_damage")
+    page.get_by_role("button", name="確認する").click()
+    expect(decider).to_have_text(f"ルール #{rule_id} により「環境保全課」に届きます。")
+    screenshot(page, "rule-category-and-area-changed")
     assert console_errors == []
 
 
