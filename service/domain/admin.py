@@ -151,14 +151,24 @@ def update_department(session: Session, admin: Actor, department: Department, ch
     return department
 
 
+def department_uses(session: Session, department: Department) -> dict[str, int]:
+    """How many reports, routing rules and staff refer to the department (any of them keeps it from being deleted)."""
+    return {
+        "reports": session.scalar(select(func.count(Report.id)).where(Report.department_id == department.id)) or 0,
+        "routing rules": session.scalar(select(func.count(RoutingRule.id))
+                                        .where(RoutingRule.department_id == department.id)) or 0,
+        "staff": session.scalar(select(func.count(Staff.id)).where(Staff.department_id == department.id)) or 0,
+    }
+
+
+def area_rules(session: Session, area: Area) -> list[RoutingRule]:
+    """The routing rules that name the area (deleting it deletes them)."""
+    return list(session.scalars(select(RoutingRule).where(RoutingRule.area_id == area.id).order_by(RoutingRule.id)))
+
+
 def delete_department(session: Session, admin: Actor, department: Department) -> None:
     """Delete a department nothing refers to; raises InUse otherwise (deactivate it instead)."""
-    uses = {
-        "reports": session.scalar(select(func.count(Report.id)).where(Report.department_id == department.id)),
-        "routing rules": session.scalar(select(func.count(RoutingRule.id)).where(RoutingRule.department_id == department.id)),
-        "staff": session.scalar(select(func.count(Staff.id)).where(Staff.department_id == department.id)),
-    }
-    used = [f"{count} {what}" for what, count in uses.items() if count]
+    used = [f"{count} {what}" for what, count in department_uses(session, department).items() if count]
     if used:
         raise InUse(f"department {department.code} still has {', '.join(used)}; set active to false instead")
     if department.is_fallback:
@@ -286,7 +296,7 @@ def rename_area(session: Session, admin: Actor, area: Area, *, name_ja: str | No
 
 def delete_area(session: Session, admin: Actor, area: Area) -> None:
     """Delete an area and, by the foreign key's cascade, the routing rules that refer to it."""
-    rules = session.scalars(select(RoutingRule).where(RoutingRule.area_id == area.id).order_by(RoutingRule.id)).all()
+    rules = area_rules(session, area)
     before = {**area_snapshot(area), "rules": [rule_snapshot(session, r) for r in rules]}
     audit(session, admin, "area.delete", "area", area.id, before, None)
     for rule in rules:

@@ -36,6 +36,7 @@ from service.web.console.admin_access_forms import (
     page_url,
     pages,
 )
+from service.web.console.admin_confirm import Question, confirm_page
 from service.web.console.member import current_member
 from service.web.signin import policy, staff_required
 
@@ -206,6 +207,22 @@ def admin_staff_key(member_id: int) -> tuple[str, int]:
         return _detail(member, 409, {"key": _("無効にした職員のAPIキーは発行できません。")})
     return render_template("staff/admin/access_shown_once.html", member=member, api_key=key, totp_uri=None, qr=None,
                            heading=_("新しいAPIキーを発行しました"), **_context()), 200
+
+
+@bp.get("/admin/staff/<int:member_id>/deactivate")
+@staff_required(*ADMINS)
+def admin_staff_deactivate_question(member_id: int) -> str:
+    member = _member(member_id)
+    back = url_for("staff_web.admin_staff_member", member_id=member.id)
+    heading = _("「%(name)s」のアカウントを無効にしますか", name=member.name)
+    if member.id == current_member().id:
+        return confirm_page(Question(heading, [_("自分のアカウントは無効にできません。")], None, "", back))
+    if member.revoked_at is not None:
+        return confirm_page(Question(heading, [_("このアカウントはすでに無効です。")], None, "", back))
+    return confirm_page(Question(heading, [
+        _("ログインも、APIキー（%(prefix)s…）も、すぐに使えなくなります。", prefix=member.key_prefix),
+        _("取り消せません。これまでの操作の記録は残ります。")],
+        url_for("staff_web.admin_staff_deactivate", member_id=member.id), _("無効にする"), back))
 
 
 @bp.post("/admin/staff/<int:member_id>/deactivate")

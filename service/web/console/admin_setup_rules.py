@@ -25,6 +25,7 @@ from service.extensions import db
 from service.models import Area, Category, Department, Jurisdiction, RoutingRule, Staff
 from service.web.console import bp
 from service.web.console.admin import ADMINS, admin_page
+from service.web.console.admin_confirm import Question, confirm_page
 from service.web.console.admin_setup_forms import Errors, Field, attempt, body_of, current_admin, load, owned, page, typed
 from service.web.signin import staff_required
 
@@ -153,6 +154,22 @@ def admin_rule_update(rule_id: int) -> Response:
             flash(_("ルール #%(id)d を保存しました。", id=rule.id), "info")
             return redirect(url_for("staff_web.admin_rules"), 303)
     return _render(admin, editing=rule, values=typed(request.form, fields), errors=errors, status=422)
+
+
+@bp.get("/admin/rules/<int:rule_id>/delete")
+@staff_required(*ADMINS)
+def admin_rule_delete_question(rule_id: int) -> str:
+    admin = current_admin()
+    rule = setup.rule_snapshot(db.session(), owned(RoutingRule, admin, id=rule_id))
+    names = _names(admin)
+    what = _("種類「%(category)s」・区域「%(area)s」の通報を「%(department)s」に届けるルールです。",
+             category=names["category"].get(rule["category"], rule["category"]) if rule["category"] else _("すべての種類"),
+             area=names["area"].get(rule["area"], rule["area"]) if rule["area"] else _("どこでも"),
+             department=names["department"].get(rule["department"], rule["department"]))
+    return confirm_page(Question(_("ルール #%(id)d を削除しますか", id=rule_id),
+                                 [what, _("これまでに振り分けた通報の課は変わりません。これからの通報は、残るルールで振り分けます。")],
+                                 url_for("staff_web.admin_rule_delete", rule_id=rule_id), _("このルールを削除する"),
+                                 url_for("staff_web.admin_rule", rule_id=rule_id)))
 
 
 @bp.post("/admin/rules/<int:rule_id>/delete")

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from service.domain import notifications
@@ -88,7 +89,15 @@ def test_a_renewed_key_is_shown_once_and_answers_401_once_revoked(page, live_ser
 
     page.get_by_role("link", name="アカウントの詳細へ").click()
     assert key not in page.content()
-    page.get_by_role("button", name="無効にする").click()
+    # The page asks first, in place of the button, and says what will happen.
+    page.get_by_role("link", name="無効にする").click()
+    question = page.locator("#confirm")
+    expect(question).to_contain_text("ログインも、APIキー")
+    expect(question).to_contain_text("取り消せません")
+    assert page.url.endswith(f"/staff/admin/staff/{target.id}")
+    screenshot(page, "asked_first")
+    no_serious(axe, page)
+    question.get_by_role("button", name="無効にする").click()
     page.get_by_text("アカウントを無効にしました。").wait_for()
     screenshot(page, "deactivated")
     assert requests.get(api, headers={"Authorization": f"Bearer {key}"}, timeout=10).status_code == 401
@@ -105,7 +114,11 @@ def test_an_api_client_key_is_shown_once_and_revoked(page, live_server, sign_in_
     screenshot(page, "created")
     post = {"service_code": "road_damage", "lat": "35.650", "long": "139.780", "description": "歩道に穴があります", "api_key": key}
     assert requests.post(f"{live_server}/open311/v2/requests.json", data=post, timeout=10).status_code == 201
-    page.get_by_role("button", name="「道路損傷アプリ」のキーを失効させる").click()
+    page.get_by_role("link", name="「道路損傷アプリ」のキーを失効させる").click()
+    expect(page.locator("#confirm")).to_contain_text("すぐに受け付けなくなります")
+    # Asking sent nothing: the key still works until the answer.
+    assert requests.post(f"{live_server}/open311/v2/requests.json", data=post, timeout=10).status_code == 201
+    page.locator("#confirm").get_by_role("button", name="失効させる").click()
     page.get_by_text("のキーを失効させました").wait_for()
     assert key not in page.content()
     screenshot(page, "revoked")
@@ -133,7 +146,8 @@ def test_a_webhook_to_a_private_address_is_refused_beside_the_field(page, live_s
     screenshot(page, "created")
     page.get_by_role("link", name="通知先の一覧へ").click()
     screenshot(page, "listed")
-    page.get_by_role("row").filter(has_text="庁内システム").get_by_role("button", name="止める").click()
+    page.get_by_role("row").filter(has_text="庁内システム").get_by_role("link", name="止める").click()
+    page.locator("#confirm").get_by_role("button", name="通知を止める").click()
     page.get_by_text("への通知を止めました").wait_for()
     assert page.get_by_role("cell", name="停止中").is_visible()
 

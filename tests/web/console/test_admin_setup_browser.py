@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from service.extensions import db
-from service.models import Area, AuditEntry, Category, Department
+from service.models import Area, AuditEntry, Category, Department, RoutingRule
 from tests.web.console.test_admin_setup import district_file
 from tests.web.console.test_map_browser import no_tiles  # noqa: F401  (a fixture)
 
@@ -202,3 +202,57 @@ def test_a_clerk_is_refused_the_setup_pages(page, live_server, keys, sign_in_pag
     for path in ("/staff/admin/departments", "/staff/admin/categories", "/staff/admin/rules", "/staff/admin/areas"):
         response = page.goto(live_server + path)
         assert response is not None and response.status == 403, path
+
+
+def test_deletes_ask_first_in_place(page, console_errors, live_server, screenshot, axe, keys, sign_in_page):
+    sign_in_page(page, "admin None")
+    # A department still in use: the question says what refers to it, and offers no delete.
+    page.goto(live_server + "/staff/admin/departments/road")
+    page.get_by_role("link", name="この課を削除する").click()
+    question = page.locator("#confirm")
+    expect(question).to_contain_text("削除できません")
+    expect(question).to_contain_text("振り分けルール")
+    expect(question.get_by_role("button")).to_have_count(0)
+    assert page.url.endswith("/staff/admin/departments/road")
+    screenshot(page, "department-in-use")
+    assert axe(page) == []
+
+    # A rule: asked in place, deleted once answered.
+    rule_id = db.session.scalars(select(RoutingRule.id).where(RoutingRule.department_id == db.session.scalar(
+        select(Department.id).where(Department.code == "traffic_safety")))).first()
+    page.goto(f"{live_server}/staff/admin/rules/{rule_id}")
+    page.get_by_role("link", name="このルールを削除する").click()
+    expect(question).to_contain_text(f"ルール #{rule_id} を削除しますか")
+    expect(question).to_contain_text("交通安全課")
+    screenshot(page, "rule-asked")
+    assert axe(page) == []
+    question.get_by_role("button", name="このルールを削除する").click()
+    expect(page.get_by_text(f"ルール #{rule_id} を削除しました。")).to_be_visible()
+    expect(page.locator("#rules")).not_to_contain_text(f"ルール #{rule_id}\n")
+    assert db.session.get(RoutingRule, rule_id) is None
+    assert console_errors == []
+
+
+@pytest.fixture()
+def page_without_script(browser, live_server):
+    context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900}, java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_without_javascript_a_delete_opens_its_question_as_a_page(page_without_script, live_server, screenshot, keys,
+                                                                  sign_in_page):
+    page = page_without_script
+    sign_in_page(page, "admin None")
+    page.goto(live_server + "/staff/admin/areas")
+    area = db.session.scalars(select(Area).where(Area.code == "central-park")).one()
+    page.get_by_role("link", name=f"区域「{area.name_ja}」を削除").click()
+    assert page.url.endswith(f"/staff/admin/areas/{area.id}/delete")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"区域「{area.name_ja}」を削除しますか")
+    expect(page.locator("#confirm")).to_contain_text("この区域を使う振り分けルール1件も削除します。")
+    screenshot(page, "area-question-page")
+    page.get_by_role("button", name="この区域を削除する").click()
+    expect(page.get_by_text(f"区域「{area.name_ja}」と、それを使うルールを削除しました。")).to_be_visible()
+    assert page.url.endswith("/staff/admin/areas")
+    assert db.session.scalars(select(Area).where(Area.code == "central-park")).first() is None
