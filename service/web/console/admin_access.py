@@ -135,7 +135,8 @@ def _detail(member: Staff, status: int = 200, errors: dict[str, str] | None = No
     last = audit.last_signins(db.session(), [member.id]).get(member.id)
     return render_template("staff/admin/access_staff_member.html", member=member, last=last, errors=errors or {},
                            typed_login=typed_login,
-                           needs_totp=signin.needs_totp(member, policy()), myself=member.id == current_member().id,
+                           needs_totp=signin.needs_totp(member, policy()), must_enrol=signin.must_enrol(member, policy()),
+                           myself=member.id == current_member().id,
                            **_context()), status
 
 
@@ -155,6 +156,8 @@ def admin_staff_password(member_id: int) -> Response | tuple[str, int]:
     except signin.CredentialsError:
         return _detail(member, 422, {"password": _password_message()})
     flash(_("パスワードを設定し直しました。ロックも解除されています。"), "status")
+    if signin.must_enrol(member, policy()):
+        flash(_("次のログインでは、まず二要素認証を設定してもらいます。設定が済むまで、ほかの画面は開きません。"), "status")
     return redirect(url_for("staff_web.admin_staff_member", member_id=member.id), 303)
 
 

@@ -17,7 +17,7 @@ from service.extensions import db
 from service.models import AuditEntry, Delivery, Staff
 from service.models.types import utcnow
 from tests.notifications.conftest import LOCAL, LOCAL_RECEIVERS, receiver, subscribe, transition  # noqa: F401
-from tests.web.conftest import PASSWORD, sign_in_through_form
+from tests.web.conftest import PASSWORD, current_code, make_account, sign_in_through_form
 from tests.web.console.conftest import member
 
 pytestmark = pytest.mark.browser
@@ -213,3 +213,35 @@ def test_a_form_posted_without_its_csrf_token_is_refused(page, live_server, sign
     assert answer.status == 400
     page.goto(live_server + "/staff/admin/clients")
     assert "トークンなし" not in page.content()
+
+
+def test_a_clerk_whose_password_an_admin_reset_sets_up_a_second_factor_first(app, page, live_server, sign_in_page, axe,
+                                                                             screenshot, monkeypatch):
+    member_id, login, _ = make_account(app, "staff", login="kuro-clerk")
+    monkeypatch.setitem(app.config, "STAFF_TOTP_ALL_ROLES", True)
+    sign_in_page(page, "admin None")
+    page.goto(f"{live_server}/staff/admin/staff/{member_id}")
+    page.get_by_label("新しいパスワード").fill("the clerk's new password")
+    page.get_by_role("button", name="パスワードを設定する").click()
+    expect(page.get_by_text("次のログインでは、まず二要素認証を設定してもらいます。")).to_be_visible()
+    expect(page.locator("dl.facts")).to_contain_text("次のログインで、まず設定してもらいます")
+    screenshot(page, "reset-must-enrol")
+    no_serious(axe, page)
+    sign_out(page)
+
+    page.get_by_label("ログイン名").fill(login)
+    page.get_by_label("パスワード").fill("the clerk's new password")
+    page.get_by_role("button", name="ログイン").click()
+    page.wait_for_url("**/staff/login/enrol**")
+    screenshot(page, "enrol-first")
+    # Nothing else opens: the inbox and the account page lead back to the enrolment.
+    for path in ("/staff/reports", "/staff/account"):
+        page.goto(live_server + path)
+        assert urlsplit(page.url).path == "/staff/login/enrol", path
+    secret = page.locator("#totp-secret").inner_text()
+    page.get_by_label("確認コード").fill(current_code(app, secret))
+    page.get_by_role("button", name="設定してログイン").click()
+    page.goto(live_server + "/staff/reports")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("受信箱")
+    with app.app_context():
+        assert db.session.get(Staff, member_id).totp_secret == secret
