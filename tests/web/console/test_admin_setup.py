@@ -363,3 +363,24 @@ def test_an_urgent_category_with_notices_and_its_department_s_phone_are_kept_and
     # A bad number is refused beside its field.
     refused = post(client, "/staff/admin/departments/road", {"name_ja": "道路課", "phone": "call us", "active": "1"})
     assert refused.status_code == 422 and field_error(refused.get_data(as_text=True), "phone")
+
+
+def test_a_refused_form_answers_htmx_200_in_place_and_a_plain_post_422(signed_in_client):
+    client = signed_in_client("admin None")
+    token = csrf_token(client.get("/staff/admin/departments").get_data(as_text=True))
+    body = {"csrf_token": token, "code": "Water!", "name_ja": "", "name_en": "Waterworks"}
+    plain = client.post("/staff/admin/departments", data=body)
+    assert plain.status_code == 422 and "HX-Push-Url" not in plain.headers
+    swapped = client.post("/staff/admin/departments", data=body, headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert swapped.status_code == 200 and swapped.headers["HX-Push-Url"] == "false"
+    assert field_error(swapped.get_data(as_text=True), "name_ja") == "入力してください。"
+    refused_client = client.post("/staff/admin/clients", data={"csrf_token": token, "name": ""},
+                                 headers={"HX-Request": "true"})
+    assert refused_client.status_code == 200 and "名前を200文字以内で入力してください。" in refused_client.get_data(as_text=True)
+    assert db.session.scalar(select(Department).where(Department.code == "Water!")) is None
+    # Every create and update form posts in place with htmx and is a plain post without it.
+    for path in ("/staff/admin/departments", "/staff/admin/categories", "/staff/admin/rules", "/staff/admin/clients",
+                 "/staff/admin/staff/new", "/staff/admin/subscribers/new"):
+        html = client.get(path).get_data(as_text=True)
+        form = re.search(r'<form method="post" action="[^"]+" hx-boost="true" hx-target="#main" hx-select="#main"', html)
+        assert form, path
