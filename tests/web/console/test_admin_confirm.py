@@ -139,3 +139,9 @@ def test_revoking_a_client_and_stopping_a_subscriber_ask_first(signed_in_client)
     assert "「広報担当」への通知を止めますか" in html
     assert answer(client, html) == 303
     assert db.session.get(Subscriber, subscriber.id).active is False
+
+
+def test_a_question_speaks_english_from_the_console_catalogue(signed_in_client):
+    client = signed_in_client("admin None")
+    html = client.get("/staff/admin/departments/road/delete", query_string={"lang": "en"}).get_data(as_text=True)
+    assert "Delete department “道路課”?" in html and "This department cannot be deleted" in html
