@@ -145,3 +145,16 @@ def test_a_question_speaks_english_from_the_console_catalogue(signed_in_client):
     client = signed_in_client("admin None")
     html = client.get("/staff/admin/departments/road/delete", query_string={"lang": "en"}).get_data(as_text=True)
     assert "Delete department “道路課”?" in html and "This department cannot be deleted" in html
+
+
+def test_the_questions_are_refused_to_other_roles_and_other_jurisdictions(signed_in_client):
+    clerk = signed_in_client("staff road")
+    target = member("staff parks")
+    for path in ("/staff/admin/departments/road/delete", f"/staff/admin/staff/{target.id}/deactivate",
+                 "/staff/admin/areas/1/delete"):
+        assert clerk.get(path).status_code == 403, path
+    admin = signed_in_client("admin None")
+    other = db.session.scalars(select(Staff).where(Staff.jurisdiction_id != target.jurisdiction_id)).first()
+    assert other is not None
+    assert admin.get(f"/staff/admin/staff/{other.id}/deactivate").status_code == 404
+    assert admin.get("/staff/admin/rules/999999/delete").status_code == 404
