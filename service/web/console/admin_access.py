@@ -180,6 +180,17 @@ def admin_staff_signin(member_id: int) -> tuple[str, int]:
                            heading=_("ログインを設定しました"), **_context()), 200
 
 
+@bp.get("/admin/staff/<int:member_id>/totp")
+@staff_required(*ADMINS)
+def admin_staff_totp_question(member_id: int) -> str:
+    member = _member(member_id)
+    return confirm_page(Question(_("「%(name)s」の二要素認証を再設定しますか", name=member.name), [
+        _("新しいキーを発行し、一度だけ表示します。今の認証アプリの登録は、すぐに使えなくなります。"),
+        _("新しいキーを本人の認証アプリに登録するまで、本人はログインできません。")],
+        url_for("staff_web.admin_staff_totp", member_id=member.id), _("二要素認証を再設定する"),
+        url_for("staff_web.admin_staff_member", member_id=member.id)))
+
+
 @bp.post("/admin/staff/<int:member_id>/totp")
 @staff_required(*ADMINS)
 def admin_staff_totp(member_id: int) -> tuple[str, int]:
@@ -198,6 +209,17 @@ def admin_staff_unlock(member_id: int) -> Response:
     signin.set_credentials(db.session(), current_member(), member, unlock=True, policy=policy())
     flash(_("ロックを解除しました。"), "status")
     return redirect(url_for("staff_web.admin_staff_member", member_id=member.id), 303)
+
+
+@bp.get("/admin/staff/<int:member_id>/key")
+@staff_required(*ADMINS)
+def admin_staff_key_question(member_id: int) -> str:
+    member = _member(member_id)
+    return confirm_page(Question(_("「%(name)s」の新しいAPIキーを発行しますか", name=member.name), [
+        _("今のキー（%(prefix)s…）は、すぐに使えなくなります。", prefix=member.key_prefix),
+        _("新しいキーは一度だけ表示します。このキーを使うスクリプトなどに設定し直してください。")],
+        url_for("staff_web.admin_staff_key", member_id=member.id), _("新しいAPIキーを発行する"),
+        url_for("staff_web.admin_staff_member", member_id=member.id)))
 
 
 @bp.post("/admin/staff/<int:member_id>/key")

@@ -158,3 +158,18 @@ def test_the_questions_are_refused_to_other_roles_and_other_jurisdictions(signed
     assert other is not None
     assert admin.get(f"/staff/admin/staff/{other.id}/deactivate").status_code == 404
     assert admin.get("/staff/admin/rules/999999/delete").status_code == 404
+
+
+def test_a_new_key_and_a_new_second_factor_ask_first_since_the_old_ones_stop_working(signed_in_client):
+    client = signed_in_client("admin None")
+    target = member("staff parks")
+    prefix = target.key_prefix
+    _href, html = question(client, f"/staff/admin/staff/{target.id}", "新しいAPIキーを発行する")
+    assert f"今のキー（{prefix}…）は、すぐに使えなくなります。" in html
+    db.session.expire_all()
+    assert db.session.get(Staff, target.id).key_prefix == prefix
+    assert answer(client, html) == 200
+    assert db.session.get(Staff, target.id).key_prefix != prefix
+    html = client.get(f"/staff/admin/staff/{target.id}/totp").get_data(as_text=True)
+    assert "今の認証アプリの登録は、すぐに使えなくなります。" in html
+    assert confirm_form(html)[0] == f"/staff/admin/staff/{target.id}/totp"
