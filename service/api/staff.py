@@ -154,7 +154,7 @@ class StaffReportItem(MethodView):
         staff, report = writable_report(report_id)
         before = snapshot(report)
         try:
-            report_edits.edit(db.session(), report, staff, changes)
+            report_edits.edit(db.session(), report, staff, changes, clock.now())
         except report_edits.EditRefused as exc:
             db.session.rollback()
             if exc.forbidden:
@@ -232,7 +232,8 @@ class StaffAssignee(MethodView):
             member = db.session.scalar(select(Staff).where(Staff.id == body["staff"], Staff.jurisdiction_id == staff.jurisdiction_id))
             if member is None:
                 abort(422, "No such staff member in your jurisdiction.", errors={"staff": ["Unknown staff member."]})
-        apply_change(staff, report, "report.assignee", lambda: assign_member(db.session(), report, workflow.Actor.of(staff), member))
+        apply_change(staff, report, "report.assignee", lambda: assign_member(db.session(), report, workflow.Actor.of(staff), member,
+                                                                                    clock.now()))
         return full_response(report, staff)
 
 

@@ -130,7 +130,7 @@ def update(member_id: int, jurisdiction_code: str, name: str | None, role: str |
 @click.option("--login", default=None, help="a new login name")
 @click.option("--password-stdin", is_flag=True, help="a new password, from standard input (also unlocks)")
 @click.option("--totp", is_flag=True, help="a new second factor; its otpauth:// URI is shown once")
-@click.option("--remove-totp", is_flag=True, help="remove the second factor (admins and managers set up a new one at their next sign-in)")
+@click.option("--remove-totp", is_flag=True, help="remove the second factor (where the role or the setting needs one, a new one is set up at the next sign-in)")
 @click.option("--unlock", is_flag=True, help="unlock after too many failed sign-ins")
 @json_option
 @with_appcontext
@@ -139,11 +139,12 @@ def reset(member_id: int, jurisdiction_code: str, login: str | None, password_st
           remove_totp: bool, unlock: bool, as_json: bool) -> None:
     """Reset a staff member's sign-in to the pages: login name, password, second factor, lock (audited)."""
     member, operator = _find(member_id, jurisdiction_code)
+    policy = policy_from(current_app.config)
     uri = signin.set_credentials(db.session(), operator, member, login=login, password=_password(password_stdin),
-                                 new_totp=totp, remove_totp=remove_totp, unlock=unlock,
-                                 policy=policy_from(current_app.config))
+                                 new_totp=totp, remove_totp=remove_totp, unlock=unlock, policy=policy)
+    must_enrol = signin.must_enrol(member, policy)
     answer = {"id": member.id, "login": member.login, "locked": member.locked_at is not None,
-              "totp": member.totp_secret is not None}
+              "totp": member.totp_secret is not None, "must_enrol": must_enrol}
     if uri:
         answer["otpauth_uri"] = uri
     if as_json:
@@ -153,6 +154,8 @@ def reset(member_id: int, jurisdiction_code: str, login: str | None, password_st
                    f"{'locked' if answer['locked'] else 'not locked'}, second factor {'on' if answer['totp'] else 'off'}")
         if uri:
             click.echo(f"second factor (shown once; add it to an authenticator app): {uri}")
+        if must_enrol:
+            click.echo("at the next sign-in they set up a second factor first; nothing else opens until they have")
 
 
 @staff.command("revoke")

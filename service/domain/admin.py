@@ -26,6 +26,9 @@ from service.domain.jurisdictions import (
     add_rule,
     apply_plan,
     import_areas,
+    rule_area_id,
+    rule_category_id,
+    rule_department_id,
 )
 from service.domain.signin import TOTP_ROLES
 from service.domain.staff_keys import ROLES, StaffKeyError, create_staff
@@ -148,14 +151,24 @@ def update_department(session: Session, admin: Actor, department: Department, ch
     return department
 
 
+def department_uses(session: Session, department: Department) -> dict[str, int]:
+    """How many reports, routing rules and staff refer to the department (any of them keeps it from being deleted)."""
+    return {
+        "reports": session.scalar(select(func.count(Report.id)).where(Report.department_id == department.id)) or 0,
+        "routing rules": session.scalar(select(func.count(RoutingRule.id))
+                                        .where(RoutingRule.department_id == department.id)) or 0,
+        "staff": session.scalar(select(func.count(Staff.id)).where(Staff.department_id == department.id)) or 0,
+    }
+
+
+def area_rules(session: Session, area: Area) -> list[RoutingRule]:
+    """The routing rules that name the area (deleting it deletes them)."""
+    return list(session.scalars(select(RoutingRule).where(RoutingRule.area_id == area.id).order_by(RoutingRule.id)))
+
+
 def delete_department(session: Session, admin: Actor, department: Department) -> None:
     """Delete a department nothing refers to; raises InUse otherwise (deactivate it instead)."""
-    uses = {
-        "reports": session.scalar(select(func.count(Report.id)).where(Report.department_id == department.id)),
-        "routing rules": session.scalar(select(func.count(RoutingRule.id)).where(RoutingRule.department_id == department.id)),
-        "staff": session.scalar(select(func.count(Staff.id)).where(Staff.department_id == department.id)),
-    }
-    used = [f"{count} {what}" for what, count in uses.items() if count]
+    used = [f"{count} {what}" for what, count in department_uses(session, department).items() if count]
     if used:
         raise InUse(f"department {department.code} still has {', '.join(used)}; set active to false instead")
     if department.is_fallback:
@@ -214,15 +227,29 @@ def create_rule(session: Session, admin: Actor, *, department: str, category: st
                                                      area_ref=area, priority=priority))
 
 
+# Passed for a rule's category or area that is to stay as it is (None means any category, or anywhere).
+KEEP = "keep"
+
+
 def update_rule(session: Session, admin: Actor, rule: RoutingRule, *, priority: int | None = None,
-                department: str | None = None) -> RoutingRule:
-    """Change a rule's priority or department; raises SetupError for an unknown department."""
+                department: str | None = None, category: str | None = KEEP, area: str | None = KEEP) -> RoutingRule:
+    """Change a rule's priority, department, category (None: any) or area (``layer:code``; None: anywhere).
+
+    Raises SetupError naming the unknown department, category or area, writing nothing.
+    """
+    jurisdiction = _own_jurisdiction(session, admin)
     before = rule_snapshot(session, rule)
-    if department is not None:
-        found = _department(session, admin, department)
-        if found is None:
-            raise SetupError(f"there is no department {department!r}")
-        rule.department_id = found.id
+    try:
+        # Every name is looked up before anything changes, so a refusal leaves the rule as it was.
+        department_id = rule_department_id(session, jurisdiction, department) if department is not None else None
+        category_id = rule_category_id(session, jurisdiction, category) if category != KEEP else rule.category_id
+        area_id = rule_area_id(session, jurisdiction, area) if area != KEEP else rule.area_id
+    except SetupError:
+        session.rollback()
+        raise
+    if department_id is not None:
+        rule.department_id = department_id
+    rule.category_id, rule.area_id = category_id, area_id
     if priority is not None:
         rule.priority = priority
     audit(session, admin, "rule.update", "rule", rule.id, before, rule_snapshot(session, rule))
@@ -269,7 +296,7 @@ def rename_area(session: Session, admin: Actor, area: Area, *, name_ja: str | No
 
 def delete_area(session: Session, admin: Actor, area: Area) -> None:
     """Delete an area and, by the foreign key's cascade, the routing rules that refer to it."""
-    rules = session.scalars(select(RoutingRule).where(RoutingRule.area_id == area.id).order_by(RoutingRule.id)).all()
+    rules = area_rules(session, area)
     before = {**area_snapshot(area), "rules": [rule_snapshot(session, r) for r in rules]}
     audit(session, admin, "area.delete", "area", area.id, before, None)
     for rule in rules:

@@ -39,5 +39,5 @@ def rate(session: Session, report: Report, *, score: int, fixed: bool, comment: 
     session.flush()
     record_event(session, "report.rated", report, {"score": score, "fixed": fixed})
     if not fixed:
-        transition(session, report, Actor("resident"), to="in_progress", reason=NOT_FIXED_REASON)
+        transition(session, report, Actor("resident"), to="in_progress", reason=NOT_FIXED_REASON, now=now)
     return rating

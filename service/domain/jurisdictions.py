@@ -49,6 +49,14 @@ class SetupError(ValueError):
     """The request cannot be carried out; the message says why."""
 
 
+class UnknownName(SetupError):
+    """A rule names a department, category or area (``field``) the jurisdiction does not have."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def jurisdiction_code(code: str) -> str:
     """The stored (six-digit) form of a local government code given in either form; raises SetupError."""
     six = normalize(code)
@@ -179,28 +187,44 @@ def add_categories(session: Session, jurisdiction: Jurisdiction, catalogue: list
 def add_rule(session: Session, jurisdiction: Jurisdiction, *, department_code: str, category_code: str | None = None,
              area_ref: str | None = None, priority: int = 100, commit: bool = True) -> RoutingRule:
     """Add a routing rule; ``area_ref`` is ``layer:code``."""
-    department = session.scalar(select(Department).where(Department.jurisdiction_id == jurisdiction.id,
-                                                         Department.code == department_code))
-    if department is None:
-        raise SetupError(f"jurisdiction {jurisdiction.code} has no department {department_code!r}")
-    category_id = area_id = None
-    if category_code:
-        category_id = session.scalar(select(Category.id).where(Category.jurisdiction_id == jurisdiction.id,
-                                                               Category.code == category_code))
-        if category_id is None:
-            raise SetupError(f"jurisdiction {jurisdiction.code} has no category {category_code!r}")
-    if area_ref:
-        layer, _, code = area_ref.partition(":")
-        code = area_code(code)
-        area_id = session.scalar(select(Area.id).where(Area.jurisdiction_id == jurisdiction.id, Area.layer == layer,
-                                                       Area.code == code))
-        if area_id is None:
-            raise SetupError(f"jurisdiction {jurisdiction.code} has no area {area_ref!r} (give layer:code)")
-    rule = RoutingRule(jurisdiction_id=jurisdiction.id, priority=priority, category_id=category_id, area_id=area_id,
-                       department_id=department.id)
+    department_id = rule_department_id(session, jurisdiction, department_code)
+    rule = RoutingRule(jurisdiction_id=jurisdiction.id, priority=priority,
+                       category_id=rule_category_id(session, jurisdiction, category_code),
+                       area_id=rule_area_id(session, jurisdiction, area_ref), department_id=department_id)
     session.add(rule)
     _finish(session, commit)
     return rule
+
+
+def rule_department_id(session: Session, jurisdiction: Jurisdiction, code: str) -> int:
+    """The id of the department a rule names; raises SetupError for none of that code."""
+    found = session.scalar(select(Department.id).where(Department.jurisdiction_id == jurisdiction.id,
+                                                       Department.code == code))
+    if found is None:
+        raise UnknownName(f"jurisdiction {jurisdiction.code} has no department {code!r}", "department")
+    return found
+
+
+def rule_category_id(session: Session, jurisdiction: Jurisdiction, code: str | None) -> int | None:
+    """The id of the category a rule names (None for any category); raises SetupError for an unknown one."""
+    if not code:
+        return None
+    found = session.scalar(select(Category.id).where(Category.jurisdiction_id == jurisdiction.id, Category.code == code))
+    if found is None:
+        raise UnknownName(f"jurisdiction {jurisdiction.code} has no category {code!r}", "category")
+    return found
+
+
+def rule_area_id(session: Session, jurisdiction: Jurisdiction, ref: str | None) -> int | None:
+    """The id of the area ``layer:code`` a rule names (None for anywhere); raises SetupError for an unknown one."""
+    if not ref:
+        return None
+    layer, _, code = ref.partition(":")
+    found = session.scalar(select(Area.id).where(Area.jurisdiction_id == jurisdiction.id, Area.layer == layer,
+                                                 Area.code == area_code(code)))
+    if found is None:
+        raise UnknownName(f"jurisdiction {jurisdiction.code} has no area {ref!r} (give layer:code)", "area")
+    return found
 
 
 @dataclass(frozen=True)

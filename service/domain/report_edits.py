@@ -8,6 +8,7 @@ the version read (ETag/If-Match), audits and commits.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -32,8 +33,8 @@ class EditRefused(ValueError):
         self.code, self.field, self.forbidden = code, field, forbidden
 
 
-def edit(session: Session, report: Report, staff: Staff, changes: Mapping[str, Any]) -> None:
-    """Apply ``changes`` (keys priority, category, hidden, photos [{id, hidden}], description), or raise EditRefused.
+def edit(session: Session, report: Report, staff: Staff, changes: Mapping[str, Any], now: datetime | None = None) -> None:
+    """Apply ``changes`` (keys priority, category, hidden, photos [{id, hidden}], description) at ``now``, or raise EditRefused.
 
     Nothing is changed when a change is refused: roles and input are checked first.
     """
@@ -66,4 +67,4 @@ def edit(session: Session, report: Report, staff: Staff, changes: Mapping[str, A
         report.category_id = category.id
         report.category = category
         route(session, report)
-    workflow.touch(report)
+    workflow.touch(report, now)

@@ -76,6 +76,11 @@ def needs_totp(member: Staff, policy: Policy) -> bool:
     return policy.totp_all_roles or member.role in TOTP_ROLES
 
 
+def must_enrol(member: Staff, policy: Policy) -> bool:
+    """Whether the member sets up a second factor before anything else: their role or the setting asks one they lack."""
+    return member.login is not None and member.totp_secret is None and needs_totp(member, policy)
+
+
 def hash_password(password: str, policy: Policy) -> str:
     if len(password) < policy.password_min_length:
         raise CredentialsError(f"a password needs at least {policy.password_min_length} characters")
@@ -214,8 +219,10 @@ def set_credentials(session: Session, operator: Actor, member: Staff, *, login: 
     """An admin's creation or reset of a member's sign-in; the new ``otpauth://`` URI when ``new_totp``.
 
     Raises CredentialsError for a login in use, a weak password, or a second
-    factor the role needs missing for a new sign-in. A second factor removed
-    here is set up again by the member at their next sign-in, if the role needs one.
+    factor the role needs missing for a new sign-in. A reset (of the password,
+    the lock or the second factor) of a member whose role or the setting needs a
+    second factor they lack is not refused: the member sets one up at their next
+    sign-in before anything else (:func:`must_enrol`).
     """
     try:
         return _set_credentials(session, operator, member, login=login, password=password, new_totp=new_totp,
@@ -228,6 +235,8 @@ def set_credentials(session: Session, operator: Actor, member: Staff, *, login: 
 def _set_credentials(session: Session, operator: Actor, member: Staff, *, login: str | None, password: str | None,
                      new_totp: bool, remove_totp: bool, unlock: bool, policy: Policy) -> str | None:
     changed: dict[str, bool] = {}
+    # Giving a member a sign-in for the first time asks for the second factor their role needs, as creating one does.
+    new_signin = member.login is None
     if login is not None:
         name = normal_login(login)
         if not name or len(name) > LOGIN_MAX or any(c.isspace() for c in name):
@@ -247,12 +256,13 @@ def _set_credentials(session: Session, operator: Actor, member: Staff, *, login:
         secret = new_totp_secret()
         member.totp_secret, member.totp_last_step, changed["totp"] = secret, None, True
         uri = totp_uri(member, secret)
-    if member.login and member.password_hash and needs_totp(member, policy) and not member.totp_secret \
-            and not remove_totp:
+    if new_signin and member.password_hash and must_enrol(member, policy):
         raise CredentialsError(f"a {member.role} signs in with a second factor: give --totp")
     if unlock or password is not None:
         changed["unlocked"] = member.locked_at is not None
         member.locked_at, member.failed_signins = None, 0
+    if must_enrol(member, policy):
+        changed["must_enrol"] = True
     audit(session, operator, "staff.credentials_reset", "staff", member.id, None, changed)
     session.commit()
     return uri

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -38,16 +39,16 @@ def snapshot(report: Report) -> dict[str, Any]:
             "description_redacted": report.description_original is not None}
 
 
-def acknowledge(session: Session, staff: Staff, public_ids: Sequence[str]) -> Outcome:
-    """Move each received report to acknowledged (確認済)."""
+def acknowledge(session: Session, staff: Staff, public_ids: Sequence[str], now: datetime) -> Outcome:
+    """Move each received report to acknowledged (確認済) at ``now`` (the app's clock), as a single change would."""
     return _each(session, staff, public_ids, "report.transition", lambda report: workflow.transition(
-        session, report, workflow.Actor.of(staff), to="acknowledged"))
+        session, report, workflow.Actor.of(staff), to="acknowledged", now=now))
 
 
-def assign(session: Session, staff: Staff, public_ids: Sequence[str], member: Staff | None) -> Outcome:
-    """Name ``member`` (None: nobody) as the one working on each report."""
+def assign(session: Session, staff: Staff, public_ids: Sequence[str], member: Staff | None, now: datetime) -> Outcome:
+    """Name ``member`` (None: nobody) as the one working on each report, at ``now`` (the app's clock)."""
     return _each(session, staff, public_ids, "report.assignee", lambda report: assign_member(
-        session, report, workflow.Actor.of(staff), member))
+        session, report, workflow.Actor.of(staff), member, now))
 
 
 def _each(session: Session, staff: Staff, public_ids: Sequence[str], action: str,

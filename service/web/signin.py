@@ -7,7 +7,9 @@ For the console's views:
   :class:`~service.models.Staff` row) or, when nobody is signed in (or the
   session ended, or the member was revoked or locked), redirects to
   ``/staff/login?next=<this page>``. Only the sign-in views themselves
-  (:data:`PUBLIC_ENDPOINTS`) are open.
+  (:data:`PUBLIC_ENDPOINTS`) are open. A member who must set up a second
+  factor (their role or the setting asks one they lack, after an admin's
+  reset, say) is sent to ``/staff/login/enrol`` from every page until they have.
 - ``@staff_required("admin", "manager")`` on a view also answers 403 (an HTML
   page) to the other roles; ``@staff_required()`` admits every role.
 - Templates call ``csrf_token()`` for every form (``<input type="hidden"
@@ -25,7 +27,8 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
-from service.domain.signin import Policy, policy_from
+from service import clock
+from service.domain.signin import Policy, must_enrol, policy_from
 from service.extensions import db
 from service.models import Staff
 
@@ -57,18 +60,37 @@ def load_staff() -> Response | None:
         return None
     g.staff = signed_in_staff()
     if g.staff is None:
-        return to_sign_in()
+        return to_sign_in("staff_web.login_enrol" if _enrolling() else "staff_web.login")
+    if must_enrol(g.staff, policy()):
+        # Signed in before a reset or the setting asked a second factor: nothing opens until one is set up.
+        member, g.staff = g.staff, None
+        begin_second_step(member)
+        return to_sign_in("staff_web.login_enrol")
     return None
 
 
-def to_sign_in() -> Response:
-    """To the sign-in page, and back here afterwards (for a page one can come back to: a GET).
+def _enrolling() -> bool:
+    """Whether this session's password step was right and waits for a second factor to be set up."""
+    member_id = session.get("pending_staff_id")
+    member = db.session.get(Staff, member_id) if isinstance(member_id, int) else None
+    return member is not None and must_enrol(member, policy())
+
+
+def begin_second_step(member: Staff) -> None:
+    """The password is right: the session waits for the second factor (its code, or setting one up first)."""
+    session.clear()
+    session.update(pending_staff_id=member.id, pending_since=clock.now().isoformat())
+    session.rotate()  # type: ignore[attr-defined]
+
+
+def to_sign_in(step: str = "staff_web.login") -> Response:
+    """To the sign-in page (or its ``step``), and back here afterwards (for a page one can come back to: a GET).
 
     An htmx request is told to load the sign-in page as a whole page
     (``HX-Redirect``), not to swap it into a fragment of the page.
     """
     here = request.full_path.rstrip("?") if request.method == "GET" else None
-    target = url_for("staff_web.login", next=here)
+    target = url_for(step, next=here)
     if request.headers.get("HX-Request"):
         response = Response(status=401)
         response.headers["HX-Redirect"] = target

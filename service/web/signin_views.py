@@ -26,7 +26,7 @@ from service.domain import signin
 from service.extensions import db
 from service.models import Staff
 from service.web.console import bp
-from service.web.signin import load_staff, policy, safe_next, signed_in_staff, staff_required
+from service.web.signin import begin_second_step, load_staff, policy, safe_next, signed_in_staff, staff_required
 
 # The password step is good for this long before the code must follow.
 CODE_STEP_MINUTES = 5
@@ -80,9 +80,7 @@ def login() -> Response | str | tuple[str, int]:
         return _refused("staff/login.html", refused.reason, next=target, login=login_name)
     if member.totp_secret or signin.needs_totp(member, policy()):
         # The password is right; the second factor follows (set up first when there is none yet).
-        session.clear()
-        session.update(pending_staff_id=member.id, pending_since=clock.now().isoformat())
-        session.rotate()  # type: ignore[attr-defined]
+        begin_second_step(member)
         step = "staff_web.login_code" if member.totp_secret else "staff_web.login_enrol"
         return redirect(url_for(step, next=target))
     return _complete(member, target)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from service.domain import feedback
 from service.domain.staff_keys import create_staff
 from service.extensions import db
 from service.models import HistoryEntry, OutboxEvent, Rating, Report
@@ -86,3 +87,16 @@ def test_due_dates_are_set_from_the_category_targets(client):
     created = client.post("/api/v1/reports", json={"category": "road_damage", "description": "穴", **INSIDE}).get_json()
     report = db.session.scalar(select(Report).where(Report.public_id == created["id"]))
     assert report.created_at < report.first_response_due_at < report.resolution_due_at
+
+
+def test_a_not_fixed_rating_reopens_the_report_at_the_time_it_was_given(client):
+    # A channel hands the rating its clock; the reopening is written at that same instant, not the real time.
+    report_id, _token = resolved_report(client)
+    report = db.session.scalar(select(Report).where(Report.public_id == report_id))
+    given = report.resolved_at + timedelta(days=3)
+    rating = feedback.rate(db.session, report, score=1, fixed=False, comment=None, window_days=14, now=given)
+    db.session.commit()
+    reopened = db.session.scalars(select(HistoryEntry).where(HistoryEntry.report_id == report.id,
+                                                             HistoryEntry.to_status == "in_progress")).one()
+    assert rating.created_at == given and reopened.created_at == given
+    assert report.status == "in_progress" and report.updated_at == given and report.closed_at is None

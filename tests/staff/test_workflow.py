@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from service.extensions import db
-from service.models import AuditEntry, OutboxEvent, Report
+from service.models import AuditEntry, HistoryEntry, OutboxEvent, Report, Staff
 from service.timefmt import iso_tokyo
 from tests.staff.conftest import submit
 
@@ -197,3 +197,20 @@ def test_history_and_closing_take_the_apps_clock(fixed_clock, client, keys, road
     assert body["closed_at"] == shown and body["first_response_at"] == shown
     # The report came in at the fixed instant itself, three days earlier.
     assert body["created_at"] == iso_tokyo(at - timedelta(days=3, hours=2))
+
+
+def test_an_assignment_and_an_edit_happen_at_the_app_s_clock(fixed_clock, client, keys, road_report):
+    clerk = db.session.scalars(select(Staff).where(Staff.name == "staff road").order_by(Staff.id)).first()
+    fixed_clock.instant += timedelta(days=2)
+    assigned = client.put(f"/api/v1/staff/reports/{road_report}/assignee", json={"staff": clerk.id},
+                          headers=keys.header("road_manager"))
+    assert assigned.status_code == 200
+    report = db.session.scalars(select(Report).where(Report.public_id == road_report)).one()
+    entry = db.session.scalars(select(HistoryEntry).where(HistoryEntry.report_id == report.id,
+                                                          HistoryEntry.kind == "assignee")).one()
+    assert entry.created_at == fixed_clock.instant and report.assignment.assigned_at == fixed_clock.instant
+    fixed_clock.instant += timedelta(hours=1)
+    assert client.patch(f"/api/v1/staff/reports/{road_report}", json={"priority": 2},
+                        headers=keys.header("road_manager")).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Report, report.id).updated_at == fixed_clock.instant

@@ -284,3 +284,44 @@ def test_a_manager_whose_second_factor_an_admin_reset_sets_up_a_new_one_at_sign_
 def test_the_enrolment_step_opens_only_after_the_password(client):
     answer = client.get("/staff/login/enrol")
     assert answer.status_code == 302 and answer.headers["Location"].startswith("/staff/login")
+
+
+def test_a_clerk_reset_by_an_admin_sets_up_a_second_factor_first_when_the_setting_asks_one(app, client, runner,
+                                                                                          monkeypatch):
+    member_id, login, _secret = make_account(app, "staff", login="road-clerk")
+    open_session = app.test_client()
+    assert sign_in(open_session, login).status_code == 302 and open_session.get("/staff/reports").status_code == 200
+    monkeypatch.setitem(app.config, "STAFF_TOTP_ALL_ROLES", True)
+    result = runner.invoke(cli, ["staff", "reset", str(member_id), "--jurisdiction", "990019", "--password-stdin"],
+                           input="a brand new long password\n")
+    assert result.exit_code == 0, result.output
+    assert "set up a second factor first" in result.output
+    # The session open before the reset reaches nothing but the enrolment.
+    kept = open_session.get("/staff/reports")
+    assert kept.status_code == 302 and "/staff/login/enrol" in kept.headers["Location"]
+    # Signing in with the new password leads to the enrolment first; nothing else opens until it is done.
+    answer = sign_in(client, login, "a brand new long password")
+    assert answer.status_code == 302 and "/staff/login/enrol" in answer.headers["Location"]
+    for path in ("/staff/reports", "/staff/account", "/staff/"):
+        assert client.get(path).status_code == 302, path
+    page = client.get("/staff/login/enrol").get_data(as_text=True)
+    secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', page).group(1)
+    done = client.post("/staff/login/enrol", data={"csrf_token": csrf_of(client, "/staff/login/enrol"),
+                                                    "code": current_code(app, secret)})
+    assert done.status_code == 302 and client.get("/staff/reports").status_code == 200
+    assert actions(app, member_id)[-3:] == ["staff.credentials_reset", "staff.totp_enabled", "staff.signin"]
+    with app.app_context():
+        reset = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "staff.credentials_reset",
+                                                            AuditEntry.target_id == str(member_id))).all()[-1]
+        assert reset.after["must_enrol"] is True
+
+
+def test_a_reset_with_json_says_the_member_must_enrol(app, runner, monkeypatch):
+    member_id, _login, _secret = make_account(app, "viewer", login="road-viewer")
+    monkeypatch.setitem(app.config, "STAFF_TOTP_ALL_ROLES", True)
+    result = runner.invoke(cli, ["staff", "reset", str(member_id), "--jurisdiction", "990019", "--unlock", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["must_enrol"] is True
+    monkeypatch.setitem(app.config, "STAFF_TOTP_ALL_ROLES", False)
+    result = runner.invoke(cli, ["staff", "reset", str(member_id), "--jurisdiction", "990019", "--unlock", "--json"])
+    assert json.loads(result.output)["must_enrol"] is False

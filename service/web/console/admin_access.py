@@ -36,6 +36,7 @@ from service.web.console.admin_access_forms import (
     page_url,
     pages,
 )
+from service.web.console.admin_confirm import Question, confirm_page
 from service.web.console.member import current_member
 from service.web.signin import policy, staff_required
 
@@ -134,7 +135,8 @@ def _detail(member: Staff, status: int = 200, errors: dict[str, str] | None = No
     last = audit.last_signins(db.session(), [member.id]).get(member.id)
     return render_template("staff/admin/access_staff_member.html", member=member, last=last, errors=errors or {},
                            typed_login=typed_login,
-                           needs_totp=signin.needs_totp(member, policy()), myself=member.id == current_member().id,
+                           needs_totp=signin.needs_totp(member, policy()), must_enrol=signin.must_enrol(member, policy()),
+                           myself=member.id == current_member().id,
                            **_context()), status
 
 
@@ -154,6 +156,8 @@ def admin_staff_password(member_id: int) -> Response | tuple[str, int]:
     except signin.CredentialsError:
         return _detail(member, 422, {"password": _password_message()})
     flash(_("パスワードを設定し直しました。ロックも解除されています。"), "status")
+    if signin.must_enrol(member, policy()):
+        flash(_("次のログインでは、まず二要素認証を設定してもらいます。設定が済むまで、ほかの画面は開きません。"), "status")
     return redirect(url_for("staff_web.admin_staff_member", member_id=member.id), 303)
 
 
@@ -176,6 +180,17 @@ def admin_staff_signin(member_id: int) -> tuple[str, int]:
                            heading=_("ログインを設定しました"), **_context()), 200
 
 
+@bp.get("/admin/staff/<int:member_id>/totp")
+@staff_required(*ADMINS)
+def admin_staff_totp_question(member_id: int) -> str:
+    member = _member(member_id)
+    return confirm_page(Question(_("「%(name)s」の二要素認証を再設定しますか", name=member.name), [
+        _("新しいキーを発行し、一度だけ表示します。今の認証アプリの登録は、すぐに使えなくなります。"),
+        _("新しいキーを本人の認証アプリに登録するまで、本人はログインできません。")],
+        url_for("staff_web.admin_staff_totp", member_id=member.id), _("二要素認証を再設定する"),
+        url_for("staff_web.admin_staff_member", member_id=member.id)))
+
+
 @bp.post("/admin/staff/<int:member_id>/totp")
 @staff_required(*ADMINS)
 def admin_staff_totp(member_id: int) -> tuple[str, int]:
@@ -196,6 +211,17 @@ def admin_staff_unlock(member_id: int) -> Response:
     return redirect(url_for("staff_web.admin_staff_member", member_id=member.id), 303)
 
 
+@bp.get("/admin/staff/<int:member_id>/key")
+@staff_required(*ADMINS)
+def admin_staff_key_question(member_id: int) -> str:
+    member = _member(member_id)
+    return confirm_page(Question(_("「%(name)s」の新しいAPIキーを発行しますか", name=member.name), [
+        _("今のキー（%(prefix)s…）は、すぐに使えなくなります。", prefix=member.key_prefix),
+        _("新しいキーは一度だけ表示します。このキーを使うスクリプトなどに設定し直してください。")],
+        url_for("staff_web.admin_staff_key", member_id=member.id), _("新しいAPIキーを発行する"),
+        url_for("staff_web.admin_staff_member", member_id=member.id)))
+
+
 @bp.post("/admin/staff/<int:member_id>/key")
 @staff_required(*ADMINS)
 def admin_staff_key(member_id: int) -> tuple[str, int]:
@@ -206,6 +232,22 @@ def admin_staff_key(member_id: int) -> tuple[str, int]:
         return _detail(member, 409, {"key": _("無効にした職員のAPIキーは発行できません。")})
     return render_template("staff/admin/access_shown_once.html", member=member, api_key=key, totp_uri=None, qr=None,
                            heading=_("新しいAPIキーを発行しました"), **_context()), 200
+
+
+@bp.get("/admin/staff/<int:member_id>/deactivate")
+@staff_required(*ADMINS)
+def admin_staff_deactivate_question(member_id: int) -> str:
+    member = _member(member_id)
+    back = url_for("staff_web.admin_staff_member", member_id=member.id)
+    heading = _("「%(name)s」のアカウントを無効にしますか", name=member.name)
+    if member.id == current_member().id:
+        return confirm_page(Question(heading, [_("自分のアカウントは無効にできません。")], None, "", back))
+    if member.revoked_at is not None:
+        return confirm_page(Question(heading, [_("このアカウントはすでに無効です。")], None, "", back))
+    return confirm_page(Question(heading, [
+        _("ログインも、APIキー（%(prefix)s…）も、すぐに使えなくなります。", prefix=member.key_prefix),
+        _("取り消せません。これまでの操作の記録は残ります。")],
+        url_for("staff_web.admin_staff_deactivate", member_id=member.id), _("無効にする"), back))
 
 
 @bp.post("/admin/staff/<int:member_id>/deactivate")

@@ -14,6 +14,7 @@ from service.models import ApiClient, Jurisdiction
 from service.web.console import bp
 from service.web.console.admin import ADMINS, admin_page
 from service.web.console.admin_access_forms import PAGE_SIZE, page_number, page_url, pages
+from service.web.console.admin_confirm import Question, confirm_page
 from service.web.console.member import current_member
 from service.web.signin import staff_required
 
@@ -45,6 +46,22 @@ def admin_clients_create() -> tuple[str, int]:
     code = db.session.get_one(Jurisdiction, admin.jurisdiction_id).code
     client, key = api_clients.create_client(db.session(), name=name, jurisdiction_code=code, admin=admin)
     return _list(201, created=(client, key))
+
+
+@bp.get("/admin/clients/<int:client_id>/revoke")
+@staff_required(*ADMINS)
+def admin_clients_revoke_question(client_id: int) -> str:
+    client = api_clients.find(db.session(), current_member().jurisdiction_id, client_id)
+    if client is None:
+        raise NotFound()
+    back = url_for("staff_web.admin_clients")
+    heading = _("「%(name)s」のキーを失効させますか", name=client.name)
+    if client.revoked_at is not None:
+        return confirm_page(Question(heading, [_("このキーはすでに失効しています。")], None, "", back))
+    return confirm_page(Question(heading, [
+        _("このキー（%(prefix)s…）で送られてくる通報は、すぐに受け付けなくなります。", prefix=client.key_prefix),
+        _("取り消せません。続けるには、新しいクライアントを追加してキーを渡し直してください。")],
+        url_for("staff_web.admin_clients_revoke", client_id=client.id), _("失効させる"), back))
 
 
 @bp.post("/admin/clients/<int:client_id>/revoke")

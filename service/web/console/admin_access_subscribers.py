@@ -25,6 +25,7 @@ from service.models import Subscriber
 from service.web.console import bp
 from service.web.console.admin import ADMINS, admin_page
 from service.web.console.admin_access_forms import PAGE_SIZE, department_label, departments, page_number, page_url, pages
+from service.web.console.admin_confirm import Question, confirm_page
 from service.web.console.member import current_member
 from service.web.signin import staff_required
 
@@ -130,6 +131,16 @@ def admin_subscriber_update(subscriber_id: int) -> Response | tuple[str, int]:
         return _form_page(form, _refusal(exc), 422, subscriber)
     flash(_("「%(name)s」を保存しました。", name=subscriber.name), "status")
     return redirect(url_for("staff_web.admin_subscribers"), 303)
+
+
+@bp.get("/admin/subscribers/<int:subscriber_id>/active")
+@staff_required(*ADMINS)
+def admin_subscriber_stop_question(subscriber_id: int) -> str:
+    subscriber = _owned(subscriber_id)
+    return confirm_page(Question(_("「%(name)s」への通知を止めますか", name=subscriber.name), [
+        _("止めている間に起きた出来事は、この通知先には送りません。"), _("「再開する」で、また送るようになります。")],
+        url_for("staff_web.admin_subscriber_active", subscriber_id=subscriber.id), _("通知を止める"),
+        url_for("staff_web.admin_subscribers")))
 
 
 @bp.post("/admin/subscribers/<int:subscriber_id>/active")

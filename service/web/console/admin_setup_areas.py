@@ -31,6 +31,7 @@ from service.extensions import db
 from service.models import Area, Jurisdiction, Staff
 from service.web.console import bp
 from service.web.console.admin import ADMINS, admin_page
+from service.web.console.admin_confirm import Question, confirm_page
 from service.web.console.admin_setup_forms import Errors, Field, current_admin, owned, page
 from service.web.signin import staff_required
 
@@ -193,6 +194,20 @@ def admin_area_import() -> Response:
     flash(_("レイヤー「%(layer)s」に%(total)d件の区域を取り込みました（新規%(created)d件、置き換え%(updated)d件）。",
             layer=plan.layer, total=created + updated, created=created, updated=updated), "info")
     return redirect(url_for("staff_web.admin_areas"), 303)
+
+
+@bp.get("/admin/areas/<int:area_id>/delete")
+@staff_required(*ADMINS)
+def admin_area_delete_question(area_id: int) -> str:
+    area = owned(Area, current_admin(), id=area_id)
+    rules = setup.area_rules(db.session(), area)
+    consequences = [_("区域「%(name)s」（%(layer)s:%(code)s）を削除します。", name=area.name_ja, layer=area.layer, code=area.code),
+                    _("この区域を使う振り分けルール%(n)d件も削除します。", n=len(rules)) if rules
+                    else _("この区域を使う振り分けルールはありません。"),
+                    _("削除は取り消せません。")]
+    return confirm_page(Question(_("区域「%(name)s」を削除しますか", name=area.name_ja), consequences,
+                                 url_for("staff_web.admin_area_delete", area_id=area_id), _("この区域を削除する"),
+                                 url_for("staff_web.admin_areas")))
 
 
 @bp.post("/admin/areas/<int:area_id>/delete")

@@ -28,6 +28,7 @@ from service.extensions import db
 from service.models import Category, ResponseTemplate, Staff
 from service.web.console import bp
 from service.web.console.admin import ADMINS, admin_page
+from service.web.console.admin_confirm import Question, confirm_page
 from service.web.console.admin_setup_forms import (
     Errors,
     Field,
@@ -326,6 +327,19 @@ def admin_template_update(code: str, template_id: int) -> Response:
             flash(_("定型文「%(title)s」を保存しました。", title=template.title), "info")
             return redirect(url_for("staff_web.admin_category", code=category.code) + "#templates", 303)
     return _render_template_page(category, template, typed(request.form, _template_fields()), errors, 422)
+
+
+@bp.get("/admin/categories/<string:code>/templates/<int:template_id>/delete")
+@staff_required(*ADMINS)
+def admin_template_delete_question(code: str, template_id: int) -> str:
+    category = owned(Category, current_admin(), code=code)
+    template = _found_template(current_admin(), category, template_id)
+    return confirm_page(Question(_("定型文「%(title)s」を削除しますか", title=template.title),
+                                 [_("種類「%(category)s」の定型文から外します。", category=category.name_ja),
+                                  _("この定型文から書いた返信はそのまま残ります。"), _("削除は取り消せません。")],
+                                 url_for("staff_web.admin_template_delete", code=code, template_id=template_id),
+                                 _("この定型文を削除する"),
+                                 url_for("staff_web.admin_template", code=code, template_id=template_id)))
 
 
 @bp.post("/admin/categories/<string:code>/templates/<int:template_id>/delete")

@@ -18,6 +18,7 @@ from service.extensions import db
 from service.models import Department, Staff
 from service.web.console import bp
 from service.web.console.admin import ADMINS, admin_page
+from service.web.console.admin_confirm import Question, confirm_page
 from service.web.console.admin_setup_forms import (
     Errors,
     Field,
@@ -104,6 +105,26 @@ def admin_department_update(code: str) -> Response:
     setup.update_department(db.session(), admin, department, changes)
     flash(_("課「%(name)s」を保存しました。", name=department.name_ja), "info")
     return redirect(url_for("staff_web.admin_departments"), 303)
+
+
+@bp.get("/admin/departments/<string:code>/delete")
+@staff_required(*ADMINS)
+def admin_department_delete_question(code: str) -> str:
+    department = owned(Department, current_admin(), code=code)
+    uses = setup.department_uses(db.session(), department)
+    back = url_for("staff_web.admin_department", code=code)
+    heading = _("課「%(name)s」を削除しますか", name=department.name_ja)
+    if any(uses.values()):
+        return confirm_page(Question(heading, [
+            _("この課には、通報%(reports)d件・振り分けルール%(rules)d件・職員%(staff)d人があるため削除できません。",
+              reports=uses["reports"], rules=uses["routing rules"], staff=uses["staff"]),
+            _("受付をやめるには、「通報を受け付ける」を外して保存してください。")], None, "", back))
+    if department.is_fallback:
+        return confirm_page(Question(heading, [
+            _("この課は「どのルールにも当たらない通報」を受け持っているため削除できません。先に別の課に受け持たせてください。")],
+            None, "", back))
+    return confirm_page(Question(heading, [_("この課を使う通報・振り分けルール・職員はありません。"), _("削除は取り消せません。")],
+                                 url_for("staff_web.admin_department_delete", code=code), _("この課を削除する"), back))
 
 
 @bp.post("/admin/departments/<string:code>/delete")

@@ -1,6 +1,6 @@
 """Routing rules of the admin's jurisdiction (/staff/admin/rules) and the explain tool beside them.
 
-Rules are added, changed (priority and department, as the domain allows) and
+Rules are added, changed (category, area, department and priority) and
 deleted through service/domain/admin.py, as the admin API does. The explain form
 asks :func:`service.domain.route_explanation.explain`, the function behind
 ``machikoe routing explain`` and the one processing routes reports with, so what
@@ -20,12 +20,12 @@ from werkzeug.wrappers import Response
 
 from schemas.admin import RuleCreateSchema
 from service.domain import admin as setup
-from service.domain.jurisdictions import SetupError
 from service.domain.route_explanation import Explanation, explain
 from service.extensions import db
 from service.models import Area, Category, Department, Jurisdiction, RoutingRule, Staff
 from service.web.console import bp
 from service.web.console.admin import ADMINS, admin_page
+from service.web.console.admin_confirm import Question, confirm_page
 from service.web.console.admin_setup_forms import Errors, Field, attempt, body_of, current_admin, load, owned, page, typed
 from service.web.signin import staff_required
 
@@ -47,14 +47,12 @@ def _choices(admin: Staff) -> dict[str, tuple[tuple[str, str], ...]]:
             "area": (("", _("どこでも")), *((f"{a.layer}:{a.code}", f"{a.name_ja}（{a.layer}:{a.code}）") for a in areas))}
 
 
-def _fields(admin: Staff, creating: bool) -> list[Field]:
+def _fields(admin: Staff) -> list[Field]:
     choices = _choices(admin)
-    fields = [Field("category", _l("通報の種類"), "select", choices=choices["category"]),
+    return [Field("category", _l("通報の種類"), "select", choices=choices["category"]),
               Field("area", _l("区域"), "select", hint=_l("区域は「区域」の画面で取り込みます。"), choices=choices["area"]),
               Field("department", _l("受け持つ課"), "select", choices=choices["department"]),
               Field("priority", _l("優先度"), "number", hint=_l("小さい数ほど優先します。同じ数なら、種類と区域の両方を指定したルールが優先します。"))]
-    # A rule's category and area are what it is; changing them is a new rule.
-    return fields if creating else [f for f in fields if f.name in ("department", "priority")]
 
 
 def _rules(admin: Staff) -> list[dict[str, Any]]:
@@ -69,7 +67,7 @@ def _names(admin: Staff) -> dict[str, dict[str, str]]:
 
 def _render(admin: Staff, *, editing: RoutingRule | None = None, values: dict[str, Any] | None = None,
             errors: Errors | None = None, status: int = 200) -> Response:
-    fields = _fields(admin, editing is None)
+    fields = _fields(admin)
     if values is None:
         values = ({k: str(v or "") for k, v in setup.rule_snapshot(db.session(), editing).items()} if editing
                   else {"priority": "100"})
@@ -124,16 +122,12 @@ def admin_rules() -> Response:
 @staff_required(*ADMINS)
 def admin_rule_create() -> Response:
     admin = current_admin()
-    fields = _fields(admin, True)
+    fields = _fields(admin)
     schema = RuleCreateSchema()
     body, errors = load(schema, body_of(request.form, fields, schema))
     if not errors:
-        try:
-            rule = setup.create_rule(db.session(), admin, **body)
-        except SetupError as exc:
-            message = str(exc)
-            errors = {next((name for name in ("department", "category", "area") if f"no {name}" in message), "_"): [message]}
-        else:
+        rule, errors, _status = attempt(lambda: setup.create_rule(db.session(), admin, **body), field="department")
+        if rule is not None:
             flash(_("ルール #%(id)d を追加しました。", id=rule.id), "info")
             return redirect(url_for("staff_web.admin_rules"), 303)
     return _render(admin, values=typed(request.form, fields), errors=errors, status=422)
@@ -151,16 +145,31 @@ def admin_rule(rule_id: int) -> Response:
 def admin_rule_update(rule_id: int) -> Response:
     admin = current_admin()
     rule = owned(RoutingRule, admin, id=rule_id)
-    fields = _fields(admin, False)
-    schema = RuleCreateSchema(only=("department", "priority"))
+    fields = _fields(admin)
+    schema = RuleCreateSchema()
     body, errors = load(schema, body_of(request.form, fields, schema))
     if not errors:
-        saved, errors, _status = attempt(lambda: setup.update_rule(db.session(), admin, rule, priority=body["priority"],
-                                                                   department=body["department"]), field="department")
+        saved, errors, _status = attempt(lambda: setup.update_rule(db.session(), admin, rule, **body), field="department")
         if saved is not None:
             flash(_("ルール #%(id)d を保存しました。", id=rule.id), "info")
             return redirect(url_for("staff_web.admin_rules"), 303)
     return _render(admin, editing=rule, values=typed(request.form, fields), errors=errors, status=422)
+
+
+@bp.get("/admin/rules/<int:rule_id>/delete")
+@staff_required(*ADMINS)
+def admin_rule_delete_question(rule_id: int) -> str:
+    admin = current_admin()
+    rule = setup.rule_snapshot(db.session(), owned(RoutingRule, admin, id=rule_id))
+    names = _names(admin)
+    what = _("種類「%(category)s」・区域「%(area)s」の通報を「%(department)s」に届けるルールです。",
+             category=names["category"].get(rule["category"], rule["category"]) if rule["category"] else _("すべての種類"),
+             area=names["area"].get(rule["area"], rule["area"]) if rule["area"] else _("どこでも"),
+             department=names["department"].get(rule["department"], rule["department"]))
+    return confirm_page(Question(_("ルール #%(id)d を削除しますか", id=rule_id),
+                                 [what, _("これまでに振り分けた通報の課は変わりません。これからの通報は、残るルールで振り分けます。")],
+                                 url_for("staff_web.admin_rule_delete", rule_id=rule_id), _("このルールを削除する"),
+                                 url_for("staff_web.admin_rule", rule_id=rule_id)))
 
 
 @bp.post("/admin/rules/<int:rule_id>/delete")

@@ -113,13 +113,13 @@ def bulk() -> WerkzeugResponse:
         flash(_("通報が選ばれていません。"), "error")
         return redirect(back, 303)
     if action == "acknowledge":
-        outcome = triage.acknowledge(db.session(), member, ids)
+        outcome = triage.acknowledge(db.session(), member, ids, clock.now())
     elif action == "assign":
         target = _assignee(member, request.form.get("assignee", ""))
         if target is False:
             flash(_("担当者を選んでください。"), "error")
             return redirect(back, 303)
-        outcome = triage.assign(db.session(), member, ids, target or None)
+        outcome = triage.assign(db.session(), member, ids, target or None, clock.now())
     else:
         flash(_("操作を選んでください。"), "error")
         return redirect(back, 303)

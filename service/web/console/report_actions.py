@@ -83,7 +83,7 @@ def edit_report(public_id: str) -> Response | tuple[str, int]:
         if changes is None:
             return render(member, report, 422, error=_("この操作はできませんでした。"), **typed)
         try:
-            report_edits.edit(db.session(), report, member, changes)
+            report_edits.edit(db.session(), report, member, changes, clock.now())
         except report_edits.EditRefused as exc:
             db.session.rollback()
             return render(member, report, 403 if exc.forbidden else 422, error=edit_refusal(exc), **typed)

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from service.domain import notifications
@@ -16,7 +17,7 @@ from service.extensions import db
 from service.models import AuditEntry, Delivery, Staff
 from service.models.types import utcnow
 from tests.notifications.conftest import LOCAL, LOCAL_RECEIVERS, receiver, subscribe, transition  # noqa: F401
-from tests.web.conftest import PASSWORD, sign_in_through_form
+from tests.web.conftest import PASSWORD, current_code, make_account, sign_in_through_form
 from tests.web.console.conftest import member
 
 pytestmark = pytest.mark.browser
@@ -79,7 +80,9 @@ def test_a_renewed_key_is_shown_once_and_answers_401_once_revoked(page, live_ser
     page.goto(f"{live_server}/staff/admin/staff/{target.id}")
     no_serious(axe, page)
     screenshot(page, "member")
-    page.get_by_role("button", name="新しいAPIキーを発行する").click()
+    page.get_by_role("link", name="新しいAPIキーを発行する").click()
+    expect(page.locator("#confirm")).to_contain_text("すぐに使えなくなります")
+    page.locator("#confirm").get_by_role("button", name="新しいAPIキーを発行する").click()
     page.get_by_role("heading", name="新しいAPIキーを発行しました").wait_for()
     key = page.locator("#api-key").inner_text()
     screenshot(page, "key_shown_once")
@@ -88,7 +91,15 @@ def test_a_renewed_key_is_shown_once_and_answers_401_once_revoked(page, live_ser
 
     page.get_by_role("link", name="アカウントの詳細へ").click()
     assert key not in page.content()
-    page.get_by_role("button", name="無効にする").click()
+    # The page asks first, in place of the button, and says what will happen.
+    page.get_by_role("link", name="無効にする").click()
+    question = page.locator("#confirm")
+    expect(question).to_contain_text("ログインも、APIキー")
+    expect(question).to_contain_text("取り消せません")
+    assert page.url.endswith(f"/staff/admin/staff/{target.id}")
+    screenshot(page, "asked_first")
+    no_serious(axe, page)
+    question.get_by_role("button", name="無効にする").click()
     page.get_by_text("アカウントを無効にしました。").wait_for()
     screenshot(page, "deactivated")
     assert requests.get(api, headers={"Authorization": f"Bearer {key}"}, timeout=10).status_code == 401
@@ -105,7 +116,11 @@ def test_an_api_client_key_is_shown_once_and_revoked(page, live_server, sign_in_
     screenshot(page, "created")
     post = {"service_code": "road_damage", "lat": "35.650", "long": "139.780", "description": "歩道に穴があります", "api_key": key}
     assert requests.post(f"{live_server}/open311/v2/requests.json", data=post, timeout=10).status_code == 201
-    page.get_by_role("button", name="「道路損傷アプリ」のキーを失効させる").click()
+    page.get_by_role("link", name="「道路損傷アプリ」のキーを失効させる").click()
+    expect(page.locator("#confirm")).to_contain_text("すぐに受け付けなくなります")
+    # Asking sent nothing: the key still works until the answer.
+    assert requests.post(f"{live_server}/open311/v2/requests.json", data=post, timeout=10).status_code == 201
+    page.locator("#confirm").get_by_role("button", name="失効させる").click()
     page.get_by_text("のキーを失効させました").wait_for()
     assert key not in page.content()
     screenshot(page, "revoked")
@@ -133,7 +148,8 @@ def test_a_webhook_to_a_private_address_is_refused_beside_the_field(page, live_s
     screenshot(page, "created")
     page.get_by_role("link", name="通知先の一覧へ").click()
     screenshot(page, "listed")
-    page.get_by_role("row").filter(has_text="庁内システム").get_by_role("button", name="止める").click()
+    page.get_by_role("row").filter(has_text="庁内システム").get_by_role("link", name="止める").click()
+    page.locator("#confirm").get_by_role("button", name="通知を止める").click()
     page.get_by_text("への通知を止めました").wait_for()
     assert page.get_by_role("cell", name="停止中").is_visible()
 
@@ -199,3 +215,35 @@ def test_a_form_posted_without_its_csrf_token_is_refused(page, live_server, sign
     assert answer.status == 400
     page.goto(live_server + "/staff/admin/clients")
     assert "トークンなし" not in page.content()
+
+
+def test_a_clerk_whose_password_an_admin_reset_sets_up_a_second_factor_first(app, page, live_server, sign_in_page, axe,
+                                                                             screenshot, monkeypatch):
+    member_id, login, _ = make_account(app, "staff", login="kuro-clerk")
+    monkeypatch.setitem(app.config, "STAFF_TOTP_ALL_ROLES", True)
+    sign_in_page(page, "admin None")
+    page.goto(f"{live_server}/staff/admin/staff/{member_id}")
+    page.get_by_label("新しいパスワード").fill("the clerk's new password")
+    page.get_by_role("button", name="パスワードを設定する").click()
+    expect(page.get_by_text("次のログインでは、まず二要素認証を設定してもらいます。")).to_be_visible()
+    expect(page.locator("dl.facts")).to_contain_text("次のログインで、まず設定してもらいます")
+    screenshot(page, "reset-must-enrol")
+    no_serious(axe, page)
+    sign_out(page)
+
+    page.get_by_label("ログイン名").fill(login)
+    page.get_by_label("パスワード").fill("the clerk's new password")
+    page.get_by_role("button", name="ログイン").click()
+    page.wait_for_url("**/staff/login/enrol**")
+    screenshot(page, "enrol-first")
+    # Nothing else opens: the inbox and the account page lead back to the enrolment.
+    for path in ("/staff/reports", "/staff/account"):
+        page.goto(live_server + path)
+        assert urlsplit(page.url).path == "/staff/login/enrol", path
+    secret = page.locator("#totp-secret").inner_text()
+    page.get_by_label("確認コード").fill(current_code(app, secret))
+    page.get_by_role("button", name="設定してログイン").click()
+    page.goto(live_server + "/staff/reports")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("受信箱")
+    with app.app_context():
+        assert db.session.get(Staff, member_id).totp_secret == secret

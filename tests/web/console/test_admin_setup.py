@@ -159,6 +159,31 @@ def test_rule_created_edited_deleted_and_explained(signed_in_client):
     assert deleted.before["department"] == "road"
 
 
+def test_rule_category_and_area_changed_and_the_explain_tool_follows(signed_in_client):
+    client = signed_in_client("admin None")
+    assert post(client, "/staff/admin/rules", {"category": "graffiti", "area": "ward:kita", "department": "environment",
+                                               "priority": "5"}).status_code == 303
+    (created,) = audit_rows("rule.create")
+    rule = f"/staff/admin/rules/{created.target_id}"
+    form = client.get(rule).get_data(as_text=True)
+    assert 'id="f-category"' in form and 'id="f-area"' in form
+    # The rule now takes every category, anywhere, first: road damage in the south goes to 環境保全課 by it.
+    assert post(client, rule, {"category": "", "area": "", "department": "environment", "priority": "1"}).status_code == 303
+    (updated,) = audit_rows("rule.update")
+    assert (updated.before["category"], updated.before["area"]) == ("graffiti", "ward:kita")
+    assert (updated.after["category"], updated.after["area"]) == (None, None)
+    explained = client.get("/staff/admin/rules", query_string={"lat": "35.625", "lon": "139.830", "category": "road_damage"})
+    assert f"ルール #{created.target_id} により「環境保全課」に届きます。" in explained.get_data(as_text=True)
+    # An unknown area is refused beside the area field, and the rule keeps what it had.
+    refused = post(client, rule, {"category": "graffiti", "area": "ward:nowhere", "department": "road", "priority": "1"})
+    assert refused.status_code == 422
+    assert "ward:nowhere" in field_error(refused.get_data(as_text=True), "area")
+    assert len(audit_rows("rule.update")) == 1
+    page = client.get("/staff/admin/rules").get_data(as_text=True)
+    row = re.search(rf'ルール #{created.target_id}</a></td>\s*<td>1</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>', page)
+    assert row and row.groups() == ("すべての種類", "どこでも")
+
+
 def test_rule_form_and_explain_form_show_errors_beside_fields(signed_in_client):
     client = signed_in_client("admin None")
     response = post(client, "/staff/admin/rules", {"category": "", "area": "", "department": "road", "priority": "soon"})
@@ -338,3 +363,24 @@ def test_an_urgent_category_with_notices_and_its_department_s_phone_are_kept_and
     # A bad number is refused beside its field.
     refused = post(client, "/staff/admin/departments/road", {"name_ja": "道路課", "phone": "call us", "active": "1"})
     assert refused.status_code == 422 and field_error(refused.get_data(as_text=True), "phone")
+
+
+def test_a_refused_form_answers_htmx_200_in_place_and_a_plain_post_422(signed_in_client):
+    client = signed_in_client("admin None")
+    token = csrf_token(client.get("/staff/admin/departments").get_data(as_text=True))
+    body = {"csrf_token": token, "code": "Water!", "name_ja": "", "name_en": "Waterworks"}
+    plain = client.post("/staff/admin/departments", data=body)
+    assert plain.status_code == 422 and "HX-Push-Url" not in plain.headers
+    swapped = client.post("/staff/admin/departments", data=body, headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert swapped.status_code == 200 and swapped.headers["HX-Push-Url"] == "false"
+    assert field_error(swapped.get_data(as_text=True), "name_ja") == "入力してください。"
+    refused_client = client.post("/staff/admin/clients", data={"csrf_token": token, "name": ""},
+                                 headers={"HX-Request": "true"})
+    assert refused_client.status_code == 200 and "名前を200文字以内で入力してください。" in refused_client.get_data(as_text=True)
+    assert db.session.scalar(select(Department).where(Department.code == "Water!")) is None
+    # Every create and update form posts in place with htmx and is a plain post without it.
+    for path in ("/staff/admin/departments", "/staff/admin/categories", "/staff/admin/rules", "/staff/admin/clients",
+                 "/staff/admin/staff/new", "/staff/admin/subscribers/new"):
+        html = client.get(path).get_data(as_text=True)
+        form = re.search(r'<form method="post" action="[^"]+" hx-boost="true" hx-target="#main" hx-select="#main"', html)
+        assert form, path

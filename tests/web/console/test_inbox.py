@@ -83,6 +83,32 @@ def test_bulk_acknowledge_and_assign_change_the_ticked_reports(client, keys, sig
     assert actions == ["report.transition", "report.assignee", "report.assignee"]
 
 
+def test_bulk_acknowledge_and_assign_happen_at_the_app_s_clock(wednesday, client, keys, signed_in_client, road_report):
+    second = submit(client, lat=35.655, lon=139.785)
+    staff_client = signed_in_client("staff road")
+    token = csrf_token(inbox(signed_in_client).get_data(as_text=True))
+    # The app's clock says Wednesday 10:10 in Tokyo, then 10:20: whatever the real time, that is when each happened.
+    wednesday.instant = WEDNESDAY + timedelta(minutes=10)
+    staff_client.post("/staff/reports/bulk", data={"csrf_token": token, "action": "acknowledge",
+                                                   "report": [road_report, second]})
+    clerk = member("staff road")
+    wednesday.instant = WEDNESDAY + timedelta(minutes=20)
+    staff_client.post("/staff/reports/bulk", data={"csrf_token": token, "action": "assign", "assignee": str(clerk.id),
+                                                   "report": [road_report, second]})
+    db.session.expire_all()
+    for public_id in (road_report, second):
+        found = report(public_id)
+        assert found.status == "acknowledged"
+        assert found.first_response_at == WEDNESDAY + timedelta(minutes=10)
+        assert found.assignment.assigned_at == WEDNESDAY + timedelta(minutes=20)
+        assert found.updated_at == WEDNESDAY + timedelta(minutes=20)
+        times = {e.kind: e.created_at for e in found.history if e.kind in ("transition", "assignee")}
+        assert times == {"transition": WEDNESDAY + timedelta(minutes=10), "assignee": WEDNESDAY + timedelta(minutes=20)}
+    # The report page shows the history at those times (in Tokyo).
+    page = staff_client.get(f"/staff/reports/{road_report}").get_data(as_text=True)
+    assert "10:10" in page and "10:20" in page
+
+
 def test_a_bulk_post_without_the_csrf_token_is_refused(client, keys, signed_in_client, road_report):
     response = signed_in_client("staff road").post("/staff/reports/bulk",
                            data={"action": "acknowledge", "report": [road_report]})
