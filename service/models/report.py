@@ -164,5 +164,5 @@ class HistoryEntry(Model):
     report = relationship("Report", back_populates="history")
 
 
-stored_masks.keep_masked(Report, "description", "description_public")
-stored_masks.keep_masked(HistoryEntry, "public_reply", "public_reply_public")
+stored_masks.keep_masked(Report, "description", "description_public", report="id")
+stored_masks.keep_masked(HistoryEntry, "public_reply", "public_reply_public", report="report_id")

@@ -22,6 +22,8 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from service.models import Report
+from service.models.types import utcnow
 from service.privacy import masking
 from service.privacy.stored_masks import STORED, StoredMask, masked
 
@@ -81,6 +83,11 @@ def _write(session: Session, mask: StoredMask, ids: list[int], changed: list[tup
         session.execute(update(table).where(table.c.id == bindparam("row_id"), still_stale)
                         .values({mask.public: bindparam("copy"), mask.version: masking.RULES_VERSION}),
                         [{"row_id": row_id, "copy": copy} for row_id, copy in changed])
+        # Their reports' public views read differently now: each report's update time moves, so
+        # its stamp (the ETag, the views kept in memory) changes, and, run through the ORM,
+        # this process's caches hear of it at the commit.
+        reports = select(table.c[mask.report]).where(table.c.id.in_([row_id for row_id, _ in changed]))
+        session.execute(update(Report).where(Report.id.in_(reports)).values(updated_at=utcnow()))
     unchanged = sorted(set(ids) - {row_id for row_id, _ in changed})
     if unchanged:
         # Only the version is new: the row's update time, where it has one, stays.

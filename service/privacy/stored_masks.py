@@ -27,6 +27,8 @@ class StoredMask:
     original: str
     public: str
     version: str
+    # The column naming the report a row is part of, whose public view shows the copy.
+    report: str
 
     @property
     def name(self) -> str:
@@ -51,9 +53,12 @@ def masked(text: str | None) -> str | None:
     return masking.mask_personal_data(text).text
 
 
-def keep_masked(model: type, original: str, public: str, version: str = "mask_version") -> None:
-    """Keep ``model.<public>`` equal to the masked ``model.<original>`` on every insert and update."""
-    STORED.append(StoredMask(model, original, public, version))
+def keep_masked(model: type, original: str, public: str, *, report: str, version: str = "mask_version") -> None:
+    """Keep ``model.<public>`` equal to the masked ``model.<original>`` on every insert and update.
+
+    ``report`` is the column of ``model`` naming the report whose public view shows the copy.
+    """
+    STORED.append(StoredMask(model, original, public, version, report))
 
     def write(target: Any) -> None:
         setattr(target, public, masked(getattr(target, original)))
