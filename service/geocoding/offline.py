@@ -90,7 +90,8 @@ class OfflineGeocoder:
         """Areas inside ``viewbox`` whose name holds a partly typed ``query``, best first.
 
         A name that begins with the query comes before one that only holds it,
-        then the shorter (closer to what was typed), then the more specific.
+        then the shorter (closer to what was typed), then the more specific,
+        then by name, so that equals come in the same order on every database.
         Level 1, the widest areas (a prefecture, or the jurisdiction itself), is
         left out: a pin placed at its middle says nothing of where the report is.
         The query matches the full name too, so 「千葉市中」 finds 千葉市中央区.
@@ -107,7 +108,7 @@ class OfflineGeocoder:
                 continue
             if not (west <= point.x <= east and south <= point.y <= north):
                 continue
-            ranked.append(((not narrowest.startswith(text), len(narrowest), -area.level, index), index))
+            ranked.append(((not narrowest.startswith(text), len(narrowest), -area.level, area.name_parts, index), index))
         ranked.sort()
         return [Place(lat=self._representative_points[i].y, lon=self._representative_points[i].x,
                       result=_result(self._areas[i])) for _, i in ranked[:limit]]
