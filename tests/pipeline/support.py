@@ -28,6 +28,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 # Every wait in these tests is bounded; a report that takes longer than this
 # to go through a worker on a test machine is a failure, not slowness.
 WAIT_SECONDS = 30.0
+# A worker's start imports the photo detectors (onnxruntime, OpenCV): seconds on a
+# quiet machine, and more than half a minute on one as loaded as a parallel run makes it.
+READY_SECONDS = 90.0
 
 # Settings that must not leak from the shell running the tests into a worker.
 _APP_VARIABLES = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")
@@ -72,7 +75,7 @@ class WorkerProcess:
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
-    def wait_ready(self, timeout: float = WAIT_SECONDS) -> None:
+    def wait_ready(self, timeout: float = READY_SECONDS) -> None:
         """Wait until the worker consumes from the broker; fail with its log if it dies or stalls."""
         deadline = time.monotonic() + timeout
         while " ready." not in self.log():
