@@ -96,6 +96,24 @@ def test_rules_are_listed_in_order_updated_and_deleted(runner):
     assert missing.exit_code != 0 and f"no rule {first}" in missing.output
 
 
+def test_a_rules_category_and_area_are_changed_kept_and_cleared(runner):
+    rule = json.loads(run(runner, "rules", "list", "--jurisdiction", "990019", "--json"))[0]
+    ward = json.loads(run(runner, "areas", "list", "--jurisdiction", "990019", "--layer", "ward", "--json"))[0]
+    changed = json.loads(run(runner, "rules", "update", str(rule["id"]), "--jurisdiction", "990019",
+                             "--category", "graffiti", "--area", f"ward:{ward['code']}", "--json"))
+    assert changed["category"] == "graffiti" and changed["area"] == f"ward:{ward['code']}"
+    assert changed["department"] == rule["department"] and changed["priority"] == rule["priority"]
+    # An unknown category is refused and changes nothing, the area included.
+    refused = runner.invoke(cli, ["rules", "update", str(rule["id"]), "--jurisdiction", "990019",
+                                  "--category", "no_such", "--area", "anywhere"])
+    assert refused.exit_code != 0 and "no_such" in refused.output and "Traceback" not in refused.output
+    shown = json.loads(run(runner, "rules", "show", str(rule["id"]), "--jurisdiction", "990019", "--json"))
+    assert (shown["category"], shown["area"]) == ("graffiti", f"ward:{ward['code']}")
+    cleared = json.loads(run(runner, "rules", "update", str(rule["id"]), "--jurisdiction", "990019",
+                             "--category", "any", "--area", "anywhere", "--json"))
+    assert cleared["category"] is None and cleared["area"] is None
+
+
 def test_areas_are_shown_renamed_and_deleted(runner):
     areas = json.loads(run(runner, "areas", "list", "--jurisdiction", "990019", "--layer", "ward", "--json"))
     ref = f"ward:{areas[0]['code']}"

@@ -13,6 +13,8 @@ from service.extensions import db
 from service.models import RoutingRule
 
 COLUMNS = ("id", "priority", "category", "area", "department", "description")
+# What `rules update` takes for a rule of any category, and for one of anywhere.
+ANY, ANYWHERE = "any", "anywhere"
 
 
 @click.group("rules")
@@ -26,6 +28,13 @@ def _find(rule_id: int, jurisdiction_code: str):
     if rule is None or rule.jurisdiction_id != jurisdiction.id:
         raise setup.SetupError(f"jurisdiction {jurisdiction.code} has no rule {rule_id}")
     return rule, operator
+
+
+def _changed(given: str | None, none: str) -> str | None:
+    """The option's new value for admin.update_rule: kept when left out, None for ``none``."""
+    if given is None:
+        return admin.KEEP
+    return None if given == none else given
 
 
 @rules.command("create")
@@ -74,14 +83,17 @@ def show(rule_id: int, jurisdiction_code: str, as_json: bool) -> None:
 @jurisdiction_option
 @click.option("--priority", type=int)
 @click.option("--department", "department_code")
+@click.option("--category", "category_code", default=None, help=f"category code, or {ANY} for any category")
+@click.option("--area", "area_ref", default=None, help=f"layer:code (ward:121011 or ward:12101), or {ANYWHERE}")
 @json_option
 @with_appcontext
 @guarded
 def update(rule_id: int, jurisdiction_code: str, priority: int | None, department_code: str | None,
-           as_json: bool) -> None:
-    """Change a rule's priority or department."""
+           category_code: str | None, area_ref: str | None, as_json: bool) -> None:
+    """Change a rule's priority, department, category or area; what is left out stays."""
     rule, operator = _find(rule_id, jurisdiction_code)
-    admin.update_rule(db.session(), operator, rule, priority=priority, department=department_code)
+    admin.update_rule(db.session(), operator, rule, priority=priority, department=department_code,
+                      category=_changed(category_code, ANY), area=_changed(area_ref, ANYWHERE))
     emit(admin.rule_snapshot(db.session(), rule), COLUMNS, as_json)
 
 
