@@ -328,7 +328,7 @@ class ReportRating(MethodView):
             abort(404, "No report opens with this id and tracking token.")
         try:
             rating = rate(db.session(), report, score=body["score"], fixed=body["fixed"], comment=body.get("comment"),
-                          window_days=current_app.config["RATING_WINDOW_DAYS"])
+                          window_days=current_app.config["RATING_WINDOW_DAYS"], now=clock.now())
         except RatingNotAllowed as exc:
             db.session.rollback()
             abort(409, str(exc))

@@ -67,6 +67,17 @@ def test_rating_outside_resolved_or_after_the_window_is_409(client):
     assert late.status_code == 409 and "30 days" in late.get_json()["detail"]
 
 
+def test_the_window_is_counted_on_the_apps_clock(client, fixed_clock):
+    report_id, token = resolved_report(client)
+    fixed_clock.instant += timedelta(days=31)
+    late = rate(client, report_id, token, score=3, fixed=False)
+    assert late.status_code == 409 and "30 days" in late.get_json()["detail"]
+    fixed_clock.instant -= timedelta(days=2)
+    assert rate(client, report_id, token, score=3, fixed=False).status_code == 201
+    reopened = db.session.scalars(select(HistoryEntry).order_by(HistoryEntry.id.desc())).first()
+    assert reopened.to_status == "in_progress" and reopened.created_at == fixed_clock.instant
+
+
 def test_token_of_another_report_is_404(client):
     report_id, _ = resolved_report(client)
     other = client.post("/api/v1/reports", json={"category": "road_damage", "description": "別", **INSIDE}).get_json()
