@@ -34,7 +34,18 @@ worker) with one worker process on 127.0.0.1, one request at a time on a
 kept-alive connection, and the CPU the server's process group spent
 (``/proc``, 10 ms ticks) is divided by the requests: the figures then include
 gunicorn's own handling of a request and its access line. The targets are
-checked on these figures too.
+checked on these figures too. A served poll of a report whose stamp is older
+than ``MACHIKOE_STATUS_STAMP_SECONDS`` (1 s) reads it from the database, so
+the served poll is a mix whose share of stamp reads grows as the client
+slows (on a loaded machine, with a client over HTTP, it is several times the
+in-process share); the share is estimated from the runs' length and printed,
+and the same polls are also sent to a second API process that keeps its
+stamps for the whole run, which gives the CPU of a poll answered from memory
+(no target: it shows the part that does not depend on the pace).
+
+In process, the CPU of one access line (``service.logs.log_access`` through
+the JSON formatter to ``os.devnull``) is measured too: the served figures,
+the ceiling's included, pay one a request.
 
     python bench/status_reads.py [--requests 2000] [--rounds 3] [--served]
 """
@@ -94,11 +105,34 @@ def cpu_per_request(send: Callable[[int], None], count: int) -> float:
     return (time.process_time() - started) * 1000 / count
 
 
+def access_line_cpu_us(count: int) -> float:
+    """Microseconds of CPU of one access line as gunicorn's logger writes it, with the JSON formatter."""
+    import logging
+
+    from service.logs import JsonFormatter, log_access
+
+    logger = logging.getLogger("machikoe.bench.access")
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        handler = logging.StreamHandler(sink)
+        handler.setFormatter(JsonFormatter())
+        logger.addHandler(handler)
+        try:
+            def line(index: int) -> None:
+                log_access(method="GET", target=f"/api/v1/reports/R-{index % 50}", status=304, duration_s=0.0004,
+                           request_id="0123456789abcdef0123456789abcdef", remote="127.0.0.1", logger=logger)
+            cpu_per_request(line, min(1000, count))
+            return cpu_per_request(line, count) * 1000
+        finally:
+            logger.removeHandler(handler)
+
+
 def seeded_reports(client: FlaskClient, count: int) -> list[str]:
     from service.domain.staff_keys import create_staff
     from service.extensions import db
 
-    _, key = create_staff(db.session, name="bench", role="admin", jurisdiction_code="990019", department_code=None)
+    _, key = create_staff(db.session(), name="bench", role="admin", jurisdiction_code="990019", department_code=None)
     ids = []
     for index in range(count):
         response = client.post("/api/v1/reports", json={"category": "road_damage", "description": f"歩道に穴があります {index}",
@@ -195,6 +229,7 @@ def measure(args: argparse.Namespace, database_url: str) -> int:
     for kind, value in cpu.items():
         print(f"  {kind:9} {value:.3f} ms CPU a request ({1000 / value:,.0f}/s of one core), "
               f"ratio to the ceiling {cpu['bare'] / value:.2f}   runs: {', '.join(f'{v:.3f}' for v in runs[kind])}")
+    print(f"  access line {access_line_cpu_us(args.requests * 5):.1f} µs CPU each (log_access, JSON, to os.devnull)")
     failures = missed(args, cpu, "in process")
     if args.served:
         served = run_with_processes(lambda workdir, processes: measure_served(args, database_url, ids, workdir, processes),
@@ -228,11 +263,15 @@ def measure_served(args: argparse.Namespace, database_url: str, ids: list[str], 
     env = {**service_environment(database_url.replace("postgresql+psycopg://", "postgresql://"), args.redis_url,
                                  workdir / "data"), "MACHIKOE_LOG_LEVEL": "INFO"}
     api = f"http://{HOST}:{free_port()}"
+    kept_api = f"http://{HOST}:{free_port()}"
     bare = f"http://{HOST}:{free_port()}"
     api_process = processes.start("api", served_command(api, "service:create_app()"), env)
+    # The same API keeping each stamp for longer than the run: its polls are all answered from memory.
+    kept_process = processes.start("api-kept", served_command(kept_api, "service:create_app()"),
+                                   {**env, "MACHIKOE_STATUS_STAMP_SECONDS": "86400"})
     bare_process = processes.start("bare", served_command(bare, "bench.bare_upload:create_app()"), env)
-    wait_until_ready(api, processes, timeout=60)
-    wait_until_ready(bare, processes, timeout=60)
+    for base in (api, kept_api, bare):
+        wait_until_ready(base, processes, timeout=60)
     http = requests.Session()
     etags = {i: http.get(f"{api}/api/v1/reports/{i}", timeout=10).headers["ETag"] for i in ids}
 
@@ -244,26 +283,35 @@ def measure_served(args: argparse.Namespace, database_url: str, ids: list[str], 
 
     kinds = {"bare": (bare_process.pid, lambda i: get(bare, i, 200)),
              "uncached": (api_process.pid, lambda i: get(api, i, 200)),
-             "poll": (api_process.pid, lambda i: get(api, i, 304, etag=True))}
+             "poll": (api_process.pid, lambda i: get(api, i, 304, etag=True)),
+             "poll kept": (kept_process.pid, lambda i: get(kept_api, i, 304, etag=True))}
+    walls: dict[str, list[float]] = {kind: [] for kind in kinds}
 
-    def server_cpu(group: int, send: Callable[[int], None], count: int) -> float:
-        started = _group_cpu_seconds(group)
+    def server_cpu(kind: str, group: int, send: Callable[[int], None], count: int) -> float:
+        started, wall = _group_cpu_seconds(group), time.monotonic()
         for index in range(count):
             send(index)
+        walls[kind].append(time.monotonic() - wall)
         return (_group_cpu_seconds(group) - started) * 1000 / count
 
-    for group, send in kinds.values():
-        server_cpu(group, send, min(200, args.requests))
+    for kind, (group, send) in kinds.items():
+        server_cpu(kind, group, send, min(200, args.requests))
     runs: dict[str, list[float]] = {kind: [] for kind in kinds}
     for _ in range(args.rounds):
         for kind, (group, send) in kinds.items():
-            runs[kind].append(server_cpu(group, send, args.requests))
+            runs[kind].append(server_cpu(kind, group, send, args.requests))
     cpu = {kind: statistics.median(values) for kind, values in runs.items()}
     print(f"served: gunicorn as deployed, one worker each, over HTTP; server CPU per request; "
           f"load average {load_average():.2f}")
     for kind, value in cpu.items():
         print(f"  {kind:9} {value:.3f} ms CPU a request, ratio to the ceiling {cpu['bare'] / value:.2f}   "
               f"runs: {', '.join(f'{v:.3f}' for v in runs[kind])}")
+    # Each report's stamp is read again at most once a stamp lifetime, when it is polled after that.
+    seconds = float(env.get("MACHIKOE_STATUS_STAMP_SECONDS", "1"))
+    wall = statistics.median(walls["poll"][1:])
+    share = min(1.0, len(ids) * max(1.0, wall / seconds) / args.requests)
+    print(f"  a poll run took {wall:.1f} s: about {share:.0%} of its polls read the stamp ({len(ids)} reports, "
+          f"each kept {seconds:g} s); 'poll kept' reads none")
     return verdict(missed(args, cpu, "served"))
 
 

@@ -54,22 +54,38 @@ def log_access(*, method: str, target: str, status: int, duration_s: float, requ
     The fields travel in the record's ``access`` attribute, which
     :class:`JsonFormatter` turns into keys of the line.
     """
-    access = {"method": method, "path": redact_secrets(target), "status": status,
-              "duration_ms": round(duration_s * 1000, 1), "request_id": request_id}
+    logger = logger or _access_logger
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    # A secret is always the value of a ``name=``; most targets have none, and the scan costs more than the rest.
+    path = redact_secrets(target) if "=" in target else target
+    access = {"method": method, "path": path, "status": status, "duration_ms": round(duration_s * 1000, 1),
+              "request_id": request_id}
     if remote:
         access["remote"] = remote
-    (logger or logging.getLogger(ACCESS_LOGGER)).info("%s %s %d", method, access["path"], status, extra={"access": access})
+    # Made and handled directly rather than through ``logger.info``: that would look up the calling frame and
+    # its file for every request, and the line shows neither. Levels, filters and handlers apply as for any line.
+    record = logger.makeRecord(logger.name, logging.INFO, __file__, 0, f"{method} {path} {status}", (), None,
+                               extra={"access": access})
+    logger.handle(record)
+
+
+_access_logger = logging.getLogger(ACCESS_LOGGER)
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time (UTC, milliseconds), level, logger, message and the record's context."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # The time's text up to the second, for the second it was last made for: most lines share it.
+        self._second: tuple[int, str] = (-1, "")
+
     def format(self, record: logging.LogRecord) -> str:
-        line = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": redact_secrets(_ANSI_ESCAPE.sub("", record.getMessage())),
-        }
         access = getattr(record, "access", None)
+        # An access line's message is made from its fields, whose target is already redacted.
+        message = record.getMessage() if access else redact_secrets(_ANSI_ESCAPE.sub("", record.getMessage()))
+        line = {"time": self._time(record), "level": record.levelname, "logger": record.name, "message": message}
         if access:
             line.update(access)
         rid = line.pop("request_id", None) or request_id.get()
@@ -81,6 +97,19 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info and record.exc_info[1] is not None:
             line["exception"] = redact_secrets(exception_text(record.exc_info[1]))
         return json.dumps(line, ensure_ascii=False)
+
+    def _time(self, record: logging.LogRecord) -> str:
+        """The record's time as ISO 8601 in UTC to the millisecond, as ``datetime.isoformat`` writes it."""
+        # Rounded to the microsecond first, as datetime does, so the line says what ``isoformat`` would.
+        second = int(record.created)
+        micro = round((record.created - second) * 1_000_000)
+        if micro >= 1_000_000:
+            second, micro = second + 1, micro - 1_000_000
+        cached = self._second
+        if cached[0] != second:
+            cached = (second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+            self._second = cached
+        return f"{cached[1]}.{micro // 1000:03d}+00:00"
 
 
 class QuietHeartbeat(logging.Filter):

@@ -10,11 +10,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 
 import pytest
 from werkzeug.serving import make_server
 
-from service.logs import JsonFormatter, QuietHeartbeat
+from service.logs import JsonFormatter, QuietHeartbeat, log_access
 from tests.deployment.servers import DIRECT, log_lines
 from tests.faults.stack import wait_for
 
@@ -154,3 +155,48 @@ def test_werkzeug_request_lines_carry_no_colour_codes_and_no_secrets(app):
     assert len(requests) == 2
     assert not any("\x1b" in message or "[0m" in message for message in requests), requests
     assert_no_secret(stream.getvalue())
+
+
+def test_line_times_are_utc_to_the_millisecond_across_seconds():
+    formatter = JsonFormatter()
+    # One formatter, lines in the same second and in the next ones, and back to an earlier second.
+    for created in (1764619200.0, 1764619200.5, 1764619200.999, 1764619201.001, 1764619201.9999996, 1764705599.25, 1764619200.75):
+        record = logging.LogRecord("machikoe.test", logging.INFO, __file__, 1, "a line", (), None)
+        record.created = created
+
+        line = json.loads(formatter.format(record))
+
+        assert line["time"] == datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+
+
+def _access_lines(level: int, **fields) -> list[dict]:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("machikoe.test.access")
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(level)
+    try:
+        log_access(logger=logger, **fields)
+    finally:
+        logger.removeHandler(handler)
+    return [json.loads(raw) for raw in stream.getvalue().splitlines()]
+
+
+@pytest.mark.parametrize(("target", "logged"), [
+    ("/api/v1/reports/R-1", "/api/v1/reports/R-1"),
+    (f"/api/v1/reports?{QUERY}", "/api/v1/reports?" + "&".join(f"{name}=REDACTED" for name in SECRETS) + "&page=2"),
+    (f"/photos/a.jpg;sig={SECRETS['sig']}", "/photos/a.jpg;sig=REDACTED"),
+])
+def test_an_access_line_has_its_fields_and_no_secret_in_path_or_message(target, logged):
+    lines = _access_lines(logging.INFO, method="GET", target=target, status=304, duration_s=0.00042,
+                          request_id="rid-1", remote="10.0.0.7")
+
+    assert lines == [{"time": lines[0]["time"], "level": "INFO", "logger": "machikoe.test.access",
+                      "message": f"GET {logged} 304", "method": "GET", "path": logged, "status": 304,
+                      "duration_ms": 0.4, "remote": "10.0.0.7", "request_id": "rid-1"}]
+
+
+def test_no_access_line_above_info():
+    assert _access_lines(logging.WARNING, method="GET", target="/healthz", status=200, duration_s=0.001, request_id=None) == []
