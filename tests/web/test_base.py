@@ -116,6 +116,21 @@ def test_an_unknown_page_is_an_html_page_and_an_unknown_api_path_stays_problem_j
     assert client.get("/api/v1/reports/999999").mimetype == "application/problem+json"
 
 
+@pytest.mark.parametrize(("language", "title", "back"), [
+    ("vi", "Không tìm thấy trang", "Về trang đầu"),
+    ("ko", "페이지를 찾을 수 없습니다", "첫 페이지로 돌아가기"),
+    ("pt", "Página não encontrada", "Voltar à página inicial"),
+    ("zh-Hans", "找不到页面", "返回首页"),
+    ("ja-x-easy", "ページが ありません", "はじめの ページに もどる"),
+    ("en", "Page not found", "Back to the start page"),
+])
+def test_an_unknown_resident_page_says_so_in_the_residents_language(client, language, title, back):
+    response = client.get("/reports/nosuchreport", headers={"Accept": "text/html", "Accept-Language": f"{language},ja;q=0.5"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert f'<html lang="{language}">' in text and title in text and back in text
+
+
 def test_a_wrong_method_on_a_page_is_an_html_page_that_says_what_is_allowed(client):
     response = client.delete("/staff/login")
     assert response.status_code == 405 and response.mimetype == "text/html"
