@@ -1,4 +1,4 @@
-"""The audit log, the deliveries and an account's unlock work in place with htmx and as plain pages without JavaScript.
+"""The audit log, the deliveries, an account's unlock and the area import work in place with htmx and as plain pages without JavaScript.
 
 With JavaScript the page is not reloaded (a mark left on ``window`` survives), the address keeps the
 filter and the page, the outcome is read out by the page's live region and the focus stays in the
@@ -17,10 +17,12 @@ from sqlalchemy import select
 
 from service.domain import notifications
 from service.extensions import db
-from service.models import AuditEntry, Delivery, Staff
+from service.models import Area, AuditEntry, Delivery, Staff
 from service.models.types import utcnow
 from tests.notifications.conftest import LOCAL, LOCAL_RECEIVERS, receiver, subscribe, transition  # noqa: F401
 from tests.web.console.conftest import member
+from tests.web.console.test_admin_setup import district_file
+from tests.web.console.test_map_browser import no_tiles  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -187,3 +189,81 @@ def test_without_javascript_the_same_filters_replay_and_unlock_are_plain(app, cl
     finally:
         context.close()
     assert deliver_all() == ["delivered"]
+
+
+def upload(page, path) -> None:
+    page.get_by_label("境界ファイル", exact=True).set_input_files(str(path))
+    page.get_by_label("レイヤー").fill("district")
+    page.get_by_label("名前の属性").fill("name")
+    page.get_by_label("コードの属性").fill("code")
+    page.get_by_role("button", name="内容を確認する").click()
+
+
+@pytest.mark.usefixtures("no_tiles")
+def test_an_area_file_is_previewed_and_imported_in_place(page, live_server, sign_in_page, axe, screenshot, tmp_path):
+    districts = tmp_path / "districts.geojson"
+    districts.write_bytes(district_file(outside=True))
+    sign_in_page(page, "admin None")
+    page.goto(live_server + "/staff/admin/areas")
+    page.evaluate(MARK)
+    page.get_by_role("button", name="内容を確認する").click()
+    expect(page.locator("#f-file-error")).to_contain_text("ファイルを一つ選んでください")
+    assert page.evaluate(KEPT) == "kept" and page.url.endswith("/staff/admin/areas")
+    expect(page.locator("#in-place-status")).to_contain_text("入力内容を確認してください")
+
+    upload(page, districts)
+    expect(page.get_by_role("heading", level=1)).to_have_text("取り込みの確認")
+    assert page.evaluate(KEPT) == "kept"
+    # The map is drawn on the swapped preview; the address stays the areas page's.
+    preview = page.locator("#area-preview")
+    expect(preview).to_have_attribute("data-state", "ready")
+    expect(preview).to_have_attribute("data-count", "3")
+    assert page.locator("#area-preview path.leaflet-interactive").count() == 4
+    assert page.url.endswith("/staff/admin/areas")
+    expect(page.locator("#in-place-status")).to_contain_text("レイヤー「district」に3件の区域を取り込みます")
+    assert page.evaluate("document.activeElement.id") == "main"
+    no_serious(axe, page)
+    screenshot(page, "preview")
+
+    page.get_by_role("button", name="この内容で取り込む").click()
+    expect(page.locator(".error-summary[role=alert]")).to_contain_text("自治体の外にあるため、取り込みませんでした")
+    assert page.evaluate(KEPT) == "kept"
+    # The refused import's preview is a new element: its map is drawn again, once.
+    expect(page.locator("#area-preview")).to_have_attribute("data-state", "ready")
+    assert page.locator("#area-preview path.leaflet-interactive").count() == 4
+    assert page.locator(".leaflet-container").count() == 1
+    no_serious(axe, page)
+    screenshot(page, "import_refused")
+    assert db.session.scalars(select(Area).where(Area.layer == "district")).all() == []
+
+    page.get_by_label("自治体の外にある区域も取り込む").check()
+    page.get_by_role("button", name="この内容で取り込む").click()
+    expect(page.locator("#in-place-status")).to_have_text(
+        "レイヤー「district」に3件の区域を取り込みました（新規3件、置き換え0件）。")
+    assert page.evaluate(KEPT) == "kept"
+    assert page.url.endswith("/staff/admin/areas")
+    expect(page.locator("#areas")).to_contain_text("西町")
+    no_serious(axe, page)
+    screenshot(page, "imported")
+    assert sorted(db.session.scalars(select(Area.code).where(Area.layer == "district"))) == ["higashi", "nishi", "oki"]
+
+
+def test_without_javascript_an_area_file_is_previewed_and_imported_by_plain_posts(browser, live_server, sign_in_page,
+                                                                                  screenshot, tmp_path):
+    districts = tmp_path / "districts.geojson"
+    districts.write_bytes(district_file(outside=False))
+    context = browser.new_context(locale="ja-JP", java_script_enabled=False)
+    try:
+        plain = context.new_page()
+        sign_in_page(plain, "admin None")
+        plain.goto(live_server + "/staff/admin/areas")
+        upload(plain, districts)
+        expect(plain.get_by_role("heading", level=1)).to_have_text("取り込みの確認")
+        assert plain.url.endswith("/staff/admin/areas/preview")
+        plain.get_by_role("button", name="この内容で取り込む").click()
+        plain.wait_for_url("**/staff/admin/areas")
+        expect(plain.locator(".flash")).to_contain_text("区域を取り込みました")
+        screenshot(plain, "imported_plain")
+    finally:
+        context.close()
+    assert db.session.scalars(select(Area.code).where(Area.layer == "district")).all() != []
