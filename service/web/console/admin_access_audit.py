@@ -1,5 +1,8 @@
 """The audit log (``/staff/admin/audit``): who changed what in the jurisdiction, newest first, filtered and paged.
 
+With htmx the filter and the pager swap the log in place (``staff/admin/in_place.html``) and the
+address keeps the filter; without, they are plain GETs.
+
 A row shows what the log holds and nothing more: the actor's name and role,
 the action, the target, and the before and after the change recorded (which
 never hold a key, a password or a secret).
@@ -64,6 +67,11 @@ def _filter(members: dict[int, Staff]) -> tuple[audit.AuditFilter, dict[str, str
         before=datetime.combine(until + timedelta(days=1), time(), TOKYO) if until else None), errors
 
 
+def swapped(status: int) -> int:
+    """A refused filter answers htmx with 200, since htmx swaps in only a 2xx answer (as ``admin.refusals_swapped`` does for posts)."""
+    return 200 if "HX-Request" in request.headers else status
+
+
 def changes(entry: Any) -> str:
     """The before and after of an entry, as compact JSON a clerk can read."""
     parts = []
@@ -84,4 +92,4 @@ def admin_audit() -> tuple[str, int]:
     return render_template("staff/admin/access_audit.html", rows=found.rows, total=found.total, page=page,
                            pages=pages(found.total), members=members.values(), args=request.args, errors=errors,
                            actions=audit.actions(db.session(), admin.jurisdiction_id), role_labels=ROLE_LABELS,
-                           changes=changes, page_url=page_url("staff_web.admin_audit")), 400 if errors else 200
+                           changes=changes, page_url=page_url("staff_web.admin_audit")), swapped(400 if errors else 200)

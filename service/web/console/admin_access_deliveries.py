@@ -2,12 +2,14 @@
 
 The list and the replay are the API's (``/deliveries``, ``/replay``): the same
 domain functions, audited ``delivery.replay``; a worker is asked to send each
-replayed delivery once the replay is committed.
+replayed delivery once the replay is committed. With htmx the filter, the pager
+and the replay swap the list in place (``staff/admin/in_place.html``); a replay
+answers with the list and its outcome, and the address stays the list's.
 """
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
@@ -18,6 +20,7 @@ from service.extensions import db
 from service.jobs import jobs
 from service.web.console import bp
 from service.web.console.admin import ADMINS, admin_page
+from service.web.console.admin_access_audit import swapped
 from service.web.console.admin_access_forms import PAGE_SIZE, page_number, page_url, pages
 from service.web.console.member import current_member
 from service.web.signin import staff_required
@@ -30,17 +33,17 @@ STATE_LABELS = {"pending": _l("送信待ち"), "delivered": _l("配信済み"), 
 MAX_SELECTED = PAGE_SIZE
 
 
-def _list(status: int = 200, error: str | None = None) -> tuple[str, int]:
+def _list(status: int = 200, error: str | None = None, notice: str | None = None) -> tuple[str, int]:
     state = request.args.get("state") or None
     if state is not None and state not in deliveries.STATES:
-        state, status, error = None, 400, _("不明な状態です。")
+        state, status, error = None, swapped(400), _("不明な状態です。")
     page = page_number()
     found = deliveries.delivery_page(db.session(), current_member(), state=state, page=page, page_size=PAGE_SIZE,
                                      failed_first=True)
     return render_template("staff/admin/access_deliveries.html", rows=found.rows, total=found.total, page=page,
                            pages=pages(found.total), state=state, states=deliveries.STATES, state_labels=STATE_LABELS,
                            recipient_labels=RECIPIENT_LABELS,
-                           error=error, page_url=page_url("staff_web.admin_deliveries")), status
+                           error=error, notice=notice, page_url=page_url("staff_web.admin_deliveries")), status
 
 
 @bp.get("/admin/deliveries")
@@ -68,5 +71,11 @@ def admin_deliveries_replay() -> Response | tuple[str, int]:
         deliveries.replay(db.session(), admin, delivery)
     for delivery in failed:
         jobs.deliver(delivery.id)
-    flash(_("%(n)d件の配信を再送に回しました。", n=len(failed)), "status")
-    return redirect(url_for("staff_web.admin_deliveries", state=request.args.get("state") or None), 303)
+    done = _("%(n)d件の配信を再送に回しました。", n=len(failed))
+    if "HX-Request" in request.headers:
+        response = make_response(_list(notice=done))
+        response.headers["HX-Push-Url"] = "false"
+        return response
+    flash(done, "status")
+    return redirect(url_for("staff_web.admin_deliveries", state=request.args.get("state") or None,
+                            page=request.args.get("page") or None), 303)

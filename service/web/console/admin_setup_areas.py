@@ -3,7 +3,9 @@
 An upload is planned with :func:`service.domain.jurisdictions.plan_areas`, the dry
 run of ``machikoe areas import`` and the admin API's /areas/import, and shown:
 what would be added or replaced, the repairs made, the areas lying outside the
-jurisdiction, drawn over its boundary (static/console/admin_setup_areas.js). The
+jurisdiction, drawn over its boundary (static/console/admin_setup_areas.js). With
+htmx the upload and the import post in place: the preview takes the place of the
+areas page's main part and its map is drawn on the swapped content. The
 file waits in the data directory under a random name until the admin confirms;
 then it is planned again and written by :func:`service.domain.admin.import_layer`,
 audited as the API's import is.
@@ -146,11 +148,15 @@ def admin_area_preview() -> Response:
 def _preview(token: str, options: dict[str, str | None], plan: AreaPlan, *, error: str | None = None,
              status: int = 200) -> Response:
     new, replaced = plan.counts
-    return page(PREVIEW, status, token=token, options=options, plan=plan, new=new, replaced=replaced,
+    shown = page(PREVIEW, status, token=token, options=options, plan=plan, new=new, replaced=replaced,
                 outside={a.code for a in _outside(plan)}, error=error,
                 jurisdiction_name=db.session.get_one(Jurisdiction, current_admin().jurisdiction_id).name_ja,
                 preview_url=url_for("staff_web.admin_area_preview_shapes", token=token),
                 tile_url=current_app.config["MAP_TILE_URL"], attribution=current_app.config["MAP_TILE_ATTRIBUTION"])
+    if "HX-Request" in request.headers:
+        # Swapped in after a post: the address stays the areas page's, which a reload can show.
+        shown.headers["HX-Push-Url"] = "false"
+    return shown
 
 
 @bp.get("/admin/areas/preview/<string:token>.geojson")

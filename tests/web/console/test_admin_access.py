@@ -287,3 +287,40 @@ def test_the_audit_log_is_paged_newest_first(signed_in_client):
     next_page = re.search(r'<a href="([^"]+)" rel="next">', first).group(1).replace("&amp;", "&")
     second = admin.get(next_page).get_data(as_text=True)
     assert re.findall(r"<code>paging (\d+)</code>", second) == [str(n) for n in range(9, -1, -1)]
+
+
+def test_htmx_is_answered_200_with_the_refusal_in_place_and_plain_requests_keep_their_codes(signed_in_client):
+    admin = signed_in_client("admin None")
+    htmx = {"HX-Request": "true"}
+    backwards = "/staff/admin/audit?since=2025-06-10&until=2025-06-01"
+    swapped = admin.get(backwards, headers=htmx)
+    assert swapped.status_code == 200 and "終わりの日" in field_error(swapped.get_data(as_text=True), "until")
+    assert admin.get(backwards).status_code == 400
+    lost = admin.get("/staff/admin/deliveries?state=lost", headers=htmx)
+    assert lost.status_code == 200 and "不明な状態です。" in lost.get_data(as_text=True)
+    token = csrf_token(admin.get("/staff/admin/deliveries").get_data(as_text=True))
+    refused = admin.post("/staff/admin/deliveries/replay", data={"csrf_token": token, "one": "no-such"}, headers=htmx)
+    assert refused.status_code == 200 and refused.headers["HX-Push-Url"] == "false"
+    assert "見つからないものか、失敗していないもの" in refused.get_data(as_text=True)
+    assert actions("delivery") == []
+
+
+def test_a_replay_posted_by_htmx_answers_with_the_list_and_its_outcome(client, keys, road_report, receiver,  # noqa: F811
+                                                                       signed_in_client, monkeypatch):
+    monkeypatch.setitem(client.application.config, "OUTBOUND_ALLOW_PRIVATE", LOCAL_RECEIVERS)
+    subscribe(client, keys, url=receiver.url(), event_types=["report.status_changed"])
+    receiver.answer("/hook", 500)
+    transition(client, keys, road_report, "acknowledged")
+    notifications.dispatch(db.session)
+    assert deliver_all() == ["failed"]
+    admin = signed_in_client("admin None")
+    listed = admin.get("/staff/admin/deliveries?state=failed").get_data(as_text=True)
+    uid = re.search(r'name="selected" value="([^"]+)"', listed).group(1)
+    answer = admin.post("/staff/admin/deliveries/replay?state=failed", data={"csrf_token": csrf_token(listed), "one": uid},
+                        headers={"HX-Request": "true"})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and answer.headers["HX-Push-Url"] == "false"
+    assert '<p class="flash flash-status" data-announce>1件の配信を再送に回しました。</p>' in html
+    assert "該当する配信はありません。" in html
+    assert actions("delivery") == ["delivery.replay"]
+    assert deliver_all() == ["delivered"]

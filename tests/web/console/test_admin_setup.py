@@ -212,9 +212,9 @@ def district_file(*, outside: bool = False) -> bytes:
     return json.dumps({"type": "FeatureCollection", "features": features}).encode()
 
 
-def upload(client, data: bytes, **fields: str):
+def upload(client, data: bytes, headers: dict[str, str] | None = None, **fields: str):
     token = csrf_token(client.get("/staff/admin/areas").get_data(as_text=True))
-    return client.post("/staff/admin/areas/preview", content_type="multipart/form-data",
+    return client.post("/staff/admin/areas/preview", content_type="multipart/form-data", headers=headers,
                        data={"csrf_token": token, "file": (io.BytesIO(data), "districts.geojson"), **fields})
 
 
@@ -240,6 +240,19 @@ def test_area_file_previewed_writes_nothing_then_imported_with_audit(signed_in_c
     (row,) = audit_rows("area.import")
     assert row.target_id == "district" and row.after["codes"] == ["higashi", "nishi", "oki"]
     assert client.post("/staff/admin/areas/import", data={"csrf_token": confirm, "token": token}).status_code == 404
+
+
+def test_an_area_preview_swapped_in_by_htmx_leaves_the_address_as_it_was(signed_in_client):
+    client = signed_in_client("admin None")
+    swapped = upload(client, district_file(), {"HX-Request": "true"}, layer="district", name_property="name",
+                     code_property="code")
+    assert swapped.status_code == 200 and swapped.headers["HX-Push-Url"] == "false"
+    assert "2件の区域を取り込みます" in swapped.get_data(as_text=True)
+    refused = upload(client, district_file(), {"HX-Request": "true"}, layer="Bad Layer")
+    assert refused.status_code == 200 and "英小文字" in field_error(refused.get_data(as_text=True), "layer")
+    plain = upload(client, district_file(), layer="district", name_property="name", code_property="code")
+    assert plain.status_code == 200 and "HX-Push-Url" not in plain.headers
+    assert db.session.scalars(select(Area).where(Area.layer == "district")).all() == []
 
 
 def test_area_upload_refused_beside_its_fields(signed_in_client):
