@@ -35,7 +35,7 @@ sees it on loopback, as the server spent it (gunicorn's own request time from
 its access log), and as CPU time (the gunicorn worker's and the database
 backends' time on a core, from /proc/<pid>/schedstat), which waiting for a
 busy core does not inflate. p50 and p95 over ``--requests`` rounds after a
-warm-up, the load average beside each. The bars of the issue are checked on
+warm-up, the load average beside each. The bars are checked on
 CPU time (inbox p95 under 100 ms, report page under 50 ms) and on the map's
 slowest of ``--map-loads`` (under 2 s); a miss exits with status 1.
 """
