@@ -25,6 +25,7 @@ from service.extensions import db
 from service.models import Report
 from service.web.headers import content_security_policy
 from tests.web.console.conftest import WEDNESDAY, submit
+from tests.web.maps import open_clusters_by_keyboard
 
 pytestmark = pytest.mark.browser
 
@@ -200,15 +201,7 @@ def test_a_cluster_says_how_many_it_holds_and_splits_into_pins_when_opened(page,
     assert axe(page) == []
 
     # By keyboard: a cluster takes the focus and Enter zooms in to where it splits, until each pin stands alone.
-    markers = page.locator(".leaflet-marker-icon")
-    for _opening in range(3):
-        before = markers.count()
-        cluster.first.focus()
-        page.keyboard.press("Enter")
-        expect(page.locator("#staff-map.leaflet-zoom-anim")).to_have_count(0)
-        expect(markers).not_to_have_count(before)
-        if cluster.count() == 0:
-            break
+    open_clusters_by_keyboard(page, "#staff-map")
     assert close <= pins(page), "still clustered after three openings"
     screenshot(page, "map-cluster-opened")
     first = sorted(close)[0]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.web.maps import open_clusters_by_keyboard
 from tests.web.resident.conftest import PHONE, on_one_database, post_report
 
 pytestmark = [pytest.mark.browser, on_one_database]
@@ -55,15 +56,7 @@ def test_a_cluster_says_how_many_reports_it_holds_and_enter_splits_it_into_pins_
     assert axe(page) == []
 
     # By keyboard: the cluster takes the focus and Enter zooms in to where it splits, until each pin stands alone.
-    markers = page.locator(".leaflet-marker-icon")
-    for _opening in range(3):
-        before = markers.count()
-        cluster.first.focus()
-        page.keyboard.press("Enter")
-        expect(page.locator("#report-map.leaflet-zoom-anim")).to_have_count(0)
-        expect(markers).not_to_have_count(before)
-        if cluster.count() == 0:
-            break
+    open_clusters_by_keyboard(page, "#report-map")
     expect(cluster).to_have_count(0)
     dumping_name = page.locator(f'.report-list a[href="/reports/{next(iter(descriptions))}"]').inner_text()
     expect(page.locator(f'.leaflet-marker-icon[title="{dumping_name}"]')).to_have_count(5)
