@@ -22,6 +22,14 @@ class Clock:
         return self.now
 
 
+def changed_by_another_process(statement: str, parameters: dict) -> None:
+    """Run ``statement`` on a connection of its own, as a worker's change reaches the database."""
+    other = create_engine(db.engine.url)
+    with other.begin() as connection:
+        connection.execute(text(statement), parameters)
+    other.dispose()
+
+
 def posted(client) -> str:
     response = client.post("/api/v1/reports", json={"category": "road_damage", "description": "穴があります", "lat": 35.65, "lon": 139.78})
     assert response.status_code == 201, response.get_json()
@@ -57,10 +65,7 @@ def test_a_change_by_another_process_is_seen_once_the_second_is_over(client, mon
     etag = client.get(f"/api/v1/reports/{public_id}").headers["ETag"]
     report_id = db.session.scalar(select(Report.id).where(Report.public_id == public_id))
     # Another process (a worker) moves the report, on a connection of its own.
-    other = create_engine(db.engine.url)
-    with other.begin() as connection:
-        connection.execute(text("UPDATE report SET version = version + 1 WHERE id = :id"), {"id": report_id})
-    other.dispose()
+    changed_by_another_process("UPDATE report SET version = version + 1 WHERE id = :id", {"id": report_id})
 
     clock.now += 0.5
     assert client.get(f"/api/v1/reports/{public_id}", headers={"If-None-Match": etag}).status_code == 304
@@ -104,10 +109,7 @@ def test_a_department_renamed_by_another_process_shows_once_the_second_is_over(c
     before = client.get(f"/api/v1/reports/{public_id}")
     assert before.get_json()["department"]
     department_id = db.session.scalar(select(Report.department_id).where(Report.public_id == public_id))
-    other = create_engine(db.engine.url)
-    with other.begin() as connection:
-        connection.execute(text("UPDATE department SET name_ja = '道路整備課' WHERE id = :id"), {"id": department_id})
-    other.dispose()
+    changed_by_another_process("UPDATE department SET name_ja = '道路整備課' WHERE id = :id", {"id": department_id})
 
     clock.now += 1.1
     after = client.get(f"/api/v1/reports/{public_id}", headers={"If-None-Match": before.headers["ETag"]})
