@@ -261,6 +261,10 @@ broker_url, shared_data_dir, worker_app_base, worker_app, start_worker = (
     pipeline_fixtures.broker_url, pipeline_fixtures.shared_data_dir, pipeline_fixtures.worker_app_base,
     pipeline_fixtures.worker_app, pipeline_fixtures.start_worker)
 DRIPS = 10
+# Ten fetches at once on workers of their own, beside a parallel test run on two cores:
+# each is still cut within this much of its deadline, against the 12 s its server
+# would drip without one.
+DRILL_SLACK = 1.5
 MEDIA_DEADLINE = 2.0
 DRILL_SETTINGS = {"MACHIKOE_MEDIA_FETCH_TIMEOUT": str(MEDIA_DEADLINE), "MACHIKOE_OUTBOUND_ALLOW_PRIVATE": "127.0.0.1/32"}
 
@@ -326,7 +330,7 @@ def _drip_drill(app) -> tuple[float, list[float], dict[str, Connection]]:
 
 def assert_no_resident_waited_and_every_fetch_ended_at_its_deadline(usual: float, during: list[float],
                                                                    fetches: dict[str, Connection]) -> None:
-    late = {path: round(c.held, 2) for path, c in fetches.items() if c.held > MEDIA_DEADLINE + DEADLINE_SLACK}
+    late = {path: round(c.held, 2) for path, c in fetches.items() if c.held > MEDIA_DEADLINE + DRILL_SLACK}
     assert late == {}
     assert max(during) <= usual + 1.0, (usual, during)
 
