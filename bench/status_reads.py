@@ -41,7 +41,11 @@ slows (on a loaded machine, with a client over HTTP, it is several times the
 in-process share); the share is estimated from the runs' length and printed,
 and the same polls are also sent to a second API process that keeps its
 stamps for the whole run, which gives the CPU of a poll answered from memory
-(no target: it shows the part that does not depend on the pace).
+(no target: it shows the part that does not depend on the pace). A fifth
+process serves ``bench.bare_upload:not_modified``, a bare WSGI callable that
+answers 304, under the same gunicorn: the server's own CPU for a request,
+which is the floor of every served figure (printed with what a poll costs
+above it).
 
 In process, the CPU of one access line (``service.logs.log_access`` through
 the JSON formatter to ``os.devnull``) is measured too: the served figures,
@@ -270,7 +274,9 @@ def measure_served(args: argparse.Namespace, database_url: str, ids: list[str], 
     kept_process = processes.start("api-kept", served_command(kept_api, "service:create_app()"),
                                    {**env, "MACHIKOE_STATUS_STAMP_SECONDS": "86400"})
     bare_process = processes.start("bare", served_command(bare, "bench.bare_upload:create_app()"), env)
-    for base in (api, kept_api, bare):
+    floor = f"http://{HOST}:{free_port()}"
+    floor_process = processes.start("floor", served_command(floor, "bench.bare_upload:not_modified"), env)
+    for base in (api, kept_api, bare, floor):
         wait_until_ready(base, processes, timeout=60)
     http = requests.Session()
     etags = {i: http.get(f"{api}/api/v1/reports/{i}", timeout=10).headers["ETag"] for i in ids}
@@ -284,7 +290,8 @@ def measure_served(args: argparse.Namespace, database_url: str, ids: list[str], 
     kinds = {"bare": (bare_process.pid, lambda i: get(bare, i, 200)),
              "uncached": (api_process.pid, lambda i: get(api, i, 200)),
              "poll": (api_process.pid, lambda i: get(api, i, 304, etag=True)),
-             "poll kept": (kept_process.pid, lambda i: get(kept_api, i, 304, etag=True))}
+             "poll kept": (kept_process.pid, lambda i: get(kept_api, i, 304, etag=True)),
+             "floor": (floor_process.pid, lambda i: get(floor, i, 304, etag=True))}
     walls: dict[str, list[float]] = {kind: [] for kind in kinds}
 
     def server_cpu(kind: str, group: int, send: Callable[[int], None], count: int) -> float:
@@ -312,6 +319,8 @@ def measure_served(args: argparse.Namespace, database_url: str, ids: list[str], 
     share = min(1.0, len(ids) * max(1.0, wall / seconds) / args.requests)
     print(f"  a poll run took {wall:.1f} s: about {share:.0%} of its polls read the stamp ({len(ids)} reports, "
           f"each kept {seconds:g} s); 'poll kept' reads none")
+    print(f"  the server's own floor (a bare WSGI 304) is {cpu['floor']:.3f} ms: a poll costs {cpu['poll'] - cpu['floor']:.3f} ms "
+          f"above it, a poll kept {cpu['poll kept'] - cpu['floor']:.3f} ms")
     return verdict(missed(args, cpu, "served"))
 
 

@@ -43,6 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from service.api.limits import init_limiter
     from service.api.outages import init_outage_handlers
     from service.api.problems import ProblemApi, handle_unexpected
+    from service.api.unchanged_polls import UnchangedPolls
     from service.channels.line import webhook as line_webhook
     from service.clock import init_clock
     from service.datadir import secure_data_dir
@@ -98,6 +99,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_staff_authentication(app)
     init_boundary(app)
     init_limiter(app)
+    # A poll of an unchanged report is answered before Flask builds a request for it; the
+    # proxy headers are read first, so its access line names the client as any other does.
+    app.wsgi_app = UnchangedPolls(app, app.wsgi_app)  # type: ignore[method-assign]
     if settings["TRUSTED_PROXY_HOPS"]:
         # The reverse proxies in front (nginx, a load balancer) tell the client's
         # address and scheme; only as many hops as the operator trusts are read.

@@ -17,6 +17,7 @@ import sys
 import traceback
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Flask, Response, g, request
 
@@ -189,12 +190,17 @@ def configure_logging(level: str) -> None:
     root.setLevel(level.upper())
 
 
+def given_request_id(environ: dict[str, Any]) -> str | None:
+    """The client's X-Request-Id when it is one to keep (printable ASCII, at most 64 characters)."""
+    # Read from the environ directly: building the headers view costs more than the rest.
+    given = environ.get("HTTP_X_REQUEST_ID", "")
+    return given if 0 < len(given) <= 64 and given.isascii() and given.isprintable() else None
+
+
 def init_request_ids(app: Flask) -> None:
     @app.before_request
     def _start() -> None:
-        # Read from the environ directly: building the headers view costs more than the rest.
-        given = request.environ.get("HTTP_X_REQUEST_ID", "")
-        rid = given if 0 < len(given) <= 64 and given.isascii() and given.isprintable() else os.urandom(16).hex()
+        rid = given_request_id(request.environ) or os.urandom(16).hex()
         g.request_id = rid
         request_id.set(rid)
 

@@ -20,6 +20,8 @@ from flask import Flask, Request, Response, request
 PRIVATE_HEADERS = ("Authorization", "X-Tracking-Token")
 STAFF_PREFIX = "/api/v1/staff"
 SAFE_METHODS = ("GET", "HEAD")
+# A report's public view may be kept this long by a proxy: polls within it need not reach the service.
+PUBLIC_REPORT_CACHE = "public, max-age=5"
 
 
 def init_cache_policy(app: Flask) -> None:
@@ -33,6 +35,11 @@ def apply_cache_policy(response: Response) -> Response:
     elif "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+def public_view_headers(etag: str) -> dict[str, str]:
+    """The headers of a report's public view at ``etag`` (200 or 304), as this policy leaves them."""
+    return {"ETag": etag, "Cache-Control": PUBLIC_REPORT_CACHE, "Vary": ", ".join(("Accept-Language", *PRIVATE_HEADERS))}
 
 
 def add_vary(response: Response, names: tuple[str, ...]) -> None:

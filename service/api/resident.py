@@ -29,6 +29,7 @@ from schemas.report import (
 from service import clock
 from service.api import presenters
 from service.api.body import JSON_FIELDS_IN_FORMS, form_fields, json_object
+from service.api.caching import public_view_headers
 from service.api.idempotency_header import idempotency_header
 from service.api.language import preferred_language
 from service.api.limits import Budget, address_key, client_address, counting_refusals, report_budgets, within
@@ -60,7 +61,6 @@ from service.pipeline import pipeline_for
 from service.timefmt import iso_tokyo
 
 # A proxy may answer a poll for a few seconds before asking again (with If-None-Match).
-PUBLIC_REPORT_CACHE = "public, max-age=5"
 
 blp = Blueprint("resident", __name__, url_prefix="/api/v1", description="Residents: categories, reports and their status")
 
@@ -262,7 +262,7 @@ def _public_answer(stamp: ReportStamp | None, report_id: str, from_memory: bool)
         abort(404, "No report has this id.")
     language = preferred_language()
     etag = stamp.etag(language)
-    headers = {"ETag": etag, "Cache-Control": PUBLIC_REPORT_CACHE, "Vary": "Accept-Language"}
+    headers = public_view_headers(etag)
     if request.if_none_match.contains(etag.strip('"')):
         return current_app.response_class(status=304, headers=headers)
     key = view_key(db.engine, stamp, language, request_base_url())

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -88,9 +89,13 @@ class RecentStamps:
 
     def kept(self, engine: Engine, public_id: str, seconds: float) -> Kept | None:
         """The report's stamp as read at most ``seconds`` ago, without reading; None when it was not read since."""
+        return self.kept_in(database_key(engine), public_id, seconds)
+
+    def kept_in(self, database: str, public_id: str, seconds: float) -> Kept | None:
+        """:meth:`kept` by the :func:`database_key` of the engine."""
         if seconds <= 0:
             return None
-        kept = self._stamps.get((str(engine.url), public_id))
+        kept = self._stamps.get((database, public_id))
         if kept is not None and self._clock() - kept[0] < seconds:
             return Kept(kept[1])
         return None
@@ -103,7 +108,7 @@ class RecentStamps:
         kept = self.kept(engine, public_id, seconds)
         if kept is not None:
             return kept.stamp
-        key = (str(engine.url), public_id)
+        key = (database_key(engine), public_id)
         now = self._clock()
         stamp = report_stamp(session, public_id)
         with self._lock:
@@ -155,8 +160,19 @@ class RenderedViews:
 
 def view_key(engine: Engine, stamp: ReportStamp, *parts: str) -> tuple[str, ...]:
     """The key of a view rendered at ``stamp`` from ``engine``'s rows, with what else it was made from."""
-    return (str(engine.url), stamp.fingerprint, *parts)
+    return (database_key(engine), stamp.fingerprint, *parts)
 
+
+def database_key(engine: Engine) -> str:
+    """Which database ``engine`` reads, as the kept stamps and views are filed by it."""
+    # Rendering an engine's URL costs more than a kept poll's own work, and an engine's URL never changes.
+    key = _database_keys.get(engine)
+    if key is None:
+        key = _database_keys[engine] = str(engine.url)
+    return key
+
+
+_database_keys: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
 
 recent_stamps = RecentStamps()
 rendered_views = RenderedViews()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import create_engine, select, text
 
 from service.domain import report_stamp
@@ -12,6 +13,15 @@ from tests.api.test_public_view_reads import counted_statements
 from tests.notifications.conftest import transition
 from tests.staff.conftest import keys  # noqa: F401  (fixture)
 from tests.worker import processed_by_worker
+
+
+@pytest.fixture()
+def stamp_clock(monkeypatch) -> Clock:
+    """The clock of this process's kept stamps, set by hand; the stamps start empty."""
+    clock = Clock()
+    monkeypatch.setattr(report_stamp, "recent_stamps", report_stamp.RecentStamps(clock=clock))
+    monkeypatch.setattr("service.api.resident.recent_stamps", report_stamp.recent_stamps)
+    return clock
 
 
 class Clock:
@@ -39,10 +49,7 @@ def posted(client) -> str:
     return public_id
 
 
-def test_polls_within_the_second_read_the_stamp_once_and_a_change_here_is_seen_at_once(client, keys, monkeypatch):  # noqa: F811
-    clock = Clock()
-    monkeypatch.setattr(report_stamp, "recent_stamps", report_stamp.RecentStamps(clock=clock))
-    monkeypatch.setattr("service.api.resident.recent_stamps", report_stamp.recent_stamps)
+def test_polls_within_the_second_read_the_stamp_once_and_a_change_here_is_seen_at_once(client, keys, stamp_clock):  # noqa: F811
     public_id = posted(client)
     etag = client.get(f"/api/v1/reports/{public_id}").headers["ETag"]
 
@@ -57,19 +64,16 @@ def test_polls_within_the_second_read_the_stamp_once_and_a_change_here_is_seen_a
     assert changed.status_code == 200 and changed.get_json()["status"] == "acknowledged"
 
 
-def test_a_change_by_another_process_is_seen_once_the_second_is_over(client, monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(report_stamp, "recent_stamps", report_stamp.RecentStamps(clock=clock))
-    monkeypatch.setattr("service.api.resident.recent_stamps", report_stamp.recent_stamps)
+def test_a_change_by_another_process_is_seen_once_the_second_is_over(client, stamp_clock):
     public_id = posted(client)
     etag = client.get(f"/api/v1/reports/{public_id}").headers["ETag"]
     report_id = db.session.scalar(select(Report.id).where(Report.public_id == public_id))
     # Another process (a worker) moves the report, on a connection of its own.
     changed_by_another_process("UPDATE report SET version = version + 1 WHERE id = :id", {"id": report_id})
 
-    clock.now += 0.5
+    stamp_clock.now += 0.5
     assert client.get(f"/api/v1/reports/{public_id}", headers={"If-None-Match": etag}).status_code == 304
-    clock.now += 0.6
+    stamp_clock.now += 0.6
     assert client.get(f"/api/v1/reports/{public_id}", headers={"If-None-Match": etag}).status_code == 200
 
 
@@ -83,10 +87,7 @@ def test_with_no_seconds_every_poll_reads_its_stamp(client, monkeypatch):
     assert len(statements) == 1
 
 
-def test_an_unchanged_report_is_read_again_from_memory_with_the_same_answer(client, monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(report_stamp, "recent_stamps", report_stamp.RecentStamps(clock=clock))
-    monkeypatch.setattr("service.api.resident.recent_stamps", report_stamp.recent_stamps)
+def test_an_unchanged_report_is_read_again_from_memory_with_the_same_answer(client, stamp_clock):
     public_id = posted(client)
     first = client.get(f"/api/v1/reports/{public_id}")
 
@@ -101,25 +102,19 @@ def test_an_unchanged_report_is_read_again_from_memory_with_the_same_answer(clie
     assert english.get_json()["category"]["name"] == "Road damage" and english.headers["ETag"] != first.headers["ETag"]
 
 
-def test_a_department_renamed_by_another_process_shows_once_the_second_is_over(client, monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(report_stamp, "recent_stamps", report_stamp.RecentStamps(clock=clock))
-    monkeypatch.setattr("service.api.resident.recent_stamps", report_stamp.recent_stamps)
+def test_a_department_renamed_by_another_process_shows_once_the_second_is_over(client, stamp_clock):
     public_id = posted(client)
     before = client.get(f"/api/v1/reports/{public_id}")
     assert before.get_json()["department"]
     department_id = db.session.scalar(select(Report.department_id).where(Report.public_id == public_id))
     changed_by_another_process("UPDATE department SET name_ja = '道路整備課' WHERE id = :id", {"id": department_id})
 
-    clock.now += 1.1
+    stamp_clock.now += 1.1
     after = client.get(f"/api/v1/reports/{public_id}", headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200 and after.get_json()["department"] == "道路整備課"
 
 
-def test_a_public_view_in_memory_never_answers_a_tracking_token(client, monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(report_stamp, "recent_stamps", report_stamp.RecentStamps(clock=clock))
-    monkeypatch.setattr("service.api.resident.recent_stamps", report_stamp.recent_stamps)
+def test_a_public_view_in_memory_never_answers_a_tracking_token(client, stamp_clock):
     sent = client.post("/api/v1/reports", json={"category": "road_damage", "description": "穴があります", "lat": 35.65,
                                                 "lon": 139.78, "device_id": "device-7f3a", "address_hint": "公園の北側"})
     public_id, token = sent.get_json()["id"], sent.get_json()["tracking_token"]

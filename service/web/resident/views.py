@@ -15,8 +15,8 @@ from marshmallow import ValidationError
 from schemas.follower import FollowSchema
 from service import clock
 from service.api import presenters
+from service.api.caching import PUBLIC_REPORT_CACHE
 from service.api.limits import Budget, address_key, counting_refusals, report_budgets, within
-from service.api.resident import PUBLIC_REPORT_CACHE
 from service.domain import follows
 from service.domain.public_report import Named, PublicReport, public_report
 from service.domain.report_stamp import recent_stamps, report_stamp
