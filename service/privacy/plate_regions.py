@@ -3,6 +3,16 @@
 One name per 運輸支局 or 自動車検査登録事務所, plus the ご当地ナンバー introduced in
 2006, 2014 and 2020, grouped by prefecture as 国土交通省 lists them. A name
 added later belongs in this tuple; the plate pattern is built from it.
+
+Checked against the CC0 list of kyto64/number-plate-japan.csv (commit
+a1ac2643, its CSV last changed 2025-08-19), which is taken from Wikipedia's
+日本のナンバープレート一覧 and kept in tests/data/plate_regions with its source:
+each of its 133 names, ご当地ナンバー included, is here, and
+tests/privacy/test_plate_regions.py checks that each is masked. Five names
+here are on neither that list nor the copy of the article that repository
+keeps (docs/wiki_html_example, 2025-08-19): 上尾, 天草, 安曇野, 府中 and 日野; they stay, as a name too many
+only masks a plate-shaped string, but no source confirms them. 袖ケ浦 is the
+city's spelling of the office's 袖ヶ浦.
 """
 
 from __future__ import annotations
