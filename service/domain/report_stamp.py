@@ -37,7 +37,7 @@ from sqlalchemy import Engine, Select, String, bindparam, cast, select
 from sqlalchemy.orm import Session, aliased
 
 from service.domain.committed_changes import after_commit_of
-from service.models import Category, Department, HistoryEntry, Photo, Report
+from service.models import Category, Department, HistoryEntry, Jurisdiction, Photo, Report
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,8 @@ class ReportStamp:
     hidden: bool
     tracking_token_hash: str
     fingerprint: str
+    # The code of the report's jurisdiction: its site (branding, whether reports are public) is known before the report is read.
+    jurisdiction: str
 
     def etag(self, language: str) -> str:
         """A strong entity tag of the public view in ``language``."""
@@ -59,20 +61,21 @@ def report_stamp(session: Session, public_id: str) -> ReportStamp | None:
     row = session.connection().execute(_stamp_query(), {"public_id": public_id}).one_or_none()
     if row is None:
         return None
-    hidden, token_hash, *changes = row
+    hidden, token_hash, jurisdiction, *changes = row
     fingerprint = "|".join([public_id, *(str(value) for value in changes)])
-    return ReportStamp(hidden=bool(hidden), tracking_token_hash=token_hash, fingerprint=fingerprint)
+    return ReportStamp(hidden=bool(hidden), tracking_token_hash=token_hash, fingerprint=fingerprint, jurisdiction=jurisdiction)
 
 
 @cache
-def _stamp_query() -> Select[bool, str, int, datetime, datetime, str, str, str, int, datetime]:
+def _stamp_query() -> Select[bool, str, str, int, datetime, datetime, str, str, str, int, datetime]:
     # Built once: putting together a select of an aliased table costs more than running it.
     primary = aliased(Report)
     return (
-        select(Report.hidden, Report.tracking_token_hash, Report.version, Report.updated_at, Category.updated_at,
-               Department.name_ja, Department.name_en, cast(Department.translations, String),
+        select(Report.hidden, Report.tracking_token_hash, Jurisdiction.code, Report.version, Report.updated_at,
+               Category.updated_at, Department.name_ja, Department.name_en, cast(Department.translations, String),
                primary.version, primary.updated_at)
         .join(Category, Category.id == Report.category_id)
+        .join(Jurisdiction, Jurisdiction.id == Report.jurisdiction_id)
         .outerjoin(Department, Department.id == Report.department_id)
         .outerjoin(primary, primary.id == Report.duplicate_of_id)
         .where(Report.public_id == bindparam("public_id"))

@@ -84,15 +84,15 @@ def report_page(report_id: str) -> Any:
     if stamp is None or stamp.hidden:
         abort(404)
     language = page_language()
-    report = _public_report(report_id)
-    site = _site(report.jurisdiction)
+    site = _site_of(stamp.jurisdiction)
     if not site.public_reports:
         return render_template("resident/not_public.html", site=site), 404
-    # Not the API's tag: the page is another representation of the same report.
-    etag = f'"page-{stamp.etag(language).strip(chr(34))}"'
+    # Not the API's tag: the page is another representation of the same report, and shows its site too.
+    etag = f'"page-{stamp.etag(f"{language}|{site!r}").strip(chr(34))}"'
     headers = {"ETag": etag, "Cache-Control": PUBLIC_REPORT_CACHE}
     if request.if_none_match.contains(etag.strip('"')):
         return current_app.response_class(status=304, headers=headers)
+    report = _public_report(report_id)
     view = presenters.report_public(report, language)
     body = render_template("resident/report.html", site=site, report=view, public=True)
     return current_app.response_class(body, headers=headers)
@@ -193,7 +193,11 @@ def _public_report(report_id: str) -> PublicReport:
 
 
 def _site(jurisdiction: Jurisdiction | Named) -> Site:
-    return site_for(current_app.config.get("RESIDENT_SITES_FILE", ""), jurisdiction.code)
+    return _site_of(jurisdiction.code)
+
+
+def _site_of(code: str | None) -> Site:
+    return site_for(current_app.config.get("RESIDENT_SITES_FILE", ""), code)
 
 
 def _form_page(jurisdiction: Jurisdiction, form: ReportForm) -> str:

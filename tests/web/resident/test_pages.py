@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from service.domain.languages import LANGUAGES
 from service.extensions import db
 from service.models import Follower, Photo, Report
+from tests.api.test_public_view_reads import counted_statements
 from tests.conftest import INSIDE
 
 SAMPLES = Path(__file__).resolve().parents[2] / "photos" / "samples"
@@ -153,8 +154,11 @@ def test_the_status_page_is_public_briefly_cached_and_answers_a_poll_with_304(ap
     # A page a proxy may keep holds no session and no form token.
     assert "Set-Cookie" not in page.headers or "machikoe_session" not in page.headers["Set-Cookie"]
     assert "csrf" not in html
-    poll = visitor.get(f"/reports/{report_id}?lang=en", headers={"If-None-Match": page.headers["ETag"]})
+    # A poll of the unchanged page reads no more than the report's stamp: not the report.
+    with counted_statements() as statements:
+        poll = visitor.get(f"/reports/{report_id}?lang=en", headers={"If-None-Match": page.headers["ETag"]})
     assert poll.status_code == 304 and poll.data == b""
+    assert len(statements) <= 1
     api = visitor.get(f"/api/v1/reports/{report_id}")
     assert api.headers["ETag"] != page.headers["ETag"]
     # Private data stays private.
@@ -185,6 +189,18 @@ def test_a_jurisdiction_that_keeps_reports_off_the_web_shows_none(app, client, t
         assert client.get("/site/990019.css").get_data(as_text=True).strip().endswith("--brand: #123456; }")
     finally:
         app.config["RESIDENT_SITES_FILE"] = before
+
+
+def test_a_new_branding_is_not_hidden_behind_the_pages_old_tag(app, client, tmp_path):
+    report_id = _sent_report(client)
+    page = client.get(f"/reports/{report_id}")
+    sites = tmp_path / "sites.json"
+    sites.write_text('{"990019": {"name": {"ja": "Mレポ"}, "colour": "#123456"}}', encoding="utf-8")
+    app.config["RESIDENT_SITES_FILE"] = str(sites)
+
+    again = client.get(f"/reports/{report_id}", headers={"If-None-Match": page.headers["ETag"]})
+    assert again.status_code == 200 and "Mレポ" in again.get_data(as_text=True)
+    assert again.headers["ETag"] != page.headers["ETag"]
 
 
 def test_open_reports_of_the_category_nearby_are_offered_to_follow_instead(app, client):
