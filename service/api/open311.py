@@ -133,9 +133,16 @@ def init_routing_errors(app: Flask) -> None:
 
 def _unrouted() -> Response | None:
     error = request.routing_exception
-    if error is None or isinstance(error, RequestRedirect) or not (request.path + "/").startswith(PREFIX):
+    if error is None or not (request.path + "/").startswith(PREFIX):
         return None
-    # Routing raises only HTTPExceptions (404, 405) besides the redirect handled above.
+    if isinstance(error, RequestRedirect):
+        # A path routing writes otherwise (a doubled slash merged): the redirect, as an Open311
+        # document rather than Werkzeug's HTML page.
+        response = _answer([{"code": error.code, "description": "This resource is at the address in Location."}],
+                           "errors", error.code)
+        response.headers["Location"] = error.new_url
+        return response
+    # Routing raises only HTTPExceptions (404, 405) besides the redirect.
     return _http_error(error)
 
 

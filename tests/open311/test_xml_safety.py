@@ -153,3 +153,12 @@ def test_a_refused_post_never_repeats_its_fields(client, api_key: str) -> None:
     # The input boundary refuses the control character, in an Open311 error document.
     assert_open311_error(response, 422, "xml")
     assert MARKER not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("fmt", ["xml", "json"])
+def test_a_doubled_slash_is_redirected_with_an_open311_document(client, fmt: str) -> None:
+    # A service code that starts with a slash, quoted, becomes a doubled slash once the path is decoded.
+    response = client.get(f"{BASE}/services/%2Froad_damage.{fmt}")
+    assert response.status_code == 308
+    assert response.headers["Location"].endswith(f"{BASE}/services/road_damage.{fmt}")
+    assert_open311_error(response, 308, fmt)
