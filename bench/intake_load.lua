@@ -9,7 +9,7 @@
 --   wrk -t1 -c4 -d20s --timeout 30s -s bench/intake_load.lua http://127.0.0.1:PORT -- post BODY_FILE BOUNDARY MARKER NONCE
 --
 -- GET mode asks for /api/v1/reports/ID, the ids taken in turn from IDS_FILE
--- (one per line):
+-- (one per line; a line "ID ETAG" sends ETAG in If-None-Match, a poll):
 --
 --   wrk -t1 -c4 -d10s -s bench/intake_load.lua http://127.0.0.1:PORT -- get IDS_FILE
 --
@@ -47,8 +47,13 @@ function init(args)
       parts = {whole:sub(1, first - 1), whole:sub(first + #marker, second - 1), whole:sub(second + #marker)}
    elseif mode == "get" then
       ids = {}
+      etags = {}
       for line in io.lines(args[2]) do
-         if line ~= "" then
+         local id, etag = line:match("^(%S+)%s+(%S+)$")
+         if id then
+            table.insert(ids, id)
+            etags[#ids] = etag
+         elseif line ~= "" then
             table.insert(ids, line)
          end
       end
@@ -65,8 +70,9 @@ function request()
       unique = string.sub(unique .. string.rep("0", #marker), 1, #marker)
       return parts[1] .. unique .. parts[2] .. unique .. parts[3]
    end
-   local id = ids[(counter * 7 + thread_number) % #ids + 1]
-   return wrk.format("GET", "/api/v1/reports/" .. id)
+   local index = (counter * 7 + thread_number) % #ids + 1
+   local etag = etags[index]
+   return wrk.format("GET", "/api/v1/reports/" .. ids[index], etag and {["If-None-Match"] = etag} or nil)
 end
 
 function response(status, headers, body)
