@@ -42,7 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from service.api.caching import init_cache_policy
     from service.api.limits import init_limiter
     from service.api.outages import init_outage_handlers
-    from service.api.problems import ProblemApi, handle_unexpected
+    from service.api.problems import ProblemApi, handle_unexpected, init_routing_redirects
     from service.api.unchanged_polls import UnchangedPolls
     from service.channels.line import webhook as line_webhook
     from service.clock import init_clock
@@ -108,6 +108,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["TRUSTED_PROXY_HOPS"], x_proto=settings["TRUSTED_PROXY_HOPS"])  # type: ignore[method-assign]
     init_cache_policy(app)
     open311.init_routing_errors(app)
+    init_routing_redirects(app)
     app.register_blueprint(docs.blp)
     app.register_blueprint(line_webhook.bp)
     celery_init_app(app)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 from typing import Any, NoReturn
 
-from flask import Response, current_app, json
+from flask import Flask, Response, current_app, json, request
 from flask_smorest import Api
 from flask_smorest import abort as smorest_abort
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.routing import RequestRedirect
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,23 @@ def _string_keys(value: Any) -> Any:
     if isinstance(value, list):
         return [_string_keys(v) for v in value]
     return value
+
+
+API_PREFIX = "/api/"
+
+
+def init_routing_redirects(app: Flask) -> None:
+    """Answer a redirect of routing (a doubled slash merged) under /api/ as problem+json, as every other API answer is."""
+    app.before_request(_redirect_as_problem)
+
+
+def _redirect_as_problem() -> Response | None:
+    error = request.routing_exception
+    if not isinstance(error, RequestRedirect) or not request.path.startswith(API_PREFIX):
+        return None
+    response = problem_response(error.code, error.name, "This resource is at the address in Location.")
+    response.headers["Location"] = error.new_url
+    return response
 
 
 class ProblemApi(Api):
