@@ -18,5 +18,6 @@ from service.web.console import (  # noqa: E402,F401  (registers the views on bp
     regions,
     report_actions,
     report_page,
+    routing_reasons,
     views,
 )

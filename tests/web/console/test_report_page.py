@@ -113,3 +113,24 @@ def test_the_pages_changes_are_dated_by_the_apps_clock(fixed_clock, signed_in_cl
     assert closed.closed_at == fixed_clock.instant and closed.history[-1].created_at == fixed_clock.instant
     shown = clerk.get(f"/staff/reports/{road_report}").get_data(as_text=True)
     assert fixed_clock.instant.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M") in shown
+
+
+def test_why_a_report_went_to_its_department_reads_in_the_clerks_language(signed_in_client, road_report):
+    rule_id = report(road_report).routing_rule_id
+    clerk = signed_in_client("staff road")
+    japanese = markup.unescape(clerk.get(f"/staff/reports/{road_report}").get_data(as_text=True))
+    assert f"ルール #{rule_id}（road_damage・どこでも）" in japanese and "category road_damage" not in japanese
+    english = markup.unescape(clerk.get(f"/staff/reports/{road_report}?lang=en").get_data(as_text=True))
+    assert f"Rule #{rule_id} (road_damage, Anywhere)" in english
+
+
+def test_a_reason_of_every_stored_form_is_said_and_an_unknown_one_shown_as_stored(app):
+    from service.web.console.routing_reasons import routing_reason
+
+    with app.test_request_context("/staff/reports/x"):
+        assert routing_reason("rule 4: any category in area 7") == "ルール #4（すべての種類・区域 #7）"
+        assert routing_reason("fallback department: no rule matched").startswith("どのルールにも当たらず")
+        assert routing_reason("assigned by staff: 公園内の道路") == "職員が振り分け：公園内の道路"
+        assert routing_reason("assigned by staff") == "職員が振り分け"
+        assert routing_reason("moved by an import") == "moved by an import"
+        assert routing_reason(None) == "記録なし"
