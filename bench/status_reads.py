@@ -108,6 +108,16 @@ def parse_arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def printed_medians(runs: dict[str, list[float]], more: Callable[[str, float], str] | None = None) -> dict[str, float]:
+    """The median of each kind's runs, each printed on a line with its ratio to the ceiling (``bare``) and its runs."""
+    cpu = {kind: statistics.median(values) for kind, values in runs.items()}
+    for kind, value in cpu.items():
+        extra = more(kind, value) if more else ""
+        print(f"  {kind:9} {value:.3f} ms CPU a request{extra}, ratio to the ceiling {cpu['bare'] / value:.2f}   "
+              f"runs: {', '.join(f'{v:.3f}' for v in runs[kind])}")
+    return cpu
+
+
 def cpu_per_request(send: Callable[[int], None], count: int) -> float:
     """Milliseconds of this process's CPU per call of ``send``."""
     started = time.process_time()
@@ -236,10 +246,7 @@ def measure(args: argparse.Namespace, database_url: str) -> int:
     for _ in range(args.rounds):
         for kind, send in kinds:
             runs[kind].append(cpu_per_request(send, args.requests))
-    cpu = {kind: statistics.median(values) for kind, values in runs.items()}
-    for kind, value in cpu.items():
-        print(f"  {kind:9} {value:.3f} ms CPU a request ({1000 / value:,.0f}/s of one core), "
-              f"ratio to the ceiling {cpu['bare'] / value:.2f}   runs: {', '.join(f'{v:.3f}' for v in runs[kind])}")
+    cpu = printed_medians(runs, lambda kind, value: f" ({1000 / value:,.0f}/s of one core)")
     print(f"  access line {access_line_cpu_us(args.requests * 5):.1f} µs CPU each (log_access, JSON, to os.devnull)")
     failures = missed(args, cpu, "in process")
     if args.served:
@@ -314,12 +321,9 @@ def measure_served(args: argparse.Namespace, database_url: str, ids: list[str], 
     for _ in range(args.rounds):
         for kind, (group, send) in kinds.items():
             runs[kind].append(server_cpu(kind, group, send, args.requests))
-    cpu = {kind: statistics.median(values) for kind, values in runs.items()}
     print(f"served: gunicorn as deployed, one worker each, over HTTP; server CPU per request; "
           f"load average {load_average():.2f}")
-    for kind, value in cpu.items():
-        print(f"  {kind:9} {value:.3f} ms CPU a request, ratio to the ceiling {cpu['bare'] / value:.2f}   "
-              f"runs: {', '.join(f'{v:.3f}' for v in runs[kind])}")
+    cpu = printed_medians(runs)
     # Each report's stamp is read again at most once a stamp lifetime, when it is polled after that.
     seconds = float(env.get("MACHIKOE_STATUS_STAMP_SECONDS", "1"))
     wall = statistics.median(walls["poll"][1:])
@@ -370,13 +374,9 @@ def measure_loaded(args: argparse.Namespace, servers: dict[str, tuple[str, int, 
             if round_number:  # the first round warms every server up
                 runs[kind].append(used * 1000 / result["requests"])
                 rates[kind].append(result["requests"] / (result["duration_us"] / 1e6))
-    cpu = {kind: statistics.median(values) for kind, values in runs.items()}
     print(f"served under load: wrk -c4 closed loop, {args.loaded_seconds:g} s a run, {args.rounds} rounds; "
           f"load average {load_average():.2f}")
-    for kind, value in cpu.items():
-        print(f"  {kind:9} {value:.3f} ms CPU a request, {statistics.median(rates[kind]):,.0f}/s, ratio to the ceiling "
-              f"{cpu['bare'] / value:.2f}   runs: {', '.join(f'{v:.3f}' for v in runs[kind])}")
-    return cpu
+    return printed_medians(runs, lambda kind, value: f", {statistics.median(rates[kind]):,.0f}/s")
 
 
 if __name__ == "__main__":

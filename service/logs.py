@@ -197,6 +197,11 @@ def given_request_id(environ: dict[str, Any]) -> str | None:
     return given if 0 < len(given) <= 64 and given.isascii() and given.isprintable() else None
 
 
+def answer_headers(rid: str | None) -> list[tuple[str, str]]:
+    """What every answer of the service carries: its request id (when it has one) and no type sniffing."""
+    return [*((("X-Request-Id", rid),) if rid else ()), ("X-Content-Type-Options", "nosniff")]
+
+
 def init_request_ids(app: Flask) -> None:
     @app.before_request
     def _start() -> None:
@@ -206,8 +211,6 @@ def init_request_ids(app: Flask) -> None:
 
     @app.after_request
     def _finish(response: Response) -> Response:
-        rid = g.get("request_id")
-        if rid:
-            response.headers["X-Request-Id"] = rid
-        response.headers["X-Content-Type-Options"] = "nosniff"
+        for name, value in answer_headers(g.get("request_id")):
+            response.headers[name] = value
         return response

@@ -34,7 +34,7 @@ from werkzeug.sansio.utils import get_host
 from service.api.caching import public_view_headers
 from service.domain import languages, report_stamp
 from service.extensions import db
-from service.logs import given_request_id
+from service.logs import answer_headers, given_request_id
 
 PREFIX = "/api/v1/reports/"
 # A report's public id as the view's path takes it; anything else is the app's to answer.
@@ -88,18 +88,13 @@ class UnchangedPolls:
         etag = kept.stamp.etag(_language(asked, environ.get("HTTP_ACCEPT_LANGUAGE", "")))
         if not parse_etags(environ["HTTP_IF_NONE_MATCH"]).contains(etag.strip('"')):
             return None
-        return [*public_view_headers(etag).items(), *answer_headers(environ)]
+        return [*public_view_headers(etag).items(), *answer_headers(given_request_id(environ) or os.urandom(16).hex())]
 
     def _database_key(self) -> str:
         if self._database is None:
             with self.app.app_context():
                 self._database = report_stamp.database_key(db.engine)
         return self._database
-
-
-def answer_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
-    """What every answer of the service carries (see :func:`service.logs.init_request_ids`)."""
-    return [("X-Request-Id", given_request_id(environ) or os.urandom(16).hex()), ("X-Content-Type-Options", "nosniff")]
 
 
 @lru_cache(maxsize=256)

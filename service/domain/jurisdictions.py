@@ -15,7 +15,7 @@ from typing import Any
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from service.domain.local_government_code import normalize
@@ -198,21 +198,16 @@ def add_rule(session: Session, jurisdiction: Jurisdiction, *, department_code: s
 
 def rule_department_id(session: Session, jurisdiction: Jurisdiction, code: str) -> int:
     """The id of the department a rule names; raises SetupError for none of that code."""
-    found = session.scalar(select(Department.id).where(Department.jurisdiction_id == jurisdiction.id,
-                                                       Department.code == code))
-    if found is None:
-        raise UnknownName(f"jurisdiction {jurisdiction.code} has no department {code!r}", "department")
-    return found
+    return _named_id(session, select(Department.id).where(Department.jurisdiction_id == jurisdiction.id, Department.code == code),
+                     f"jurisdiction {jurisdiction.code} has no department {code!r}", "department")
 
 
 def rule_category_id(session: Session, jurisdiction: Jurisdiction, code: str | None) -> int | None:
     """The id of the category a rule names (None for any category); raises SetupError for an unknown one."""
     if not code:
         return None
-    found = session.scalar(select(Category.id).where(Category.jurisdiction_id == jurisdiction.id, Category.code == code))
-    if found is None:
-        raise UnknownName(f"jurisdiction {jurisdiction.code} has no category {code!r}", "category")
-    return found
+    return _named_id(session, select(Category.id).where(Category.jurisdiction_id == jurisdiction.id, Category.code == code),
+                     f"jurisdiction {jurisdiction.code} has no category {code!r}", "category")
 
 
 def rule_area_id(session: Session, jurisdiction: Jurisdiction, ref: str | None) -> int | None:
@@ -220,10 +215,15 @@ def rule_area_id(session: Session, jurisdiction: Jurisdiction, ref: str | None) 
     if not ref:
         return None
     layer, _, code = ref.partition(":")
-    found = session.scalar(select(Area.id).where(Area.jurisdiction_id == jurisdiction.id, Area.layer == layer,
-                                                 Area.code == area_code(code)))
+    return _named_id(session, select(Area.id).where(Area.jurisdiction_id == jurisdiction.id, Area.layer == layer,
+                                                    Area.code == area_code(code)),
+                     f"jurisdiction {jurisdiction.code} has no area {ref!r} (give layer:code)", "area")
+
+
+def _named_id(session: Session, query: Select[int], missing: str, field: str) -> int:
+    found = session.scalar(query)
     if found is None:
-        raise UnknownName(f"jurisdiction {jurisdiction.code} has no area {ref!r} (give layer:code)", "area")
+        raise UnknownName(missing, field)
     return found
 
 

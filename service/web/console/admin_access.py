@@ -36,7 +36,7 @@ from service.web.console.admin_access_forms import (
     page_url,
     pages,
 )
-from service.web.console.admin_confirm import Question, confirm_page
+from service.web.console.admin_confirm import Question, confirm_page, refusal_page
 from service.web.console.member import current_member
 from service.web.signin import policy, staff_required
 
@@ -241,9 +241,9 @@ def admin_staff_deactivate_question(member_id: int) -> str:
     back = url_for("staff_web.admin_staff_member", member_id=member.id)
     heading = _("「%(name)s」のアカウントを無効にしますか", name=member.name)
     if member.id == current_member().id:
-        return confirm_page(Question(heading, [_("自分のアカウントは無効にできません。")], None, "", back))
+        return refusal_page(heading, [_("自分のアカウントは無効にできません。")], back)
     if member.revoked_at is not None:
-        return confirm_page(Question(heading, [_("このアカウントはすでに無効です。")], None, "", back))
+        return refusal_page(heading, [_("このアカウントはすでに無効です。")], back)
     return confirm_page(Question(heading, [
         _("ログインも、APIキー（%(prefix)s…）も、すぐに使えなくなります。", prefix=member.key_prefix),
         _("取り消せません。これまでの操作の記録は残ります。")],

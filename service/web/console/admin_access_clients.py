@@ -14,7 +14,7 @@ from service.models import ApiClient, Jurisdiction
 from service.web.console import bp
 from service.web.console.admin import ADMINS, admin_page
 from service.web.console.admin_access_forms import PAGE_SIZE, page_number, page_url, pages
-from service.web.console.admin_confirm import Question, confirm_page
+from service.web.console.admin_confirm import Question, confirm_page, refusal_page
 from service.web.console.member import current_member
 from service.web.signin import staff_required
 
@@ -57,7 +57,7 @@ def admin_clients_revoke_question(client_id: int) -> str:
     back = url_for("staff_web.admin_clients")
     heading = _("「%(name)s」のキーを失効させますか", name=client.name)
     if client.revoked_at is not None:
-        return confirm_page(Question(heading, [_("このキーはすでに失効しています。")], None, "", back))
+        return refusal_page(heading, [_("このキーはすでに失効しています。")], back)
     return confirm_page(Question(heading, [
         _("このキー（%(prefix)s…）で送られてくる通報は、すぐに受け付けなくなります。", prefix=client.key_prefix),
         _("取り消せません。続けるには、新しいクライアントを追加してキーを渡し直してください。")],

@@ -30,3 +30,8 @@ class Question:
 
 def confirm_page(question: Question) -> str:
     return render_template("staff/admin/confirm.html", question=question)
+
+
+def refusal_page(heading: str | LazyString, reasons: Sequence[str | LazyString], back: str) -> str:
+    """The question's page when the change cannot be made now: why, and the way back, with no button."""
+    return confirm_page(Question(heading, reasons, None, "", back))

@@ -18,7 +18,7 @@ from service.extensions import db
 from service.models import Department, Staff
 from service.web.console import bp
 from service.web.console.admin import ADMINS, admin_page
-from service.web.console.admin_confirm import Question, confirm_page
+from service.web.console.admin_confirm import Question, confirm_page, refusal_page
 from service.web.console.admin_setup_forms import (
     Errors,
     Field,
@@ -115,14 +115,13 @@ def admin_department_delete_question(code: str) -> str:
     back = url_for("staff_web.admin_department", code=code)
     heading = _("課「%(name)s」を削除しますか", name=department.name_ja)
     if any(uses.values()):
-        return confirm_page(Question(heading, [
+        return refusal_page(heading, [
             _("この課には、通報%(reports)d件・振り分けルール%(rules)d件・職員%(staff)d人があるため削除できません。",
               reports=uses["reports"], rules=uses["routing rules"], staff=uses["staff"]),
-            _("受付をやめるには、「通報を受け付ける」を外して保存してください。")], None, "", back))
+            _("受付をやめるには、「通報を受け付ける」を外して保存してください。")], back)
     if department.is_fallback:
-        return confirm_page(Question(heading, [
-            _("この課は「どのルールにも当たらない通報」を受け持っているため削除できません。先に別の課に受け持たせてください。")],
-            None, "", back))
+        return refusal_page(heading, [
+            _("この課は「どのルールにも当たらない通報」を受け持っているため削除できません。先に別の課に受け持たせてください。")], back)
     return confirm_page(Question(heading, [_("この課を使う通報・振り分けルール・職員はありません。"), _("削除は取り消せません。")],
                                  url_for("staff_web.admin_department_delete", code=code), _("この課を削除する"), back))
 
