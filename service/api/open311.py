@@ -24,6 +24,7 @@ from service.api.idempotency_header import idempotency_header
 from service.api.language import preferred_language
 from service.api.limits import client_budgets, within
 from service.api.presenters import public_photos
+from service.api.problems import REDIRECT_DETAIL
 from service.api.urls import external_url
 from service.domain import api_clients, outbound, remote_media, report_lists, urgency
 from service.domain.coverage import coverage
@@ -138,7 +139,7 @@ def _unrouted() -> Response | None:
     if isinstance(error, RequestRedirect):
         # A path routing writes otherwise (a doubled slash merged): the redirect, as an Open311
         # document rather than Werkzeug's HTML page.
-        response = _answer([{"code": error.code, "description": "This resource is at the address in Location."}],
+        response = _answer([{"code": error.code, "description": REDIRECT_DETAIL}],
                            "errors", error.code)
         response.headers["Location"] = error.new_url
         return response

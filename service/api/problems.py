@@ -54,6 +54,8 @@ def _string_keys(value: Any) -> Any:
 
 
 API_PREFIX = "/api/"
+# What a redirect of routing says, in every format the service answers in.
+REDIRECT_DETAIL = "This resource is at the address in Location."
 
 
 def init_routing_redirects(app: Flask) -> None:
@@ -65,7 +67,7 @@ def _redirect_as_problem() -> Response | None:
     error = request.routing_exception
     if not isinstance(error, RequestRedirect) or not request.path.startswith(API_PREFIX):
         return None
-    response = problem_response(error.code, error.name, "This resource is at the address in Location.")
+    response = problem_response(error.code, error.name, REDIRECT_DETAIL)
     response.headers["Location"] = error.new_url
     return response
 

@@ -60,8 +60,6 @@ from service.photos.inspect import PhotoRejected, inspect_photo
 from service.pipeline import pipeline_for
 from service.timefmt import iso_tokyo
 
-# A proxy may answer a poll for a few seconds before asking again (with If-None-Match).
-
 blp = Blueprint("resident", __name__, url_prefix="/api/v1", description="Residents: categories, reports and their status")
 
 # A multipart report has the JSON report's fields, its nested objects as JSON parts, and photos.
