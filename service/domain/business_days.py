@@ -8,11 +8,10 @@ are not business days. Days are counted in Asia/Tokyo.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import jpholiday
 
-TOKYO = ZoneInfo("Asia/Tokyo")
+from service.timefmt import TOKYO
 
 
 def is_business_day(day: date, *, year_end_break: bool = True) -> bool:

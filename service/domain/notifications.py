@@ -302,7 +302,7 @@ def _claim(session: Session, delivery_ids: list[int], now: datetime, policy: Del
                                      _resident_sender(delivery, event, report, follower, policy, mailer)))
         else:
             attempts.append(_Attempt(delivery.id, delivery.uid, event.event_type, f"subscriber {subscriber.id}",
-                                     delivery.attempts + 1, _sender(delivery, event, report, subscriber, policy, mailer, http)))
+                                     delivery.attempts + 1, _sender(delivery, event, report, subscriber, policy, mailer, http, now)))
     session.commit()
     return attempts
 
@@ -354,7 +354,7 @@ def replay(session: Session, delivery: Delivery, now: datetime | None = None) ->
 
 
 def _sender(delivery: Delivery, event: OutboxEvent, report: Report | None, subscriber: Subscriber, policy: DeliveryPolicy,
-            mailer: Mailer | None, http: requests.Session) -> Callable[[], int | None]:
+            mailer: Mailer | None, http: requests.Session, now: datetime) -> Callable[[], int | None]:
     """One attempt over the subscriber's channel, ready to run: the HTTP status on success, DeliveryFailed otherwise.
 
     The body is built now, while the rows are loaded; the signature is made when it is sent.
@@ -364,7 +364,7 @@ def _sender(delivery: Delivery, event: OutboxEvent, report: Report | None, subsc
     if not subscriber.active:
         return _refusal("the subscriber is inactive")
     if subscriber.kind == line_push.KIND:
-        return _line_push(delivery, event, report, policy)
+        return _line_push(delivery, event, report, policy, now)
     if subscriber.kind == "email":
         if mailer is None:
             return _refusal("e-mail is not configured (SMTP_HOST is unset)")
@@ -399,9 +399,10 @@ def _resident_sender(delivery: Delivery, event: OutboxEvent, report: Report | No
     return lambda: _mail(mailer, mail.to, mail.subject, mail.text, mail.headers)
 
 
-def _line_push(delivery: Delivery, event: OutboxEvent, report: Report, policy: DeliveryPolicy) -> Callable[[], int | None]:
+def _line_push(delivery: Delivery, event: OutboxEvent, report: Report, policy: DeliveryPolicy,
+               now: datetime) -> Callable[[], int | None]:
     try:
-        push = line_push.prepare(delivery, event, report, policy.line)
+        push = line_push.prepare(delivery, event, report, policy.line, now)
     except line_push.PushRefused as exc:
         return _refusal(str(exc))
 

@@ -7,9 +7,10 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, and_, or_
 
-from service.domain.business_days import TOKYO, business_days_between
+from service.domain.business_days import business_days_between
 from service.domain.status import OPEN_STATUSES
 from service.models import Report
+from service.timefmt import TOKYO
 
 
 def overdue_condition(now: datetime) -> ColumnElement[bool]:

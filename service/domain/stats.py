@@ -46,10 +46,11 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from service.domain import access
-from service.domain.business_days import TOKYO, is_business_day
+from service.domain.business_days import is_business_day
 from service.domain.status import OPEN_STATUSES
 from service.models import Staff
 from service.models.types import UTCDateTime
+from service.timefmt import TOKYO
 
 GROUPS = ("department", "category", "ward", "month")
 PERCENTILES = {"median": 0.5, "p90": 0.9}

@@ -10,12 +10,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from service.domain import dates
 from service.open311 import Open311Error
+from service.timefmt import TOKYO
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 MAX_RANGE = timedelta(days=90)
 DEFAULT_LIMIT = 1000
 MAX_IDS = 100

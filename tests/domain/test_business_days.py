@@ -6,7 +6,8 @@ from datetime import date, datetime
 
 import pytest
 
-from service.domain.business_days import TOKYO, business_days_between, due_at, is_business_day
+from service.domain.business_days import business_days_between, due_at, is_business_day
+from service.timefmt import TOKYO
 
 
 def tokyo(y: int, m: int, d: int, h: int = 10) -> datetime:

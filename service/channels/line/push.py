@@ -4,8 +4,9 @@ Pushes go through the notification outbox like webhooks: a jurisdiction's
 LINE channel has one subscriber of kind ``line``, which hears the events of
 reports that came through LINE, and each push is a delivery with retries and
 a dead-letter state. A push is taken from the channel's monthly quota when
-its delivery is claimed (LINE charges per push); a resident who blocked the
-account is not pushed to.
+its delivery is claimed (LINE charges per push; the month is the calendar
+month in Japan, as LINE counts it); a resident who blocked the account is not
+pushed to.
 
 The delivery records the LINE user it pushes to and the text it carries, so
 the person's export (service/domain/rights.py) shows what was pushed to them.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -28,7 +30,7 @@ from service.channels.line.client import LineClient, LineEndpoints
 from service.domain import status as statuses
 from service.domain.disclosure import public_reply
 from service.models import Delivery, HistoryEntry, LineChannel, LineReport, OutboxEvent, Report
-from service.models.types import utcnow
+from service.timefmt import TOKYO
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +49,12 @@ def hears(event: OutboxEvent, report: Report) -> bool:
     return not (event.event_type == "report.replied" and (event.payload or {}).get("with_transition"))
 
 
-def prepare(delivery: Delivery, event: OutboxEvent, report: Report, endpoints: LineEndpoints | None) -> Callable[[], int | None]:
-    """The push of ``delivery``, ready to send, recorded on it; raises PushRefused when there is nobody or no quota to push with."""
+def prepare(delivery: Delivery, event: OutboxEvent, report: Report, endpoints: LineEndpoints | None,
+            now: datetime) -> Callable[[], int | None]:
+    """The push of ``delivery`` claimed at ``now``, ready to send, recorded on it.
+
+    Raises PushRefused when there is nobody or no quota to push with.
+    """
     session = object_session(report)
     if session is None or endpoints is None:
         raise PushRefused("LINE is not configured for deliveries")
@@ -62,7 +68,7 @@ def prepare(delivery: Delivery, event: OutboxEvent, report: Report, endpoints: L
     if user.blocked_at is not None:
         log.info("LINE push for report %s not sent: the resident blocked the account", report.public_id)
         return lambda: None
-    month = utcnow().strftime("%Y-%m")
+    month = now.astimezone(TOKYO).strftime("%Y-%m")
     if channel.push_month != month:
         channel.push_month, channel.pushes_this_month = month, 0
     if channel.monthly_push_quota is not None and channel.pushes_this_month >= channel.monthly_push_quota:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
 from sqlalchemy import select
 
+from service.channels.line import push
+from service.channels.line.client import LineEndpoints
 from service.channels.line.postbacks import CATEGORY, SUBMIT
 from service.domain.staff_keys import create_staff
 from service.extensions import db
-from service.models import Delivery, LineChannel, LineUser, Report
+from service.models import Delivery, LineChannel, LineUser, OutboxEvent, Report
 from tests.channels.line import standin as line
 from tests.channels.line.test_conversation import INSIDE, converse, last_text
 from tests.conftest import make_jpeg
@@ -100,3 +105,26 @@ def test_a_resident_who_blocked_the_account_is_not_pushed_to_and_the_quota_holds
                            what="the refused push", timeout=20)
     assert "quota" in error
     assert platform.pushes_to("990019") == []
+
+
+def test_the_monthly_push_quota_starts_again_when_the_month_begins_in_japan(line_app, platform):
+    public_id = report_through_line(line_app, platform, line.new_user_id())
+    endpoints = LineEndpoints(platform.url, platform.url)
+    with line_app.app_context():
+        report = db.session.scalar(select(Report).where(Report.public_id == public_id))
+        channel = db.session.scalar(select(LineChannel))
+        channel.push_month, channel.pushes_this_month, channel.monthly_push_quota = "2026-11", 5, 5
+        event = OutboxEvent(event_type="report.status_changed", report_id=report.id, payload={"to": "acknowledged"})
+
+        # 23:59 on 30 November in Japan (14:59 UTC): November's quota is used up.
+        with pytest.raises(push.PushRefused, match="quota"):
+            push.prepare(Delivery(uid="quota-1"), event, report, endpoints, datetime(2026, 11, 30, 14, 59, tzinfo=UTC))
+        assert (channel.push_month, channel.pushes_this_month) == ("2026-11", 5)
+
+        # 00:30 on 1 December in Japan, still 30 November in UTC: a new month, a new quota.
+        send = push.prepare(Delivery(uid="quota-2"), event, report, endpoints, datetime(2026, 11, 30, 15, 30, tzinfo=UTC))
+        assert (channel.push_month, channel.pushes_this_month) == ("2026-12", 1)
+        db.session.rollback()
+    sent = len(platform.pushes_to("990019"))
+    assert send() == 200
+    assert len(platform.pushes_to("990019")) == sent + 1

@@ -9,7 +9,7 @@ from html import unescape
 
 import pytest
 
-from service.domain.business_days import TOKYO
+from service.timefmt import TOKYO
 from service.web.console.figures import COLUMNS, figure_text
 from tests.stats.test_figures import make_reports
 
