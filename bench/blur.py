@@ -39,11 +39,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import load_average, machine_summary, phone_photo_pixels
 from PIL import Image, ImageStat
 
+from bench.common import load_average, machine_summary, phone_photo_pixels
 from service.photos.derivatives import make_derivatives, upright_large
 from service.photos.detection import DETECTION_SIDE, FaceDetector
 from service.photos.plates import PlateDetector

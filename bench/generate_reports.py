@@ -446,7 +446,7 @@ def filled_database(admin_url: str, name: str, count: int, seed: int, env: dict[
     reports are generated only up to ``count``: the first run of a benchmark
     pays for the data, later runs reuse it. Raises RuntimeError when a step fails.
     """
-    from common import database_url_for, ensure_database, prepare_database
+    from bench.common import database_url_for, ensure_database, prepare_database
 
     ensure_database(admin_url, name)
     url = database_url_for(admin_url, name)

@@ -57,9 +57,8 @@ import redis
 from urllib3 import encode_multipart_formdata
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (
+from bench.common import (
     CATEGORY,
     DESCRIPTIONS,
     HOST,

@@ -46,12 +46,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pillow_heif
-from common import load_average, machine_summary, phone_photo_pixels, with_exif
 from PIL import Image
 
+from bench.common import load_average, machine_summary, phone_photo_pixels, with_exif
 from service.photos.derivatives import make_derivatives
 
 ROOT = Path(__file__).resolve().parent.parent

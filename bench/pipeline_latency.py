@@ -45,9 +45,8 @@ from pathlib import Path
 import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (
+from bench.common import (
     HOST,
     Processes,
     Sender,
@@ -71,7 +70,6 @@ from common import (
     wait_until_ready,
     with_exif,
 )
-
 from service.photos.derivatives import make_derivatives
 
 

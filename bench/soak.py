@@ -53,9 +53,8 @@ import psycopg
 import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (
+from bench.common import (
     HOST,
     Processes,
     Sender,

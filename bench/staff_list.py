@@ -39,9 +39,9 @@ from pathlib import Path
 import psycopg
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import (
+from bench.common import (
     HOST,
     ROOT,
     Processes,
@@ -52,7 +52,7 @@ from common import (
     run_with_processes,
     wait_until_ready,
 )
-from generate_reports import database_name, filled_database
+from bench.generate_reports import database_name, filled_database
 
 OPEN = ("received", "acknowledged", "in_progress")
 DEMO_CODE = "990019"

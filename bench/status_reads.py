@@ -73,9 +73,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (
+from flask.testing import FlaskClient
+
+from bench.common import (
     HOST,
     Processes,
     _group_cpu_seconds,
@@ -90,7 +91,6 @@ from common import (
     verdict,
     wait_until_ready,
 )
-from flask.testing import FlaskClient
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -183,9 +183,9 @@ def main() -> int:
 
 
 def measure(args: argparse.Namespace, database_url: str) -> int:
-    import bare_upload
     from flask_migrate import upgrade
 
+    from bench import bare_upload
     from service import create_app
     from service.domain.report_stamp import rendered_views
     from service.extensions import db
