@@ -193,3 +193,13 @@ def test_a_new_data_directory_is_named_and_the_env_file_is_read(tmp_path):
     assert f"created the data directory {data_dir}" in done.stderr
     assert "machikoe db upgrade" in done.stderr and "Traceback" not in done.stderr
     assert data_dir.is_dir() and not (tmp_path / "var").exists()
+
+
+def test_a_command_starts_without_the_libraries_only_line_and_s3_need(tmp_path: Path) -> None:
+    # The LINE SDK and boto3 take seconds to import; a command, a web or a worker process that
+    # never speaks to LINE or S3 does not pay them (they load when first used).
+    probe = ("import sys\nimport service.cli\nfrom service import create_app\ncreate_app()\n"
+             "print(','.join(m for m in ('linebot', 'boto3') if m in sys.modules) or 'none')")
+    result = subprocess.run([sys.executable, "-c", probe], env={**os.environ, "MACHIKOE_DATA_DIR": str(tmp_path)},
+                            capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.strip() == "none", result.stdout + result.stderr

@@ -13,6 +13,7 @@ role must keep).
 
 from __future__ import annotations
 
+import functools
 import hmac
 import unicodedata
 from collections.abc import Mapping
@@ -38,8 +39,12 @@ PASSWORD_MAX = 1024
 TOTP_WINDOW = 1
 
 _hasher = PasswordHasher()
-# Verified against when no account matches, so an unknown login takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("machikoe-no-such-account")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when no account has the login, so that both take as long; made once, when first needed."""
+    return _hasher.hash("machikoe-no-such-account")
 
 
 @dataclass(frozen=True)
@@ -92,7 +97,7 @@ def hash_password(password: str, policy: Policy) -> str:
 def _password_matches(member: Staff | None, password: str) -> bool:
     stored = member.password_hash if member is not None else None
     try:
-        return _hasher.verify(stored or _DUMMY_HASH, password[:PASSWORD_MAX]) and stored is not None
+        return _hasher.verify(stored or _dummy_hash(), password[:PASSWORD_MAX]) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from service.storage.base import PhotoStore
 from service.storage.local import LocalPhotoStore
-from service.storage.s3 import S3PhotoStore
 
 BACKENDS = ("local", "s3")
 
@@ -48,6 +47,9 @@ def photo_store_from_settings(settings: Mapping[str, Any]) -> PhotoStore:
         bucket = _text(settings, "S3_BUCKET")
         if bucket is None:
             raise ValueError("PHOTO_STORAGE=s3 needs S3_BUCKET, the bucket for photos")
+        # boto3 takes a few tenths of a second to import: only a process that stores in S3 pays it.
+        from service.storage.s3 import S3PhotoStore
+
         return S3PhotoStore(
             bucket=bucket,
             endpoint_url=_text(settings, "S3_ENDPOINT_URL"),

@@ -10,9 +10,9 @@ them, so LINE gets its 200 at once.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Blueprint, current_app, request
-from linebot.v3.webhook import SignatureValidator
 
 from service.api.problems import abort
 from service.channels.line import store_events
@@ -39,7 +39,7 @@ def webhook(jurisdiction_code: str):
         abort(413, "The webhook body is too large.")
     signature = request.headers.get("X-Line-Signature", "")
     try:
-        valid = bool(signature) and SignatureValidator(channel.channel_secret).validate(raw.decode("utf-8"), signature)
+        valid = bool(signature) and _signature_validator(channel.channel_secret).validate(raw.decode("utf-8"), signature)
     except (UnicodeDecodeError, ValueError):
         valid = False
     if not valid:
@@ -55,3 +55,10 @@ def webhook(jurisdiction_code: str):
         jobs.line_events(new_ids)
     current_app.logger.debug("LINE webhook: %d events, %d new", len(events), len(new_ids))
     return {}, 200
+
+
+def _signature_validator(channel_secret: str) -> Any:
+    # The SDK's webhook package takes about a second to import: a process pays it at its first LINE event, not at start.
+    from linebot.v3.webhook import SignatureValidator
+
+    return SignatureValidator(channel_secret)
