@@ -6,10 +6,10 @@ stream of requests in every phase, stateful included, with every check: no
 500, no response that violates the schema, no status code, header or content
 type the contract does not list, valid data accepted and invalid data refused.
 
-It runs as an admin, and Open311 POSTs carry a client system's api_key made
-with `machikoe clients create` (see hooks.py). Rate limits stay on but are set
-far above what the run sends, so intake and ratings are answered, not refused
-with 429, and the limits' own code paths still run.
+It runs as an admin, and Open311 POSTs carry a client system's api_key (see
+hooks.py). Rate limits stay on but are set far above what the run sends, so
+intake and ratings are answered, not refused with 429, and the limits' own
+code paths still run.
 
 Every check runs; schemathesis.toml lets a few operations answer 412 or 422 to
 schema-valid data where a rule depends on stored state or on two fields at
@@ -25,7 +25,6 @@ keys: a line holding one fails the test.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -63,10 +62,39 @@ def free_port() -> int:
 MACHIKOE = str(Path(sys.executable).with_name("machikoe"))
 
 
-def machikoe(*args: str, env: dict[str, str]) -> str:
-    result = subprocess.run([MACHIKOE, *args], env=env, cwd=ROOT, capture_output=True,
-                            text=True, timeout=120, check=True)
-    return result.stdout
+def prepared(data_dir: Path, database_url: str | None) -> dict[str, str]:
+    """The server's database migrated and seeded, with an admin and a client system for the run (and a spare of each).
+
+    Done in this process, which has the code loaded already, rather than by six `machikoe` commands of
+    a few seconds' start each; `machikoe serve` then opens the same database.
+    """
+    from flask_migrate import upgrade
+
+    from service import create_app
+    from service.domain.api_clients import create_client
+    from service.domain.staff_keys import create_staff
+    from service.extensions import db
+    from service.seed import seed_demo
+
+    settings: dict[str, object] = {"DATA_DIR": str(data_dir), "SECRET_KEY": "contract-secret", "LOG_LEVEL": "WARNING",
+                                   "CELERY_BROKER_URL": "memory://localhost/", "EMBEDDED_WORKER": False}
+    if database_url:
+        settings["DATABASE_URL"] = database_url
+    app = create_app(settings)
+    with app.app_context():
+        upgrade()
+        seed_demo(db.session())
+        session = db.session()
+        staff, spare_staff = (create_staff(session, name=name, role="admin", jurisdiction_code="990019", department_code=None)
+                              for name in ("contract", "spare"))
+        session.commit()
+        client, spare_client = (create_client(session, name=name, jurisdiction_code="990019") for name in ("contract", "spare"))
+        keys = {"MACHIKOE_CONTRACT_STAFF_KEY": staff[1], "MACHIKOE_CONTRACT_CLIENT_KEY": client[1],
+                "MACHIKOE_CONTRACT_STAFF_ID": str(staff[0].id), "MACHIKOE_CONTRACT_SPARE_STAFF_ID": str(spare_staff[0].id),
+                "MACHIKOE_CONTRACT_CLIENT_ID": str(client[0].id), "MACHIKOE_CONTRACT_SPARE_CLIENT_ID": str(spare_client[0].id)}
+        db.session.remove()
+        db.engine.dispose()
+    return keys
 
 
 @pytest.fixture(params=["embedded", "postgresql"])
@@ -79,16 +107,7 @@ def live_server(request: pytest.FixtureRequest, tmp_path: Path):
         # fails in CI, skips elsewhere, when PostgreSQL is away
         url = services.postgres_url("contract", fresh=True).replace("postgresql+psycopg://", "postgresql://", 1)
         env.update(DATABASE_URL=url, REDIS_URL=services.redis_url(), MACHIKOE_EMBEDDED_WORKER="false")
-    machikoe("db", "upgrade", env=env)
-    machikoe("seed-demo", env=env)
-    def created(*command: str) -> dict[str, object]:
-        return json.loads(machikoe(*command, "--jurisdiction", "990019", "--json", env=env).strip().splitlines()[-1])
-
-    staff, spare_staff = (created("staff", "create", "--name", name, "--role", "admin") for name in ("contract", "spare"))
-    client, spare_client = (created("clients", "create", "--name", name) for name in ("contract", "spare"))
-    keys = {"MACHIKOE_CONTRACT_STAFF_KEY": staff["api_key"], "MACHIKOE_CONTRACT_CLIENT_KEY": client["api_key"],
-            "MACHIKOE_CONTRACT_STAFF_ID": str(staff["id"]), "MACHIKOE_CONTRACT_SPARE_STAFF_ID": str(spare_staff["id"]),
-            "MACHIKOE_CONTRACT_CLIENT_ID": str(client["id"]), "MACHIKOE_CONTRACT_SPARE_CLIENT_ID": str(spare_client["id"])}
+    keys = prepared(tmp_path, env.get("DATABASE_URL"))
     port = free_port()
     log = open(tmp_path / "serve.log", "w")  # noqa: SIM115  (closed below)
     process = subprocess.Popen([MACHIKOE, "serve", "--port", str(port)], env=env, cwd=ROOT,
