@@ -26,14 +26,14 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from types import FrameType
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
@@ -41,6 +41,7 @@ import psycopg
 import requests
 from PIL import Image, ImageDraw, ImageFilter
 from psycopg import sql
+from psycopg.abc import Params, QueryNoTemplate
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -310,6 +311,13 @@ def database_url_for(admin_url: str, name: str) -> str:
     return urlunsplit(urlsplit(admin_url)._replace(path="/" + name))
 
 
+def scalar(connection: psycopg.Connection[Any], query: QueryNoTemplate, params: Params | None = None) -> Any:
+    """The first column of the first row ``query`` answers: an aggregate's, or a row known to exist."""
+    row = connection.execute(query, params).fetchone()
+    assert row is not None, f"no row for {query!r}"
+    return row[0]
+
+
 def ensure_database(admin_url: str, name: str, *, fresh: bool = False) -> str:
     """Create the benchmark database when missing (dropped first when ``fresh``); returns the server's version."""
     with psycopg.connect(admin_url, autocommit=True) as connection:
@@ -318,7 +326,7 @@ def ensure_database(admin_url: str, name: str, *, fresh: bool = False) -> str:
         exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if exists is None:
             connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        server_version = connection.execute("SHOW server_version").fetchone()[0]
+        server_version = scalar(connection, "SHOW server_version")
     return server_version
 
 
@@ -393,6 +401,11 @@ class Sent:
     status: int = 0
     public_id: str | None = None
     error: str | None = None
+
+
+def public_ids(sent: Iterable[Sent]) -> list[str]:
+    """The ids the service gave, of the POSTs it accepted."""
+    return [s.public_id for s in sent if s.public_id]
 
 
 class Sender:

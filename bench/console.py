@@ -70,6 +70,7 @@ from bench.common import (
     machine_summary,
     percentile,
     run_with_processes,
+    scalar,
     wait_until_ready,
 )
 from bench.generate_reports import database_name, filled_database
@@ -283,8 +284,8 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
     # be interactive with its tiles down.
     env["MACHIKOE_MAP_TILE_URL"] = f"http://{HOST}:{free_port()}/{{z}}/{{x}}/{{y}}.png"
     with psycopg.connect(database_url, autocommit=True) as connection:
-        total = connection.execute("SELECT count(*) FROM report").fetchone()[0]
-        open_reports = connection.execute("SELECT count(*) FROM report WHERE status = ANY(%s)", (list(OPEN),)).fetchone()[0]
+        total = scalar(connection, "SELECT count(*) FROM report")
+        open_reports = scalar(connection, "SELECT count(*) FROM report WHERE status = ANY(%s)", (list(OPEN),))
         newest = connection.execute(
             "SELECT r.public_id FROM report r JOIN department d ON d.id = r.department_id WHERE d.code = %s "
             "AND r.status = ANY(%s) ORDER BY r.created_at DESC LIMIT 1", (args.department, list(OPEN))).fetchone()

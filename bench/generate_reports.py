@@ -168,8 +168,8 @@ def load_city(connection: psycopg.Connection) -> City:
                                (jurisdiction_id,)).fetchall()
     wards = [(name, shape(_json(geometry))) for _, layer, _, name, geometry in areas if layer == "ward"]
     park_id, park = next((i, shape(_json(g))) for i, layer, _, _, g in areas if layer == "park")
-    departments = dict(connection.execute("SELECT code, id FROM department WHERE jurisdiction_id = %s",
-                                          (jurisdiction_id,)).fetchall())
+    departments: dict[str, int] = dict(connection.execute("SELECT code, id FROM department WHERE jurisdiction_id = %s",
+                                                          (jurisdiction_id,)).fetchall())
     categories = {code: (cid, first, resolution) for cid, code, first, resolution in connection.execute(
         "SELECT id, code, first_response_days, resolution_days FROM category WHERE jurisdiction_id = %s",
         (jurisdiction_id,))}
@@ -245,7 +245,10 @@ class Generator:
         for index, (_, polygon) in enumerate(city.wards):
             ward_index[(ward_index < 0) & shapely.contains_xy(polygon, lons, lats)] = index
         categories = rng.choice(len(self.codes), size=n, p=list(CATEGORY_SHARES.values()))
-        reports, photos, history, ratings = [], [], [], []
+        reports: list[tuple] = []
+        photos: list[tuple] = []
+        history: list[tuple] = []
+        ratings: list[tuple] = []
         for i in range(n):
             report_id = self.next_id
             self.next_id += 1
@@ -405,7 +408,9 @@ def generate(database_url: str, count: int, seed: int) -> dict[str, int]:
     started = time.monotonic()
     with psycopg.connect(database_url) as connection:
         city = load_city(connection)
-        first_id = connection.execute("SELECT coalesce(max(id), 0) + 1 FROM report").fetchone()[0]
+        first = connection.execute("SELECT coalesce(max(id), 0) + 1 FROM report").fetchone()
+        assert first is not None  # an aggregate answers one row
+        first_id = first[0]
         connection.execute("SET synchronous_commit = off")
         generator = Generator(city, seed, count, first_id, datetime.now(UTC).replace(microsecond=0))
         totals = {"report": 0, "photo": 0, "history_entry": 0, "rating": 0}
@@ -446,7 +451,7 @@ def filled_database(admin_url: str, name: str, count: int, seed: int, env: dict[
     reports are generated only up to ``count``: the first run of a benchmark
     pays for the data, later runs reuse it. Raises RuntimeError when a step fails.
     """
-    from bench.common import database_url_for, ensure_database, prepare_database
+    from bench.common import database_url_for, ensure_database, prepare_database, scalar
 
     ensure_database(admin_url, name)
     url = database_url_for(admin_url, name)
@@ -455,7 +460,7 @@ def filled_database(admin_url: str, name: str, count: int, seed: int, env: dict[
     prepare_database({**env, "DATABASE_URL": url})
     print(f"database {name}: up to date in {time.monotonic() - started:.0f} s", flush=True)
     with psycopg.connect(url) as connection:
-        held = connection.execute("SELECT count(*) FROM report").fetchone()[0]
+        held = scalar(connection, "SELECT count(*) FROM report")
     if held < count:
         print(f"database {name}: {held:,} reports, generating {count - held:,} more (once; later runs reuse them)",
               flush=True)

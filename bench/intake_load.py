@@ -51,6 +51,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import psycopg
 import redis
@@ -291,7 +292,7 @@ def multipart_body() -> tuple[bytes, bytes, int]:
     """The POST body as head and tail around the marker, and the photo's size."""
     pixels = phone_photo_pixels()
     photo = with_exif(pixels, orientation=6, lat=35.65, lon=139.80, unique_id=MARKER)
-    fields = [
+    fields: list[tuple[str, str | tuple[str, bytes, str]]] = [
         ("category", CATEGORY),
         ("description", DESCRIPTIONS[0]),
         ("lat", "35.650000"),
@@ -321,7 +322,8 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
     server_version = ensure_database(args.admin_url, args.database, fresh=True)
     redis_client = redis.Redis.from_url(args.redis_url)
     redis_client.flushdb()
-    print(f"PostgreSQL {server_version}, Redis {redis_client.info('server')['redis_version']}")
+    # redis-py types the synchronous client's answers as possibly awaitable; this one answers a dict.
+    print(f"PostgreSQL {server_version}, Redis {cast(dict[str, Any], redis_client.info('server'))['redis_version']}")
     database = database_url_for(args.admin_url, args.database)
     env = service_environment(database, args.redis_url, workdir / "data")
     prepare_database(env)

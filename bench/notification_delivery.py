@@ -60,6 +60,7 @@ def main() -> int:
 
     receiver = subprocess.Popen([sys.executable, "-c", RECEIVER], stdout=subprocess.PIPE, text=True)
     try:
+        assert receiver.stdout is not None  # stdout=PIPE
         port = int(receiver.stdout.readline())
         return run(args, f"http://127.0.0.1:{port}/hook")
     finally:
@@ -84,19 +85,21 @@ def run(args: argparse.Namespace, url: str) -> int:
                       "RATE_LIMITS_ENABLED": False, "LOG_LEVEL": "WARNING"})
     with app.app_context():
         upgrade()
-        jurisdiction = seed_demo(db.session)
+        jurisdiction = seed_demo(db.session())
         road = db.session.scalar(select(Department).where(Department.code == "road"))
+        assert road is not None  # seed_demo made it
         client = app.test_client()
         created = client.post("/api/v1/reports", json={"category": "road_damage", "description": "ベンチマーク",
                                                         "lat": 35.65, "lon": 139.78})
         report = db.session.scalar(select(Report).where(Report.public_id == created.get_json()["id"]))
+        assert report is not None  # just created
         report.department_id = road.id
         db.session.add(Subscriber(jurisdiction_id=jurisdiction.id, kind="department_webhook", department_id=road.id,
                                   name="bench", url=url, secret="bench-secret", event_types=["report.status_changed"]))
         for index in range(args.count):
-            record_event(db.session, "report.status_changed", report, {"from": "received", "to": "acknowledged", "n": index})
+            record_event(db.session(), "report.status_changed", report, {"from": "received", "to": "acknowledged", "n": index})
         db.session.commit()
-        while notifications.dispatch(db.session, limit=1000).events:
+        while notifications.dispatch(db.session(), limit=1000).events:
             pass
         ids = list(db.session.scalars(select(Delivery.id).order_by(Delivery.id)))
         http = requests.Session()

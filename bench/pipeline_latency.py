@@ -41,6 +41,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any, cast
 
 import redis
 
@@ -62,6 +63,7 @@ from bench.common import (
     percentile,
     phone_photo_pixels,
     prepare_database,
+    public_ids,
     run_with_processes,
     send_at_rate,
     service_environment,
@@ -120,7 +122,8 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
     server_version = ensure_database(args.admin_url, args.database)
     redis_client = redis.Redis.from_url(args.redis_url)
     redis_client.flushdb()
-    redis_version = redis_client.info("server")["redis_version"]
+    # redis-py types the synchronous client's answers as possibly awaitable; this one answers a dict.
+    redis_version = cast(dict[str, Any], redis_client.info("server"))["redis_version"]
     redis_client.close()
     print(f"PostgreSQL {server_version}, Redis {redis_version}")
 
@@ -142,7 +145,7 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
         warm = [s for s in send_at_rate(sender.send, args.warmup, args.rate, args.threads) if s.public_id]
         if len(warm) != args.warmup:
             raise RuntimeError("warm-up reports were refused")
-        found = wait_for_processing(database_url, [s.public_id for s in warm], time.time() + 60, processes)
+        found = wait_for_processing(database_url, public_ids(warm), time.time() + 60, processes)
         if any(o.state != "done" for o in found.values()) or len(found) != len(warm):
             raise RuntimeError(f"warm-up reports were not processed; see {processes.log_dir}")
 
@@ -156,7 +159,7 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
     last_post = max(s.finished for s in sent)
     accepted = [s for s in sent if s.public_id]
     refused = [s for s in sent if not s.public_id]
-    found = wait_for_processing(database_url, [s.public_id for s in accepted], last_post + args.drain_timeout, processes)
+    found = wait_for_processing(database_url, public_ids(accepted), last_post + args.drain_timeout, processes)
     drained_after = max(0.0, time.time() - last_post)
     window = time.time() - load_started
     cpu_after = (processes.cpu_seconds(), own_cpu_seconds(), machine_busy_seconds())
@@ -164,11 +167,12 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
     done = {pid: o for pid, o in found.items() if o.state == "done" and o.processed is not None}
     failed = [o for o in found.values() if o.state == "failed"]
     late = len(accepted) - len(done) - len(failed)
+    processed = {pid: o.processed for pid, o in done.items() if o.processed is not None}  # all of done
     by_id = {s.public_id: s for s in accepted}
-    routed = [(o.processed - o.created).total_seconds() for o in done.values()]
-    from_post = [o.processed.timestamp() - by_id[pid].started for pid, o in done.items()]
+    routed = [(processed[pid] - o.created).total_seconds() for pid, o in done.items()]
+    from_post = [processed[pid].timestamp() - by_id[pid].started for pid in done]
     queued = [(o.started - o.created).total_seconds() for o in done.values() if o.started is not None]
-    working = [(o.processed - o.started).total_seconds() for o in done.values() if o.started is not None]
+    working = [(processed[pid] - o.started).total_seconds() for pid, o in done.items() if o.started is not None]
     answers = [s.finished - s.started for s in accepted]
 
     print(f"sent {len(sent)} in {last_post - load_started:.1f} s; accepted {len(accepted)}, refused {len(refused)}; "
@@ -196,7 +200,7 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
         print(f"gunicorn CPU per POST {used['gunicorn'] / len(sent) * 1000:.0f} ms")
     # The photos are public once the detector has looked, in the check jobs that
     # workers take after every report still to be routed.
-    published = wait_for_publication(database_url, [s.public_id for s in accepted],
+    published = wait_for_publication(database_url, public_ids(accepted),
                                      last_post + args.drain_timeout + args.publish_timeout, processes)
     cpu_published = processes.cpu_seconds()
     if published is None:

@@ -62,7 +62,7 @@ def serve() -> tuple[str, object]:
         from flask_migrate import upgrade
 
         upgrade()
-        seed_demo(db.session)
+        seed_demo(db.session())
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -53,18 +53,21 @@ def random_areas(rng: np.random.Generator) -> list[tuple[int, Polygon | MultiPol
         lat = rng.uniform(*LAT_RANGE)
         # Mostly ward-sized areas, some towns, a few prefecture-sized ones.
         radius = rng.choice([0.02, 0.05, 0.15, 0.5, 1.5], p=[0.35, 0.3, 0.2, 0.1, 0.05])
-        shape: Polygon | MultiPolygon = blob(rng, lon, lat, radius, int(rng.integers(12, 80)))
+        shape = blob(rng, lon, lat, radius, int(rng.integers(12, 80)))
         if key % 4 == 0:
             hole = blob(rng, lon, lat, radius * 0.3, 16)
             shape = Polygon(shape.exterior.coords, [hole.exterior.coords])
+        area: Polygon | MultiPolygon = shape
         if key % 5 == 0:
             islands = [
                 blob(rng, lon + radius * rng.uniform(2.2, 4), lat + radius * rng.uniform(-2, 2), radius * 0.3, 20)
                 for _ in range(int(rng.integers(1, 5)))
             ]
             # Islands may overlap the main shape; the union keeps the area valid.
-            shape = shapely.unary_union([shape, *islands])
-        areas.append((key, shape))
+            united = shapely.unary_union([shape, *islands])
+            assert isinstance(united, Polygon | MultiPolygon)  # a union of polygons is polygonal
+            area = united
+        areas.append((key, area))
     return areas
 
 

@@ -48,6 +48,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import psycopg
 import redis
@@ -73,7 +74,9 @@ from bench.common import (
     percentile,
     phone_photo_pixels,
     prepare_database,
+    public_ids,
     run_with_processes,
+    scalar,
     send_at_rate,
     service_environment,
     verdict,
@@ -152,11 +155,13 @@ class Monitor:
 
     @staticmethod
     def _sample(client: redis.Redis, connection: psycopg.Connection) -> Sample:
-        states = dict(connection.execute("SELECT processing_state, count(*) FROM report GROUP BY 1").fetchall())
-        oldest = connection.execute(
-            "SELECT extract(epoch FROM now() - min(created_at)) FROM report WHERE processing_state IN ('pending', 'processing')"
-        ).fetchone()[0]
-        return Sample(at=time.time(), queued=client.llen(QUEUE), pending=states.get("pending", 0),
+        states: dict[str, int] = dict(connection.execute("SELECT processing_state, count(*) FROM report GROUP BY 1").fetchall())
+        oldest = scalar(
+            connection,
+            "SELECT extract(epoch FROM now() - min(created_at)) FROM report WHERE processing_state IN ('pending', 'processing')",
+        )
+        # redis-py types the synchronous client's answers as possibly awaitable; this one answers an int.
+        return Sample(at=time.time(), queued=cast(int, client.llen(QUEUE)), pending=states.get("pending", 0),
                       processing=states.get("processing", 0), done=states.get("done", 0), failed=states.get("failed", 0),
                       oldest_unfinished=float(oldest or 0.0))
 
@@ -301,7 +306,8 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
     server_version = ensure_database(args.admin_url, args.database, fresh=True)
     redis_client = redis.Redis.from_url(args.redis_url)
     redis_client.flushdb()
-    print(f"PostgreSQL {server_version}, Redis {redis_client.info('server')['redis_version']}")
+    # redis-py types the synchronous client's answers as possibly awaitable; this one answers a dict.
+    print(f"PostgreSQL {server_version}, Redis {cast(dict[str, Any], redis_client.info('server'))['redis_version']}")
     database = database_url_for(args.admin_url, args.database)
     data_dir = workdir / "data"
     env = service_environment(database, args.redis_url, data_dir)
@@ -328,7 +334,7 @@ def soak(args: argparse.Namespace, processes: Processes, env: dict[str, str], da
     warm = send_at_rate(sender.send, 10, args.rate, args.threads, first_index=10**6)
     if any(s.status != 201 for s in warm):
         raise RuntimeError(f"warm-up reports were refused: {[(s.status, s.error) for s in warm if s.status != 201][:3]}")
-    found = wait_for_processing(database, [s.public_id for s in warm], time.time() + 60, processes)
+    found = wait_for_processing(database, public_ids(warm), time.time() + 60, processes)
     if len(found) != len(warm) or any(o.state != "done" for o in found.values()):
         raise RuntimeError(f"warm-up reports were not processed; see {processes.log_dir}")
 
@@ -344,7 +350,7 @@ def soak(args: argparse.Namespace, processes: Processes, env: dict[str, str], da
         last_post = max(s.finished for s in sent)
         print(f"sent {len(sent)} in {last_post - started:.1f} s; waiting for the workers", flush=True)
         accepted = [s for s in sent if s.status == 201 and s.public_id]
-        outcomes = wait_for_processing(database, [s.public_id for s in accepted], last_post + args.drain_timeout,
+        outcomes = wait_for_processing(database, public_ids(accepted), last_post + args.drain_timeout,
                                        processes)
         finished_at = time.time()
     finally:
@@ -356,14 +362,14 @@ def soak(args: argparse.Namespace, processes: Processes, env: dict[str, str], da
     not_accepted = [s for s in sent if s.status != 201 or not s.public_id]
     done = {pid: o for pid, o in outcomes.items() if o.state == "done" and o.processed is not None}
     unfinished = len(accepted) - len(done)
-    drained = max((o.processed.timestamp() for o in done.values()), default=last_post) - last_post
+    processed_at = {pid: o.processed.timestamp() for pid, o in done.items() if o.processed is not None}  # all of done
+    drained = max(processed_at.values(), default=last_post) - last_post
     print(f"answers: {dict(sorted(statuses.items()))}" + (f"; e.g. {not_accepted[0].status} {not_accepted[0].error}"
                                                           if not_accepted else ""))
     print(f"accepted {len(accepted)}, processed {len(done)}, not processed {unfinished}; "
           f"processed / accepted = {len(done) / max(1, len(accepted)):.4f}; "
           f"the last one {drained:.1f} s after the last POST")
 
-    processed_at = {pid: o.processed.timestamp() for pid, o in done.items()}
     minute_table(sent, processed_at, monitor, started)
     answers = [s.finished - s.started for s in accepted]
     by_id = {s.public_id: s for s in accepted}
@@ -387,7 +393,7 @@ def soak(args: argparse.Namespace, processes: Processes, env: dict[str, str], da
         print(f"the backlog monitor stopped early: {monitor.error}")
     print(f"load average (1 min) at the end: {load_average():.2f}")
 
-    failures = exactly_once(database, data_dir, {s.public_id for s in [*warm, *accepted]})
+    failures = exactly_once(database, data_dir, set(public_ids([*warm, *accepted])))
     if server_errors:
         failures.append(f"{len(server_errors)} POSTs were answered with a 5xx")
     if len(not_accepted) > len(server_errors):

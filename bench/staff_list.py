@@ -50,6 +50,7 @@ from bench.common import (
     machine_summary,
     percentile,
     run_with_processes,
+    scalar,
     wait_until_ready,
 )
 from bench.generate_reports import database_name, filled_database
@@ -144,14 +145,14 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
     database_url = filled_database(args.admin_url, name, args.count, args.seed,
                                    {**os.environ, "PYTHONPATH": str(ROOT), "MACHIKOE_SECRET_KEY": secrets.token_hex(32)})
     with psycopg.connect(database_url, autocommit=True) as connection:
-        total = connection.execute("SELECT count(*) FROM report").fetchone()[0]
-        jurisdiction = connection.execute("SELECT id FROM jurisdiction WHERE code = %s", (DEMO_CODE,)).fetchone()[0]
-        department = connection.execute("SELECT id FROM department WHERE jurisdiction_id = %s AND code = %s",
-                                        (jurisdiction, args.department)).fetchone()[0]
-        in_department = connection.execute("SELECT count(*) FROM report WHERE department_id = %s", (department,)).fetchone()[0]
-        open_rows = connection.execute("SELECT count(*) FROM report WHERE department_id = %s AND status = ANY(%s)",
-                                       (department, list(OPEN))).fetchone()[0]
-        version = connection.execute("SHOW server_version").fetchone()[0]
+        total = scalar(connection, "SELECT count(*) FROM report")
+        jurisdiction = scalar(connection, "SELECT id FROM jurisdiction WHERE code = %s", (DEMO_CODE,))
+        department = scalar(connection, "SELECT id FROM department WHERE jurisdiction_id = %s AND code = %s",
+                            (jurisdiction, args.department))
+        in_department = scalar(connection, "SELECT count(*) FROM report WHERE department_id = %s", (department,))
+        open_rows = scalar(connection, "SELECT count(*) FROM report WHERE department_id = %s AND status = ANY(%s)",
+                           (department, list(OPEN)))
+        version = scalar(connection, "SHOW server_version")
     print(f"PostgreSQL {version}; {total:,} reports, {in_department:,} of department {args.department}, "
           f"{open_rows:,} of them open")
     if total < args.min_reports:
