@@ -15,6 +15,7 @@ from service.domain.staff_keys import create_staff
 from service.extensions import db
 from service.models import Area, Category, Department, Jurisdiction, Report, RoutingRule
 from service.pipeline import pipeline_for
+from tests.shapefiles import zipped_shapefile
 from tests.worker import processed_by_worker
 
 
@@ -263,22 +264,13 @@ def test_areas_import_dry_run_says_what_was_repaired(runner, tmp_path):
 
 
 def test_a_zipped_shift_jis_shapefile_sets_up_a_city(runner, client, tmp_path):
-    import shapefile
-
+    keys = ("N03_001", "N03_002", "N03_003", "N03_004", "N03_007")
     features = json.loads(Path(N03_EXTRACT).read_text(encoding="utf-8"))["features"]
-    stem = tmp_path / "N03-23_12_230101"
-    with shapefile.Writer(str(stem), shapeType=shapefile.POLYGON, encoding="cp932") as shp:
-        for key in ("N03_001", "N03_002", "N03_003", "N03_004", "N03_007"):
-            shp.field(key, "C", size=20)
-        for feature in features:
-            shp.poly(feature["geometry"]["coordinates"])
-            shp.record(*(feature["properties"][k] or "" for k in ("N03_001", "N03_002", "N03_003", "N03_004", "N03_007")))
-    (tmp_path / "N03-23_12_230101.cpg").write_text("SHIFT_JIS", encoding="ascii")
     archive = tmp_path / "N03-23_12_230101.zip"
-    with zipfile.ZipFile(archive, "w") as bundle:
-        for ext in ("shp", "shx", "dbf", "cpg"):
-            bundle.write(f"{stem}.{ext}", f"N03-23_12_230101.{ext}")
-    assert "千葉県".encode("cp932") in (tmp_path / "N03-23_12_230101.dbf").read_bytes()
+    archive.write_bytes(zipped_shapefile("N03-23_12_230101", keys, [
+        (feature["geometry"]["coordinates"], [feature["properties"][k] or "" for k in keys]) for feature in features]))
+    with zipfile.ZipFile(archive) as bundle:
+        assert "千葉県".encode("cp932") in bundle.read("N03-23_12_230101.dbf")
 
     result = runner.invoke(cli, ["setup", "--code", "121002", "--n03", str(archive)])
     assert result.exit_code == 0, result.output

@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 import json
 import re
-import zipfile
 
 from sqlalchemy import select
 
 from service.extensions import db
 from service.models import Area, AuditEntry, Department
+from tests.shapefiles import zipped_shapefile
 from tests.web.console.conftest import csrf_token
 
 
@@ -311,23 +311,12 @@ def test_explain_errors_reach_htmx_as_a_page_it_swaps_in(signed_in_client):
     assert 'id="explain-output"' in answer.get_data(as_text=True) and "緯度は -90〜90" in answer.get_data(as_text=True)
 
 
-def test_a_zipped_shift_jis_shapefile_is_previewed_and_imported(signed_in_client, tmp_path):
-    import shapefile
-
-    stem = tmp_path / "parks"
-    with shapefile.Writer(str(stem), shapeType=shapefile.POLYGON, encoding="cp932") as writer:
-        writer.field("NAME", "C", size=40)
-        writer.poly(square(139.79, 35.63)["coordinates"])
-        writer.record("みなと北公園")
-    (tmp_path / "parks.cpg").write_text("SHIFT_JIS", encoding="ascii")
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as zipped:
-        for ext in ("shp", "shx", "dbf", "cpg"):
-            zipped.write(f"{stem}.{ext}", f"parks.{ext}")
+def test_a_zipped_shift_jis_shapefile_is_previewed_and_imported(signed_in_client):
+    archive = zipped_shapefile("parks", ["NAME"], [(square(139.79, 35.63)["coordinates"], ["みなと北公園"])])
     client = signed_in_client("admin None")
     token = csrf_token(client.get("/staff/admin/areas").get_data(as_text=True))
     response = client.post("/staff/admin/areas/preview", content_type="multipart/form-data",
-                           data={"csrf_token": token, "file": (io.BytesIO(archive.getvalue()), "parks.zip"),
+                           data={"csrf_token": token, "file": (io.BytesIO(archive), "parks.zip"),
                                  "layer": "park", "name_property": "NAME"})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
