@@ -176,7 +176,9 @@ def test_a_dead_letter_is_replayed_to_a_real_receiver(app, client, keys, road_re
     assert "失敗" in first.inner_text() and "HTTP 500" in first.inner_text()
     no_serious(axe, page)
     screenshot(page, "dead_letter")
-    first.get_by_role("button", name="再送する").click()
+    with page.expect_response(lambda answer: "/staff/admin/deliveries/replay" in answer.url) as replayed:
+        first.get_by_role("button", name="再送する").click()
+    assert replayed.value.status < 400, replayed.value.text()[:500]
     page.get_by_text("1件の配信を再送に回しました。").wait_for()
     screenshot(page, "replayed")
     assert deliver_all() == ["delivered"]
