@@ -127,6 +127,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STAFF_SIGNIN_LOCK_AFTER", "MACHIKOE_STAFF_SIGNIN_LOCK_AFTER", int, 10, "failed sign-ins in a row that lock an account until an admin unlocks it"),
     Setting("STAFF_TOTP_ALL_ROLES", "MACHIKOE_STAFF_TOTP_ALL_ROLES", _bool, False, "require the second factor (TOTP) of every role, not only admin and manager"),
     Setting("STAFF_PASSWORD_MIN_LENGTH", "MACHIKOE_STAFF_PASSWORD_MIN_LENGTH", int, 12, "characters a staff password needs at least"),
+    Setting("STAFF_PASSWORD_HASH_MEMORY_KIB", "MACHIKOE_STAFF_PASSWORD_HASH_MEMORY_KIB", int, 65536, "memory of one argon2id password hash in KiB (at least 32; 65536 is RFC 9106's second profile); a password hashed otherwise is hashed again at its next sign-in"),
     Setting("RATE_LIMIT_SIGNINS_PER_ACCOUNT", "MACHIKOE_RATE_LIMIT_SIGNINS_PER_ACCOUNT", str, "5/minute;20/hour", "failed sign-ins per login name; past it every attempt gets 429"),
     Setting("RATE_LIMIT_SIGNINS_PER_ADDRESS", "MACHIKOE_RATE_LIMIT_SIGNINS_PER_ADDRESS", str, "20/minute;100/hour", "failed sign-ins per client address; past it every attempt gets 429"),
     Setting("MAP_TILE_URL", "MACHIKOE_MAP_TILE_URL", str, "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png", "map tiles of the pages ({z}/{x}/{y}); its host is allowed in the pages' Content-Security-Policy"),

@@ -38,13 +38,22 @@ PASSWORD_MAX = 1024
 # Codes from the time step before and after the current one are accepted: phone clocks drift.
 TOTP_WINDOW = 1
 
-_hasher = PasswordHasher()
+# argon2id as RFC 9106's second recommended profile: three passes, four lanes; only the memory is a setting.
+HASH_TIME_COST = 3
+HASH_PARALLELISM = 4
+HASH_MIN_MEMORY_KIB = 8 * HASH_PARALLELISM
 
 
 @functools.cache
-def _dummy_hash() -> str:
+def _hasher(memory_kib: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=HASH_TIME_COST, memory_cost=max(memory_kib, HASH_MIN_MEMORY_KIB),
+                          parallelism=HASH_PARALLELISM)
+
+
+@functools.cache
+def _dummy_hash(memory_kib: int) -> str:
     """A hash to verify against when no account has the login, so that both take as long; made once, when first needed."""
-    return _hasher.hash("machikoe-no-such-account")
+    return _hasher(memory_kib).hash("machikoe-no-such-account")
 
 
 @dataclass(frozen=True)
@@ -52,12 +61,19 @@ class Policy:
     lock_after: int
     totp_all_roles: bool
     password_min_length: int
+    hash_memory_kib: int = 65536
+
+    @property
+    def hasher(self) -> PasswordHasher:
+        return _hasher(self.hash_memory_kib)
 
 
 def policy_from(settings: Mapping[str, Any]) -> Policy:
-    """The policy the settings give (``STAFF_SIGNIN_LOCK_AFTER``, ``STAFF_TOTP_ALL_ROLES``, ``STAFF_PASSWORD_MIN_LENGTH``)."""
+    """The policy the settings give (``STAFF_SIGNIN_LOCK_AFTER``, ``STAFF_TOTP_ALL_ROLES``,
+    ``STAFF_PASSWORD_MIN_LENGTH``, ``STAFF_PASSWORD_HASH_MEMORY_KIB``)."""
     return Policy(lock_after=settings["STAFF_SIGNIN_LOCK_AFTER"], totp_all_roles=settings["STAFF_TOTP_ALL_ROLES"],
-                  password_min_length=settings["STAFF_PASSWORD_MIN_LENGTH"])
+                  password_min_length=settings["STAFF_PASSWORD_MIN_LENGTH"],
+                  hash_memory_kib=settings["STAFF_PASSWORD_HASH_MEMORY_KIB"])
 
 
 class SigninRefused(Exception):
@@ -91,13 +107,14 @@ def hash_password(password: str, policy: Policy) -> str:
         raise CredentialsError(f"a password needs at least {policy.password_min_length} characters")
     if len(password) > PASSWORD_MAX:
         raise CredentialsError(f"a password has at most {PASSWORD_MAX} characters")
-    return _hasher.hash(password)
+    return policy.hasher.hash(password)
 
 
-def _password_matches(member: Staff | None, password: str) -> bool:
+def _password_matches(member: Staff | None, password: str, policy: Policy) -> bool:
     stored = member.password_hash if member is not None else None
     try:
-        return _hasher.verify(stored or _dummy_hash(), password[:PASSWORD_MAX]) and stored is not None
+        return (policy.hasher.verify(stored or _dummy_hash(policy.hash_memory_kib), password[:PASSWORD_MAX])
+                and stored is not None)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -111,7 +128,7 @@ def check_password(session: Session, login: str, password: str, now: datetime, p
     told it is locked.
     """
     member = session.scalar(select(Staff).where(Staff.login == normal_login(login)[:LOGIN_MAX]))
-    if not _password_matches(member, password):
+    if not _password_matches(member, password, policy):
         if member is not None and member.revoked_at is None:
             record_failure(session, member, now, policy, "password")
         raise SigninRefused("credentials")
@@ -120,8 +137,9 @@ def check_password(session: Session, login: str, password: str, now: datetime, p
         raise SigninRefused("credentials")
     if member.locked_at is not None:
         raise SigninRefused("locked")
-    if member.password_hash and _hasher.check_needs_rehash(member.password_hash):
-        member.password_hash = _hasher.hash(password)
+    # A hash made under other settings (an older profile, another memory size) is renewed now that the password is known.
+    if member.password_hash and policy.hasher.check_needs_rehash(member.password_hash):
+        member.password_hash = policy.hasher.hash(password)
         session.commit()
     return member
 
@@ -169,7 +187,7 @@ def signed_out(session: Session, member: Staff) -> None:
 
 def change_password(session: Session, member: Staff, current: str, new: str, now: datetime, policy: Policy) -> None:
     """The member's own change: the current password first."""
-    if not _password_matches(member, current):
+    if not _password_matches(member, current, policy):
         raise CredentialsError("the current password is not right")
     member.password_hash = hash_password(new, policy)
     member.password_changed_at = now
@@ -198,7 +216,7 @@ def enable_totp(session: Session, member: Staff, secret: str, code: str, now: da
 def remove_totp(session: Session, member: Staff, password: str, policy: Policy) -> None:
     if needs_totp(member, policy):
         raise CredentialsError("your role signs in with a second factor; it cannot be removed")
-    if not _password_matches(member, password):
+    if not _password_matches(member, password, policy):
         raise CredentialsError("the current password is not right")
     member.totp_secret = None
     audit(session, member, "staff.totp_removed", "staff", member.id)

@@ -67,6 +67,25 @@ def test_a_wrong_password_is_refused_without_saying_whether_the_login_exists(app
     assert client.get("/staff/").status_code == 302
 
 
+def test_a_password_is_hashed_again_at_sign_in_when_the_hash_setting_changed(app, client, monkeypatch):
+    member_id, login, _ = make_account(app, "staff")
+
+    def stored() -> str:
+        with app.app_context():
+            return db.session.get(Staff, member_id).password_hash
+
+    made = stored()
+    assert f"m={app.config['STAFF_PASSWORD_HASH_MEMORY_KIB']}," in made
+    monkeypatch.setitem(app.config, "STAFF_PASSWORD_HASH_MEMORY_KIB", 2048)
+    assert sign_in(client, "staff-road", "not the password at all").status_code == 401
+    assert stored() == made
+    assert sign_in(client, login).status_code == 302
+    renewed = stored()
+    assert renewed.startswith("$argon2id$") and "m=2048,t=3,p=4" in renewed
+    client.post("/staff/logout", data={"csrf_token": csrf_of(client, "/staff/account")})
+    assert sign_in(client, login).status_code == 302 and stored() == renewed
+
+
 def test_the_account_locks_after_repeated_failures_and_an_admin_unlocks_it(app, client, runner, monkeypatch):
     monkeypatch.setitem(app.config, "STAFF_SIGNIN_LOCK_AFTER", 3)
     member_id, login, _ = make_account(app, "staff")
