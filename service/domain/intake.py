@@ -6,6 +6,7 @@ intake only decodes photo headers, finds the jurisdiction and writes the rows.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +29,8 @@ from service.models.types import utcnow
 from service.photos.inspect import PhotoInfo
 from service.photos.metadata import read_private_metadata
 from service.storage.base import PhotoStore
+
+log = logging.getLogger(__name__)
 
 
 class IntakeError(Exception):
@@ -77,8 +80,24 @@ class IntakeResult:
     created: bool
 
 
-def original_key(info: PhotoInfo) -> str:
-    return f"originals/{info.sha256[:2]}/{info.sha256}.{info.extension}"
+def original_key(info: PhotoInfo, photo_id: str) -> str:
+    """Where a photo's original is kept: an object of its own, named by its content and by the photo.
+
+    Each photo owns its original, so deleting one (retention, erasure, or the
+    photo step when originals are not kept) never races a new report that
+    sends the same picture. Originals stored before were named by content
+    alone and may be shared; their deletion checks that no photo names them.
+    """
+    return f"originals/{info.sha256[:2]}/{info.sha256}-{photo_id}.{info.extension}"
+
+
+def discard_originals(store: PhotoStore, keys: Sequence[str]) -> None:
+    """Delete originals that no photo names: those of a request rolled back; a failure is only logged."""
+    for key in keys:
+        try:
+            store.delete(key)
+        except Exception as exc:  # noqa: BLE001  (an object left behind is harmless; the answer must not change)
+            log.warning("could not delete an unused original: %s", type(exc).__name__)
 
 
 def submit_report(
@@ -134,10 +153,14 @@ def submit_report(
             return existing
         raise
 
-    # Originals are content-addressed, so writing one twice or leaving one
-    # behind when the transaction fails does no harm.
-    for photo in photos:
-        store.put(original_key(photo.info), photo.data, photo.info.content_type)
+    # Each photo's original is an object of its own, written before the report.
+    # A request rolled back for its Idempotency-Key deletes them again; one
+    # that fails otherwise may have committed, so they stay (unnamed, they are
+    # only unused bytes).
+    photo_ids = [tokens.new_public_id() for _ in photos]
+    keys = [original_key(photo.info, photo_id) for photo, photo_id in zip(photos, photo_ids, strict=True)]
+    for photo, key in zip(photos, keys, strict=True):
+        store.put(key, photo.data, photo.info.content_type)
 
     reporter = fields.get("reporter") or {}
     # A second attempt is made only when the key was held by a report whose key has expired.
@@ -181,7 +204,7 @@ def submit_report(
         for position, photo in enumerate(photos):
             session.add(
                 Photo(
-                    public_id=tokens.new_public_id(),
+                    public_id=photo_ids[position],
                     report=report,
                     position=position,
                     content_hash=photo.info.sha256,
@@ -189,7 +212,7 @@ def submit_report(
                     byte_size=photo.info.byte_size,
                     width=photo.info.width,
                     height=photo.info.height,
-                    original_key=original_key(photo.info),
+                    original_key=keys[position],
                     state="stored",
                 )
             )
@@ -209,10 +232,17 @@ def submit_report(
         except IntegrityError:
             session.rollback()
             # A copy of this request was accepted before (a retry, or a race the other one won).
-            if (existing := _replay(session, idempotency_key, stored, request_fingerprint, secret, now)) is not None:
+            try:
+                existing = _replay(session, idempotency_key, stored, request_fingerprint, secret, now)
+            except BaseException:
+                discard_originals(store, keys)
+                raise
+            if existing is not None:
+                discard_originals(store, keys)
                 return existing
             if attempt == 1 and stored is not None and idempotency.release_expired(session, stored, now):
                 continue
+            discard_originals(store, keys)
             raise
     # The commit expired the report, and the answer reads only these columns,
     # whose values are known: putting them back spares reloading the report

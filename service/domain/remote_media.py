@@ -275,15 +275,16 @@ def fetch_media(session: Session, remote_media_id: int, pipeline: processing.Pip
     except MediaUnavailable as exc:
         finish(session, remote_media_id, "pending", str(exc))
         raise
-    pipeline.store.put(original_key(info), data, info.content_type)
+    photo_id = tokens.new_public_id()
+    pipeline.store.put(original_key(info, photo_id), data, info.content_type)
     # This worker claimed the media above, and a media's report is its foreign
     # key; the service deletes neither.
     media = session.get_one(RemoteMedia, remote_media_id)
     report = session.get_one(Report, media.report_id)
     last = session.scalar(select(func.max(Photo.position)).where(Photo.report_id == report.id))
-    photo = Photo(public_id=tokens.new_public_id(), report=report, position=(last + 1) if last is not None else 0,
+    photo = Photo(public_id=photo_id, report=report, position=(last + 1) if last is not None else 0,
                   content_hash=info.sha256, content_type=info.content_type, byte_size=info.byte_size,
-                  width=info.width, height=info.height, original_key=original_key(info), state="stored")
+                  width=info.width, height=info.height, original_key=original_key(info, photo_id), state="stored")
     session.add(photo)
     session.flush()
     media.state, media.photo_id, media.error = "fetched", photo.id, None

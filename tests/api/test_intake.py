@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from datetime import timedelta
@@ -86,6 +87,31 @@ def test_same_idempotency_key_and_body_answers_the_same_report(client):
     token = second.get_json()["tracking_token"]
     own = client.get(first.headers["Location"], headers={"X-Tracking-Token": token})
     assert own.status_code == 200 and "reporter" in own.get_json()
+
+
+def originals_of(app, data: bytes) -> set[str]:
+    """The keys of the stored originals of these bytes (the store is shared by a run's tests)."""
+    sha = hashlib.sha256(data).hexdigest()
+    root = app.extensions["photo_store"].root
+    return {path.relative_to(root).as_posix() for path in (root / "originals" / sha[:2]).glob(f"{sha}-*")}
+
+
+def test_each_photo_keeps_its_own_original_and_a_replay_or_refusal_leaves_none_behind(client, app):
+    photo = make_jpeg((64, 48), (10, 120, 200))
+    before = originals_of(app, photo)
+    fields = {**VALID, "device_id": "phone-own"}
+    first = post_form(client, fields, photos=[("a.jpg", photo)], **{"Idempotency-Key": "own-original"})
+    replayed = post_form(client, fields, photos=[("a.jpg", photo)], **{"Idempotency-Key": "own-original"})
+    refused = post_form(client, {**fields, "description": "別の内容"}, photos=[("a.jpg", photo)],
+                        **{"Idempotency-Key": "own-original"})
+    assert (first.status_code, replayed.status_code, refused.status_code) == (201, 201, 409)
+    kept = db.session.scalar(select(Photo.original_key))
+    assert originals_of(app, photo) - before == {kept}
+    # The same picture in another report is a second object: deleting one never takes the other's.
+    other = post_form(client, {**VALID, "description": "同じ写真の別の通報"}, photos=[("b.jpg", photo)])
+    assert other.status_code == 201
+    keys = set(db.session.scalars(select(Photo.original_key)))
+    assert len(keys) == 2 and originals_of(app, photo) - before == keys
 
 
 def test_same_idempotency_key_from_the_same_device_with_another_body_is_a_conflict(client):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from service.cli import cli
 from service.domain import retention
@@ -92,17 +92,32 @@ def test_purge_removes_contact_originals_and_line_ids_and_the_figures_stay(app, 
     assert (first["month"], first["resolved"], first["mean_score"]) == ("2024-05", 1, 5.0)
 
 
-def test_an_original_another_report_shares_is_kept(app, client, keys, runner, fixed_clock):
-    # Originals are stored by content: the same photo sent twice is one object.
+def test_the_same_photo_in_a_newer_report_keeps_its_original(app, client, keys, runner, fixed_clock):
+    # Each photo owns its original: the same picture sent again is an object of its own.
     old = report_with_photo(client)
     close(old, fixed_clock() - timedelta(days=400))
     twin = report_with_photo(client, email="jiro@example.jp")
-    assert twin.photos[0].original_key == old.photos[0].original_key
+    assert twin.photos[0].content_hash == old.photos[0].content_hash
+    assert twin.photos[0].original_key != old.photos[0].original_key
+    gone = old.photos[0].original_key
     _purge(runner)
-    assert store(app).exists(twin.photos[0].original_key)
+    assert not store(app).exists(gone) and store(app).exists(twin.photos[0].original_key)
     fetched = client.get(client.get(f"/api/v1/staff/reports/{twin.public_id}", headers=keys.header("admin"))
                          .get_json()["photos"][0]["original_url"].removeprefix("http://localhost"), headers=keys.header("admin"))
     assert fetched.status_code == 200
+
+
+def test_an_original_stored_by_content_alone_is_kept_while_another_photo_names_it(app, client, keys, runner, fixed_clock):
+    # Originals stored before each photo had its own were named by content, and two photos may share one.
+    old = report_with_photo(client)
+    close(old, fixed_clock() - timedelta(days=400))
+    twin = report_with_photo(client, email="jiro@example.jp", device="device-jiro")
+    shared = twin.photos[0].original_key
+    db.session.execute(update(Photo).where(Photo.id == old.photos[0].id).values(original_key=shared))
+    db.session.commit()
+    _purge(runner)
+    db.session.expire_all()
+    assert db.session.get(Photo, old.photos[0].id).original_key is None and store(app).exists(shared)
 
 
 def test_purge_is_idempotent_and_audited_once(app, client, keys, runner, fixed_clock):
