@@ -6,7 +6,6 @@ intake only decodes photo headers, finds the jurisdiction and writes the rows.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,14 +22,13 @@ from service.domain.business_days import due_at
 from service.domain.coverage import coverage
 from service.domain.events import record_event
 from service.domain.idempotency import IdempotencyKey
+from service.domain.originals import discard_originals, original_key
 from service.domain.processing import report_geohash
 from service.models import HistoryEntry, Photo, RemoteMedia, Report
 from service.models.types import utcnow
 from service.photos.inspect import PhotoInfo
 from service.photos.metadata import read_private_metadata
 from service.storage.base import PhotoStore
-
-log = logging.getLogger(__name__)
 
 
 class IntakeError(Exception):
@@ -78,26 +76,6 @@ class IntakeResult:
     report: Report
     tracking_token: str | None
     created: bool
-
-
-def original_key(info: PhotoInfo, photo_id: str) -> str:
-    """Where a photo's original is kept: an object of its own, named by its content and by the photo.
-
-    Each photo owns its original, so deleting one (retention, erasure, or the
-    photo step when originals are not kept) never races a new report that
-    sends the same picture. Originals stored before were named by content
-    alone and may be shared; their deletion checks that no photo names them.
-    """
-    return f"originals/{info.sha256[:2]}/{info.sha256}-{photo_id}.{info.extension}"
-
-
-def discard_originals(store: PhotoStore, keys: Sequence[str]) -> None:
-    """Delete originals that no photo names: those of a request rolled back; a failure is only logged."""
-    for key in keys:
-        try:
-            store.delete(key)
-        except Exception as exc:  # noqa: BLE001  (an object left behind is harmless; the answer must not change)
-            log.warning("could not delete an unused original: %s", type(exc).__name__)
 
 
 def submit_report(

@@ -33,6 +33,7 @@ from service.domain import photo_step, rows
 from service.domain.coverage import coverage
 from service.domain.events import record_event
 from service.domain.nearby import GEOHASH_PRECISION, open_reports_near
+from service.domain.originals import delete_unnamed
 from service.domain.route_explanation import decide
 from service.domain.routing import RoutingDecision
 from service.geo.grid import geohash_encode
@@ -230,8 +231,7 @@ def _mark_done(report: Report, step: str) -> None:
 def _commit(session: Session, pipeline: Pipeline, obsolete_originals: list[str]) -> None:
     """Commit, then delete the originals the commit no longer refers to."""
     session.commit()
-    for key in obsolete_originals:
-        pipeline.store.delete(key)
+    delete_unnamed(session, pipeline.store, obsolete_originals)
 
 
 def _abandon(session: Session, rendering: photo_step.Rendering | None) -> None:

@@ -34,7 +34,7 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.domain import outbound, processing, rows, tokens
-from service.domain.intake import original_key
+from service.domain.originals import original_key
 from service.models import Photo, RemoteMedia, Report
 from service.models.types import utcnow
 from service.photos.inspect import PhotoRejected, inspect_photo

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from service.domain.originals import delete_unnamed
 from service.models import Delivery, Follower, HistoryEntry, LineReport, LineUser, OutboxEvent, Photo, Report
 from service.privacy.stored_masks import masked
 from service.storage.base import PhotoStore
@@ -141,18 +142,8 @@ class Removed:
         self.followers_deleted += other.followers_deleted
 
     def delete_objects(self, session: Session, store: PhotoStore) -> None:
-        """Delete the originals, after the commit: a rolled-back removal never loses a file it still names.
-
-        Originals are stored by content, so two reports with the same photo
-        share one object: it is deleted only when no photo names it any more.
-        Deleting an absent object is no error, so a run repeated after a crash
-        is harmless.
-        """
-        if not self.object_keys:
-            return
-        still_named = set(session.scalars(select(Photo.original_key).where(Photo.original_key.in_(self.object_keys))))
-        for key in sorted(set(self.object_keys) - still_named):
-            store.delete(key)
+        """Delete the originals, after the commit: a rolled-back removal never loses a file it still names."""
+        delete_unnamed(session, store, self.object_keys)
 
 
 def remove_from_reports(session: Session, reports: Sequence[Report], *, with_followers: bool = True) -> Removed:

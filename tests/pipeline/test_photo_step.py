@@ -34,6 +34,23 @@ def test_original_is_deleted_once_the_derivatives_are_recorded_when_originals_ar
     assert client.get(public["photos"][0]["large_url"]).status_code == 200
 
 
+def test_an_original_two_photos_share_stays_until_the_last_is_processed_when_originals_are_not_kept(app, client):
+    # Originals stored before each photo had its own were named by content alone, and could be shared.
+    pipeline = pipeline_for(app)
+    pipeline = replace(pipeline, settings=replace(pipeline.settings, keep_originals=False))
+    first, second = post_report(client, photos=[phone_photo()]), post_report(client, photos=[phone_photo()])
+    [kept] = photos_of(report_row(second["id"]))
+    [shared] = photos_of(report_row(first["id"]))
+    key = shared.original_key = kept.original_key
+    db.session.commit()
+
+    assert processed_by_worker(db.session, report_row(first["id"]).id, pipeline)
+    assert pipeline.store.exists(key)
+    assert processed_by_worker(db.session, report_row(second["id"]).id, pipeline)
+    [done] = photos_of(report_row(second["id"]))
+    assert done.state == "ready" and not pipeline.store.exists(key)
+
+
 def test_store_that_cannot_write_derivatives_leaves_the_report_pending_and_untouched_until_it_can(app, client):
     pipeline = pipeline_for(app)
     created = post_report(client, photos=[phone_photo()])
