@@ -10,12 +10,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask, g, request
-from sqlalchemy import select
 
 from service import clock
 from service.api.limits import Budget, counting_refusals, take
 from service.api.problems import abort
-from service.domain.staff_keys import hash_api_key
+from service.domain.staff_keys import member_for_key
 from service.extensions import db
 from service.models import Staff
 
@@ -72,10 +71,10 @@ def _authenticate(header: str) -> Staff:
     key = bearer_key(header)
     if key is None:
         abort(401, "Send your API key as `Authorization: Bearer <key>`.", headers={"WWW-Authenticate": CHALLENGE})
-    member = db.session.scalar(select(Staff).where(Staff.key_hash == hash_api_key(key)))
+    now = clock.now()
+    member = member_for_key(db.session(), key, now)
     if member is None or member.revoked_at is not None:
         abort(401, "The API key is not valid.", headers={"WWW-Authenticate": CHALLENGE + ', error="invalid_token"'})
-    now = clock.now()
     # Recording every use would turn each read into a write; a minute's resolution is enough.
     if member.last_used_at is None or now - member.last_used_at > LAST_USED_RESOLUTION:
         member.last_used_at = now

@@ -10,6 +10,7 @@ sign-in (:func:`signin.set_credentials`, audited ``staff.credentials_reset``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import select
@@ -22,6 +23,14 @@ from service.domain.jurisdictions import SetupError
 from service.domain.report_lists import paged
 from service.domain.staff_keys import new_api_key
 from service.models import Staff
+
+# How long a renewed key's predecessor keeps working when the admin asks so.
+KEY_OVERLAP = timedelta(hours=24)
+
+
+def previous_key_working(member: Staff, now: datetime) -> bool:
+    """Whether the key before the member's current one still works (see :func:`renew_key`)."""
+    return member.previous_key_until is not None and member.previous_key_until > now
 
 
 @dataclass(frozen=True)
@@ -45,16 +54,24 @@ def create_account(session: Session, admin: Actor, *, name: str, role: str, depa
     return NewAccount(member, key, uri)
 
 
-def renew_key(session: Session, admin: Actor, member: Staff) -> str:
-    """Give a member a new API key (returned once); the old one answers 401 from now on. Audited ``staff.key_renewed``.
+def renew_key(session: Session, admin: Actor, member: Staff, now: datetime, *, keep_previous: bool = False) -> str:
+    """Give a member a new API key (returned once). Audited ``staff.key_renewed``.
 
-    Raises SetupError for a deactivated member: their key stays revoked.
+    The key before it answers 401 from now on, or with ``keep_previous`` keeps
+    working for :data:`KEY_OVERLAP`, so whatever uses it can be moved to the
+    new key without a gap. Only one key before is kept: a key left working by
+    an earlier renewal stops now. Raises SetupError for a deactivated member:
+    their key stays revoked.
     """
     if member.revoked_at is not None:
         raise SetupError("a deactivated member's key stays revoked")
     before = setup.staff_snapshot(member)
+    previous = (member.key_prefix, member.key_hash, now + KEY_OVERLAP) if keep_previous else (None, None, None)
     key, member.key_prefix, member.key_hash = new_api_key()
-    audit(session, admin, "staff.key_renewed", "staff", member.id, before, setup.staff_snapshot(member))
+    member.previous_key_prefix, member.previous_key_hash, member.previous_key_until = previous
+    after = {**setup.staff_snapshot(member),
+             "previous_key_until": member.previous_key_until.isoformat() if member.previous_key_until else None}
+    audit(session, admin, "staff.key_renewed", "staff", member.id, before, after)
     session.commit()
     return key
 

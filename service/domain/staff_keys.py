@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +28,15 @@ def new_api_key() -> tuple[str, str, str]:
 
 def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def member_for_key(session: Session, key: str, now: datetime) -> Staff | None:
+    """The member whose key this is: their current one, or the one before it while it is still left working."""
+    hashed = hash_api_key(key)
+    member = session.scalar(select(Staff).where(Staff.key_hash == hashed))
+    if member is None:
+        member = session.scalar(select(Staff).where(Staff.previous_key_hash == hashed, Staff.previous_key_until > now))
+    return member
 
 
 def create_staff(session: Session, *, name: str, role: str, jurisdiction_code: str, department_code: str | None) -> tuple[Staff, str]:

@@ -23,6 +23,10 @@ class Staff(Model):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     key_prefix: Mapped[str] = mapped_column(String(16), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The key before a renewal that was left working for a while (service.domain.staff_accounts.renew_key).
+    previous_key_prefix: Mapped[str | None] = mapped_column(String(16))
+    previous_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    previous_key_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
+from service import clock
 from service.domain import admin as setup
 from service.domain import audit, signin, staff_accounts
 from service.domain.jurisdictions import SetupError
@@ -137,6 +138,7 @@ def _detail(member: Staff, status: int = 200, errors: dict[str, str] | None = No
                            typed_login=typed_login,
                            needs_totp=signin.needs_totp(member, policy()), must_enrol=signin.must_enrol(member, policy()),
                            myself=member.id == current_member().id,
+                           previous_key_working=staff_accounts.previous_key_working(member, clock.now()),
                            **_context()), status
 
 
@@ -215,11 +217,15 @@ def admin_staff_unlock(member_id: int) -> Response:
 @staff_required(*ADMINS)
 def admin_staff_key_question(member_id: int) -> str:
     member = _member(member_id)
-    return confirm_page(Question(_("「%(name)s」の新しいAPIキーを発行しますか", name=member.name), [
-        _("今のキー（%(prefix)s…）は、すぐに使えなくなります。", prefix=member.key_prefix),
-        _("新しいキーは一度だけ表示します。このキーを使うスクリプトなどに設定し直してください。")],
+    lines = [_("今のキー（%(prefix)s…）は、すぐに使えなくなります。下で選ぶと、24時間は使えます。", prefix=member.key_prefix),
+             _("新しいキーは一度だけ表示します。このキーを使うスクリプトなどに設定し直してください。")]
+    if staff_accounts.previous_key_working(member, clock.now()):
+        lines.append(_("前に残したキー（%(prefix)s…）は、すぐに使えなくなります。", prefix=member.previous_key_prefix))
+    return confirm_page(Question(
+        _("「%(name)s」の新しいAPIキーを発行しますか", name=member.name), lines,
         url_for("staff_web.admin_staff_key", member_id=member.id), _("新しいAPIキーを発行する"),
-        url_for("staff_web.admin_staff_member", member_id=member.id)))
+        url_for("staff_web.admin_staff_member", member_id=member.id),
+        choices=(("keep_previous", _("今のキーを24時間使えるようにする（切り替えのあいだ）")),)))
 
 
 @bp.post("/admin/staff/<int:member_id>/key")
@@ -227,11 +233,13 @@ def admin_staff_key_question(member_id: int) -> str:
 def admin_staff_key(member_id: int) -> tuple[str, int]:
     member = _member(member_id)
     try:
-        key = staff_accounts.renew_key(db.session(), current_member(), member)
+        key = staff_accounts.renew_key(db.session(), current_member(), member, clock.now(),
+                                       keep_previous=request.form.get("keep_previous") == "1")
     except SetupError:
         return _detail(member, 409, {"key": _("無効にした職員のAPIキーは発行できません。")})
     return render_template("staff/admin/access_shown_once.html", member=member, api_key=key, totp_uri=None, qr=None,
-                           heading=_("新しいAPIキーを発行しました"), **_context()), 200
+                           heading=_("新しいAPIキーを発行しました"), previous_until=member.previous_key_until,
+                           **_context()), 200
 
 
 @bp.get("/admin/staff/<int:member_id>/deactivate")

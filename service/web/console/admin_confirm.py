@@ -26,6 +26,8 @@ class Question:
     back: str
     # Form fields the POST sends besides the CSRF token.
     fields: tuple[tuple[str, str], ...] = ()
+    # Checkboxes the answer may tick, (name, label); a ticked one posts "1".
+    choices: tuple[tuple[str, str | LazyString], ...] = ()
 
 
 def confirm_page(question: Question) -> str:

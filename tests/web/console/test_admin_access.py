@@ -87,6 +87,40 @@ def test_new_account_shows_its_key_and_second_factor_once_and_is_audited(signed_
     assert key not in str([(r.before, r.after) for r in rows])
 
 
+def test_a_renewed_key_can_leave_the_one_before_working_for_a_day(fixed_clock, signed_in_client, client):
+    admin = signed_in_client("admin None")
+    target = member("staff parks")
+    path = f"/staff/admin/staff/{target.id}"
+
+    def renewed(**form: str) -> tuple[str, str]:
+        html = post(admin, f"{path}/key", form, path).get_data(as_text=True)
+        return re.search(r'id="api-key">(mk_[^<]+)<', html).group(1), html
+
+    def status(key: str) -> int:
+        g.pop("staff", None)
+        return client.get("/api/v1/staff/reports", headers={"Authorization": f"Bearer {key}"}).status_code
+
+    first, _ = renewed()
+    second, shown = renewed(keep_previous="1")
+    prefix = first.split("_")[1]
+    assert f"前のキー（{prefix}…）は 2025-06-16 12:00 まで使えます。" in " ".join(shown.split())
+    assert f"前のキー（{prefix}…）も 2025-06-16 12:00 まで使えます。" in admin.get(path).get_data(as_text=True)
+    assert (status(first), status(second)) == (200, 200)
+    db.session.expire_all()
+    audit_after = db.session.scalars(select(AuditEntry.after).where(AuditEntry.action == "staff.key_renewed")
+                                     .order_by(AuditEntry.id.desc())).first()
+    assert audit_after["previous_key_until"] == "2025-06-16T03:00:00+00:00" and first not in str(audit_after)
+
+    start = fixed_clock.instant
+    fixed_clock.instant = start + timedelta(hours=24)
+    assert (status(first), status(second)) == (401, 200)
+    fixed_clock.instant = start + timedelta(minutes=5)
+    # Renewing again without keeping stops every key before the new one.
+    third, shown = renewed()
+    assert "前のキー" not in shown
+    assert (status(first), status(second), status(third)) == (401, 401, 200)
+
+
 def test_resets_unlock_renew_and_deactivate_are_audited(signed_in_client, client):
     admin = signed_in_client("admin None")
     target = member("viewer road")

@@ -82,9 +82,13 @@ def test_a_renewed_key_is_shown_once_and_answers_401_once_revoked(page, live_ser
     screenshot(page, "member")
     page.get_by_role("link", name="新しいAPIキーを発行する").click()
     expect(page.locator("#confirm")).to_contain_text("すぐに使えなくなります")
+    no_serious(axe, page)
+    page.get_by_label("今のキーを24時間使えるようにする（切り替えのあいだ）").check()
+    screenshot(page, "key_question")
     page.locator("#confirm").get_by_role("button", name="新しいAPIキーを発行する").click()
     page.get_by_role("heading", name="新しいAPIキーを発行しました").wait_for()
     key = page.locator("#api-key").inner_text()
+    expect(page.locator("#previous-key")).to_contain_text(f"前のキー（{target.key_prefix}…）は")
     screenshot(page, "key_shown_once")
     api = f"{live_server}/api/v1/staff/reports"
     assert requests.get(api, headers={"Authorization": f"Bearer {key}"}, timeout=10).status_code == 200
