@@ -24,7 +24,7 @@ class ReporterSchema(StrictSchema):
     name = fields.String(validate=validate.Length(max=200))
     email = EmailAddress()
     phone = fields.String(validate=[validate.Length(max=50), validate.Regexp(r"^[0-9+\-() ]*$", error="Not a phone number.")])
-    email_updates = fields.Boolean(load_default=False, metadata={
+    email_updates = Flag(load_default=False, metadata={
         "description": "mail the confirmation, status changes with replies and the rating invitation to `email`; false by default"})
 
 

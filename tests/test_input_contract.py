@@ -46,6 +46,9 @@ REPORT = {"category": "road_damage", "description": "穴があります"}
     ({**REPORT, "lat": 35.65}, 422),
     ({**REPORT, "lon": 139.78}, 422),
     ({**REPORT, "lat": 35.65, "lon": 139.78, "attributes": {f"a{i}": "x" for i in range(31)}}, 422),
+    ({**REPORT, "lat": 35.65, "lon": 139.78, "reporter": {"email": "a@example.jp", "email_updates": True}}, 201),
+    ({**REPORT, "lat": 35.65, "lon": 139.78, "reporter": {"email": "a@example.jp", "email_updates": 0}}, 422),
+    ({**REPORT, "lat": 35.65, "lon": 139.78, "reporter": {"email": "a@example.jp", "email_updates": "yes"}}, 422),
 ])
 def test_the_contract_and_the_server_agree_on_reports(client, spec, body, status):
     assert client.post("/api/v1/reports", json=body).status_code == status
