@@ -288,6 +288,9 @@ class StaffSchema(Schema):
     role = fields.String()
     department = fields.String(allow_none=True, metadata={"description": "department code"})
     key_prefix = fields.String(metadata={"description": "the visible part of the key, to recognise it"})
+    previous_key_prefix = fields.String(allow_none=True, metadata={
+        "description": "the visible part of the key before, while a renewal leaves it working"})
+    previous_key_until = fields.String(allow_none=True, metadata={"description": "until when the key before works"})
     created_at = fields.String()
     last_used_at = fields.String(allow_none=True)
     revoked_at = fields.String(allow_none=True)
@@ -295,6 +298,12 @@ class StaffSchema(Schema):
 
 class StaffCreatedSchema(StaffSchema):
     api_key = fields.String(metadata={"description": "shown only in this answer; stored hashed"})
+
+
+class StaffKeyRenewSchema(StrictSchema):
+    keep_previous = Flag(load_default=False, metadata={
+        "description": "keep the key before this one working for 24 hours, so whatever uses it can be moved without a gap; "
+                       "a key kept by an earlier renewal stops either way"})
 
 
 class AuditQuerySchema(StrictSchema):

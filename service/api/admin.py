@@ -29,17 +29,19 @@ from schemas.admin import (
     RuleSchema,
     StaffCreatedSchema,
     StaffCreateSchema,
+    StaffKeyRenewSchema,
     StaffSchema,
 )
 from schemas.common import ProblemSchema
 from schemas.open311 import ApiClientCreatedSchema, ApiClientCreateSchema, ApiClientSchema
+from service import clock
 from service.api.auth import SECURITY, current_staff, require
 from service.api.body import form_fields
 from service.api.boundary import large_body
 from service.api.contract import with_character_rule
 from service.api.paging import page_links
 from service.api.problems import abort
-from service.domain import access, api_clients
+from service.domain import access, api_clients, staff_accounts
 from service.domain import admin as setup
 from service.domain import audit as audit_log
 from service.domain.jurisdictions import SetupError
@@ -317,6 +319,24 @@ class StaffItem(MethodView):
         setup.revoke_staff_key(db.session(), admin, found(Staff, admin, "staff member", id=staff_id))
 
 
+@blp.route("/staff/<int:staff_id>/key")
+class StaffKey(MethodView):
+    @blp.arguments(StaffKeyRenewSchema, required=False)
+    @blp.response(200, StaffCreatedSchema)
+    @blp.doc(security=SECURITY, responses={**READ, **_problems({409: "The member is deactivated: their key stays revoked",
+                                                                422: "Invalid fields"})})
+    def post(self, body: dict[str, Any] | None, staff_id: int) -> dict[str, Any]:
+        """Give a member a new API key, shown once in the answer; the key before stops now, or after 24 hours with ``keep_previous``."""
+        admin = current_admin()
+        member = found(Staff, admin, "staff member", id=staff_id)
+        try:
+            key = staff_accounts.renew_key(db.session(), admin, member, clock.now(),
+                                           keep_previous=bool((body or {}).get("keep_previous")))
+        except SetupError as exc:
+            abort(409, str(exc))
+        return {**_staff(member), "api_key": key}
+
+
 @blp.route("/clients")
 class ClientCollection(MethodView):
     @blp.response(200, ApiClientSchema(many=True))
@@ -407,7 +427,13 @@ def _area(a: Area, with_geometry: bool) -> dict[str, Any]:
 def _staff(s: Staff) -> dict[str, Any]:
     return {"id": s.id, "name": s.name, "role": s.role, "department": s.department.code if s.department else None,
             "key_prefix": s.key_prefix, "created_at": iso_tokyo(s.created_at), "last_used_at": iso_tokyo(s.last_used_at),
-            "revoked_at": iso_tokyo(s.revoked_at)}
+            "revoked_at": iso_tokyo(s.revoked_at), **_previous_key(s)}
+
+
+def _previous_key(s: Staff) -> dict[str, Any]:
+    working = staff_accounts.previous_key_working(s, clock.now())
+    return {"previous_key_prefix": s.previous_key_prefix if working else None,
+            "previous_key_until": iso_tokyo(s.previous_key_until) if working else None}
 
 
 def _audit_entry(entry: AuditEntry, who: Staff | None) -> dict[str, Any]:

@@ -39,6 +39,7 @@ ENDPOINTS = [
     ("POST", "/areas/import?layer=district", GEOJSON),
     ("GET", "/staff", None),
     ("POST", "/staff", {"name": "新人", "role": "viewer"}),
+    ("POST", "/staff/{staff}/key", {"keep_previous": True}),
     ("DELETE", "/staff/{staff}", None),
     ("GET", "/audit", None),
 ]

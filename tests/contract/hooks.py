@@ -2,9 +2,9 @@
 keys stay, and valid reports carry known personal data.
 
 The run's staff key and client key, and a spare of each, come in environment
-variables. Every generated request that would revoke one of the run's own keys
-revokes the spare instead, so the DELETE operations are still exercised and
-the rest of the run keeps its keys.
+variables. Every generated request that would revoke or renew one of the run's
+own keys does so to the spare instead, so those operations are still exercised
+and the rest of the run keeps its keys.
 
 A valid report (API or Open311) carries the reporter contact, device id, and an
 e-mail address and phone number in its description from tests/corpus/logscan.py,
@@ -22,6 +22,7 @@ from tests.corpus.logscan import PII
 
 OPEN311_POST = "/open311/v2/requests.{fmt}"
 REPORT_POST = "/api/v1/reports"
+KEY_RENEWAL = "/{staff_id}/key"
 OWN_KEYS = {  # path parameter: (the run's own id, the spare's id)
     "staff_id": ("MACHIKOE_CONTRACT_STAFF_ID", "MACHIKOE_CONTRACT_SPARE_STAFF_ID"),
     "client_id": ("MACHIKOE_CONTRACT_CLIENT_ID", "MACHIKOE_CONTRACT_SPARE_CLIENT_ID"),
@@ -43,7 +44,7 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         case.body["api_key"] = os.environ["MACHIKOE_CONTRACT_CLIENT_KEY"]
     if post and _positive(case) and case.operation.path in (REPORT_POST, OPEN311_POST):
         _carry_pii(case.body, REPORT_PII if case.operation.path == REPORT_POST else OPEN311_PII)
-    if case.method.upper() == "DELETE" and case.path_parameters:
+    if (case.method.upper() == "DELETE" or case.operation.path.endswith(KEY_RENEWAL)) and case.path_parameters:
         for name, (own, spare) in OWN_KEYS.items():
             if str(case.path_parameters.get(name)) == os.environ[own]:
                 case.path_parameters[name] = int(os.environ[spare])
