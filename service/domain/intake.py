@@ -210,18 +210,18 @@ def submit_report(
         except IntegrityError:
             session.rollback()
             # A copy of this request was accepted before (a retry, or a race the other one won).
+            retrying = False
             try:
-                existing = _replay(session, idempotency_key, stored, request_fingerprint, secret, now)
-            except BaseException:
-                discard_originals(store, keys)
+                if (existing := _replay(session, idempotency_key, stored, request_fingerprint, secret, now)) is not None:
+                    return existing
+                retrying = attempt == 1 and stored is not None and idempotency.release_expired(session, stored, now)
+                if retrying:
+                    continue
                 raise
-            if existing is not None:
-                discard_originals(store, keys)
-                return existing
-            if attempt == 1 and stored is not None and idempotency.release_expired(session, stored, now):
-                continue
-            discard_originals(store, keys)
-            raise
+            finally:
+                # Rolled back, and no attempt follows: no photo will name these originals.
+                if not retrying:
+                    discard_originals(store, keys)
     # The commit expired the report, and the answer reads only these columns,
     # whose values are known: putting them back spares reloading the report
     # with its joined category, department and jurisdiction (boundary and

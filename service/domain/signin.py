@@ -61,7 +61,7 @@ class Policy:
     lock_after: int
     totp_all_roles: bool
     password_min_length: int
-    hash_memory_kib: int = 65536
+    hash_memory_kib: int
 
     @property
     def hasher(self) -> PasswordHasher:

@@ -3,8 +3,9 @@
 The face detector is CenterFace (MIT licence), whose ONNX weights ship with
 this package (service/photos/models, with their source and hash), run with
 onnxruntime: nothing is downloaded at run time. Its pre- and post-processing
-are done here with numpy and Pillow. Licence plates are found by their shape (service.photos.plates);
-docs/privacy-detectors.md records the choices and their figures.
+are done here with numpy and Pillow. Licence plates are found by their shape
+(service.photos.plates); docs/privacy-detectors.md records the choices and
+their figures.
 
 A detector is any callable from a picture to :class:`Detection`; whatever it
 raises is the caller's to handle (the photo step holds the photo back).

@@ -19,8 +19,9 @@ detector looks for what such a plate leaves in a picture:
    characters of the other tone covering a fair share of it, in several
    separate strokes.
 
-OpenCV (``cv2``) does the image work; like the face detector it is imported when the detector
-is made, so a broken install fails the detection and the photo waits for staff.
+OpenCV (``cv2``) does the image work; like the face detector it is imported
+when the detector is made, so a broken install fails the detection and the
+photo waits for staff.
 """
 
 from __future__ import annotations
